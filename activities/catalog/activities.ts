@@ -1,0 +1,120 @@
+/**
+ * Catalog activities (shared task queue: they only need Postgres). The catalog is a projection of
+ * the workflows' state; workflow code never writes it directly.
+ */
+import { Context } from '@temporalio/activity';
+import type pg from 'pg';
+import type { MediaIdentity } from '../../domain/media.js';
+import type { VaultVerification } from '../../domain/messages.js';
+import type { Stage } from '../../domain/stages.js';
+
+/** Dependencies of the catalog activities. */
+export interface CatalogDeps {
+  pool: pg.Pool;
+}
+
+/** Input of `recordStage`: the item's state after a stage change, and the event that says why. */
+export interface RecordStageInput {
+  workflowId: string;
+  hostId: string;
+  stage: Stage;
+  releaseName?: string;
+  libraryPath?: string;
+  subtitlePaths?: string[];
+  identity?: MediaIdentity;
+  /** Why the item waits; cleared when absent. */
+  reason?: string;
+  verification?: VaultVerification;
+  /** What happened: `entered`, `placed`, `verified`, `mismatch`, `failed`, ... */
+  outcome: string;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Creates the catalog activities.
+ *
+ * @param deps - the Postgres pool
+ */
+export function createCatalogActivities(deps: CatalogDeps) {
+  const { pool } = deps;
+
+  /**
+   * Upserts the item's `media_items` row and appends one `events` row, in one transaction.
+   * Idempotent: the event is keyed by workflow run and activity ID, so a retry appends nothing twice.
+   *
+   * @throws pg errors (retried)
+   */
+  async function recordStage(input: RecordStageInput): Promise<void> {
+    const info = Context.current().info;
+    const dedupeKey = `${input.workflowId}:${info.workflowExecution?.runId ?? ''}:${info.activityId}`;
+    const id = input.identity;
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO media_items AS m (workflow_id, host_id, release_name, library_path, subtitle_paths, kind, title,
+           year, season, episodes, stage, reason, size_bytes, sha256, verified_by, vault_value, vaulted_at)
+         VALUES ($1,$2,$3,$4,COALESCE($5::text[],'{}'),COALESCE($6::text,'unknown'),$7,$8,$9,$10::int[],$11,$12,$13,$14,$15,$16,$17)
+         ON CONFLICT (workflow_id) DO UPDATE SET
+           host_id = EXCLUDED.host_id,
+           release_name = COALESCE(EXCLUDED.release_name, m.release_name),
+           library_path = COALESCE(EXCLUDED.library_path, m.library_path),
+           subtitle_paths = COALESCE($5::text[], m.subtitle_paths),
+           kind = COALESCE($6::text, m.kind),
+           title = COALESCE(EXCLUDED.title, m.title),
+           year = COALESCE(EXCLUDED.year, m.year),
+           season = COALESCE(EXCLUDED.season, m.season),
+           episodes = COALESCE(EXCLUDED.episodes, m.episodes),
+           stage = EXCLUDED.stage,
+           reason = EXCLUDED.reason,
+           size_bytes = COALESCE(EXCLUDED.size_bytes, m.size_bytes),
+           sha256 = COALESCE(EXCLUDED.sha256, m.sha256),
+           verified_by = COALESCE(EXCLUDED.verified_by, m.verified_by),
+           vault_value = COALESCE(EXCLUDED.vault_value, m.vault_value),
+           vaulted_at = COALESCE(EXCLUDED.vaulted_at, m.vaulted_at),
+           updated_at = now()`,
+        [
+          input.workflowId,
+          input.hostId,
+          input.releaseName ?? null,
+          input.libraryPath ?? null,
+          input.subtitlePaths ?? null,
+          id?.kind ?? null,
+          id ? (id.kind === 'movie' ? id.title : id.series) : null,
+          id?.kind === 'movie' ? id.year : null,
+          id?.kind === 'episode' ? id.season : null,
+          id?.kind === 'episode' ? id.episodes : null,
+          input.stage,
+          input.reason ?? null,
+          input.verification?.sizeBytes ?? null,
+          input.verification?.sha256 ?? null,
+          input.verification?.method ?? null,
+          input.verification?.remoteValue ?? null,
+          input.verification?.verifiedAt ?? null,
+        ],
+      );
+      await client.query(
+        `INSERT INTO events (workflow_id, dedupe_key, stage, outcome, details) VALUES ($1,$2,$3,$4,$5)
+         ON CONFLICT (dedupe_key) DO NOTHING`,
+        [
+          input.workflowId,
+          dedupeKey,
+          input.stage,
+          input.outcome,
+          JSON.stringify({ reason: input.reason, ...input.details }),
+        ],
+      );
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  return { recordStage };
+}
+
+/** The catalog activities' functions, for `proxyActivities<CatalogActivities>`. */
+export type CatalogActivities = ReturnType<typeof createCatalogActivities>;

@@ -1,0 +1,211 @@
+/**
+ * Vault activities (host task queue: they read this host's local files): copy library files to
+ * the vault remote with heartbeated progress, and verify the copy.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { FailureType } from '../../domain/failures.js';
+import type { VaultVerification } from '../../domain/messages.js';
+import { sha256File } from '../../lib/files.js';
+import { PathEscapesRootError, resolveWithin } from '../../lib/paths.js';
+import { MODTIME_UNSUPPORTED_NS, Rclone, RcloneError } from './rclone.js';
+
+/** Dependencies of the vault activities. */
+export interface VaultDeps {
+  /** Absolute local root (`.Local`). */
+  localRoot: string;
+  rclone: Rclone;
+}
+
+/** Input of `copyToVault`. */
+export interface CopyToVaultInput {
+  /** Library-relative paths (the video and its subtitles). */
+  libraryPaths: string[];
+  /** Copy even when the remote has the same size and modtime (after a failed verification). */
+  force?: boolean;
+}
+
+/** Heartbeat details of `copyToVault`, shown in the Web UI's pending activity. */
+export interface CopyHeartbeat {
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+/** Input of `verifyVaultCopy`. */
+export interface VerifyVaultCopyInput {
+  libraryPaths: string[];
+}
+
+/** Outcome of `verifyVaultCopy`: an expected branch, so a value. */
+export type VerifyVaultCopyResult =
+  { match: true; verification: VaultVerification } | { match: false; reason: string };
+
+const NODE_HASHES = new Set(['sha256', 'sha1', 'md5']);
+const HASH_PREFERENCE = [
+  'sha256',
+  'sha1',
+  'md5',
+  'quickxor',
+  'dropbox',
+  'crc32',
+  'whirlpool',
+  'hidrive',
+  'mailru',
+];
+
+function hashFile(file: string, algorithm: string): Promise<string> {
+  if (algorithm === 'sha256') return sha256File(file);
+  return new Promise((resolve, reject) => {
+    const hash = createHash(algorithm);
+    createReadStream(file)
+      .on('data', (c) => hash.update(c))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+function permanent(type: string, message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    details: details ? [details] : undefined,
+  });
+}
+
+function resolveLocal(root: string, relativePath: string): string {
+  try {
+    return resolveWithin(root, relativePath);
+  } catch (err) {
+    if (err instanceof PathEscapesRootError) throw permanent(FailureType.PATH_ESCAPES_ROOT, err.message);
+    throw err;
+  }
+}
+
+/**
+ * Creates the vault activities.
+ *
+ * @param deps - local root and the rclone client of the vault remote
+ */
+export function createVaultActivities(deps: VaultDeps) {
+  const { localRoot, rclone } = deps;
+
+  /**
+   * Copies library files to the same library-relative paths on the vault with rclone,
+   * heartbeating `{ bytesDone, bytesTotal }` every second. Safe to retry after a crash at any point:
+   * rclone skips files already complete and rewrites partial ones.
+   *
+   * @returns bytes copied / total as rclone last reported them
+   * @throws ApplicationFailure `SOURCE_MISSING` (not retried) when a local file is gone;
+   *   `REMOTE_AUTH_FAILED` (not retried) when the remote refuses the credentials;
+   *   `PATH_ESCAPES_ROOT` (not retried); any other rclone failure is retried
+   */
+  async function copyToVault(input: CopyToVaultInput): Promise<CopyHeartbeat> {
+    const ctx = Context.current();
+    let bytesTotal = 0;
+    for (const p of input.libraryPaths) {
+      const abs = resolveLocal(localRoot, p);
+      try {
+        bytesTotal += (await stat(abs)).size;
+      } catch {
+        throw permanent(FailureType.SOURCE_MISSING, `local file ${p} is missing`);
+      }
+    }
+    ctx.heartbeat({ bytesDone: 0, bytesTotal } satisfies CopyHeartbeat);
+    try {
+      const done = await rclone.copy(localRoot, input.libraryPaths, {
+        force: input.force,
+        signal: ctx.cancellationSignal,
+        onProgress: (p) => ctx.heartbeat({ bytesDone: p.bytesDone, bytesTotal } satisfies CopyHeartbeat),
+      });
+      return { bytesDone: done.bytesDone, bytesTotal };
+    } catch (err) {
+      if (err instanceof RcloneError && err.kind === 'auth')
+        throw permanent(FailureType.REMOTE_AUTH_FAILED, err.message);
+      throw err;
+    }
+  }
+
+  async function verifyOne(relativePath: string): Promise<VerifyVaultCopyResult> {
+    const ctx = Context.current();
+    const abs = resolveLocal(localRoot, relativePath);
+    let local;
+    try {
+      local = await stat(abs);
+    } catch {
+      throw permanent(FailureType.SOURCE_MISSING, `local file ${relativePath} is missing`);
+    }
+    const features = await rclone.features();
+    const hashType = HASH_PREFERENCE.find((h) => features.hashes.includes(h));
+    const remote = await rclone.stat(relativePath, hashType);
+    if (!remote) return { match: false, reason: `${relativePath} is missing on the vault` };
+    if (remote.sizeBytes !== local.size) {
+      return {
+        match: false,
+        reason: `${relativePath}: vault size ${remote.sizeBytes} B, local ${local.size} B`,
+      };
+    }
+    ctx.heartbeat({ verifying: relativePath });
+    const sha256 = await sha256File(abs);
+    const base = { sizeBytes: local.size, sha256, verifiedAt: new Date().toISOString() };
+    if (hashType && remote.hashes[hashType]) {
+      const localValue =
+        hashType === 'sha256'
+          ? sha256
+          : NODE_HASHES.has(hashType)
+            ? await hashFile(abs, hashType)
+            : await rclone.localHash(abs, hashType);
+      const remoteValue = remote.hashes[hashType]!.toLowerCase();
+      if (localValue.toLowerCase() !== remoteValue) {
+        return {
+          match: false,
+          reason: `${relativePath}: ${hashType} differs (vault ${remoteValue}, local ${localValue})`,
+        };
+      }
+      return { match: true, verification: { ...base, method: hashType, remoteValue } };
+    }
+    if (features.precisionNs < MODTIME_UNSUPPORTED_NS) {
+      const toleranceMs = Math.max(1000, features.precisionNs / 1e6);
+      const remoteMs = Date.parse(remote.modTime);
+      if (Math.abs(remoteMs - local.mtimeMs) > toleranceMs) {
+        return {
+          match: false,
+          reason: `${relativePath}: vault modtime ${remote.modTime} differs from local`,
+        };
+      }
+      return { match: true, verification: { ...base, method: 'modtime', remoteValue: remote.modTime } };
+    }
+    // The remote keeps neither a hash nor modtimes: read the copy back and hash it.
+    const remoteValue = await rclone.downloadHash(relativePath, 'sha256', ctx.cancellationSignal);
+    if (remoteValue !== sha256) {
+      return { match: false, reason: `${relativePath}: sha256 of the vault copy differs (read back)` };
+    }
+    return { match: true, verification: { ...base, method: 'sha256-download', remoteValue } };
+  }
+
+  /**
+   * Verifies the vault copies of library files: size, then a hash both sides support, else
+   * modification time, else a sha256 of the copy read back. The method used is recorded.
+   *
+   * @returns `{ match: true, verification }` for the first path (the video) when every path
+   *   matches, else `{ match: false, reason }` naming the first mismatch
+   * @throws ApplicationFailure `SOURCE_MISSING` (not retried); rclone failures are retried
+   */
+  async function verifyVaultCopy(input: VerifyVaultCopyInput): Promise<VerifyVaultCopyResult> {
+    let first: VerifyVaultCopyResult | undefined;
+    for (const p of input.libraryPaths) {
+      const result = await verifyOne(p);
+      if (!result.match) return result;
+      first ??= result;
+    }
+    if (!first) throw permanent(FailureType.INVALID_INPUT, 'verifyVaultCopy needs at least one path');
+    return first;
+  }
+
+  return { copyToVault, verifyVaultCopy };
+}
+
+/** The vault activities' functions, for `proxyActivities<VaultActivities>`. */
+export type VaultActivities = ReturnType<typeof createVaultActivities>;

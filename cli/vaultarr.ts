@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+/**
+ * The `vaultarr` command line. Subcommands: `start` (whole stack on embedded defaults), `worker`,
+ * `api`, `watcher` (one component each), `migrate`.
+ */
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { Command } from 'commander';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { createApp } from '../api/app.js';
+import { loadConfig, type Config } from '../lib/config.js';
+import { createPool, migrate } from '../lib/db.js';
+import { endpoints, mediaItemPolicy } from '../lib/endpoints.js';
+import { runMain } from '../lib/errors.js';
+import { createLogger } from '../lib/logger.js';
+import { startMediaItem } from '../lib/start-item.js';
+import { connectClient, ensureSearchAttributes } from '../lib/temporal.js';
+import { incomingKey, mediaItemWorkflowId } from '../lib/workflow-ids.js';
+import { IncomingWatcher } from '../watcher/incoming-watcher.js';
+import { createWorkers } from '../workers/worker.js';
+import { ensureLayout, runStack } from './stack.js';
+
+function rcloneOptions(config: Config) {
+  return {
+    binary: config.vault.rcloneBinary,
+    remote: config.vault.remote,
+    configFile: config.vault.rcloneConfig,
+    extraFlags: config.vault.extraFlags,
+  };
+}
+
+async function runWorker(config: Config): Promise<void> {
+  const log = createLogger('worker', config.logLevel);
+  const ep = endpoints(config);
+  ensureLayout(config);
+  const admin = await Connection.connect({ address: ep.temporalAddress });
+  const added = await ensureSearchAttributes(admin, config.temporal.namespace);
+  if (added.length) log.info({ added }, 'search attributes registered');
+  await admin.close();
+  const connection = await NativeConnection.connect({ address: ep.temporalAddress });
+  const pool = createPool(ep.databaseUrl);
+  const workers = await createWorkers({
+    connection,
+    namespace: config.temporal.namespace,
+    hostId: config.hostId,
+    pool,
+    localRoot: config.library.localRoot,
+    settleMs: config.watcher.settleSeconds * 1000,
+    rclone: rcloneOptions(config),
+  });
+  log.info({ hostId: config.hostId }, 'workers running');
+  await Promise.all(workers.map((w) => w.run()));
+  await pool.end();
+  await connection.close();
+}
+
+async function runApi(config: Config): Promise<void> {
+  const log = createLogger('api', config.logLevel);
+  const ep = endpoints(config);
+  const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
+  const pool = createPool(ep.databaseUrl);
+  const server = createServer(createApp({ client, pool }));
+  server.listen(config.api.port, config.api.host);
+  await once(server, 'listening');
+  log.info({ host: config.api.host, port: config.api.port }, 'API listening');
+  await new Promise<void>((resolve) => {
+    const stop = () => server.close(() => resolve());
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await pool.end();
+  await client.connection.close();
+}
+
+async function runWatcher(config: Config): Promise<void> {
+  const log = createLogger('watcher', config.logLevel);
+  const ep = endpoints(config);
+  ensureLayout(config);
+  const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
+  const policy = mediaItemPolicy(config);
+  const watcher = new IncomingWatcher({
+    localRoot: config.library.localRoot,
+    settleMs: config.watcher.settleSeconds * 1000,
+    logger: log,
+    onReady: async (release) => {
+      const workflowId = mediaItemWorkflowId(incomingKey(release.releasePath, release.dev, release.ino));
+      await startMediaItem(client, {
+        workflowId,
+        summary: `release ${release.releasePath.slice('Incoming/'.length)}`,
+        input: {
+          hostId: config.hostId,
+          origin: { kind: 'incoming', releasePath: release.releasePath },
+          policy,
+        },
+      });
+      log.info({ release: release.releasePath, workflowId }, 'workflow started');
+    },
+  });
+  await watcher.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await watcher.close();
+  await client.connection.close();
+}
+
+const program = new Command('vaultarr')
+  .description(
+    'Durable Temporal workflows that carry home-media files from Incoming/ to a verified rclone vault.',
+  )
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the whole stack on this host (embedded Temporal and Postgres unless configured)')
+  .action(() => runStack(loadConfig()));
+program
+  .command('worker')
+  .description("run this host's Temporal workers")
+  .action(() => runWorker(loadConfig()));
+program
+  .command('api')
+  .description('run the HTTP API')
+  .action(() => runApi(loadConfig()));
+program
+  .command('watcher')
+  .description('watch Incoming/ and start workflows')
+  .action(() => runWatcher(loadConfig()));
+program
+  .command('migrate')
+  .description('apply database migrations')
+  .action(async () => {
+    const applied = await migrate(endpoints(loadConfig()).databaseUrl);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+  });
+program
+  .command('config')
+  .description('validate the configuration and print it (secrets redacted)')
+  .action(() => {
+    const config = loadConfig();
+    const shown = {
+      ...config,
+      database: { ...config.database, url: config.database.url ? '(set)' : undefined },
+    };
+    process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+  });
+
+runMain(async () => {
+  await program.parseAsync(process.argv);
+});

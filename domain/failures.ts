@@ -1,0 +1,28 @@
+/**
+ * The one list of `ApplicationFailure.type` values vaultarr raises. Activities throw them with
+ * `nonRetryable: true` for permanent failures; workflows and tests branch on `failure.type`, never
+ * on class names.
+ */
+export const FailureType = {
+  /** Input that can never succeed (bad path, bad payload). Not retried. */
+  INVALID_INPUT: 'INVALID_INPUT',
+  /** A path that resolves outside the configured root. Not retried. */
+  PATH_ESCAPES_ROOT: 'PATH_ESCAPES_ROOT',
+  /** The release or library file is gone. Not retried. */
+  SOURCE_MISSING: 'SOURCE_MISSING',
+  /** A different file already sits at the target path. Not retried; the item waits for a human. */
+  DESTINATION_EXISTS: 'DESTINATION_EXISTS',
+  /** The release is still being written (partial names, changing sizes). Retried. */
+  RELEASE_INCOMPLETE: 'RELEASE_INCOMPLETE',
+  /** The release holds no main video at all. Not retried. */
+  NO_MEDIA_MATCH: 'NO_MEDIA_MATCH',
+  /** The vault remote refused our credentials. Not retried; the item waits for a human. */
+  REMOTE_AUTH_FAILED: 'REMOTE_AUTH_FAILED',
+  /** The vault copy does not match the local file. Retried by recopying, then parked. */
+  VERIFY_MISMATCH: 'VERIFY_MISMATCH',
+  /** A peer refused a notification. Not retried. */
+  PEER_REJECTED: 'PEER_REJECTED',
+} as const;
+
+/** One of the {@link FailureType} values. */
+export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];

@@ -1,0 +1,79 @@
+/**
+ * Media-domain shapes shared by workflows, activities, API and CLI. Deterministic-safe: types and
+ * pure helpers only.
+ */
+
+/** What a media file is. Readable string values (they appear in the UI and the catalog). */
+export type MediaKind = 'movie' | 'episode' | 'unknown';
+
+/** A movie identified from a release name: `Movies/<title> (<year>)/...`. */
+export interface MovieIdentity {
+  kind: 'movie';
+  title: string;
+  year: number;
+}
+
+/**
+ * One or more episodes of one season identified from a release name:
+ * `Shows/<series>/Season <NN>/<series> - S<NN>E<NN>[-E<NN>]...`.
+ */
+export interface EpisodeIdentity {
+  kind: 'episode';
+  /** Series title as written in the library, with the year in brackets when the release gave one. */
+  series: string;
+  season: number;
+  /** Episode numbers, ascending, at least one. */
+  episodes: number[];
+}
+
+/** A strict identification of a media file. */
+export type MediaIdentity = MovieIdentity | EpisodeIdentity;
+
+/** What a sorted file is to the library. */
+export type PlacedFileRole = 'video' | 'subtitle';
+
+/** One file of a release and where it goes, both paths relative to the local root (`.Local`). */
+export interface PlacedFile {
+  /** Source, e.g. `Incoming/The.Matrix.1999.1080p/The.Matrix.1999.1080p.mkv`. */
+  from: string;
+  /** Target, e.g. `Movies/The Matrix (1999)/The Matrix (1999).mkv`. */
+  to: string;
+  role: PlacedFileRole;
+  /** For subtitles: library path of the video they follow. */
+  follows?: string;
+}
+
+/** A file of a release that never enters the library, with the reason. */
+export interface IgnoredFile {
+  path: string;
+  reason: 'sample' | 'extra' | 'junk' | 'duplicate-subtitle' | 'orphan-subtitle';
+}
+
+/** One main video of a release with its identity and the files that go with it. */
+export interface PlannedMediaFile {
+  identity: MediaIdentity;
+  video: PlacedFile;
+  subtitles: PlacedFile[];
+}
+
+/**
+ * The outcome of planning a release. An expected branch, so a value rather than an exception.
+ * `matched`: every main video has a strict identity; `unmatched`: the release goes to
+ * `Unsorted/<original name>` and waits for a human.
+ */
+export type SortPlan =
+  | { kind: 'matched'; releaseName: string; items: PlannedMediaFile[]; ignored: IgnoredFile[] }
+  | { kind: 'unmatched'; releaseName: string; reason: string; unsortedPath: string };
+
+/** Library roots under the local root. */
+export const LIBRARY_FOLDERS = {
+  movies: 'Movies',
+  shows: 'Shows',
+  unsorted: 'Unsorted',
+  incoming: 'Incoming',
+} as const;
+
+/** Zero-padded two-digit number (`5` → `05`), as Sonarr and Plex name seasons and episodes. */
+export function pad2(n: number): string {
+  return n.toString().padStart(2, '0');
+}

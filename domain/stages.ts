@@ -1,0 +1,22 @@
+/**
+ * Lifecycle stages of a media item, as shown in the `VaultarrStage` search attribute,
+ * the `status` query and the catalog's `media_items.stage` column.
+ *
+ * Readable strings, never numbers: they appear in the Temporal Web UI and in list filters
+ * such as `VaultarrStage = "awaiting-approval"`.
+ */
+export const STAGES = [
+  'sorting',
+  'awaiting-approval',
+  'copying',
+  'verifying',
+  'scanning',
+  'notifying',
+  'resident',
+  'evicting',
+  'evicted',
+  'failed-needs-attention',
+] as const;
+
+/** One of {@link STAGES}. */
+export type Stage = (typeof STAGES)[number];

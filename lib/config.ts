@@ -1,0 +1,205 @@
+/**
+ * Configuration: `vaultarr.yml` (path from `VAULTARR_CONFIG`, else `./vaultarr.yml` when present)
+ * plus `VAULTARR_*` environment overrides, validated with zod. Every problem is reported at once as
+ * `key.path: message`, and the entry point exits 1.
+ *
+ * Environment overrides: `VAULTARR_<KEY>` for a top-level key and `VAULTARR_<SECTION>__<KEY>` for a
+ * nested one, in SCREAMING_SNAKE_CASE (`VAULTARR_HOST_ID`, `VAULTARR_API__PORT`,
+ * `VAULTARR_VAULT__REMOTE`). Values are read as YAML scalars, so `8080` is a number and `true` a
+ * boolean. `DATABASE_URL` sets `database.url`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { z } from 'zod';
+import { UserError } from './errors.js';
+
+const port = z
+  .number()
+  .int()
+  .min(1, 'must be a TCP port (1-65535)')
+  .max(65535, 'must be a TCP port (1-65535)');
+const seconds = z.number().positive('must be a positive number of seconds');
+
+const ConfigSchema = z.strictObject({
+  hostId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-" (it names a task queue)')
+    .default(() => hostname()),
+  dataDir: z.string().min(1).default('./data'),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  library: z
+    .strictObject({
+      /** The fast local disk (`.Local`); `Incoming/`, `Movies/`, `Shows/`, `Unsorted/` live under it. */
+      localRoot: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  vault: z
+    .strictObject({
+      /** Any rclone remote spec (`gdrive:Media`, `:webdav,url=...:`) or a local directory. */
+      remote: z.string().min(1).optional(),
+      /** rclone config file; default: rclone's own (`~/.config/rclone/rclone.conf`). */
+      rcloneConfig: z.string().min(1).optional(),
+      rcloneBinary: z.string().min(1).default('rclone'),
+      /** Extra flags for every rclone copy, e.g. `["--transfers", "8"]`. */
+      extraFlags: z.array(z.string()).default([]),
+      verifyAttempts: z.number().int().min(1).max(20).default(3),
+      copyHeartbeatTimeoutSeconds: seconds.default(30),
+    })
+    .prefault({}),
+  temporal: z
+    .strictObject({
+      /** `host:port` of an existing Temporal frontend; when unset, `npm start` runs the embedded dev server. */
+      address: z.string().min(1).optional(),
+      namespace: z.string().min(1).default('default'),
+      embedded: z
+        .strictObject({
+          ip: z.string().min(1).default('127.0.0.1'),
+          port: port.default(7233),
+          uiPort: port.default(8233),
+          /** Path of a `temporal` CLI binary to use instead of the cached build. */
+          binary: z.string().min(1).optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  database: z
+    .strictObject({
+      /** `postgres://...`; when unset, a private cluster under `<dataDir>/postgres` is used. */
+      url: z.string().min(1).optional(),
+      embedded: z.strictObject({ port: port.default(5433) }).prefault({}),
+    })
+    .prefault({}),
+  api: z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0'),
+      port: port.default(8686),
+    })
+    .prefault({}),
+  watcher: z
+    .strictObject({
+      /** A release counts as complete once nothing in it changed for this long. */
+      settleSeconds: seconds.default(2),
+    })
+    .prefault({}),
+  /** How long work for an offline host waits for it before the item parks, in hours. */
+  hostWaitHours: z
+    .number()
+    .positive()
+    .default(24 * 7),
+});
+
+/** The config as written (after defaults), before paths are resolved. */
+export type RawConfig = z.infer<typeof ConfigSchema>;
+
+/** Resolved configuration: every path absolute, every embedded default filled in. */
+export interface Config extends RawConfig {
+  dataDir: string;
+  library: { localRoot: string };
+  vault: RawConfig['vault'] & { remote: string };
+  /** Where the config came from, for messages. */
+  source: { file?: string };
+}
+
+const ENV_PREFIX = 'VAULTARR_';
+const NOT_CONFIG_KEYS = new Set(['VAULTARR_CONFIG']);
+
+function camel(segment: string): string {
+  return segment.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+/**
+ * Loads, merges and validates the configuration.
+ *
+ * @param options.env - environment to read (default `process.env`)
+ * @param options.cwd - directory relative paths resolve against (default `process.cwd()`)
+ * @returns the resolved {@link Config}
+ * @throws UserError listing every problem as `key.path: message` (unreadable file, bad YAML,
+ *   unknown keys, wrong types), for the entry point to print before exiting 1
+ */
+export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = env.VAULTARR_CONFIG;
+  const file = explicit ? path.resolve(cwd, explicit) : path.resolve(cwd, 'vaultarr.yml');
+  let raw: Record<string, unknown> = {};
+  let source: string | undefined;
+  if (explicit || existsSync(file)) {
+    source = file;
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UserError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    try {
+      const parsed: unknown = parseYaml(text) ?? {};
+      if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new UserError(`config file ${file} must hold a YAML mapping of keys`);
+      }
+      raw = parsed as Record<string, unknown>;
+    } catch (err) {
+      if (err instanceof YAMLParseError)
+        throw new UserError(`config file ${file} is not valid YAML: ${err.message}`);
+      throw err;
+    }
+  }
+
+  const envOrigin = new Map<string, string>();
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || NOT_CONFIG_KEYS.has(name) || value === undefined) continue;
+    const keys = name.slice(ENV_PREFIX.length).split('__').map(camel);
+    let parsed: unknown = value;
+    try {
+      parsed = parseYaml(value);
+    } catch {
+      // Not a YAML scalar: keep the string as written.
+    }
+    setPath(raw, keys, parsed ?? value);
+    envOrigin.set(keys.join('.'), name);
+  }
+  if (env.DATABASE_URL) {
+    setPath(raw, ['database', 'url'], env.DATABASE_URL);
+    envOrigin.set('database.url', 'DATABASE_URL');
+  }
+
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.flatMap((issue) => {
+      const keys =
+        issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+      return keys.map((k) => {
+        const key = k.join('.') || '(root)';
+        const from = envOrigin.get(key);
+        const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
+        return `${key}${from ? ` (from ${from})` : ''}: ${message}`;
+      });
+    });
+    throw new UserError(`invalid configuration${source ? ` in ${source}` : ''}`, problems);
+  }
+  const cfg = result.data;
+  const dataDir = path.resolve(cwd, cfg.dataDir);
+  return {
+    ...cfg,
+    dataDir,
+    library: { localRoot: path.resolve(cwd, cfg.library.localRoot ?? path.join(dataDir, '.Local')) },
+    vault: { ...cfg.vault, remote: cfg.vault.remote ?? path.join(dataDir, 'cloud') },
+    source: { file: source },
+  };
+}
+
+/** Redacts secrets (passwords in URLs) for logging a config value. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}

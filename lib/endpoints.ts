@@ -1,0 +1,30 @@
+import type { Config } from './config.js';
+
+/**
+ * Where this process finds Temporal and Postgres: the configured ones, else the embedded defaults
+ * that `vaultarr start` brings up.
+ */
+export function endpoints(config: Config): {
+  temporalAddress: string;
+  databaseUrl: string;
+  embeddedDatabase: boolean;
+  embeddedTemporal: boolean;
+} {
+  return {
+    temporalAddress:
+      config.temporal.address ?? `${config.temporal.embedded.ip}:${config.temporal.embedded.port}`,
+    databaseUrl:
+      config.database.url ?? `postgres://vaultarr@127.0.0.1:${config.database.embedded.port}/vaultarr`,
+    embeddedDatabase: !config.database.url,
+    embeddedTemporal: !config.temporal.address,
+  };
+}
+
+/** The policy `mediaItemWorkflow` gets from config at start. */
+export function mediaItemPolicy(config: Config) {
+  return {
+    verifyAttempts: config.vault.verifyAttempts,
+    hostWaitMs: Math.round(config.hostWaitHours * 3600_000),
+    copyHeartbeatTimeoutMs: Math.round(config.vault.copyHeartbeatTimeoutSeconds * 1000),
+  };
+}

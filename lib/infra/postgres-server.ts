@@ -1,0 +1,132 @@
+/**
+ * The embedded Postgres: a private cluster under the data dir, run from the system's Postgres
+ * binaries (Debian's `postgresql` package), listening on 127.0.0.1 only.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { UserError } from '../errors.js';
+import { waitFor } from './wait.js';
+
+/** Options of {@link startEmbeddedPostgres}. */
+export interface EmbeddedPostgresOptions {
+  /** Cluster directory (`<data>/postgres`). */
+  dir: string;
+  port: number;
+  /** Database to create for vaultarr (`vaultarr`). */
+  database: string;
+  logFile: string;
+}
+
+/** A running cluster. */
+export interface EmbeddedPostgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The newest `/usr/lib/postgresql/<ver>/bin`, or the directory of `initdb` on PATH. */
+export function findPostgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const versions = readdirSync(root)
+      .filter((v) => existsSync(path.join(root, v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
+    if (versions[0]) return path.join(root, versions[0], 'bin');
+  }
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl'))) return dir;
+  }
+  throw new UserError(
+    'no Postgres binaries found; run "bash scripts/bootstrap.sh" (installs Debian\'s postgresql) or set DATABASE_URL',
+  );
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/** Runs a Postgres binary, as the `postgres` user when we are root (Postgres refuses to run as root). */
+function pgRun(bin: string, tool: string, args: string[]): string {
+  const file = path.join(bin, tool);
+  return isRoot()
+    ? execFileSync('runuser', ['-u', 'postgres', '--', file, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** As root, lets the `postgres` user own the cluster dir and traverse its parents. */
+function prepareDirs(dir: string, logFile: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  if (!isRoot()) return;
+  execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+  execFileSync('touch', [logFile]);
+  execFileSync('chown', ['postgres:postgres', logFile]);
+  for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) chmodSync(d, mode | 0o001);
+  }
+}
+
+/**
+ * Initializes (first run) and starts the cluster, or reuses it when it already runs; creates the
+ * database. pg_ctl runs the server in the background, so it survives a crash of this process and
+ * is reused by the next start.
+ *
+ * @throws UserError when the binaries are missing; Error when the server does not start (see the log)
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const bin = findPostgresBin();
+  const dir = path.resolve(options.dir);
+  const socketDir = dir;
+  prepareDirs(dir, options.logFile);
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) {
+    pgRun(bin, 'initdb', [
+      '-D',
+      dir,
+      '-U',
+      'vaultarr',
+      '--auth=trust',
+      '--encoding=UTF8',
+      '--no-instructions',
+    ]);
+  }
+  let running = true;
+  try {
+    pgRun(bin, 'pg_ctl', ['-D', dir, 'status']);
+  } catch {
+    running = false;
+  }
+  if (!running) {
+    pgRun(bin, 'pg_ctl', [
+      '-D', dir, '-l', options.logFile, '-w', '-t', '60',
+      '-o', `-p ${options.port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c max_connections=200`,
+      'start',
+    ]); // prettier-ignore
+  }
+  const adminUrl = `postgres://vaultarr@127.0.0.1:${options.port}/postgres`;
+  await waitFor(`Postgres on 127.0.0.1:${options.port} (log: ${options.logFile})`, async () => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+        options.database,
+      ]);
+      if (!rowCount) await client.query(`CREATE DATABASE "${options.database.replace(/"/g, '')}"`);
+    } finally {
+      await client.end();
+    }
+    return true;
+  });
+  return {
+    url: `postgres://vaultarr@127.0.0.1:${options.port}/${options.database}`,
+    stop: async () => {
+      try {
+        pgRun(bin, 'pg_ctl', ['-D', dir, '-m', 'fast', '-w', 'stop']);
+      } catch {
+        // Already stopped.
+      }
+    },
+  };
+}

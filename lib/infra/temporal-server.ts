@@ -1,0 +1,138 @@
+/**
+ * The embedded Temporal dev server (`temporal server start-dev`, CLI v1.5.1): SQLite file under the
+ * data dir, Web UI, vaultarr's search attributes registered.
+ */
+import { Connection } from '@temporalio/client';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../domain/search-attributes.js';
+import { UserError } from '../errors.js';
+import { waitFor } from './wait.js';
+
+/** Where scripts/bootstrap.sh caches the CLI build: outside the clone, shared by every checkout. */
+export const TEMPORAL_CACHE_BIN = path.join(
+  process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'),
+  'vaultarr',
+  'bin',
+  'temporal',
+);
+
+/**
+ * Finds the `temporal` CLI: an explicit path (config `temporal.embedded.binary` or `TEMPORAL_CLI`),
+ * else one on PATH, else the cached build.
+ *
+ * @throws UserError when none exists (run `bash scripts/bootstrap.sh`)
+ */
+export function findTemporalBinary(explicit?: string): string {
+  const candidates = [
+    explicit,
+    process.env.TEMPORAL_CLI,
+    ...(process.env.PATH ?? '').split(path.delimiter).map((d) => path.join(d, 'temporal')),
+    TEMPORAL_CACHE_BIN,
+  ].filter((c): c is string => Boolean(c));
+  const found = candidates.find((c) => existsSync(c));
+  if (!found)
+    throw new UserError(
+      `no temporal CLI found; run "bash scripts/bootstrap.sh" to build it into ${TEMPORAL_CACHE_BIN}`,
+    );
+  return found;
+}
+
+/** Options of {@link startTemporalDevServer}. */
+export interface TemporalDevServerOptions {
+  binary: string;
+  /** SQLite file (created when missing; reused on restart). */
+  dbFile: string;
+  ip: string;
+  port: number;
+  /** Web UI port; `undefined` runs headless. */
+  uiPort?: number;
+  namespace: string;
+  /** File that receives the server's output. */
+  logFile: string;
+  /** Extra `--dynamic-config-value KEY=JSON` settings. */
+  dynamicConfig?: Record<string, unknown>;
+}
+
+/** A running dev server. */
+export interface TemporalDevServer {
+  address: string;
+  /** Present when this process started it (not when an existing one was reused). */
+  child?: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function answers(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+  try {
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * Starts the dev server, or reuses one already answering on the address (a previous run's).
+ * Resolves once its frontend answers.
+ *
+ * @throws Error when it does not answer within 90 s (see the log file)
+ */
+export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const address = `${options.ip}:${options.port}`;
+  if (await answers(address).catch(() => false)) return { address, stop: async () => undefined };
+  mkdirSync(path.dirname(options.dbFile), { recursive: true });
+  mkdirSync(path.dirname(options.logFile), { recursive: true });
+  const args = [
+    'server',
+    'start-dev',
+    '--db-filename',
+    options.dbFile,
+    '--ip',
+    options.ip,
+    '--port',
+    String(options.port),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'warn',
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=NORMAL',
+    ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
+    ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => [
+      '--dynamic-config-value',
+      `${k}=${JSON.stringify(v)}`,
+    ]),
+  ];
+  const log = openSync(options.logFile, 'a');
+  const child = spawn(options.binary, args, { stdio: ['ignore', log, log] });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  await waitFor(
+    `the Temporal dev server on ${address} (log: ${options.logFile})`,
+    async () => {
+      if (exited) throw new Error(`the Temporal dev server exited; see ${options.logFile}`);
+      return answers(address);
+    },
+    90_000,
+  );
+  return {
+    address,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

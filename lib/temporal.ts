@@ -1,0 +1,38 @@
+/**
+ * Temporal connections for the API, watcher and CLI, and search-attribute registration for
+ * servers other than the embedded dev server (which registers them with flags).
+ */
+import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../domain/search-attributes.js';
+
+/** Connects a client (for starting, signalling and querying workflows). Close with `client.connection.close()`. */
+export async function connectClient(address: string, namespace: string): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection, namespace });
+}
+
+/**
+ * Registers vaultarr's search attributes on the namespace when missing (a Temporal cluster or
+ * Temporal Cloud; the dev server gets them from `--search-attribute`).
+ *
+ * @returns the names it added
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = SEARCH_ATTRIBUTE_DEFINITIONS.filter(
+    (a) => !(customAttributes && a.name in customAttributes),
+  );
+  if (missing.length === 0) return [];
+  const types = proto.temporal.api.enums.v1.IndexedValueType;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(
+      missing.map((a) => [
+        a.name,
+        a.type === 'Text' ? types.INDEXED_VALUE_TYPE_TEXT : types.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
+    ),
+  });
+  return missing.map((a) => a.name);
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs what vaultarr needs and is missing, reusing whatever is cached; idempotent.
+#  - Debian packages: rclone, postgresql, ffmpeg (tests), fuse3 + mergerfs (union view), docker-compose (config check)
+#  - npm packages (npm ci when package-lock.json changed since the last install)
+#  - the Temporal CLI v1.5.1, built with `go install` into ~/.cache/vaultarr/bin (outside the clone)
+#  - the TypeScript build (dist/), incremental
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'bootstrap: %s\n' "$*" >&2; }
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+# --- Debian packages ---------------------------------------------------------------------------
+need=()
+command -v rclone >/dev/null || need+=(rclone)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v ffmpeg >/dev/null || need+=(ffmpeg)
+command -v mergerfs >/dev/null || need+=(mergerfs)
+command -v fusermount3 >/dev/null || need+=(fuse3)
+command -v docker-compose >/dev/null || need+=(docker-compose)
+if [ ${#need[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null; then
+    log "installing Debian packages: ${need[*]}"
+    $SUDO apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    # Debian starts a system cluster on install; vaultarr runs its own, so leave the system one alone.
+  else
+    log "missing ${need[*]} and no apt-get here: install them with your package manager"
+    exit 1
+  fi
+fi
+
+# --- npm packages ------------------------------------------------------------------------------
+stamp=node_modules/.vaultarr-lock-hash
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing npm packages"
+  npm install --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi
+
+# --- Temporal CLI ------------------------------------------------------------------------------
+cache_bin="${XDG_CACHE_HOME:-$HOME/.cache}/vaultarr/bin"
+if [ -n "${TEMPORAL_CLI:-}" ] && [ -x "${TEMPORAL_CLI}" ]; then
+  :
+elif command -v temporal >/dev/null || [ -x "$cache_bin/temporal" ]; then
+  :
+else
+  command -v go >/dev/null || { log "Go is needed to build the Temporal CLI (apt-get install golang-go)"; exit 1; }
+  log "building the Temporal CLI v1.5.1 into $cache_bin (a few minutes, once per machine)"
+  mkdir -p "$cache_bin"
+  GOBIN="$cache_bin" go install github.com/temporalio/cli/cmd/temporal@v1.5.1
+fi
+
+# --- TypeScript build --------------------------------------------------------------------------
+npx --no-install tsc -b tsconfig.build.json

@@ -1,0 +1,120 @@
+/**
+ * Watches `Incoming/` (chokidar) and starts a media item's workflow for every release — a file or
+ * a folder at its top level — once it has finished arriving: no partial names inside
+ * (`.part`, `.!qB`, rsync's `.name.XXXXXX`, ...) and nothing changed for the settle time. Whatever
+ * already sits there at start-up is picked up too.
+ */
+import { watch, type FSWatcher } from 'chokidar';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { isPartialName, listFiles } from '../lib/files.js';
+import type { Logger } from '../lib/logger.js';
+
+/** A release ready to sort. */
+export interface ReadyRelease {
+  /** Path relative to the local root, `Incoming/<name>`. */
+  releasePath: string;
+  /** Device and inode of the entry: with the path, the identity of this arrival. */
+  dev: number;
+  ino: number;
+}
+
+/** Options of {@link IncomingWatcher}. */
+export interface IncomingWatcherOptions {
+  /** Absolute local root; the watched folder is `<localRoot>/Incoming`. */
+  localRoot: string;
+  /** Quiet time after the last change before a release counts as complete, in ms. */
+  settleMs: number;
+  /** Starts the release's workflow; a rejection is retried with backoff. */
+  onReady: (release: ReadyRelease) => Promise<void>;
+  logger: Logger;
+}
+
+/** The `Incoming/` watcher. `start()` begins; `close()` stops. */
+export class IncomingWatcher {
+  private watcher?: FSWatcher;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Entries already handed to `onReady`, by name → identity, so one arrival starts once. */
+  private readonly started = new Map<string, string>();
+  private readonly failures = new Map<string, number>();
+  private readonly incoming: string;
+
+  constructor(private readonly options: IncomingWatcherOptions) {
+    this.incoming = path.join(options.localRoot, 'Incoming');
+  }
+
+  /** Starts watching; resolves once the initial scan is done. */
+  async start(): Promise<void> {
+    this.watcher = watch(this.incoming, {
+      ignoreInitial: false,
+      persistent: true,
+      alwaysStat: false,
+      ignored: (p: string) => {
+        const rel = path.relative(this.incoming, p);
+        return rel !== '' && !rel.startsWith('..') && rel.split(path.sep)[0]!.startsWith('.');
+      },
+    });
+    this.watcher.on('all', (_event, p) => {
+      const rel = path.relative(this.incoming, p);
+      if (!rel || rel.startsWith('..')) return;
+      this.schedule(rel.split(path.sep)[0]!, this.options.settleMs);
+    });
+    this.watcher.on('error', (err) => this.options.logger.error({ err }, 'watcher error'));
+    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
+    this.options.logger.info({ incoming: this.incoming }, 'watching Incoming/');
+  }
+
+  /** Stops watching and forgets pending releases. */
+  async close(): Promise<void> {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    await this.watcher?.close();
+  }
+
+  private schedule(name: string, delayMs: number): void {
+    clearTimeout(this.timers.get(name));
+    this.timers.set(
+      name,
+      setTimeout(() => {
+        this.timers.delete(name);
+        this.check(name).catch((err: unknown) =>
+          this.options.logger.error({ err, name }, 'release check failed'),
+        );
+      }, delayMs),
+    );
+  }
+
+  private async check(name: string): Promise<void> {
+    const abs = path.join(this.incoming, name);
+    let info;
+    try {
+      info = await stat(abs);
+    } catch {
+      this.started.delete(name);
+      return;
+    }
+    const identity = `${info.dev}:${info.ino}`;
+    if (this.started.get(name) === identity) return;
+    const files = info.isDirectory()
+      ? await listFiles(abs)
+      : [{ path: name, sizeBytes: info.size, mtimeMs: info.mtimeMs }];
+    if (isPartialName(name) || files.some((f) => isPartialName(path.basename(f.path)))) return; // its rename fires a new event
+    const newest = Math.max(info.mtimeMs, ...files.map((f) => f.mtimeMs));
+    const quietFor = Date.now() - newest;
+    if (quietFor < this.options.settleMs) {
+      this.schedule(name, this.options.settleMs - quietFor + 50);
+      return;
+    }
+    try {
+      await this.options.onReady({ releasePath: `Incoming/${name}`, dev: info.dev, ino: info.ino });
+      this.started.set(name, identity);
+      this.failures.delete(name);
+    } catch (err) {
+      const n = (this.failures.get(name) ?? 0) + 1;
+      this.failures.set(name, n);
+      const delay = Math.min(60_000, 1000 * 2 ** Math.min(n, 6));
+      this.options.logger.warn({ err, name, retryInMs: delay }, 'could not start the workflow; will retry');
+      this.schedule(name, delay);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * One host's workers in one process: the shared `vaultarr` queue (workflow tasks, catalog
+ * activities) and the host queue `vaultarr-host-<hostId>` (activities that touch this host's disk).
+ */
+import {
+  bundleWorkflowCode,
+  NativeConnection,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { createHostActivities, createSharedActivities } from '../activities/index.js';
+import type { RcloneOptions } from '../activities/vault/rclone.js';
+import { hostTaskQueue, SHARED_TASK_QUEUE } from '../domain/task-queues.js';
+
+/** Path of the workflows module, from sources (tests, tsx) or from `dist/`. */
+export function workflowsPath(): string {
+  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  return fileURLToPath(new URL(`../workflows/index.${ext}`, import.meta.url));
+}
+
+let bundleCache: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundles the workflow code once per process. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundleCache ??= bundleWorkflowCode({
+    workflowsPath: workflowsPath(),
+    logger: { debug() {}, info() {}, warn() {}, error: console.error, trace() {}, log() {} },
+  });
+  return bundleCache;
+}
+
+/** Options of {@link createWorkers}. */
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  hostId: string;
+  pool: pg.Pool;
+  localRoot: string;
+  settleMs: number;
+  rclone: RcloneOptions;
+  /** Workflow task queue (default `vaultarr`; tests use their own). */
+  sharedTaskQueue?: string;
+  /** Run the shared worker too (default true); a storage-only host may run just its host queue. */
+  shared?: boolean;
+}
+
+/**
+ * Creates this host's workers. Run them with `Promise.all(workers.map((w) => w.run()))`;
+ * `worker.shutdown()` (or SIGINT/SIGTERM) stops them.
+ */
+export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
+  const workers: Worker[] = [];
+  if (options.shared !== false) {
+    workers.push(
+      await Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: options.sharedTaskQueue ?? SHARED_TASK_QUEUE,
+        workflowBundle: await workflowBundle(),
+        activities: createSharedActivities({ pool: options.pool }),
+      }),
+    );
+  }
+  workers.push(
+    await Worker.create({
+      connection: options.connection,
+      namespace: options.namespace,
+      taskQueue: hostTaskQueue(options.hostId),
+      activities: createHostActivities({
+        localRoot: options.localRoot,
+        settleMs: options.settleMs,
+        rclone: options.rclone,
+      }),
+      maxConcurrentActivityTaskExecutions: 16,
+    }),
+  );
+  return workers;
+}

@@ -1,0 +1,2 @@
+/** Every workflow, for the worker's bundle. One workflow per file. */
+export { mediaItemWorkflow } from './media-item-workflow.js';
