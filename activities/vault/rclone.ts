@@ -187,6 +187,8 @@ export class Rclone {
     });
     const result = await child;
     if (result.isCanceled) throw new RcloneError('rclone copy was cancelled', 'other', undefined);
+    if (result.signal)
+      throw new RcloneError(`rclone copy was killed by ${result.signal}`, 'other', undefined);
     if (result.exitCode !== 0) throw this.toError('copy', result.exitCode, errors.join('\n'));
     return last;
   }

@@ -1,0 +1,73 @@
+/**
+ * Helpers shared by tests: the run's Temporal and Postgres, temp dirs, media files, a WebDAV remote.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, portOpen, waitFor } from '../../lib/infra/wait.js';
+
+/** Address of the run's Temporal dev server. */
+export const temporalAddress = (): string => process.env.VAULTARR_TEST_TEMPORAL!;
+/** URL of the run's Postgres database (migrated). */
+export const databaseUrl = (): string => process.env.VAULTARR_TEST_DATABASE_URL!;
+
+/** A fresh temp dir, removed by the returned cleanup. */
+export function tempDir(prefix = 'vaultarr-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A short unique name for task queues and host IDs. */
+export const uniqueName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** Creates the local library layout under a root. */
+export function makeLibrary(localRoot: string): void {
+  for (const folder of ['Incoming', 'Movies', 'Shows', 'Unsorted'])
+    mkdirSync(path.join(localRoot, folder), { recursive: true });
+}
+
+/**
+ * Writes a short valid video made with ffmpeg (`.mkv` or `.mp4` by extension): test pattern and
+ * a tone, `seconds` long. Each call with a different `seed` yields different bytes.
+ */
+export function makeVideo(file: string, seconds = 1, seed = 0): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  execFileSync('ffmpeg', [
+    '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=160x120:rate=10`,
+    '-f', 'lavfi', '-i', `sine=frequency=${440 + seed}:duration=${seconds}`,
+    '-shortest', '-metadata', `comment=vaultarr-test-${seed}`, file,
+  ]); // prettier-ignore
+}
+
+/** A running `rclone serve webdav` on 127.0.0.1 serving a directory. */
+export interface WebdavServer {
+  dir: string;
+  port: number;
+  /** rclone remote spec for it (on-the-fly connection string). */
+  remote: string;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `rclone serve webdav <dir>` on a free loopback port. */
+export async function startWebdav(dir: string): Promise<WebdavServer> {
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const child = spawn('rclone', ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
+  await waitFor(`rclone serve webdav on ${port}`, () => portOpen('127.0.0.1', port), 20_000);
+  return {
+    dir,
+    port,
+    remote: `:webdav,url='http://127.0.0.1:${port}':`,
+    process: child,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,79 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../lib/config.js';
+import { UserError } from '../../lib/errors.js';
+import { tempDir } from '../helpers/env.js';
+
+describe('configuration', () => {
+  let dir: string;
+  let cleanup: () => void;
+  beforeEach(() => ({ dir, cleanup } = tempDir()));
+  afterEach(() => cleanup());
+
+  test('embedded defaults are rooted in VAULTARR_DATA_DIR and hostId defaults to the hostname', () => {
+    const config = loadConfig({ env: { VAULTARR_DATA_DIR: 'media-data' }, cwd: dir });
+    expect(config.dataDir).toBe(path.join(dir, 'media-data'));
+    expect(config.library.localRoot).toBe(path.join(dir, 'media-data', '.Local'));
+    expect(config.vault.remote).toBe(path.join(dir, 'media-data', 'cloud'));
+    expect(config.hostId).toBe(hostname());
+    expect(config.temporal.embedded.uiPort).toBe(8233);
+  });
+
+  test('the YAML file is read from VAULTARR_CONFIG and environment variables override it', () => {
+    writeFileSync(
+      path.join(dir, 'my.yml'),
+      'hostId: pi-1\nvault:\n  remote: "gdrive:Media"\napi:\n  port: 9000\n',
+    );
+    const config = loadConfig({
+      env: { VAULTARR_CONFIG: 'my.yml', VAULTARR_API__PORT: '9100', DATABASE_URL: 'postgres://x@h/db' },
+      cwd: dir,
+    });
+    expect(config.hostId).toBe('pi-1');
+    expect(config.vault.remote).toBe('gdrive:Media');
+    expect(config.api.port).toBe(9100);
+    expect(config.database.url).toBe('postgres://x@h/db');
+  });
+
+  test('every problem is reported at once with its key path', () => {
+    writeFileSync(
+      path.join(dir, 'vaultarr.yml'),
+      'hostId: "bad host"\nvault:\n  verifyAttempts: 0\n  remot: x\napi:\n  port: 70000\nbogus: 1\n',
+    );
+    let error: unknown;
+    try {
+      loadConfig({ env: { VAULTARR_WATCHER__SETTLE_SECONDS: '-1' }, cwd: dir });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    const problems = (error as UserError).problems.map((p) => p.split(':')[0]);
+    expect(problems.sort()).toEqual(
+      [
+        'hostId',
+        'vault.verifyAttempts',
+        'vault.remot',
+        'api.port',
+        'bogus',
+        'watcher.settleSeconds (from VAULTARR_WATCHER__SETTLE_SECONDS)',
+      ].sort(),
+    );
+  });
+
+  test('a bad config makes the CLI name every wrong key and exit 1', () => {
+    execFileSync('npx', ['--no-install', 'tsc', '-b', 'tsconfig.build.json']);
+    writeFileSync(path.join(dir, 'vaultarr.yml'), 'vault:\n  verifyAttempts: "three"\nnope: true\n');
+    const cli = path.resolve('dist/cli/vaultarr.js');
+    const result = spawnSync(process.execPath, [cli, 'config'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('invalid configuration');
+    expect(result.stderr).toContain('vault.verifyAttempts:');
+    expect(result.stderr).toContain('nope: unknown key');
+    expect(result.stderr).not.toMatch(/\n\s+at /); // a sentence, not a stack trace
+  });
+});
