@@ -1,0 +1,106 @@
+/**
+ * A worker for one test file on the run's dev server: its own task queue, host ID, library and
+ * local-directory vault, plus a client and a Postgres pool.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import path from 'node:path';
+import type pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import type { MediaItemInput, MediaItemStatus } from '../../domain/messages.js';
+import { statusQuery } from '../../domain/messages.js';
+import type { Stage } from '../../domain/stages.js';
+import { createPool } from '../../lib/db.js';
+import { waitFor } from '../../lib/infra/wait.js';
+import { startMediaItem } from '../../lib/start-item.js';
+import { incomingKey, mediaItemWorkflowId } from '../../lib/workflow-ids.js';
+import { statSync } from 'node:fs';
+import { createWorkers } from '../../workers/worker.js';
+import { databaseUrl, makeLibrary, temporalAddress, tempDir, uniqueName } from './env.js';
+
+/** Everything a workflow test needs. */
+export interface WorkflowTestEnv {
+  client: Client;
+  pool: pg.Pool;
+  taskQueue: string;
+  hostId: string;
+  localRoot: string;
+  vaultDir: string;
+  root: string;
+  /** Starts the item workflow for a release in Incoming/, as the watcher does. */
+  startIncoming(releasePath: string, policy?: Partial<MediaItemInput['policy']>): Promise<string>;
+  /** Polls the `status` query until the stage is reached (60 s by default). */
+  waitForStage(workflowId: string, stage: Stage, timeoutMs?: number): Promise<MediaItemStatus>;
+  close(): Promise<void>;
+}
+
+/** Creates the env and runs its workers until `close()`. */
+export async function createWorkflowTestEnv(options: { rcloneBinary?: string } = {}): Promise<WorkflowTestEnv> {
+  const { dir: root, cleanup } = tempDir('vaultarr-wf-');
+  const localRoot = path.join(root, '.Local');
+  const vaultDir = path.join(root, 'cloud');
+  makeLibrary(localRoot);
+  mkdirSync(vaultDir, { recursive: true });
+  const taskQueue = uniqueName('test');
+  const hostId = uniqueName('host');
+  const connection = await NativeConnection.connect({ address: temporalAddress() });
+  const clientConnection = await Connection.connect({ address: temporalAddress() });
+  const client = new Client({ connection: clientConnection });
+  const pool = createPool(databaseUrl());
+  const workers: Worker[] = await createWorkers({
+    connection,
+    namespace: 'default',
+    hostId,
+    pool,
+    localRoot,
+    settleMs: 0,
+    rclone: { binary: options.rcloneBinary ?? 'rclone', remote: vaultDir },
+    sharedTaskQueue: taskQueue,
+  });
+  const running = Promise.all(workers.map((w) => w.run()));
+  const policy = { verifyAttempts: 3, hostWaitMs: 600_000, copyHeartbeatTimeoutMs: 10_000 };
+
+  return {
+    client,
+    pool,
+    taskQueue,
+    hostId,
+    localRoot,
+    vaultDir,
+    root,
+    async startIncoming(releasePath, override = {}) {
+      const s = statSync(path.join(localRoot, releasePath));
+      const workflowId = mediaItemWorkflowId(incomingKey(releasePath, s.dev, s.ino));
+      await startMediaItem(client, {
+        workflowId,
+        taskQueue,
+        summary: `release ${releasePath}`,
+        input: { hostId, origin: { kind: 'incoming', releasePath }, policy: { ...policy, ...override } },
+      });
+      return workflowId;
+    },
+    async waitForStage(workflowId, stage, timeoutMs = 60_000) {
+      let last: MediaItemStatus | undefined;
+      await waitFor(
+        `${workflowId} to reach ${stage}`,
+        async () => {
+          last = await client.workflow.getHandle(workflowId).query(statusQuery);
+          return last.stage === stage;
+        },
+        timeoutMs,
+        200,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; last status: ${JSON.stringify(last)}`);
+      });
+      return last!;
+    },
+    async close() {
+      for (const w of workers) w.shutdown();
+      await running;
+      await connection.close();
+      await clientConnection.close();
+      await pool.end();
+      cleanup();
+    },
+  };
+}
