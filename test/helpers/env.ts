@@ -9,9 +9,9 @@ import path from 'node:path';
 import { freePort, portOpen, waitFor } from '../../lib/infra/wait.js';
 
 /** Address of the run's Temporal dev server. */
-export const temporalAddress = (): string => process.env.VAULTARR_TEST_TEMPORAL!;
+export const temporalAddress = (): string => process.env.TEST_VAULTARR_TEMPORAL!;
 /** URL of the run's Postgres database (migrated). */
-export const databaseUrl = (): string => process.env.VAULTARR_TEST_DATABASE_URL!;
+export const databaseUrl = (): string => process.env.TEST_VAULTARR_DATABASE_URL!;
 
 /** A fresh temp dir, removed by the returned cleanup. */
 export function tempDir(prefix = 'vaultarr-'): { dir: string; cleanup: () => void } {

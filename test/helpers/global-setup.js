@@ -26,8 +26,8 @@ export default async function globalSetup() {
     logFile: path.join(root, 'postgres.log'),
   });
   await migrate(postgres.url);
-  process.env.VAULTARR_TEST_TEMPORAL = temporal.address;
-  process.env.VAULTARR_TEST_DATABASE_URL = postgres.url;
-  process.env.VAULTARR_TEST_ROOT = root;
+  process.env.TEST_VAULTARR_TEMPORAL = temporal.address;
+  process.env.TEST_VAULTARR_DATABASE_URL = postgres.url;
+  process.env.TEST_VAULTARR_ROOT = root;
   globalThis.__vaultarrServices = { temporal, postgres };
 }

@@ -1,0 +1,191 @@
+/**
+ * End to end: the real stack (`vaultarr start`, as `npm start` runs it) as processes on a temp
+ * data dir — embedded Temporal and Postgres, worker, watcher, API — fed real media files.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { statusQuery, type MediaItemStatus } from '../../domain/messages.js';
+import { freePort, waitFor } from '../../lib/infra/wait.js';
+import { makeVideo, tempDir } from '../helpers/env.js';
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+interface Stack {
+  child: ChildProcess;
+  output: () => string;
+}
+
+describe('the whole stack as processes', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let ports: { temporal: number; ui: number; pg: number; api: number };
+  let stack: Stack | undefined;
+  let staging: string;
+  let incoming: string;
+  let local: string;
+  let cloud: string;
+
+  const startStack = async (): Promise<Stack> => {
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VAULTARR_')));
+    Object.assign(env, {
+      VAULTARR_DATA_DIR: path.join(dir, 'data'),
+      VAULTARR_HOST_ID: 'e2e-host',
+      VAULTARR_TEMPORAL__EMBEDDED__PORT: String(ports.temporal),
+      VAULTARR_TEMPORAL__EMBEDDED__UI_PORT: String(ports.ui),
+      VAULTARR_DATABASE__EMBEDDED__PORT: String(ports.pg),
+      VAULTARR_API__PORT: String(ports.api),
+      VAULTARR_API__HOST: '127.0.0.1',
+      VAULTARR_WATCHER__SETTLE_SECONDS: '1',
+    });
+    delete env.DATABASE_URL;
+    let out = '';
+    const child = spawn(process.execPath, [path.resolve('dist/cli/vaultarr.js'), 'start'], { cwd: dir, env });
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor('the stack to print its banner', async () => {
+      if (child.exitCode !== null) throw new Error(`vaultarr start exited: ${out}`);
+      return out.includes('vaultarr is running');
+    }, 120_000);
+    await waitFor('the API to be ready', async () => (await fetch(`http://127.0.0.1:${ports.api}/readyz`)).ok, 30_000);
+    return { child, output: () => out };
+  };
+
+  const stopStack = async (s: Stack): Promise<number | null> => {
+    if (s.child.exitCode !== null) return s.child.exitCode;
+    const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
+    s.child.kill('SIGINT');
+    return exited;
+  };
+
+  /** Drops a release into Incoming/ the way a download client finishes one: built elsewhere, then renamed in. */
+  const drop = (name: string, build: (at: string) => void): void => {
+    const at = path.join(staging, name);
+    build(at);
+    renameSync(at, path.join(incoming, name));
+  };
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir('vaultarr-e2e-'));
+    ports = { temporal: await freePort(), ui: await freePort(), pg: await freePort(), api: await freePort() };
+    local = path.join(dir, 'data', '.Local');
+    incoming = path.join(local, 'Incoming');
+    cloud = path.join(dir, 'data', 'cloud');
+    staging = path.join(dir, 'staging');
+    mkdirSync(staging, { recursive: true });
+    stack = await startStack();
+  }, 180_000);
+
+  afterAll(async () => {
+    if (stack) await stopStack(stack);
+    cleanup();
+  });
+
+  const withTemporal = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
+    const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+    try {
+      return await fn(new Client({ connection }));
+    } finally {
+      await connection.close();
+    }
+  };
+
+  const statusOf = (client: Client, workflowId: string) => client.workflow.getHandle(workflowId).query(statusQuery);
+
+  test('prints where the Web UI is and where to drop files', () => {
+    expect(stack!.output()).toContain(`Temporal Web UI   http://localhost:${ports.ui}`);
+    expect(stack!.output()).toContain(`Drop releases in  ${incoming}`);
+  });
+
+  test('releases dropped into Incoming/ end up sorted, vaulted byte-identical, resident and catalogued', async () => {
+    // A download still being written under a partial name, renamed when complete.
+    const partial = path.join(incoming, 'The.Matrix.1999.1080p.BluRay.x264-GROUP.mkv.part');
+    makeVideo(path.join(staging, 'matrix.mkv'), 2, 1);
+    renameSync(path.join(staging, 'matrix.mkv'), partial);
+    drop('Breaking.Bad.S01E01.720p.HDTV.x264-CTU.mp4', (at) => makeVideo(at, 1, 2));
+    drop('Inception.2010.1080p.BluRay.x264-SPARKS', (at) => {
+      makeVideo(path.join(at, 'inception.2010.1080p.bluray.x264-sparks.mkv'), 2, 3);
+      makeVideo(path.join(at, 'Sample', 'inception.2010.sample.mkv'), 1, 4);
+      writeFileSync(path.join(at, 'inception.2010.1080p.bluray.x264-sparks.nfo'), 'NFO');
+      writeFileSync(path.join(at, 'inception.2010.1080p.bluray.x264-sparks.en.srt'), '1\n00:00:00,000 --> 00:00:01,000\nDream\n');
+    });
+    drop('holiday_video.mp4', (at) => makeVideo(at, 1, 5));
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(existsSync(partial)).toBe(true); // left alone while partial
+    renameSync(partial, path.join(incoming, 'The.Matrix.1999.1080p.BluRay.x264-GROUP.mkv'));
+
+    const expected = [
+      'Movies/The Matrix (1999)/The Matrix (1999).mkv',
+      'Shows/Breaking Bad/Season 01/Breaking Bad - S01E01.mp4',
+      'Movies/Inception (2010)/Inception (2010).mkv',
+      'Movies/Inception (2010)/Inception (2010).en.srt',
+    ];
+    const resident = await withTemporal(async (client) => {
+      let found: Array<{ id: string; status: MediaItemStatus }> = [];
+      await waitFor(
+        'three resident workflows',
+        async () => {
+          const ids: string[] = [];
+          for await (const w of client.workflow.list({ query: 'VaultarrStage = "resident" AND VaultarrHostId = "e2e-host"' })) ids.push(w.workflowId);
+          if (ids.length < 3) return false;
+          found = await Promise.all(ids.map(async (id) => ({ id, status: await statusOf(client, id) })));
+          return found.every((f) => f.status.stage === 'resident');
+        },
+        120_000,
+        500,
+      );
+      return found;
+    });
+    expect(resident.map((r) => r.status.libraryPath).sort()).toEqual([expected[2], expected[0], expected[1]].sort());
+    for (const p of expected) {
+      expect(existsSync(path.join(local, p))).toBe(true);
+      expect(sha256(path.join(cloud, p))).toBe(sha256(path.join(local, p)));
+    }
+    // Samples and .nfo never enter the library or the vault; the release folder is gone from Incoming/.
+    expect(readFileSync(path.join(local, expected[3]!), 'utf8')).toContain('Dream');
+    expect(existsSync(path.join(local, 'Movies/Inception (2010)/Sample'))).toBe(false);
+    expect(existsSync(path.join(incoming, 'Inception.2010.1080p.BluRay.x264-SPARKS'))).toBe(false);
+
+    const db = new pg.Client({ connectionString: `postgres://vaultarr@127.0.0.1:${ports.pg}/vaultarr` });
+    await db.connect();
+    try {
+      const { rows } = await db.query("SELECT library_path, stage, verified_by FROM media_items WHERE stage = 'resident' ORDER BY library_path");
+      expect(rows).toEqual(
+        [expected[0], expected[1], expected[2]].sort().map((p) => ({ library_path: p, stage: 'resident', verified_by: 'sha256' })),
+      );
+    } finally {
+      await db.end();
+    }
+
+    // The unparseable file waits for a human in Unsorted/.
+    await withTemporal(async (client) => {
+      await waitFor('an item awaiting approval', async () => {
+        for await (const w of client.workflow.list({ query: 'VaultarrStage = "awaiting-approval" AND VaultarrHostId = "e2e-host"' })) {
+          const status = await statusOf(client, w.workflowId);
+          return status.libraryPath === 'Unsorted/holiday_video.mp4';
+        }
+        return false;
+      }, 30_000);
+    });
+    expect(existsSync(path.join(local, 'Unsorted/holiday_video.mp4'))).toBe(true);
+  });
+
+  test('Ctrl-C stops everything cleanly and a second start resumes from the data dir', async () => {
+    expect(await stopStack(stack!)).toBe(0);
+    expect(stack!.output()).toContain('vaultarr: stopped');
+    stack = await startStack();
+    const count = await withTemporal(async (client) => {
+      let n = 0;
+      for await (const _ of client.workflow.list({ query: 'VaultarrStage = "resident" AND VaultarrHostId = "e2e-host"' })) n++;
+      return n;
+    });
+    expect(count).toBe(3);
+    drop('Arrival.2016.1080p.BluRay.x264-GROUP.mkv', (at) => makeVideo(at, 1, 6));
+    const target = path.join(cloud, 'Movies/Arrival (2016)/Arrival (2016).mkv');
+    await waitFor('the new release to reach the vault', async () => existsSync(target), 60_000);
+    await waitFor('its copy to be complete', async () => sha256(target) === sha256(path.join(local, 'Movies/Arrival (2016)/Arrival (2016).mkv')), 30_000);
+  });
+});
