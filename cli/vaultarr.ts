@@ -34,6 +34,7 @@ async function runWorker(config: Config): Promise<void> {
   const log = createLogger('worker', config.logLevel);
   const ep = endpoints(config);
   ensureLayout(config);
+  await migrate(ep.databaseUrl);
   const admin = await Connection.connect({ address: ep.temporalAddress });
   const added = await ensureSearchAttributes(admin, config.temporal.namespace);
   if (added.length) log.info({ added }, 'search attributes registered');
@@ -58,6 +59,7 @@ async function runWorker(config: Config): Promise<void> {
 async function runApi(config: Config): Promise<void> {
   const log = createLogger('api', config.logLevel);
   const ep = endpoints(config);
+  await migrate(ep.databaseUrl);
   const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
   const pool = createPool(ep.databaseUrl);
   const server = createServer(createApp({ client, pool }));

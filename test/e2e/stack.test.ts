@@ -30,7 +30,9 @@ describe('the whole stack as processes', () => {
   let cloud: string;
 
   const startStack = async (): Promise<Stack> => {
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VAULTARR_')));
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('VAULTARR_')),
+    );
     Object.assign(env, {
       VAULTARR_DATA_DIR: path.join(dir, 'data'),
       VAULTARR_HOST_ID: 'e2e-host',
@@ -46,11 +48,19 @@ describe('the whole stack as processes', () => {
     const child = spawn(process.execPath, [path.resolve('dist/cli/vaultarr.js'), 'start'], { cwd: dir, env });
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor('the stack to print its banner', async () => {
-      if (child.exitCode !== null) throw new Error(`vaultarr start exited: ${out}`);
-      return out.includes('vaultarr is running');
-    }, 120_000);
-    await waitFor('the API to be ready', async () => (await fetch(`http://127.0.0.1:${ports.api}/readyz`)).ok, 30_000);
+    await waitFor(
+      'the stack to print its banner',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`vaultarr start exited: ${out}`);
+        return out.includes('vaultarr is running');
+      },
+      120_000,
+    );
+    await waitFor(
+      'the API to be ready',
+      async () => (await fetch(`http://127.0.0.1:${ports.api}/readyz`)).ok,
+      30_000,
+    );
     return { child, output: () => out };
   };
 
@@ -93,7 +103,8 @@ describe('the whole stack as processes', () => {
     }
   };
 
-  const statusOf = (client: Client, workflowId: string) => client.workflow.getHandle(workflowId).query(statusQuery);
+  const statusOf = (client: Client, workflowId: string) =>
+    client.workflow.getHandle(workflowId).query(statusQuery);
 
   test('prints where the Web UI is and where to drop files', () => {
     expect(stack!.output()).toContain(`Temporal Web UI   http://localhost:${ports.ui}`);
@@ -110,7 +121,10 @@ describe('the whole stack as processes', () => {
       makeVideo(path.join(at, 'inception.2010.1080p.bluray.x264-sparks.mkv'), 2, 3);
       makeVideo(path.join(at, 'Sample', 'inception.2010.sample.mkv'), 1, 4);
       writeFileSync(path.join(at, 'inception.2010.1080p.bluray.x264-sparks.nfo'), 'NFO');
-      writeFileSync(path.join(at, 'inception.2010.1080p.bluray.x264-sparks.en.srt'), '1\n00:00:00,000 --> 00:00:01,000\nDream\n');
+      writeFileSync(
+        path.join(at, 'inception.2010.1080p.bluray.x264-sparks.en.srt'),
+        '1\n00:00:00,000 --> 00:00:01,000\nDream\n',
+      );
     });
     drop('holiday_video.mp4', (at) => makeVideo(at, 1, 5));
     await new Promise((r) => setTimeout(r, 2500));
@@ -129,7 +143,10 @@ describe('the whole stack as processes', () => {
         'three resident workflows',
         async () => {
           const ids: string[] = [];
-          for await (const w of client.workflow.list({ query: 'VaultarrStage = "resident" AND VaultarrHostId = "e2e-host"' })) ids.push(w.workflowId);
+          for await (const w of client.workflow.list({
+            query: 'VaultarrStage = "resident" AND VaultarrHostId = "e2e-host"',
+          }))
+            ids.push(w.workflowId);
           if (ids.length < 3) return false;
           found = await Promise.all(ids.map(async (id) => ({ id, status: await statusOf(client, id) })));
           return found.every((f) => f.status.stage === 'resident');
@@ -139,7 +156,9 @@ describe('the whole stack as processes', () => {
       );
       return found;
     });
-    expect(resident.map((r) => r.status.libraryPath).sort()).toEqual([expected[2], expected[0], expected[1]].sort());
+    expect(resident.map((r) => r.status.libraryPath).sort()).toEqual(
+      [expected[2], expected[0], expected[1]].sort(),
+    );
     for (const p of expected) {
       expect(existsSync(path.join(local, p))).toBe(true);
       expect(sha256(path.join(cloud, p))).toBe(sha256(path.join(local, p)));
@@ -152,9 +171,13 @@ describe('the whole stack as processes', () => {
     const db = new pg.Client({ connectionString: `postgres://vaultarr@127.0.0.1:${ports.pg}/vaultarr` });
     await db.connect();
     try {
-      const { rows } = await db.query("SELECT library_path, stage, verified_by FROM media_items WHERE stage = 'resident' ORDER BY library_path");
+      const { rows } = await db.query(
+        "SELECT library_path, stage, verified_by FROM media_items WHERE stage = 'resident' ORDER BY library_path",
+      );
       expect(rows).toEqual(
-        [expected[0], expected[1], expected[2]].sort().map((p) => ({ library_path: p, stage: 'resident', verified_by: 'sha256' })),
+        [expected[0], expected[1], expected[2]]
+          .sort()
+          .map((p) => ({ library_path: p, stage: 'resident', verified_by: 'sha256' })),
       );
     } finally {
       await db.end();
@@ -162,13 +185,19 @@ describe('the whole stack as processes', () => {
 
     // The unparseable file waits for a human in Unsorted/.
     await withTemporal(async (client) => {
-      await waitFor('an item awaiting approval', async () => {
-        for await (const w of client.workflow.list({ query: 'VaultarrStage = "awaiting-approval" AND VaultarrHostId = "e2e-host"' })) {
-          const status = await statusOf(client, w.workflowId);
-          return status.libraryPath === 'Unsorted/holiday_video.mp4';
-        }
-        return false;
-      }, 30_000);
+      await waitFor(
+        'an item awaiting approval',
+        async () => {
+          for await (const w of client.workflow.list({
+            query: 'VaultarrStage = "awaiting-approval" AND VaultarrHostId = "e2e-host"',
+          })) {
+            const status = await statusOf(client, w.workflowId);
+            return status.libraryPath === 'Unsorted/holiday_video.mp4';
+          }
+          return false;
+        },
+        30_000,
+      );
     });
     expect(existsSync(path.join(local, 'Unsorted/holiday_video.mp4'))).toBe(true);
   });
@@ -179,13 +208,20 @@ describe('the whole stack as processes', () => {
     stack = await startStack();
     const count = await withTemporal(async (client) => {
       let n = 0;
-      for await (const _ of client.workflow.list({ query: 'VaultarrStage = "resident" AND VaultarrHostId = "e2e-host"' })) n++;
+      for await (const _ of client.workflow.list({
+        query: 'VaultarrStage = "resident" AND VaultarrHostId = "e2e-host"',
+      }))
+        n++;
       return n;
     });
     expect(count).toBe(3);
     drop('Arrival.2016.1080p.BluRay.x264-GROUP.mkv', (at) => makeVideo(at, 1, 6));
     const target = path.join(cloud, 'Movies/Arrival (2016)/Arrival (2016).mkv');
     await waitFor('the new release to reach the vault', async () => existsSync(target), 60_000);
-    await waitFor('its copy to be complete', async () => sha256(target) === sha256(path.join(local, 'Movies/Arrival (2016)/Arrival (2016).mkv')), 30_000);
+    await waitFor(
+      'its copy to be complete',
+      async () => sha256(target) === sha256(path.join(local, 'Movies/Arrival (2016)/Arrival (2016).mkv')),
+      30_000,
+    );
   });
 });

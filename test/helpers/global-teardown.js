@@ -5,5 +5,6 @@ export default async function globalTeardown() {
   const services = globalThis.__vaultarrServices;
   await services?.temporal.stop();
   await services?.postgres.stop();
-  if (process.env.TEST_VAULTARR_ROOT) rmSync(process.env.TEST_VAULTARR_ROOT, { recursive: true, force: true });
+  if (process.env.TEST_VAULTARR_ROOT)
+    rmSync(process.env.TEST_VAULTARR_ROOT, { recursive: true, force: true });
 }

@@ -35,7 +35,9 @@ export interface WorkflowTestEnv {
 }
 
 /** Creates the env and runs its workers until `close()`. */
-export async function createWorkflowTestEnv(options: { rcloneBinary?: string } = {}): Promise<WorkflowTestEnv> {
+export async function createWorkflowTestEnv(
+  options: { rcloneBinary?: string } = {},
+): Promise<WorkflowTestEnv> {
   const { dir: root, cleanup } = tempDir('vaultarr-wf-');
   const localRoot = path.join(root, '.Local');
   const vaultDir = path.join(root, 'cloud');

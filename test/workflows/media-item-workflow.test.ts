@@ -24,7 +24,12 @@ describe('mediaItemWorkflow on the real dev server', () => {
     const workflowId = await env.startIncoming(release);
     const status = await env.waitForStage(workflowId, 'resident');
     const libraryPath = 'Movies/The Matrix (1999)/The Matrix (1999).mkv';
-    expect(status).toMatchObject({ kind: 'movie', title: 'The Matrix', libraryPath, verification: { method: 'sha256' } });
+    expect(status).toMatchObject({
+      kind: 'movie',
+      title: 'The Matrix',
+      libraryPath,
+      verification: { method: 'sha256' },
+    });
     expect(sha256(path.join(env.vaultDir, libraryPath))).toBe(sha256(path.join(env.localRoot, libraryPath)));
 
     const description = await env.client.workflow.getHandle(workflowId).describe();
@@ -33,24 +38,49 @@ describe('mediaItemWorkflow on the real dev server', () => {
     expect(description.typedSearchAttributes.get(TITLE_ATTRIBUTE)).toBe('The Matrix');
     expect(await description.staticSummary()).toBe(`release ${release}`);
 
-    const { rows } = await env.pool.query('SELECT stage, kind, title, year, verified_by, sha256 FROM media_items WHERE workflow_id = $1', [workflowId]);
+    const { rows } = await env.pool.query(
+      'SELECT stage, kind, title, year, verified_by, sha256 FROM media_items WHERE workflow_id = $1',
+      [workflowId],
+    );
     expect(rows).toEqual([
-      { stage: 'resident', kind: 'movie', title: 'The Matrix', year: 1999, verified_by: 'sha256', sha256: sha256(path.join(env.localRoot, libraryPath)) },
+      {
+        stage: 'resident',
+        kind: 'movie',
+        title: 'The Matrix',
+        year: 1999,
+        verified_by: 'sha256',
+        sha256: sha256(path.join(env.localRoot, libraryPath)),
+      },
     ]);
-    const events = await env.pool.query('SELECT stage, outcome FROM events WHERE workflow_id = $1 ORDER BY id', [workflowId]);
-    expect(events.rows.map((e) => `${e.stage}:${e.outcome}`)).toEqual(['sorting:entered', 'copying:entered', 'verifying:entered', 'resident:verified']);
+    const events = await env.pool.query(
+      'SELECT stage, outcome FROM events WHERE workflow_id = $1 ORDER BY id',
+      [workflowId],
+    );
+    expect(events.rows.map((e) => `${e.stage}:${e.outcome}`)).toEqual([
+      'sorting:entered',
+      'copying:entered',
+      'verifying:entered',
+      'resident:verified',
+    ]);
   });
 
   test('duplicate triggers for the same file share one run and do the work once', async () => {
     const release = 'Incoming/Up.2009.1080p.BluRay.x264-GROUP.mkv';
     makeVideo(path.join(env.localRoot, release), 1, 2);
-    const [a, b, c] = await Promise.all([env.startIncoming(release), env.startIncoming(release), env.startIncoming(release)]);
+    const [a, b, c] = await Promise.all([
+      env.startIncoming(release),
+      env.startIncoming(release),
+      env.startIncoming(release),
+    ]);
     expect(new Set([a, b, c]).size).toBe(1);
     await env.waitForStage(a, 'resident');
     const runs = await env.client.workflow.getHandle(a).describe();
     const again = await env.client.workflow.getHandle(b).describe();
     expect(again.runId).toBe(runs.runId);
-    const events = await env.pool.query("SELECT count(*)::int AS n FROM events WHERE workflow_id = $1 AND stage = 'copying'", [a]);
+    const events = await env.pool.query(
+      "SELECT count(*)::int AS n FROM events WHERE workflow_id = $1 AND stage = 'copying'",
+      [a],
+    );
     expect(events.rows[0].n).toBe(1);
   });
 
@@ -86,7 +116,10 @@ describe('mediaItemWorkflow on the real dev server', () => {
     const workflowId = await env.startIncoming(release);
     const first = await env.waitForStage(workflowId, 'resident');
     expect(first.libraryPath).toBe('Shows/Lost/Season 01/Lost - S01E01.mkv');
-    const second = await env.waitForStage(mediaItemWorkflowId('Shows/Lost/Season 01/Lost - S01E02.mkv'), 'resident');
+    const second = await env.waitForStage(
+      mediaItemWorkflowId('Shows/Lost/Season 01/Lost - S01E02.mkv'),
+      'resident',
+    );
     expect(second).toMatchObject({ kind: 'episode', title: 'Lost', identity: { season: 1, episodes: [2] } });
     expect(existsSync(path.join(env.vaultDir, 'Shows/Lost/Season 01/Lost - S01E02.mkv'))).toBe(true);
   });
@@ -129,7 +162,10 @@ describe('mediaItemWorkflow when the vault copy keeps failing verification', () 
     const parked = await env.waitForStage(workflowId, 'failed-needs-attention');
     expect(parked.copyRounds).toBe(2);
     expect(parked.reason).toBe('vault copy failed verification 2 times');
-    const mismatches = await env.pool.query("SELECT count(*)::int AS n FROM events WHERE workflow_id = $1 AND outcome = 'mismatch'", [workflowId]);
+    const mismatches = await env.pool.query(
+      "SELECT count(*)::int AS n FROM events WHERE workflow_id = $1 AND outcome = 'mismatch'",
+      [workflowId],
+    );
     expect(mismatches.rows[0].n).toBe(2);
 
     rmSync(marker);

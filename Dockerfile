@@ -1,0 +1,31 @@
+# vaultarr image: one image, three roles (api, worker, watcher) chosen by the command.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY domain domain
+COPY lib lib
+COPY activities activities
+COPY workflows workflows
+COPY workers workers
+COPY watcher watcher
+COPY api api
+COPY cli cli
+RUN npx tsc -b tsconfig.build.json && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends rclone fuse3 mergerfs ca-certificates tzdata \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+# Workflow sources are bundled by the worker at start-up from dist/workflows.
+COPY package.json ./
+COPY db db
+COPY bin bin
+COPY scripts/docker-entrypoint.sh /usr/local/bin/vaultarr-entrypoint
+ENV NODE_ENV=production VAULTARR_DATA_DIR=/data
+ENTRYPOINT ["vaultarr-entrypoint"]
+CMD ["api"]

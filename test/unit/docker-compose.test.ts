@@ -1,0 +1,64 @@
+import { execFileSync } from 'node:child_process';
+import { parse } from 'yaml';
+
+interface ComposeService {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  volumes?: Array<{ target: string } | string>;
+  ports?: unknown[];
+}
+
+describe('docker-compose.yml', () => {
+  // Debian's docker-compose validates and renders the file without a Docker engine.
+  const rendered = parse(
+    execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        MEDIA_ROOT: '/srv/media',
+        RCLONE_CONFIG_DIR: '/srv/rclone',
+        VAULT_REMOTE: 'gdrive:Media',
+        PUID: '1001',
+        PGID: '1002',
+        TZ: 'Europe/Berlin',
+      },
+    }),
+  ) as { services: Record<string, ComposeService> };
+
+  test('has Temporal with Postgres persistence, its UI, Postgres, and the vaultarr api, worker and watcher', () => {
+    expect(Object.keys(rendered.services).sort()).toEqual([
+      'api',
+      'postgres',
+      'temporal',
+      'temporal-ui',
+      'watcher',
+      'worker',
+    ]);
+    expect(rendered.services.temporal!.environment).toMatchObject({
+      DB: 'postgres12',
+      POSTGRES_SEEDS: 'postgres',
+    });
+    expect(rendered.services['temporal-ui']!.environment).toMatchObject({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+    });
+  });
+
+  test.each(['api', 'worker', 'watcher'])(
+    '%s runs as PUID/PGID in TZ with the media root and the rclone config mounted',
+    (name) => {
+      const service = rendered.services[name]!;
+      expect(service.command).toEqual([name]);
+      expect(service.environment).toMatchObject({
+        PUID: '1001',
+        PGID: '1002',
+        TZ: 'Europe/Berlin',
+        VAULTARR_VAULT__REMOTE: 'gdrive:Media',
+        VAULTARR_TEMPORAL__ADDRESS: 'temporal:7233',
+      });
+      const volumes = (service.volumes ?? []).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+      expect(volumes.join('\n')).toContain('/srv/media');
+      expect(volumes.join('\n')).toContain('/srv/rclone');
+    },
+  );
+});
