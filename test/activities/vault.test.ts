@@ -7,6 +7,10 @@ import { createVaultActivities, type CopyHeartbeat } from '../../activities/vaul
 import { Rclone } from '../../activities/vault/rclone.js';
 import { makeVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 
+/** Runs an activity in a mock activity context, keeping its types. */
+const run = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P): Promise<R> =>
+  new MockActivityEnvironment().run(fn, ...args);
+
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 interface Remote {
@@ -58,13 +62,13 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     const beats: CopyHeartbeat[] = [];
     env.on('heartbeat', (d: CopyHeartbeat) => beats.push(d));
     const { copyToVault, verifyVaultCopy } = activities();
-    const result = await env.run(copyToVault, { libraryPaths: [video, subtitle] });
+    const result: CopyHeartbeat = await env.run(copyToVault, { libraryPaths: [video, subtitle] });
     expect(result.bytesTotal).toBeGreaterThan(0);
     expect(beats[0]).toEqual({ bytesDone: 0, bytesTotal: result.bytesTotal });
     for (const p of [video, subtitle])
       expect(sha256(path.join(remote.dir, p))).toBe(sha256(path.join(localRoot, p)));
 
-    const verified = await new MockActivityEnvironment().run(verifyVaultCopy, {
+    const verified = await run(verifyVaultCopy, {
       libraryPaths: [video, subtitle],
     });
     expect(verified).toMatchObject({
@@ -77,7 +81,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     const video = 'Shows/Lost/Season 01/Lost - S01E01.mkv';
     makeVideo(path.join(localRoot, video), 2, 2);
     const { copyToVault, verifyVaultCopy } = activities();
-    await new MockActivityEnvironment().run(copyToVault, { libraryPaths: [video] });
+    await run(copyToVault, { libraryPaths: [video] });
     // Corrupt the vault copy through the remote itself: a truncated upload under the same name.
     const truncated = path.join(root, 'truncated.mkv');
     writeFileSync(truncated, readFileSync(path.join(localRoot, video)).subarray(0, 1000));
@@ -86,18 +90,18 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
       truncated,
       new Rclone({ binary: 'rclone', remote: remote.spec }).remotePath(video),
     ]);
-    const bad = await new MockActivityEnvironment().run(verifyVaultCopy, { libraryPaths: [video] });
+    const bad = await run(verifyVaultCopy, { libraryPaths: [video] });
     expect(bad).toMatchObject({ match: false });
     expect(bad.match === false && bad.reason).toContain('vault size 1000 B');
-    await new MockActivityEnvironment().run(copyToVault, { libraryPaths: [video], force: true });
-    const good = await new MockActivityEnvironment().run(verifyVaultCopy, { libraryPaths: [video] });
+    await run(copyToVault, { libraryPaths: [video], force: true });
+    const good = await run(verifyVaultCopy, { libraryPaths: [video] });
     expect(good.match).toBe(true);
   });
 
   test('a missing vault copy does not verify', async () => {
     const video = 'Movies/Up (2009)/Up (2009).mkv';
     makeVideo(path.join(localRoot, video), 1, 3);
-    const result = await new MockActivityEnvironment().run(activities().verifyVaultCopy, {
+    const result = await run(activities().verifyVaultCopy, {
       libraryPaths: [video],
     });
     expect(result).toEqual({ match: false, reason: `${video} is missing on the vault` });
@@ -120,9 +124,9 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
       env.run(activities(['--bwlimit', '2M']).copyToVault, { libraryPaths: [big] }),
     ).rejects.toThrow(/rclone copy was killed by SIGKILL/);
     expect(killed).toBe(true);
-    await new MockActivityEnvironment().run(activities().copyToVault, { libraryPaths: [big] });
+    await run(activities().copyToVault, { libraryPaths: [big] });
     expect(sha256(path.join(remote.dir, big))).toBe(sha256(path.join(localRoot, big)));
-    const verified = await new MockActivityEnvironment().run(activities().verifyVaultCopy, {
+    const verified = await run(activities().verifyVaultCopy, {
       libraryPaths: [big],
     });
     expect(verified.match).toBe(true);
@@ -130,17 +134,17 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
 
   test('a missing local file is a permanent SOURCE_MISSING failure', async () => {
     await expect(
-      new MockActivityEnvironment().run(activities().copyToVault, {
+      run(activities().copyToVault, {
         libraryPaths: ['Movies/Nope (2000)/Nope (2000).mkv'],
       }),
     ).rejects.toMatchObject({ type: 'SOURCE_MISSING', nonRetryable: true });
   });
 
   test('a path that escapes the library is refused', async () => {
-    await expect(
-      new MockActivityEnvironment().run(activities().copyToVault, { libraryPaths: ['../../etc/passwd'] }),
-    ).rejects.toMatchObject({
-      type: 'PATH_ESCAPES_ROOT',
-    });
+    await expect(run(activities().copyToVault, { libraryPaths: ['../../etc/passwd'] })).rejects.toMatchObject(
+      {
+        type: 'PATH_ESCAPES_ROOT',
+      },
+    );
   });
 });
