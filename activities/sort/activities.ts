@@ -16,7 +16,7 @@ import {
   moveTreeNoClobber,
   sameContent,
 } from '../../lib/files.js';
-import { PathEscapesRootError, resolveWithin } from '../../lib/paths.js';
+import { permanentFailure, resolveInRoot } from '../failures.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { planRelease } from './release-planner.js';
 
@@ -53,15 +53,6 @@ export interface MoveToUnsortedInput {
   releasePath: string;
 }
 
-function permanent(type: string, message: string, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({
-    type,
-    message,
-    nonRetryable: true,
-    details: details ? [details] : undefined,
-  });
-}
-
 /**
  * Creates the sort activities.
  *
@@ -70,14 +61,7 @@ function permanent(type: string, message: string, details?: unknown): Applicatio
 export function createSortActivities(deps: SortDeps) {
   const { localRoot, settleMs } = deps;
 
-  const resolve = (relativePath: string): string => {
-    try {
-      return resolveWithin(localRoot, relativePath);
-    } catch (err) {
-      if (err instanceof PathEscapesRootError) throw permanent(FailureType.PATH_ESCAPES_ROOT, err.message);
-      throw err;
-    }
-  };
+  const resolve = (relativePath: string): string => resolveInRoot(localRoot, relativePath);
 
   /**
    * Lists a release in `Incoming/` and plans where each of its files goes.
@@ -89,14 +73,17 @@ export function createSortActivities(deps: SortDeps) {
    */
   async function planSort(input: PlanSortInput): Promise<PlanSortResult> {
     if (!input.releasePath.startsWith(`${LIBRARY_FOLDERS.incoming}/`)) {
-      throw permanent(FailureType.INVALID_INPUT, `release path ${input.releasePath} is not under Incoming/`);
+      throw permanentFailure(
+        FailureType.INVALID_INPUT,
+        `release path ${input.releasePath} is not under Incoming/`,
+      );
     }
     const abs = resolve(input.releasePath);
     let info;
     try {
       info = await stat(abs);
     } catch {
-      throw permanent(FailureType.SOURCE_MISSING, `release ${input.releasePath} is gone`);
+      throw permanentFailure(FailureType.SOURCE_MISSING, `release ${input.releasePath} is gone`);
     }
     const isFolder = info.isDirectory();
     const files = isFolder
@@ -135,12 +122,12 @@ export function createSortActivities(deps: SortDeps) {
       const from = resolve(file.from);
       const to = resolve(file.to);
       const [haveFrom, haveTo] = await Promise.all([exists(from), exists(to)]);
-      if (!haveFrom && !haveTo) throw permanent(FailureType.SOURCE_MISSING, `${file.from} is gone`);
+      if (!haveFrom && !haveTo) throw permanentFailure(FailureType.SOURCE_MISSING, `${file.from} is gone`);
       if (haveFrom && haveTo && !(await sameContent(from, to))) conflicts.push(file.to);
       ctx.heartbeat({ checked: file.to });
     }
     if (conflicts.length > 0) {
-      throw permanent(
+      throw permanentFailure(
         FailureType.DESTINATION_EXISTS,
         `a different file already exists at ${conflicts.join(', ')}`,
         { conflicts },
@@ -151,7 +138,7 @@ export function createSortActivities(deps: SortDeps) {
         await moveFileNoClobber(resolve(file.from), resolve(file.to));
       } catch (err) {
         if (err instanceof DestinationExistsError) {
-          throw permanent(FailureType.DESTINATION_EXISTS, err.message, { conflicts: [file.to] });
+          throw permanentFailure(FailureType.DESTINATION_EXISTS, err.message, { conflicts: [file.to] });
         }
         throw err;
       }
@@ -182,7 +169,7 @@ export function createSortActivities(deps: SortDeps) {
       const to = resolve(candidate);
       if (!(await exists(from))) {
         if (await exists(to)) return { unsortedPath: candidate };
-        throw permanent(FailureType.SOURCE_MISSING, `release ${input.releasePath} is gone`);
+        throw permanentFailure(FailureType.SOURCE_MISSING, `release ${input.releasePath} is gone`);
       }
       if (await exists(to)) continue;
       try {
@@ -193,7 +180,7 @@ export function createSortActivities(deps: SortDeps) {
         throw err;
       }
     }
-    throw permanent(FailureType.DESTINATION_EXISTS, `no free name in Unsorted/ for ${name}`);
+    throw permanentFailure(FailureType.DESTINATION_EXISTS, `no free name in Unsorted/ for ${name}`);
   }
 
   return { planSort, placeRelease, moveToUnsorted };

@@ -2,14 +2,14 @@
  * Vault activities (host task queue: they read this host's local files): copy library files to
  * the vault remote with heartbeated progress, and verify the copy.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { FailureType } from '../../domain/failures.js';
 import type { VaultVerification } from '../../domain/messages.js';
 import { sha256File } from '../../lib/files.js';
-import { PathEscapesRootError, resolveWithin } from '../../lib/paths.js';
+import { permanentFailure, resolveInRoot } from '../failures.js';
 import { MODTIME_UNSUPPORTED_NS, Rclone, RcloneError } from './rclone.js';
 
 /** Dependencies of the vault activities. */
@@ -66,24 +66,6 @@ function hashFile(file: string, algorithm: string): Promise<string> {
   });
 }
 
-function permanent(type: string, message: string, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({
-    type,
-    message,
-    nonRetryable: true,
-    details: details ? [details] : undefined,
-  });
-}
-
-function resolveLocal(root: string, relativePath: string): string {
-  try {
-    return resolveWithin(root, relativePath);
-  } catch (err) {
-    if (err instanceof PathEscapesRootError) throw permanent(FailureType.PATH_ESCAPES_ROOT, err.message);
-    throw err;
-  }
-}
-
 /**
  * Creates the vault activities.
  *
@@ -106,11 +88,11 @@ export function createVaultActivities(deps: VaultDeps) {
     const ctx = Context.current();
     let bytesTotal = 0;
     for (const p of input.libraryPaths) {
-      const abs = resolveLocal(localRoot, p);
+      const abs = resolveInRoot(localRoot, p);
       try {
         bytesTotal += (await stat(abs)).size;
       } catch {
-        throw permanent(FailureType.SOURCE_MISSING, `local file ${p} is missing`);
+        throw permanentFailure(FailureType.SOURCE_MISSING, `local file ${p} is missing`);
       }
     }
     ctx.heartbeat({ bytesDone: 0, bytesTotal } satisfies CopyHeartbeat);
@@ -123,19 +105,19 @@ export function createVaultActivities(deps: VaultDeps) {
       return { bytesDone: done.bytesDone, bytesTotal };
     } catch (err) {
       if (err instanceof RcloneError && err.kind === 'auth')
-        throw permanent(FailureType.REMOTE_AUTH_FAILED, err.message);
+        throw permanentFailure(FailureType.REMOTE_AUTH_FAILED, err.message);
       throw err;
     }
   }
 
   async function verifyOne(relativePath: string): Promise<VerifyVaultCopyResult> {
     const ctx = Context.current();
-    const abs = resolveLocal(localRoot, relativePath);
+    const abs = resolveInRoot(localRoot, relativePath);
     let local;
     try {
       local = await stat(abs);
     } catch {
-      throw permanent(FailureType.SOURCE_MISSING, `local file ${relativePath} is missing`);
+      throw permanentFailure(FailureType.SOURCE_MISSING, `local file ${relativePath} is missing`);
     }
     const features = await rclone.features();
     const hashType = HASH_PREFERENCE.find((h) => features.hashes.includes(h));
@@ -200,7 +182,7 @@ export function createVaultActivities(deps: VaultDeps) {
       if (!result.match) return result;
       first ??= result;
     }
-    if (!first) throw permanent(FailureType.INVALID_INPUT, 'verifyVaultCopy needs at least one path');
+    if (!first) throw permanentFailure(FailureType.INVALID_INPUT, 'verifyVaultCopy needs at least one path');
     return first;
   }
 
