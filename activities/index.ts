@@ -7,10 +7,12 @@ import { createCatalogActivities } from './catalog/activities.js';
 import { createSortActivities } from './sort/activities.js';
 import { Rclone, type RcloneOptions } from './vault/rclone.js';
 import { createVaultActivities } from './vault/activities.js';
+import { createRemoteActivities } from './vault/remote-activities.js';
 
 export type { CatalogActivities } from './catalog/activities.js';
 export type { SortActivities } from './sort/activities.js';
 export type { VaultActivities } from './vault/activities.js';
+export type { RemoteActivities } from './vault/remote-activities.js';
 
 /** Everything the host activities need. */
 export interface HostActivityDeps {
@@ -27,7 +29,22 @@ export function createHostActivities(deps: HostActivityDeps) {
   };
 }
 
-/** Activities for the shared task queue. */
-export function createSharedActivities(deps: { pool: pg.Pool }) {
-  return { ...createCatalogActivities({ pool: deps.pool }) };
+/** Everything the shared activities need. */
+export interface SharedActivityDeps {
+  pool: pg.Pool;
+  rclone: RcloneOptions;
+  trashFolder: string;
+  trashRetentionDays: number;
+}
+
+/** Activities for the shared task queue (Postgres and the vault remote only). */
+export function createSharedActivities(deps: SharedActivityDeps) {
+  return {
+    ...createCatalogActivities({ pool: deps.pool }),
+    ...createRemoteActivities({
+      rclone: new Rclone(deps.rclone),
+      trashFolder: deps.trashFolder,
+      trashRetentionDays: deps.trashRetentionDays,
+    }),
+  };
 }

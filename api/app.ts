@@ -1,43 +1,62 @@
 /**
- * The HTTP API (express): health now; webhooks, items and peers hang off the same app.
+ * The HTTP API (express): health, *arr webhooks, items and interventions.
  */
 import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type pg from 'pg';
 import { ZodError } from 'zod';
+import type { MediaItemPolicy } from '../domain/messages.js';
+import { ItemError, ItemService } from '../lib/items.js';
+import type { PathRewrite } from '../lib/path-rewrites.js';
+import { tokenAuth } from './auth.js';
+import { itemsRouter } from './items.js';
+import { webhookRouter } from './webhooks/routes.js';
+
+/** Settings of the API, from config. */
+export interface ApiSettings {
+  localRoot: string;
+  pathRewrites: PathRewrite[];
+  hostId: string;
+  policy: MediaItemPolicy;
+  maxBodyBytes: number;
+  authFailureLimit: number;
+  authFailureWindowMs: number;
+  /** Workflow task queue (default `vaultarr`; tests use their own). */
+  taskQueue?: string;
+}
 
 /** Dependencies of the API. */
 export interface ApiDeps {
   client: Client;
   pool: pg.Pool;
-}
-
-/** An error with an HTTP status, raised by route handlers. */
-export class AppError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
+  settings: ApiSettings;
 }
 
 /**
  * Builds the express app.
  *
- * Routes:
- * - `GET /healthz` → 200 `{ status: "ok" }` while the process runs (liveness).
+ * Routes (all JSON):
+ * - `GET /healthz` → 200 `{ status: "ok" }` while the process runs (no auth).
  * - `GET /readyz` → 200 `{ status: "ready", checks }` when Temporal and Postgres answer, else 503
- *   `{ status: "not-ready", checks }` with each failing check's message.
+ *   with each failing check's message (no auth).
+ * - `POST|PUT /api/v1/webhooks/{radarr|sonarr|lidarr|readarr}` → see `webhooks/routes.ts` (token auth).
+ * - `/api/v1/items...` → see `items.ts` (token auth).
  * - anything else → 404 `{ error: "not-found" }`.
- * Errors: zod → 400 `{ error: "invalid-request", problems: ["path: message", ...] }`; `AppError` →
- * its status; anything else → 500 without a stack.
+ * Errors: zod → 400 `{ error: "invalid-request", problems: ["path: message", ...] }`; bodies over
+ * `maxBodyBytes` → 413; malformed JSON → 400; anything unexpected → 500 `{ error: "internal" }`,
+ * never a stack.
  */
 export function createApp(deps: ApiDeps): express.Express {
+  const { settings } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '1mb' }));
+  app.set('trust proxy', false);
+  app.use(express.json({ limit: settings.maxBodyBytes, strict: false, type: () => true }));
+  const items = new ItemService({ client: deps.client, pool: deps.pool });
+  const auth = tokenAuth(deps.pool, {
+    failureLimit: settings.authFailureLimit,
+    windowMs: settings.authFailureWindowMs,
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -59,6 +78,22 @@ export function createApp(deps: ApiDeps): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
   });
 
+  app.use(
+    '/api/v1/webhooks',
+    ...auth,
+    webhookRouter({
+      client: deps.client,
+      pool: deps.pool,
+      items,
+      localRoot: settings.localRoot,
+      pathRewrites: settings.pathRewrites,
+      hostId: settings.hostId,
+      policy: settings.policy,
+      taskQueue: settings.taskQueue,
+    }),
+  );
+  app.use('/api/v1/items', ...auth, itemsRouter(items));
+
   app.use((_req, res) => {
     res.status(404).json({ error: 'not-found' });
   });
@@ -71,16 +106,33 @@ export function createApp(deps: ApiDeps): express.Express {
       });
       return;
     }
-    if (err instanceof AppError) {
+    if (err instanceof ItemError) {
       res.status(err.status).json({ error: err.code, message: err.message });
       return;
     }
-    const status = (err as { status?: number }).status;
-    if (status && status >= 400 && status < 500) {
-      res.status(status).json({ error: 'bad-request', message: (err as Error).message });
+    const e = err as { status?: number; type?: string };
+    if (e.status && e.status >= 400 && e.status < 500) {
+      const message =
+        e.type === 'entity.too.large'
+          ? `body larger than ${settings.maxBodyBytes} bytes`
+          : 'malformed request body';
+      res
+        .status(e.status)
+        .json({ error: e.type === 'entity.too.large' ? 'payload-too-large' : 'bad-request', message });
+      return;
+    }
+    if (e.status === 503 || isUnavailable(err)) {
+      res
+        .status(503)
+        .json({ error: 'unavailable', message: 'Temporal or Postgres is not reachable; try again' });
       return;
     }
     res.status(500).json({ error: 'internal' });
   });
   return app;
+}
+
+function isUnavailable(err: unknown): boolean {
+  const text = err instanceof Error ? `${err.name} ${err.message}` : '';
+  return /ECONNREFUSED|UNAVAILABLE|ServiceError|Connection/i.test(text);
 }

@@ -11,14 +11,15 @@ import { createServer } from 'node:http';
 import { createApp } from '../api/app.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
-import { endpoints, mediaItemPolicy } from '../lib/endpoints.js';
+import { apiSettings, endpoints, mediaItemPolicy } from '../lib/endpoints.js';
 import { runMain } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import { startMediaItem } from '../lib/start-item.js';
-import { connectClient, ensureSearchAttributes } from '../lib/temporal.js';
+import { connectClient, ensureSearchAttributes, ensureTrashPurgeSchedule } from '../lib/temporal.js';
 import { incomingKey, mediaItemWorkflowId } from '../lib/workflow-ids.js';
 import { IncomingWatcher } from '../watcher/incoming-watcher.js';
 import { createWorkers } from '../workers/worker.js';
+import { registerManageCommands } from './manage.js';
 import { ensureLayout, runStack } from './stack.js';
 
 function rcloneOptions(config: Config) {
@@ -41,6 +42,9 @@ async function runWorker(config: Config): Promise<void> {
   await admin.close();
   const connection = await NativeConnection.connect({ address: ep.temporalAddress });
   const pool = createPool(ep.databaseUrl);
+  await ensureTrashPurgeSchedule(ep.temporalAddress, config.temporal.namespace).catch((err: Error) =>
+    log.warn({ err: err.message }, 'could not create the trash purge schedule'),
+  );
   const workers = await createWorkers({
     connection,
     namespace: config.temporal.namespace,
@@ -49,6 +53,7 @@ async function runWorker(config: Config): Promise<void> {
     localRoot: config.library.localRoot,
     settleMs: config.watcher.settleSeconds * 1000,
     rclone: rcloneOptions(config),
+    trash: config.vault.trash,
   });
   log.info({ hostId: config.hostId }, 'workers running');
   await Promise.all(workers.map((w) => w.run()));
@@ -62,7 +67,7 @@ async function runApi(config: Config): Promise<void> {
   await migrate(ep.databaseUrl);
   const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
   const pool = createPool(ep.databaseUrl);
-  const server = createServer(createApp({ client, pool }));
+  const server = createServer(createApp({ client, pool, settings: apiSettings(config) }));
   server.listen(config.api.port, config.api.host);
   await once(server, 'listening');
   log.info({ host: config.api.host, port: config.api.port }, 'API listening');
@@ -148,6 +153,8 @@ program
     };
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
   });
+
+registerManageCommands(program);
 
 runMain(async () => {
   await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+export * from './approval.js';
 export * from './failures.js';
 export * from './media.js';
 export * from './messages.js';

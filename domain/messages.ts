@@ -2,12 +2,17 @@
  * Signals, queries, updates and inputs of vaultarr's workflows: the one module that workflows, API,
  * watcher and CLI all import (they start workflows by type name and never import workflow code).
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Approval } from './approval.js';
 import type { MediaIdentity, MediaKind } from './media.js';
 import type { Stage } from './stages.js';
 
 /** Workflow type name of the per-file lifecycle. Never rename: it is the type on the wire. */
 export const MEDIA_ITEM_WORKFLOW = 'mediaItemWorkflow';
+/** Workflow type that moves a deleted library folder's vault copy to the trash. */
+export const TRASH_VAULT_FOLDER_WORKFLOW = 'trashVaultFolderWorkflow';
+/** Workflow type of the daily vault-trash purge (on the `vaultarr-trash-purge` Schedule). */
+export const PURGE_VAULT_TRASH_WORKFLOW = 'purgeVaultTrashWorkflow';
 
 /**
  * Where a media item enters the lifecycle.
@@ -16,7 +21,20 @@ export const MEDIA_ITEM_WORKFLOW = 'mediaItemWorkflow';
  */
 export type MediaItemOrigin =
   | { kind: 'incoming'; releasePath: string }
-  | { kind: 'library'; libraryPath: string; identity?: MediaIdentity; subtitlePaths?: string[] };
+  | {
+      kind: 'library';
+      libraryPath: string;
+      identity?: MediaIdentity;
+      subtitlePaths?: string[];
+      replaces?: ReplacedFile[];
+    };
+
+/** A library file an upgrade replaced: its vault copy goes to the vault trash once the new copy is verified. */
+export interface ReplacedFile {
+  libraryPath: string;
+  /** Workflow of the replaced item, ended with the `deleted` signal. */
+  workflowId: string;
+}
 
 /** Tunables the workflow takes from config at start (workflow code never reads config itself). */
 export interface MediaItemPolicy {
@@ -66,6 +84,10 @@ export interface MediaItemStatus {
   reason?: string;
   /** Copy-and-verify rounds done so far. */
   copyRounds: number;
+  /** Pinned items are never evicted by the janitor. */
+  pinned: boolean;
+  /** The stage that failed, while in `failed-needs-attention`. */
+  failedStage?: Stage;
   verification?: VaultVerification;
 }
 
@@ -75,3 +97,42 @@ export const statusQuery = defineQuery<MediaItemStatus>('status');
 export const retrySignal = defineSignal('retry');
 /** Signal: stop the item's workflow; files stay where they are. */
 export const cancelSignal = defineSignal('cancel');
+/** Signal: give up on the failed step (from `failed-needs-attention`) or on the approval (from `awaiting-approval`); the workflow ends, files stay. */
+export const skipSignal = defineSignal('skip');
+/** Signal: keep the local copy; the janitor never evicts a pinned item. */
+export const pinSignal = defineSignal('pin');
+/** Signal: let the janitor evict the local copy again. */
+export const unpinSignal = defineSignal('unpin');
+/** Signal: evict the local copy now (after re-verifying the vault copy); ignored while pinned. */
+export const evictSignal = defineSignal('evict');
+
+/** Payload of {@link libraryFileImportedSignal}: an *arr imported (a new version of) the file. */
+export interface LibraryImport {
+  identity?: MediaIdentity;
+  /** Files this import replaced (an upgrade's `deletedFiles`). */
+  replaces?: ReplacedFile[];
+}
+/** Signal: the library file was (re)imported by an *arr; copy and verify it again. */
+export const libraryFileImportedSignal = defineSignal<[LibraryImport]>('libraryFileImported');
+/** Signal: the library file was renamed to `libraryPath`; the vault copy follows (server-side move). */
+export const renamedSignal = defineSignal<[{ libraryPath: string }]>('renamed');
+/** Payload of {@link deletedSignal}. */
+export interface LibraryDelete {
+  /** Why, e.g. `radarr MovieFileDelete (manual)`. */
+  reason: string;
+  /** The vault copy was already moved to the trash (by the item that replaced it). */
+  vaultCopyTrashed?: boolean;
+}
+/** Signal: the file left the library; its vault copy goes to the vault trash and the workflow ends in `deleted`. */
+export const deletedSignal = defineSignal<[LibraryDelete]>('deleted');
+
+/** Result of `approveSort`: where the item went. */
+export interface ApproveSortResult {
+  libraryPath: string;
+}
+/**
+ * Update: place an item waiting in `awaiting-approval` as the given movie or episode. Its validator
+ * rejects bad input and items not awaiting approval before anything reaches history; a different
+ * file at the target fails the update with `DESTINATION_EXISTS` and the item keeps waiting.
+ */
+export const approveSortUpdate = defineUpdate<ApproveSortResult, [Approval]>('approveSort');

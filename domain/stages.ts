@@ -16,6 +16,7 @@ export const STAGES = [
   'evicting',
   'evicted',
   'failed-needs-attention',
+  'deleted',
 ] as const;
 
 /** One of {@link STAGES}. */

@@ -46,6 +46,18 @@ const ConfigSchema = z.strictObject({
       extraFlags: z.array(z.string()).default([]),
       verifyAttempts: z.number().int().min(1).max(20).default(3),
       copyHeartbeatTimeoutSeconds: seconds.default(30),
+      trash: z
+        .strictObject({
+          /** Folder at the remote's root that deleted and replaced files move to. */
+          folder: z
+            .string()
+            .min(1)
+            .regex(/^[^/]+$/, 'must be one folder name')
+            .default('.trash'),
+          /** Days a trashed file is kept before the daily purge deletes it. */
+          retentionDays: z.number().int().min(0).default(30),
+        })
+        .prefault({}),
     })
     .prefault({}),
   temporal: z
@@ -75,6 +87,34 @@ const ConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().min(1).default('0.0.0.0'),
       port: port.default(8686),
+      /** Largest request body accepted, in bytes (larger → 413). */
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(1024 * 1024),
+      /** Failed authentications allowed per client address and window before 429. */
+      authFailureLimit: z.number().int().min(1).default(10),
+      authFailureWindowMinutes: z.number().positive().default(15),
+    })
+    .prefault({}),
+  webhooks: z
+    .strictObject({
+      /**
+       * How the *arr apps' paths map to library-relative paths, as autoscan's rewrites:
+       * `{ from: /data/media/movies, to: Movies }`. The longest matching `from` wins. Paths under
+       * `library.localRoot` itself need no rewrite.
+       */
+      pathRewrites: z
+        .array(
+          z.strictObject({
+            from: z.string().min(1).regex(/^\//, 'must be an absolute path'),
+            to: z
+              .string()
+              .regex(/^(?!\/)(?!.*(^|\/)\.\.($|\/))/, 'must be a library-relative path without ".."'),
+          }),
+        )
+        .default([]),
     })
     .prefault({}),
   watcher: z

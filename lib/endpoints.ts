@@ -28,3 +28,16 @@ export function mediaItemPolicy(config: Config) {
     copyHeartbeatTimeoutMs: Math.round(config.vault.copyHeartbeatTimeoutSeconds * 1000),
   };
 }
+
+/** The API's settings from config. */
+export function apiSettings(config: Config) {
+  return {
+    localRoot: config.library.localRoot,
+    pathRewrites: config.webhooks.pathRewrites,
+    hostId: config.hostId,
+    policy: mediaItemPolicy(config),
+    maxBodyBytes: config.api.maxBodyBytes,
+    authFailureLimit: config.api.authFailureLimit,
+    authFailureWindowMs: Math.round(config.api.authFailureWindowMinutes * 60_000),
+  };
+}

@@ -2,7 +2,9 @@
  * Temporal connections for the API, watcher and CLI, and search-attribute registration for
  * servers other than the embedded dev server (which registers them with flags).
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { PURGE_VAULT_TRASH_WORKFLOW } from '../domain/messages.js';
+import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../domain/search-attributes.js';
 
@@ -35,4 +37,28 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     ),
   });
   return missing.map((a) => a.name);
+}
+
+/** ID of the Schedule that purges old vault trash daily. */
+export const TRASH_PURGE_SCHEDULE_ID = 'vaultarr-trash-purge';
+
+/** Creates the daily vault-trash purge Schedule when it does not exist yet. */
+export async function ensureTrashPurgeSchedule(
+  address: string,
+  namespace: string,
+  taskQueue = SHARED_TASK_QUEUE,
+): Promise<void> {
+  const client = await connectClient(address, namespace);
+  try {
+    await client.schedule.create({
+      scheduleId: TRASH_PURGE_SCHEDULE_ID,
+      spec: { intervals: [{ every: '1 day' }] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      action: { type: 'startWorkflow', workflowType: PURGE_VAULT_TRASH_WORKFLOW, taskQueue, args: [] },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  } finally {
+    await client.connection.close();
+  }
 }

@@ -40,6 +40,8 @@ export interface WorkerOptions {
   localRoot: string;
   settleMs: number;
   rclone: RcloneOptions;
+  /** Vault trash folder and retention (default `.trash`, 30 days). */
+  trash?: { folder: string; retentionDays: number };
   /** Workflow task queue (default `vaultarr`; tests use their own). */
   sharedTaskQueue?: string;
   /** Run the shared worker too (default true); a storage-only host may run just its host queue. */
@@ -59,7 +61,12 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
         namespace: options.namespace,
         taskQueue: options.sharedTaskQueue ?? SHARED_TASK_QUEUE,
         workflowBundle: await workflowBundle(),
-        activities: createSharedActivities({ pool: options.pool }),
+        activities: createSharedActivities({
+          pool: options.pool,
+          rclone: options.rclone,
+          trashFolder: options.trash?.folder ?? '.trash',
+          trashRetentionDays: options.trash?.retentionDays ?? 30,
+        }),
       }),
     );
   }

@@ -1,2 +1,3 @@
 /** Every workflow, for the worker's bundle. One workflow per file. */
 export { mediaItemWorkflow } from './media-item-workflow.js';
+export { purgeVaultTrashWorkflow, trashVaultFolderWorkflow } from './vault-trash-workflows.js';

@@ -1,15 +1,18 @@
 /**
- * `mediaItemWorkflow`: one media file's lifecycle. Deterministic code: it only wires handlers to
- * its state, waits on `condition`, and calls activities on the right task queue.
+ * `mediaItemWorkflow`: one media file's lifecycle. Deterministic code: it wires handlers to its
+ * state, waits on `condition`, and calls activities on the right task queue.
  *
- * Stages: sorting → awaiting-approval (Unsorted, or a different file at the target)
- *                 | copying → verifying → resident; failed-needs-attention on a permanent failure
- * or repeated verification mismatch (waits for the `retry` signal, never fails the workflow).
+ * Stages: sorting → awaiting-approval (Unsorted, or a different file at the target; `approveSort`
+ * places it) | copying → verifying → resident ⇄ evicting → evicted; deleted when the file leaves
+ * the library. A permanent failure or repeated verification mismatch parks the item in
+ * failed-needs-attention until `retry` (run the step again) or `skip` (give up; the workflow ends).
  */
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   condition,
+  getExternalWorkflowHandle,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -18,15 +21,31 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { CatalogActivities, SortActivities, VaultActivities } from '../activities/index.js';
+import type {
+  CatalogActivities,
+  RemoteActivities,
+  SortActivities,
+  VaultActivities,
+} from '../activities/index.js';
+import { approvalProblems, type Approval } from '../domain/approval.js';
 import { FailureType } from '../domain/failures.js';
-import type { MediaIdentity, PlacedFile } from '../domain/media.js';
+import type { MediaIdentity, PlacedFile, PlannedMediaFile } from '../domain/media.js';
 import {
+  approveSortUpdate,
   cancelSignal,
+  deletedSignal,
+  evictSignal,
+  libraryFileImportedSignal,
+  pinSignal,
+  renamedSignal,
+  retrySignal,
+  skipSignal,
+  statusQuery,
+  unpinSignal,
+  type LibraryDelete,
   type MediaItemInput,
   type MediaItemStatus,
-  retrySignal,
-  statusQuery,
+  type ReplacedFile,
 } from '../domain/messages.js';
 import {
   HOST_ATTRIBUTE,
@@ -47,8 +66,8 @@ const NON_RETRYABLE = [
   FailureType.REMOTE_AUTH_FAILED,
 ];
 
-/** Thrown inside the workflow to unwind when the `cancel` signal arrives. */
-class Cancelled extends Error {}
+/** Unwinds the workflow when it ends early (cancel, skip, delete); carries nothing. */
+class Ended extends Error {}
 
 /** The `ApplicationFailure.type` behind an activity failure, if any. */
 function failureType(err: unknown): string | undefined {
@@ -66,14 +85,21 @@ function titleOf(identity: MediaIdentity): string {
   return identity.kind === 'movie' ? identity.title : identity.series;
 }
 
+/** `a/b/Old - S01E01.en.srt` renamed with its video `a/b/Old - S01E01.mkv` → `c/New - S01E01.mkv`. */
+function followRename(subtitle: string, oldVideo: string, newVideo: string): string {
+  const oldStem = oldVideo.replace(/\.[^./]+$/, '');
+  const newStem = newVideo.replace(/\.[^./]+$/, '');
+  return subtitle.startsWith(oldStem) ? newStem + subtitle.slice(oldStem.length) : subtitle;
+}
+
 /**
  * Carries one media file through its lifecycle. Started by the watcher (an `Incoming/` release),
- * by webhooks and by a season pack's own workflow (a library file), always with conflict policy
- * USE_EXISTING so duplicate triggers share one run.
+ * by webhooks (a library file, with signal-with-start) and by a season pack's own workflow, always
+ * so that duplicate triggers share one run.
  *
  * @param input - host, origin and policy; see {@link MediaItemInput}
- * @returns the final {@link MediaItemStatus} once the item is cancelled (the workflow stays open
- *   while the file lives, for the later stages)
+ * @returns the final {@link MediaItemStatus} once the item is cancelled, skipped or deleted (the
+ *   workflow stays open while the file lives)
  */
 export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaItemStatus> {
   const { hostId, origin, policy } = input;
@@ -83,22 +109,24 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     maximumInterval: '5 minutes',
     nonRetryableErrorTypes: NON_RETRYABLE,
   };
-  const host = proxyActivities<SortActivities & VaultActivities>({
+  const hostOptions = {
     taskQueue: hostTaskQueue(hostId),
     scheduleToCloseTimeout: policy.hostWaitMs,
-    startToCloseTimeout: '2 hours',
     heartbeatTimeout: policy.copyHeartbeatTimeoutMs,
     retry,
+  };
+  const host = proxyActivities<SortActivities & VaultActivities>({
+    ...hostOptions,
+    startToCloseTimeout: '2 hours',
   });
-  const vaultCopy = (summary: string) =>
-    proxyActivities<VaultActivities>({
-      taskQueue: hostTaskQueue(hostId),
-      scheduleToCloseTimeout: policy.hostWaitMs,
-      startToCloseTimeout: '24 hours',
-      heartbeatTimeout: policy.copyHeartbeatTimeoutMs,
-      retry,
-      summary,
-    }).copyToVault;
+  const copyToVault = (summary: string) =>
+    proxyActivities<VaultActivities>({ ...hostOptions, startToCloseTimeout: '24 hours', summary })
+      .copyToVault;
+  const remote = proxyActivities<RemoteActivities>({
+    startToCloseTimeout: '1 hour',
+    scheduleToCloseTimeout: policy.hostWaitMs,
+    retry,
+  });
   const catalog = proxyActivities<CatalogActivities>({
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1s', maximumInterval: '1 minute' },
@@ -110,23 +138,74 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     kind: 'unknown',
     subtitlePaths: [],
     copyRounds: 0,
+    pinned: false,
   };
   let retryRequested = false;
+  let skipRequested = false;
   let cancelled = false;
-  setHandler(statusQuery, () => status);
-  setHandler(retrySignal, () => {
-    retryRequested = true;
-  });
-  setHandler(cancelSignal, () => {
-    cancelled = true;
-  });
+  let evictRequested = false;
+  let approval: Approval | undefined;
+  let approvalOutcome: { libraryPath: string } | { error: string } | undefined;
+  let importPending = false;
+  let replaces: ReplacedFile[] = origin.kind === 'library' ? (origin.replaces ?? []) : [];
+  let renameTo: string | undefined;
+  let deletion: LibraryDelete | undefined;
+  let pinChanged = false;
+  let ended = false;
 
-  const identify = (identity: MediaIdentity | undefined): void => {
+  setHandler(statusQuery, () => status);
+  setHandler(retrySignal, () => void (retryRequested = true));
+  setHandler(skipSignal, () => void (skipRequested = true));
+  setHandler(cancelSignal, () => void (cancelled = true));
+  setHandler(evictSignal, () => void (evictRequested = true));
+  setHandler(pinSignal, () => {
+    pinChanged = pinChanged || !status.pinned;
+    status.pinned = true;
+  });
+  setHandler(unpinSignal, () => {
+    pinChanged = pinChanged || status.pinned;
+    status.pinned = false;
+  });
+  setHandler(libraryFileImportedSignal, (imported) => {
+    importPending = true;
+    if (imported.identity) identify(imported.identity);
+    replaces = [...replaces, ...(imported.replaces ?? [])];
+  });
+  setHandler(renamedSignal, ({ libraryPath }) => void (renameTo = libraryPath));
+  setHandler(deletedSignal, (d) => void (deletion = d));
+  setHandler(
+    approveSortUpdate,
+    async (input) => {
+      approval = input;
+      approvalOutcome = undefined;
+      await condition(() => approvalOutcome !== undefined || ended);
+      const outcome = approvalOutcome ?? { error: 'the item was cancelled before it could be placed' };
+      if ('error' in outcome) {
+        throw ApplicationFailure.create({
+          type: FailureType.DESTINATION_EXISTS,
+          message: outcome.error,
+          nonRetryable: true,
+        });
+      }
+      return outcome;
+    },
+    {
+      validator: (input) => {
+        if (status.stage !== 'awaiting-approval' || approval) {
+          throw new Error(`the item is ${status.stage}, not awaiting approval`);
+        }
+        const problems = approvalProblems(input);
+        if (problems.length) throw new Error(`invalid approval: ${problems.join('; ')}`);
+      },
+    },
+  );
+
+  function identify(identity: MediaIdentity | undefined): void {
     if (!identity) return;
     status.identity = identity;
     status.kind = identity.kind;
     status.title = titleOf(identity);
-  };
+  }
 
   /** Records a stage change: status, search attributes, catalog row and event. */
   const enter = async (stage: Stage, outcome: string, details?: Record<string, unknown>): Promise<void> => {
@@ -148,23 +227,32 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
       identity: status.identity,
       reason: status.reason,
       verification: status.verification,
+      pinned: status.pinned,
       outcome,
       details,
     });
   };
 
-  const waitOrCancel = async (until: () => boolean): Promise<void> => {
+  /** Waits for `until`, ending the workflow on `cancel`. */
+  const waitFor = async (until: () => boolean): Promise<void> => {
     await condition(() => until() || cancelled);
-    if (cancelled) throw new Cancelled();
+    if (cancelled) throw new Ended();
   };
 
-  /** Parks the item in `failed-needs-attention` until `retry` arrives. */
+  /** Parks the item in `failed-needs-attention` until `retry` (returns) or `skip` (ends). */
   const park = async (failedStage: Stage, reason: string): Promise<void> => {
     status.reason = reason;
+    status.failedStage = failedStage;
     retryRequested = false;
+    skipRequested = false;
     await enter('failed-needs-attention', 'failed', { failedStage });
-    await waitOrCancel(() => retryRequested);
+    await waitFor(() => retryRequested || skipRequested);
     status.reason = undefined;
+    status.failedStage = undefined;
+    if (skipRequested) {
+      await enter(failedStage, 'skipped');
+      throw new Ended();
+    }
   };
 
   /** Runs a stage's activity; a failure that outlasts its retries parks the item, `retry` runs it again. */
@@ -180,88 +268,103 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     }
   };
 
-  const awaitApproval = async (reason: string, path: string): Promise<void> => {
+  /** Waits in `awaiting-approval` until `approveSort` places the item (returns it) or `skip` ends it. */
+  const awaitApproval = async (reason: string, unsortedPath: string): Promise<PlannedMediaFile> => {
     status.reason = reason;
-    status.libraryPath = path;
+    status.libraryPath = unsortedPath;
     await enter('awaiting-approval', 'needs-approval');
-    // The approveSort update arrives with the intervention API; until then the item waits here, visibly.
-    await waitOrCancel(() => false);
+    for (;;) {
+      skipRequested = false;
+      await waitFor(() => approval !== undefined || skipRequested);
+      if (skipRequested && !approval) {
+        await enter('awaiting-approval', 'skipped');
+        throw new Ended();
+      }
+      const identity = approval as MediaIdentity;
+      try {
+        const { item } = await attempt('awaiting-approval', () =>
+          host.placeApproved({ unsortedPath, identity }),
+        );
+        approvalOutcome = { libraryPath: item.video.to };
+        approval = undefined;
+        status.reason = undefined;
+        return item;
+      } catch (err) {
+        if (
+          failureType(err) !== FailureType.DESTINATION_EXISTS &&
+          failureType(err) !== FailureType.NO_MEDIA_MATCH
+        )
+          throw err;
+        approvalOutcome = { error: failureMessage(err) };
+        approval = undefined;
+        status.reason = failureMessage(err);
+        await enter('awaiting-approval', 'approval-failed');
+      }
+    }
   };
 
-  try {
-    if (origin.kind === 'incoming') {
-      status.releaseName = origin.releasePath.split('/').pop();
-      await enter('sorting', 'entered', { releasePath: origin.releasePath });
-      const { plan, workflowIds } = await attempt('sorting', () =>
-        host.planSort({ releasePath: origin.releasePath }),
-      );
-      if (plan.kind === 'unmatched') {
-        const { unsortedPath } = await attempt('sorting', () =>
-          host.moveToUnsorted({ releasePath: origin.releasePath }),
-        );
-        await awaitApproval(plan.reason, unsortedPath);
-        return status;
-      }
-      const files: PlacedFile[] = plan.items.flatMap((item) => [item.video, ...item.subtitles]);
-      let conflict: string | undefined;
-      await attempt('sorting', async () => {
-        try {
-          await host.placeRelease({ releasePath: origin.releasePath, files });
-        } catch (err) {
-          if (failureType(err) !== FailureType.DESTINATION_EXISTS) throw err;
-          conflict = failureMessage(err);
-        }
-      });
-      if (conflict) {
-        const { unsortedPath } = await attempt('sorting', () =>
-          host.moveToUnsorted({ releasePath: origin.releasePath }),
-        );
-        await awaitApproval(conflict, unsortedPath);
-        return status;
-      }
-      const [first, ...others] = plan.items;
-      for (const item of others) {
-        try {
-          await startChild(mediaItemWorkflow, {
-            workflowId: workflowIds[item.video.to]!,
-            args: [
-              {
-                hostId,
-                policy,
-                origin: {
-                  kind: 'library',
-                  libraryPath: item.video.to,
-                  identity: item.identity,
-                  subtitlePaths: item.subtitles.map((s) => s.to),
-                },
-              },
-            ],
-            parentClosePolicy: ParentClosePolicy.ABANDON,
-            typedSearchAttributes: [
-              { key: STAGE_ATTRIBUTE, value: 'copying' },
-              { key: HOST_ATTRIBUTE, value: hostId },
-            ],
-          });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }
-      }
-      status.libraryPath = first!.video.to;
-      status.subtitlePaths = first!.subtitles.map((s) => s.to);
-      identify(first!.identity);
-    } else {
-      status.libraryPath = origin.libraryPath;
-      status.subtitlePaths = origin.subtitlePaths ?? [];
-      identify(origin.identity);
+  /** Sorts an `Incoming/` release; returns the media file this workflow carries on with. */
+  const sortRelease = async (releasePath: string): Promise<PlannedMediaFile> => {
+    status.releaseName = releasePath.split('/').pop();
+    await enter('sorting', 'entered', { releasePath });
+    const { plan, workflowIds } = await attempt('sorting', () => host.planSort({ releasePath }));
+    if (plan.kind === 'unmatched') {
+      const { unsortedPath } = await attempt('sorting', () => host.moveToUnsorted({ releasePath }));
+      return awaitApproval(plan.reason, unsortedPath);
     }
+    const files: PlacedFile[] = plan.items.flatMap((item) => [item.video, ...item.subtitles]);
+    let conflict: string | undefined;
+    await attempt('sorting', async () => {
+      try {
+        await host.placeRelease({ releasePath, files });
+      } catch (err) {
+        if (failureType(err) !== FailureType.DESTINATION_EXISTS) throw err;
+        conflict = failureMessage(err);
+      }
+    });
+    if (conflict) {
+      const { unsortedPath } = await attempt('sorting', () => host.moveToUnsorted({ releasePath }));
+      return awaitApproval(conflict, unsortedPath);
+    }
+    const [first, ...others] = plan.items;
+    for (const item of others) {
+      try {
+        await startChild(mediaItemWorkflow, {
+          workflowId: workflowIds[item.video.to]!,
+          args: [
+            {
+              hostId,
+              policy,
+              origin: {
+                kind: 'library',
+                libraryPath: item.video.to,
+                identity: item.identity,
+                subtitlePaths: item.subtitles.map((s) => s.to),
+              },
+            },
+          ],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [
+            { key: STAGE_ATTRIBUTE, value: 'copying' },
+            { key: HOST_ATTRIBUTE, value: hostId },
+          ],
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    return first!;
+  };
 
+  /** Copies and verifies until verified; parks after `verifyAttempts` mismatching rounds. */
+  const copyAndVerify = async (): Promise<void> => {
     const libraryPaths = [status.libraryPath!, ...status.subtitlePaths];
     for (let verified = false; !verified;) {
       for (let round = 1; round <= policy.verifyAttempts && !verified; round++) {
         status.copyRounds++;
         await enter('copying', round === 1 ? 'entered' : 'recopy', { round });
-        const copyToVault = vaultCopy(`copy ${status.libraryPath} to the vault`);
-        const copied = await attempt('copying', () => copyToVault({ libraryPaths, force: round > 1 }));
+        const copy = copyToVault(`copy ${status.libraryPath} to the vault`);
+        const copied = await attempt('copying', () => copy({ libraryPaths, force: round > 1 }));
         await enter('verifying', 'entered', { bytesCopied: copied.bytesDone });
         const result = await attempt('verifying', () => host.verifyVaultCopy({ libraryPaths }));
         if (result.match) {
@@ -275,10 +378,117 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
       }
       if (!verified) await park('verifying', `vault copy failed verification ${policy.verifyAttempts} times`);
     }
-    await enter('resident', 'verified', { method: status.verification?.method });
-    await waitOrCancel(() => false);
+  };
+
+  /** After a verified upgrade: the replaced files' vault copies go to the trash, their workflows end. */
+  const retireReplaced = async (): Promise<void> => {
+    if (replaces.length === 0) return;
+    const done = replaces;
+    replaces = [];
+    const libraryPaths = done.map((r) => r.libraryPath).filter((p) => p !== status.libraryPath);
+    if (libraryPaths.length) await attempt('resident', () => remote.trashVaultCopies({ libraryPaths }));
+    for (const r of done) {
+      if (r.workflowId === workflowInfo().workflowId) continue;
+      await getExternalWorkflowHandle(r.workflowId)
+        .signal(deletedSignal, { reason: `replaced by ${status.libraryPath}`, vaultCopyTrashed: true })
+        .catch(() => undefined); // no workflow for it (vaulted before vaultarr, or already ended)
+    }
+  };
+
+  const handleRename = async (to: string): Promise<void> => {
+    const from = status.libraryPath!;
+    const subtitleMoves = status.subtitlePaths.map((s) => ({ from: s, to: followRename(s, from, to) }));
+    await attempt(status.stage, () => remote.moveVaultCopy({ moves: [{ from, to }, ...subtitleMoves] }));
+    status.libraryPath = to;
+    status.subtitlePaths = subtitleMoves.map((m) => m.to);
+    await enter(status.stage, 'renamed', { from, to });
+  };
+
+  const handleDelete = async (d: LibraryDelete): Promise<never> => {
+    if (!d.vaultCopyTrashed && status.libraryPath && status.stage !== 'awaiting-approval') {
+      const libraryPaths = [status.libraryPath, ...status.subtitlePaths];
+      await attempt(status.stage, () => remote.trashVaultCopies({ libraryPaths }));
+    }
+    status.reason = d.reason;
+    await enter('deleted', 'deleted', { vaultCopyTrashed: true });
+    throw new Ended();
+  };
+
+  const evict = async (): Promise<void> => {
+    evictRequested = false;
+    if (status.pinned) {
+      await enter(status.stage, 'evict-refused-pinned');
+      return;
+    }
+    await enter('evicting', 'entered');
+    const result = await attempt('evicting', () =>
+      host.evictLocalCopy({
+        libraryPaths: [status.libraryPath!, ...status.subtitlePaths],
+        expected: status.verification!,
+      }),
+    );
+    if (result.evicted) {
+      await enter('evicted', 'evicted', { freedBytes: result.freedBytes });
+    } else {
+      // The vault copy no longer matches: never delete, recopy instead.
+      status.reason = result.reason;
+      await enter('evicting', 'reverify-failed');
+      status.reason = undefined;
+      importPending = true;
+    }
+  };
+
+  try {
+    if (origin.kind === 'incoming') {
+      const placed = await sortRelease(origin.releasePath);
+      status.libraryPath = placed.video.to;
+      status.subtitlePaths = placed.subtitles.map((s) => s.to);
+      identify(placed.identity);
+    } else {
+      status.libraryPath = origin.libraryPath;
+      status.subtitlePaths = origin.subtitlePaths ?? [];
+      identify(origin.identity);
+    }
+
+    let needsCopy = true;
+    for (;;) {
+      if (deletion) await handleDelete(deletion);
+      if (renameTo) {
+        const to = renameTo;
+        renameTo = undefined;
+        await handleRename(to);
+      }
+      if (importPending) {
+        importPending = false;
+        needsCopy = true;
+      }
+      if (needsCopy) {
+        needsCopy = false;
+        await copyAndVerify();
+        await enter('resident', 'verified', { method: status.verification?.method });
+        await retireReplaced();
+      }
+      if (pinChanged) {
+        pinChanged = false;
+        await enter(status.stage, status.pinned ? 'pinned' : 'unpinned');
+      }
+      if (evictRequested && status.stage === 'resident') await evict();
+      evictRequested = evictRequested && status.stage === 'resident';
+      if (importPending || deletion || renameTo) continue;
+      await waitFor(() =>
+        Boolean(
+          deletion ||
+          renameTo ||
+          importPending ||
+          pinChanged ||
+          (evictRequested && status.stage === 'resident'),
+        ),
+      );
+    }
   } catch (err) {
-    if (!(err instanceof Cancelled)) throw err;
+    if (!(err instanceof Ended)) throw err;
   }
+  ended = true;
+  await condition(allHandlersFinished);
   return status;
 }

@@ -25,6 +25,7 @@ export interface RecordStageInput {
   /** Why the item waits; cleared when absent. */
   reason?: string;
   verification?: VaultVerification;
+  pinned?: boolean;
   /** What happened: `entered`, `placed`, `verified`, `mismatch`, `failed`, ... */
   outcome: string;
   details?: Record<string, unknown>;
@@ -53,8 +54,9 @@ export function createCatalogActivities(deps: CatalogDeps) {
       await client.query('BEGIN');
       await client.query(
         `INSERT INTO media_items AS m (workflow_id, host_id, release_name, library_path, subtitle_paths, kind, title,
-           year, season, episodes, stage, reason, size_bytes, sha256, verified_by, vault_value, vaulted_at)
-         VALUES ($1,$2,$3,$4,COALESCE($5::text[],'{}'),COALESCE($6::text,'unknown'),$7,$8,$9,$10::int[],$11,$12,$13,$14,$15,$16,$17)
+           year, season, episodes, stage, reason, size_bytes, sha256, verified_by, vault_value, vaulted_at, pinned)
+         VALUES ($1,$2,$3,$4,COALESCE($5::text[],'{}'),COALESCE($6::text,'unknown'),$7,$8,$9,$10::int[],$11,$12,$13,$14,$15,$16,$17,
+           COALESCE($18::boolean, false))
          ON CONFLICT (workflow_id) DO UPDATE SET
            host_id = EXCLUDED.host_id,
            release_name = COALESCE(EXCLUDED.release_name, m.release_name),
@@ -72,6 +74,9 @@ export function createCatalogActivities(deps: CatalogDeps) {
            verified_by = COALESCE(EXCLUDED.verified_by, m.verified_by),
            vault_value = COALESCE(EXCLUDED.vault_value, m.vault_value),
            vaulted_at = COALESCE(EXCLUDED.vaulted_at, m.vaulted_at),
+           pinned = COALESCE($18::boolean, m.pinned),
+           evicted_at = CASE WHEN EXCLUDED.stage = 'evicted' THEN COALESCE(m.evicted_at, now())
+                             WHEN EXCLUDED.stage IN ('copying', 'verifying') THEN NULL ELSE m.evicted_at END,
            updated_at = now()`,
         [
           input.workflowId,
@@ -91,6 +96,7 @@ export function createCatalogActivities(deps: CatalogDeps) {
           input.verification?.method ?? null,
           input.verification?.remoteValue ?? null,
           input.verification?.verifiedAt ?? null,
+          input.pinned ?? null,
         ],
       );
       await client.query(

@@ -6,7 +6,13 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
-import { LIBRARY_FOLDERS, type PlacedFile, type SortPlan } from '../../domain/media.js';
+import {
+  LIBRARY_FOLDERS,
+  type MediaIdentity,
+  type PlacedFile,
+  type PlannedMediaFile,
+  type SortPlan,
+} from '../../domain/media.js';
 import {
   DestinationExistsError,
   exists,
@@ -46,6 +52,14 @@ export interface PlaceReleaseInput {
   releasePath: string;
   /** Every file to move (videos and subtitles of all planned items). */
   files: PlacedFile[];
+}
+
+/** Input of `placeApproved`. */
+export interface PlaceApprovedInput {
+  /** The item's entry in `Unsorted/` (file or folder), library-relative. */
+  unsortedPath: string;
+  /** What a human said it is. */
+  identity: MediaIdentity;
 }
 
 /** Input of `moveToUnsorted`. */
@@ -152,6 +166,38 @@ export function createSortActivities(deps: SortDeps) {
   }
 
   /**
+   * Places an `Unsorted/` entry as the identity a human approved (the `approveSort` update): its
+   * largest video and the subtitles that follow it go to the library path of that identity.
+   *
+   * @returns the placed media file
+   * @throws ApplicationFailure `DESTINATION_EXISTS` (not retried) when a different file holds the
+   *   target; `NO_MEDIA_MATCH` (not retried) when the entry holds no video; `SOURCE_MISSING`,
+   *   `INVALID_INPUT` (not retried)
+   */
+  async function placeApproved(input: PlaceApprovedInput): Promise<{ item: PlannedMediaFile }> {
+    if (!input.unsortedPath.startsWith(`${LIBRARY_FOLDERS.unsorted}/`)) {
+      throw permanentFailure(FailureType.INVALID_INPUT, `${input.unsortedPath} is not under Unsorted/`);
+    }
+    const abs = resolve(input.unsortedPath);
+    let info;
+    try {
+      info = await stat(abs);
+    } catch {
+      throw permanentFailure(FailureType.SOURCE_MISSING, `${input.unsortedPath} is gone`);
+    }
+    const isFolder = info.isDirectory();
+    const files = isFolder
+      ? await listFiles(abs)
+      : [{ path: path.basename(abs), sizeBytes: info.size, mtimeMs: info.mtimeMs }];
+    const plan = planRelease({ releasePath: input.unsortedPath, isFolder, files }, input.identity);
+    if (plan.kind !== 'matched')
+      throw permanentFailure(FailureType.NO_MEDIA_MATCH, `${input.unsortedPath}: ${plan.reason}`);
+    const item = plan.items[0]!;
+    await placeRelease({ releasePath: input.unsortedPath, files: [item.video, ...item.subtitles] });
+    return { item };
+  }
+
+  /**
    * Moves a release as it is to `Unsorted/<original name>` (or `Unsorted/<name> (2)` ... when that
    * name is taken by something else). Safe to retry: a release already moved is found there.
    *
@@ -183,7 +229,7 @@ export function createSortActivities(deps: SortDeps) {
     throw permanentFailure(FailureType.DESTINATION_EXISTS, `no free name in Unsorted/ for ${name}`);
   }
 
-  return { planSort, placeRelease, moveToUnsorted };
+  return { planSort, placeRelease, placeApproved, moveToUnsorted };
 }
 
 /** The sort activities' functions, for `proxyActivities<SortActivities>`. */

@@ -166,10 +166,13 @@ export function subtitleSuffix(subtitlePath: string): string {
  * samples, extras, `.nfo`, `.txt`, `.url` and everything else are ignored. Any main video without
  * a strict identity, or two videos on one target, makes the whole release `unmatched`.
  *
+ * With `approved` (a human's `approveSort`), no name is parsed: the largest main video is that
+ * media file, the other videos are ignored as extras.
+ *
  * @returns a {@link SortPlan}: `matched` with every file's target, or `unmatched` with the reason
  *   and its `Unsorted/<original name>` path
  */
-export function planRelease(input: PlanReleaseInput): SortPlan {
+export function planRelease(input: PlanReleaseInput, approved?: MediaIdentity): SortPlan {
   const releaseName = path.basename(input.releasePath);
   const unmatched = (reason: string): SortPlan => ({
     kind: 'unmatched',
@@ -194,14 +197,19 @@ export function planRelease(input: PlanReleaseInput): SortPlan {
     }
   }
   if (videos.length === 0) return unmatched('no main video file in the release');
+  if (approved) {
+    const sizes = new Map(input.files.map((f) => [f.path, f.sizeBytes]));
+    videos.sort((a, b) => (sizes.get(b) ?? 0) - (sizes.get(a) ?? 0));
+    for (const extra of videos.splice(1)) ignored.push({ path: full(extra), reason: 'extra' });
+  }
 
   const releaseStem = input.isFolder ? releaseName : stemOf(releaseName);
   const items: PlannedMediaFile[] = [];
   const targets = new Set<string>();
   for (const video of videos.sort()) {
     const candidates = videos.length === 1 ? [releaseStem, stemOf(video)] : [stemOf(video), releaseStem];
-    let identity: MediaIdentity | undefined;
-    for (const name of candidates) {
+    let identity: MediaIdentity | undefined = approved;
+    for (const name of approved ? [] : candidates) {
       identity = identify(name);
       // A season-pack folder name identifies no single episode: only a file's own name may.
       if (identity && !(videos.length > 1 && identity.kind === 'episode' && name === releaseStem)) break;

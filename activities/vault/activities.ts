@@ -5,7 +5,7 @@
 import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { FailureType } from '../../domain/failures.js';
 import type { VaultVerification } from '../../domain/messages.js';
 import { sha256File } from '../../lib/files.js';
@@ -32,6 +32,17 @@ export interface CopyHeartbeat {
   bytesDone: number;
   bytesTotal: number;
 }
+
+/** Input of `evictLocalCopy`. */
+export interface EvictLocalCopyInput {
+  /** The video first, then its subtitles. */
+  libraryPaths: string[];
+  /** What the video's vault copy was verified with at copy time. */
+  expected: VaultVerification;
+}
+
+/** Outcome of `evictLocalCopy`: an expected branch, so a value. */
+export type EvictLocalCopyResult = { evicted: true; freedBytes: number } | { evicted: false; reason: string };
 
 /** Input of `verifyVaultCopy`. */
 export interface VerifyVaultCopyInput {
@@ -186,7 +197,48 @@ export function createVaultActivities(deps: VaultDeps) {
     return first;
   }
 
-  return { copyToVault, verifyVaultCopy };
+  /**
+   * Deletes the local copies of a media file, but only after re-verifying its vault copy against
+   * what was recorded at copy time (same size, same local sha256, same remote hash or modtime).
+   *
+   * @returns `{ evicted: true, freedBytes }`, or `{ evicted: false, reason }` when the vault copy no
+   *   longer matches (nothing is deleted; the caller recopies)
+   * @throws ApplicationFailure `SOURCE_MISSING` (not retried) when the local file is already gone
+   */
+  async function evictLocalCopy(input: EvictLocalCopyInput): Promise<EvictLocalCopyResult> {
+    const [video, ...subtitles] = input.libraryPaths;
+    if (!video) throw permanentFailure(FailureType.INVALID_INPUT, 'evictLocalCopy needs at least one path');
+    const now = await verifyOne(video);
+    if (!now.match) return { evicted: false, reason: now.reason };
+    const v = now.verification;
+    if (v.sha256 !== input.expected.sha256 || v.sizeBytes !== input.expected.sizeBytes) {
+      return { evicted: false, reason: `${video} changed locally since it was vaulted` };
+    }
+    if (v.method === input.expected.method && v.remoteValue !== input.expected.remoteValue) {
+      return {
+        evicted: false,
+        reason: `${video}: the vault copy's ${v.method} changed since it was verified`,
+      };
+    }
+    for (const sub of subtitles) {
+      const r = await verifyOne(sub).catch(() => undefined);
+      if (r && !r.match) return { evicted: false, reason: r.reason };
+    }
+    let freedBytes = 0;
+    for (const p of input.libraryPaths) {
+      const abs = resolveInRoot(localRoot, p);
+      const size = await stat(abs)
+        .then((s) => s.size)
+        .catch(() => 0);
+      await unlink(abs).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+      freedBytes += size;
+    }
+    return { evicted: true, freedBytes };
+  }
+
+  return { copyToVault, verifyVaultCopy, evictLocalCopy };
 }
 
 /** The vault activities' functions, for `proxyActivities<VaultActivities>`. */

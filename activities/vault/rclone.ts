@@ -224,6 +224,58 @@ export class Rclone {
     return { sizeBytes: j.Size, modTime: j.ModTime, hashes: j.Hashes ?? {} };
   }
 
+  /**
+   * Moves an object within the remote (server-side where the backend can).
+   *
+   * @returns `moved`, or `missing` when the source does not exist (already moved, or never copied)
+   * @throws RcloneError for other failures
+   */
+  async move(fromRelative: string, toRelative: string): Promise<'moved' | 'missing'> {
+    if (!(await this.stat(fromRelative))) return 'missing';
+    await this.run(['moveto', this.remotePath(fromRelative), this.remotePath(toRelative)]);
+    return 'moved';
+  }
+
+  /**
+   * Moves a whole folder within the remote (merging into the target when it exists).
+   *
+   * @returns `moved`, or `missing` when the folder does not exist on the remote
+   */
+  async moveFolder(fromRelative: string, toRelative: string): Promise<'moved' | 'missing'> {
+    let out: string;
+    try {
+      out = await this.run(['lsjson', '--stat', this.remotePath(fromRelative)]);
+    } catch (err) {
+      if (err instanceof RcloneError && err.kind === 'not-found') return 'missing';
+      throw err;
+    }
+    if (!(JSON.parse(out) as { IsDir: boolean }).IsDir) return 'missing';
+    await this.run([
+      'move',
+      this.remotePath(fromRelative),
+      this.remotePath(toRelative),
+      '--delete-empty-src-dirs',
+    ]);
+    await this.run(['rmdirs', this.remotePath(fromRelative)]).catch(() => undefined);
+    return 'moved';
+  }
+
+  /** Names of the folders directly under a remote folder (`[]` when it does not exist). */
+  async listFolders(relativePath: string): Promise<string[]> {
+    try {
+      const out = await this.run(['lsjson', '--dirs-only', this.remotePath(relativePath)]);
+      return (JSON.parse(out) as Array<{ Name: string }>).map((e) => e.Name);
+    } catch (err) {
+      if (err instanceof RcloneError && err.kind === 'not-found') return [];
+      throw err;
+    }
+  }
+
+  /** Deletes a remote folder and everything in it (`rclone purge`). */
+  async purge(relativePath: string): Promise<void> {
+    await this.run(['purge', this.remotePath(relativePath)]);
+  }
+
   /** Hash of a remote object computed by reading it back (`rclone hashsum --download`). */
   async downloadHash(relativePath: string, hashType = 'sha256', signal?: AbortSignal): Promise<string> {
     const out = await this.run(

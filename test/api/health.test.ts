@@ -4,6 +4,16 @@ import { createApp } from '../../api/app.js';
 import { createPool } from '../../lib/db.js';
 import { databaseUrl, temporalAddress } from '../helpers/env.js';
 
+const testSettings = {
+  localRoot: '/nonexistent',
+  pathRewrites: [],
+  hostId: 'test',
+  policy: { verifyAttempts: 3, hostWaitMs: 60_000, copyHeartbeatTimeoutMs: 10_000 },
+  maxBodyBytes: 1024 * 1024,
+  authFailureLimit: 10,
+  authFailureWindowMs: 60_000,
+};
+
 describe('API health', () => {
   let connection: Connection;
   let pool: ReturnType<typeof createPool>;
@@ -17,7 +27,7 @@ describe('API health', () => {
   });
 
   test('healthz answers ok and readyz reports Temporal and Postgres ready', async () => {
-    const app = createApp({ client: new Client({ connection }), pool });
+    const app = createApp({ client: new Client({ connection }), pool, settings: testSettings });
     await request(app).get('/healthz').expect(200, { status: 'ok' });
     await request(app)
       .get('/readyz')
@@ -27,9 +37,9 @@ describe('API health', () => {
   test('readyz says which dependency is down', async () => {
     const deadPool = createPool('postgres://nobody@127.0.0.1:1/none');
     try {
-      const res = await request(createApp({ client: new Client({ connection }), pool: deadPool })).get(
-        '/readyz',
-      );
+      const res = await request(
+        createApp({ client: new Client({ connection }), pool: deadPool, settings: testSettings }),
+      ).get('/readyz');
       expect(res.status).toBe(503);
       expect(res.body.status).toBe('not-ready');
       expect(res.body.checks.temporal).toBe('ok');
@@ -40,7 +50,9 @@ describe('API health', () => {
   });
 
   test('unknown routes answer 404 as JSON', async () => {
-    const res = await request(createApp({ client: new Client({ connection }), pool })).get('/nope');
+    const res = await request(
+      createApp({ client: new Client({ connection }), pool, settings: testSettings }),
+    ).get('/nope');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: 'not-found' });
   });

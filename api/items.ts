@@ -1,0 +1,67 @@
+/**
+ * Items REST: `GET /api/v1/items`, `GET /api/v1/items/:id`, `POST /api/v1/items/:id/{approve|retry|skip|pin|unpin|evict|cancel}`.
+ */
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { ApprovalSchema } from '../domain/approval.js';
+import { STAGES } from '../domain/stages.js';
+import type { ItemAction, ItemService } from '../lib/items.js';
+
+const ListQuerySchema = z.strictObject({
+  stage: z.enum(STAGES).optional(),
+  kind: z.enum(['movie', 'episode', 'unknown']).optional(),
+  q: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().max(500).optional(),
+});
+const ACTIONS = ['retry', 'skip', 'pin', 'unpin', 'evict', 'cancel'] as const;
+const EmptyBodySchema = z.strictObject({}).optional();
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction) =>
+  void h(req, res).catch(next);
+
+/** Creates the items router (mount after the token auth). */
+export function itemsRouter(items: ItemService): Router {
+  const router = Router();
+
+  /** `?stage=&kind=&q=&limit=&cursor=` → 200 `{ items, nextCursor? }`. */
+  router.get(
+    '/',
+    wrap(async (req, res) => {
+      const query = ListQuerySchema.parse(req.query);
+      res.json(await items.list(query));
+    }),
+  );
+
+  /** → 200 `{ item, live, workflowStatus }`; 404 when unknown. */
+  router.get(
+    '/:id',
+    wrap(async (req, res) => {
+      res.json(await items.get(String(req.params.id)));
+    }),
+  );
+
+  /** Body: an approval (`{kind:"movie",title,year}` or `{kind:"episode",series,season,episodes}`) → 200 `{ libraryPath }`. */
+  router.post(
+    '/:id/approve',
+    wrap(async (req, res) => {
+      const approval = ApprovalSchema.parse(req.body ?? {});
+      res.json(await items.approve(String(req.params.id), approval));
+    }),
+  );
+
+  /** No body → 202 `{ accepted: action, stage }`; 409 when the action does not fit the item's stage. */
+  router.post(
+    '/:id/:action',
+    wrap(async (req, res) => {
+      const action = z
+        .enum(ACTIONS, { error: `action must be one of approve, ${ACTIONS.join(', ')}` })
+        .parse(req.params.action);
+      EmptyBodySchema.parse(req.body && Object.keys(req.body as object).length ? req.body : undefined);
+      const { stage } = await items.act(String(req.params.id), action as ItemAction);
+      res.status(202).json({ accepted: action, stage });
+    }),
+  );
+  return router;
+}

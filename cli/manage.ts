@@ -1,0 +1,236 @@
+/**
+ * `vaultarr items ...` and `vaultarr token ...`: interventions and tokens from the command line,
+ * straight against Temporal and Postgres (no token needed on the host itself). Human output by
+ * default, `--json` for scripts; errors print a sentence and exit 1.
+ */
+import { Command, Option } from 'commander';
+import type { Approval } from '../domain/approval.js';
+import { ApprovalSchema } from '../domain/approval.js';
+import { STAGES } from '../domain/stages.js';
+import { loadConfig } from '../lib/config.js';
+import { createPool } from '../lib/db.js';
+import { endpoints } from '../lib/endpoints.js';
+import { UserError } from '../lib/errors.js';
+import { ItemError, ItemService, type ItemAction, type ItemRow } from '../lib/items.js';
+import { connectClient } from '../lib/temporal.js';
+import { createToken, listTokens, revokeToken } from '../lib/tokens.js';
+import type pg from 'pg';
+
+const out = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
+
+async function withDb<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  const pool = createPool(endpoints(loadConfig()).databaseUrl, 2);
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function withItems<T>(fn: (items: ItemService, pool: pg.Pool) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const ep = endpoints(config);
+  const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
+  const pool = createPool(ep.databaseUrl, 2);
+  try {
+    return await fn(new ItemService({ client, pool }), pool);
+  } catch (err) {
+    if (err instanceof ItemError) throw new UserError(err.message);
+    throw err;
+  } finally {
+    await pool.end();
+    await client.connection.close();
+  }
+}
+
+/** Accepts a full workflow ID (`media:<sha1>`) or a unique prefix of its hash, as `items list` shows it. */
+async function resolveId(pool: pg.Pool, id: string): Promise<string> {
+  const full = id.includes(':') ? id : `media:${id}`;
+  const { rows } = await pool.query('SELECT workflow_id FROM media_items WHERE workflow_id LIKE $1 LIMIT 2', [
+    `${full.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+  ]);
+  if (rows.length === 1) return rows[0].workflow_id as string;
+  if (rows.length > 1) throw new UserError(`"${id}" matches several items; give more of the ID`);
+  return full;
+}
+
+const shortId = (id: string) => id.replace(/^media:/, '').slice(0, 12);
+
+function table(rows: ItemRow[]): string {
+  if (rows.length === 0) return 'no items';
+  const lines = rows.map((r) => [
+    shortId(r.id),
+    r.stage,
+    r.kind,
+    r.pinned ? 'pinned' : '',
+    r.libraryPath ?? r.releaseName ?? '',
+  ]);
+  const widths = [12, 22, 7, 6];
+  const header = ['ID', 'STAGE', 'KIND', 'PIN', 'PATH'];
+  return [header, ...lines]
+    .map((cols) => cols.map((c, i) => (i < widths.length ? c.padEnd(widths[i]!) : c)).join('  '))
+    .join('\n');
+}
+
+/** Registers `items` and `token` on the program. */
+export function registerManageCommands(program: Command): void {
+  const items = program.command('items').description('list, inspect and steer media items');
+
+  items
+    .command('list')
+    .description('list items from the catalog, newest first')
+    .addOption(new Option('--stage <stage>', 'only items in this stage').choices([...STAGES]))
+    .addOption(new Option('--kind <kind>', 'only this kind').choices(['movie', 'episode', 'unknown']))
+    .option('-q, --query <text>', 'title, path or release name contains this')
+    .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 50)
+    .option('--json', 'print JSON')
+    .action(
+      async (opts: { stage?: string; kind?: string; query?: string; limit: number; json?: boolean }) => {
+        if (!Number.isInteger(opts.limit) || opts.limit < 1 || opts.limit > 500)
+          throw new UserError('--limit must be 1-500');
+        const page = await withItems((s) =>
+          s.list({ stage: opts.stage, kind: opts.kind, q: opts.query, limit: opts.limit }),
+        );
+        out(opts.json ? JSON.stringify(page, null, 2) : table(page.items));
+      },
+    );
+
+  items
+    .command('show <id>')
+    .description('one item: catalog row and live workflow status')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const shown = await withItems(async (s, pool) => s.get(await resolveId(pool, id)));
+      if (opts.json) return out(JSON.stringify(shown, null, 2));
+      const row = shown.item;
+      const live = shown.live;
+      out(
+        [
+          `id:         ${row?.id ?? id}`,
+          `stage:      ${live?.stage ?? row?.stage ?? 'unknown'}${(live?.reason ?? row?.reason) ? ` (${live?.reason ?? row?.reason})` : ''}`,
+          `kind:       ${live?.kind ?? row?.kind ?? 'unknown'}${(live?.title ?? row?.title) ? ` — ${live?.title ?? row?.title}` : ''}`,
+          `path:       ${live?.libraryPath ?? row?.libraryPath ?? '-'}`,
+          `release:    ${live?.releaseName ?? row?.releaseName ?? '-'}`,
+          `verified:   ${row?.verifiedBy ? `${row.verifiedBy} (sha256 ${row.sha256})` : 'no'}`,
+          `pinned:     ${(live?.pinned ?? row?.pinned) ? 'yes' : 'no'}`,
+          `workflow:   ${shown.workflowStatus}`,
+        ].join('\n'),
+      );
+    });
+
+  items
+    .command('approve <id>')
+    .description('place an item waiting in awaiting-approval as a movie or an episode')
+    .option('--movie <title>', 'it is this movie')
+    .option('--year <year>', "the movie's year", (v) => Number(v))
+    .option('--series <name>', 'it is an episode of this series')
+    .option('--season <n>', 'season number', (v) => Number(v))
+    .option(
+      '--episode <n>',
+      'episode number (repeat for a multi-episode file)',
+      (v, acc: number[]) => [...acc, Number(v)],
+      [],
+    )
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        id: string,
+        opts: {
+          movie?: string;
+          year?: number;
+          series?: string;
+          season?: number;
+          episode: number[];
+          json?: boolean;
+        },
+      ) => {
+        if (Boolean(opts.movie) === Boolean(opts.series))
+          throw new UserError(
+            'give either --movie "Title" --year N or --series "Name" --season N --episode N',
+          );
+        const raw = opts.movie
+          ? { kind: 'movie', title: opts.movie, year: opts.year }
+          : { kind: 'episode', series: opts.series, season: opts.season, episodes: opts.episode };
+        const parsed = ApprovalSchema.safeParse(raw);
+        if (!parsed.success) {
+          throw new UserError(
+            'invalid approval',
+            parsed.error.issues.map((i) => `${i.path.join('.') || 'approval'}: ${i.message}`),
+          );
+        }
+        const result = await withItems(async (s, pool) =>
+          s.approve(await resolveId(pool, id), parsed.data as Approval),
+        );
+        out(opts.json ? JSON.stringify(result) : `approved: moved to ${result.libraryPath}`);
+      },
+    );
+
+  for (const [action, help] of [
+    ['retry', 'run the failed step again (from failed-needs-attention)'],
+    ['skip', 'give up on the failed step or the approval; the workflow ends, files stay'],
+    ['pin', 'keep the local copy (never evicted)'],
+    ['unpin', 'let the local copy be evicted again'],
+    ['evict', 'delete the local copy now, after re-verifying the vault copy'],
+    ['cancel', "end the item's workflow; files stay where they are"],
+  ] as const) {
+    items
+      .command(`${action} <id>`)
+      .description(help)
+      .option('--json', 'print JSON')
+      .action(async (id: string, opts: { json?: boolean }) => {
+        const result = await withItems(async (s, pool) => {
+          const full = await resolveId(pool, id);
+          return { id: full, ...(await s.act(full, action as ItemAction)) };
+        });
+        out(
+          opts.json
+            ? JSON.stringify({ accepted: action, ...result })
+            : `${action} sent to ${result.id} (was ${result.stage})`,
+        );
+      });
+  }
+
+  const token = program
+    .command('token')
+    .description('API tokens for the *arr webhooks, the REST API and peers');
+  token
+    .command('create')
+    .description('create a token; it is printed once and only its hash is stored')
+    .requiredOption('--name <name>', 'a label, e.g. radarr')
+    .option('--json', 'print JSON')
+    .action(async (opts: { name: string; json?: boolean }) => {
+      const created = await withDb((pool) => createToken(pool, opts.name));
+      out(
+        opts.json
+          ? JSON.stringify({ name: created.info.name, token: created.token })
+          : `token for "${created.info.name}" (shown once, store it now):\n${created.token}`,
+      );
+    });
+  token
+    .command('list')
+    .description('list tokens (never their secrets)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const tokens = await withDb((pool) => listTokens(pool));
+      if (opts.json) return out(JSON.stringify(tokens, null, 2));
+      out(
+        tokens.length
+          ? tokens
+              .map(
+                (t) =>
+                  `${String(t.id).padEnd(4)} ${t.name.padEnd(20)} ${t.revokedAt ? 'revoked' : 'active '}  last used ${t.lastUsedAt ? new Date(t.lastUsedAt).toISOString() : 'never'}`,
+              )
+              .join('\n')
+          : 'no tokens',
+      );
+    });
+  token
+    .command('revoke <name>')
+    .description('revoke the active token with this name (or id)')
+    .action(async (name: string) => {
+      await withDb((pool) => revokeToken(pool, name));
+      out(`revoked ${name}`);
+    });
+}

@@ -1,0 +1,306 @@
+/**
+ * Items: the catalog joined with live workflow state, and the interventions on an item's workflow.
+ * One service for the REST API and the CLI.
+ */
+import {
+  WorkflowIdConflictPolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type SignalDefinition,
+  type Workflow,
+} from '@temporalio/client';
+import type pg from 'pg';
+import type { Approval } from '../domain/approval.js';
+import {
+  approveSortUpdate,
+  cancelSignal,
+  evictSignal,
+  MEDIA_ITEM_WORKFLOW,
+  pinSignal,
+  retrySignal,
+  skipSignal,
+  statusQuery,
+  unpinSignal,
+  type ApproveSortResult,
+  type MediaItemInput,
+  type MediaItemStatus,
+} from '../domain/messages.js';
+import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
+import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
+import { mediaItemWorkflowId } from './workflow-ids.js';
+
+/** A catalog row as the API and CLI show it. */
+export interface ItemRow {
+  id: string;
+  hostId: string;
+  stage: string;
+  kind: string;
+  title: string | null;
+  year: number | null;
+  season: number | null;
+  episodes: number[] | null;
+  releaseName: string | null;
+  libraryPath: string | null;
+  subtitlePaths: string[];
+  reason: string | null;
+  sizeBytes: number | null;
+  sha256: string | null;
+  verifiedBy: string | null;
+  vaultedAt: string | null;
+  pinned: boolean;
+  evictedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Filters of {@link ItemService.list}. */
+export interface ItemQuery {
+  stage?: string;
+  kind?: string;
+  /** Matches title, library path or release name (case-insensitive substring). */
+  q?: string;
+  /** 1-500, default 50. */
+  limit?: number;
+  /** From a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+/** An intervention that is a plain signal. */
+export type ItemAction = 'retry' | 'skip' | 'pin' | 'unpin' | 'evict' | 'cancel';
+
+const SIGNALS = {
+  retry: retrySignal,
+  skip: skipSignal,
+  pin: pinSignal,
+  unpin: unpinSignal,
+  evict: evictSignal,
+  cancel: cancelSignal,
+} as const;
+
+/** Which stages each action makes sense in; anything else is a conflict (409). */
+const ALLOWED: Record<ItemAction, (s: MediaItemStatus) => string | undefined> = {
+  retry: (s) =>
+    s.stage === 'failed-needs-attention'
+      ? undefined
+      : `only an item in failed-needs-attention can be retried (it is ${s.stage})`,
+  skip: (s) =>
+    s.stage === 'failed-needs-attention' || s.stage === 'awaiting-approval'
+      ? undefined
+      : `only an item in failed-needs-attention or awaiting-approval can be skipped (it is ${s.stage})`,
+  pin: () => undefined,
+  unpin: () => undefined,
+  evict: (s) =>
+    s.pinned
+      ? 'the item is pinned; unpin it first'
+      : s.stage === 'resident'
+        ? undefined
+        : `only a resident item can be evicted (it is ${s.stage})`,
+  cancel: () => undefined,
+};
+
+/** An intervention that cannot happen; `status` is the HTTP status the API answers. */
+export class ItemError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ItemError';
+  }
+}
+
+const COLUMNS = `workflow_id AS id, host_id AS "hostId", stage, kind, title, year, season, episodes,
+  release_name AS "releaseName", library_path AS "libraryPath", subtitle_paths AS "subtitlePaths", reason,
+  size_bytes::float8 AS "sizeBytes", sha256, verified_by AS "verifiedBy", vaulted_at AS "vaultedAt", pinned,
+  evicted_at AS "evictedAt", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+function encodeCursor(row: ItemRow): string {
+  return Buffer.from(JSON.stringify([new Date(row.createdAt).toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) {
+      const [createdAt, id] = value as [string, string];
+      if (!Number.isNaN(Date.parse(createdAt))) return [createdAt, id];
+    }
+  } catch {
+    // fall through
+  }
+  throw new ItemError(400, 'invalid-request', 'cursor: not a cursor from a previous page');
+}
+
+/** The item service. */
+export class ItemService {
+  constructor(private readonly deps: { client: Client; pool: pg.Pool }) {}
+
+  /**
+   * Lists catalog items, newest first.
+   *
+   * @returns a page of items and the cursor of the next page, if any
+   * @throws ItemError 400 for a bad cursor
+   */
+  async list(query: ItemQuery): Promise<{ items: ItemRow[]; nextCursor?: string }> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const where: string[] = [];
+    const args: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      args.push(value);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (query.stage) add('stage = ?', query.stage);
+    if (query.kind) add('kind = ?', query.kind);
+    if (query.q) {
+      args.push(`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      const n = args.length;
+      where.push(`(title ILIKE $${n} OR library_path ILIKE $${n} OR release_name ILIKE $${n})`);
+    }
+    if (query.cursor) {
+      const [createdAt, id] = decodeCursor(query.cursor);
+      args.push(createdAt, id);
+      where.push(`(created_at, workflow_id) < ($${args.length - 1}::timestamptz, $${args.length})`);
+    }
+    args.push(limit + 1);
+    const { rows } = await this.deps.pool.query(
+      `SELECT ${COLUMNS} FROM media_items ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at DESC, workflow_id DESC LIMIT $${args.length}`,
+      args,
+    );
+    const items = (rows as ItemRow[]).slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]!) : undefined };
+  }
+
+  /**
+   * One item: its catalog row and, while its workflow runs, the live `status` query.
+   *
+   * @throws ItemError 404 when neither the catalog nor Temporal knows the ID
+   */
+  async get(
+    id: string,
+  ): Promise<{ item: ItemRow | null; live: MediaItemStatus | null; workflowStatus: string }> {
+    const { rows } = await this.deps.pool.query(`SELECT ${COLUMNS} FROM media_items WHERE workflow_id = $1`, [
+      id,
+    ]);
+    const handle = this.deps.client.workflow.getHandle(id);
+    let workflowStatus = 'UNKNOWN';
+    let live: MediaItemStatus | null = null;
+    try {
+      const description = await handle.describe();
+      workflowStatus = description.status.name;
+      live = await handle.query(statusQuery);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (!rows[0]) throw new ItemError(404, 'not-found', `no item ${id}`);
+    }
+    return { item: (rows[0] as ItemRow | undefined) ?? null, live, workflowStatus };
+  }
+
+  private async liveStatus(id: string): Promise<MediaItemStatus> {
+    const handle = this.deps.client.workflow.getHandle(id);
+    try {
+      const description = await handle.describe();
+      if (description.status.name !== 'RUNNING') {
+        throw new ItemError(
+          409,
+          'not-running',
+          `the item's workflow is ${description.status.name.toLowerCase()}`,
+        );
+      }
+      return await handle.query(statusQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ItemError(404, 'not-found', `no item ${id}`);
+      throw err;
+    }
+  }
+
+  /**
+   * Sends an intervention signal after checking it makes sense in the item's stage.
+   *
+   * @throws ItemError 404 (unknown), 409 (not running, or wrong stage, or pinned for `evict`)
+   */
+  async act(id: string, action: ItemAction): Promise<{ stage: string }> {
+    const status = await this.liveStatus(id);
+    const refusal = ALLOWED[action](status);
+    if (refusal) throw new ItemError(409, 'conflict', refusal);
+    await this.deps.client.workflow.getHandle(id).signal(SIGNALS[action]);
+    return { stage: status.stage };
+  }
+
+  /**
+   * Runs the `approveSort` update and waits for the item to be placed.
+   *
+   * @returns where the item went
+   * @throws ItemError 404 (unknown), 409 (not running, not awaiting approval, or a different
+   *   file at the target), 400 (invalid approval, as the workflow's validator says)
+   */
+  async approve(id: string, approval: Approval): Promise<ApproveSortResult> {
+    const status = await this.liveStatus(id);
+    if (status.stage !== 'awaiting-approval') {
+      throw new ItemError(409, 'conflict', `the item is ${status.stage}, not awaiting approval`);
+    }
+    try {
+      return await this.deps.client.workflow
+        .getHandle(id)
+        .executeUpdate(approveSortUpdate, { args: [approval] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const message = err.cause?.message ?? err.message;
+        throw new ItemError(message.startsWith('invalid approval') ? 400 : 409, 'rejected', message);
+      }
+      throw err;
+    }
+  }
+
+  /** The workflow ID that carries a library path: the catalog's, else the one derived from the path. */
+  async workflowIdFor(libraryPath: string): Promise<string> {
+    const { rows } = await this.deps.pool.query(
+      `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage <> 'deleted' ORDER BY updated_at DESC LIMIT 1`,
+      [libraryPath],
+    );
+    return (rows[0]?.workflow_id as string | undefined) ?? mediaItemWorkflowId(libraryPath);
+  }
+
+  /** Workflow IDs of live catalog items under a library folder. */
+  async workflowIdsUnder(folder: string): Promise<string[]> {
+    const prefix = `${folder.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+    const { rows } = await this.deps.pool.query(
+      `SELECT workflow_id FROM media_items WHERE library_path LIKE $1 AND stage <> 'deleted'`,
+      [prefix],
+    );
+    return rows.map((r) => r.workflow_id as string);
+  }
+
+  /**
+   * Signals an item's workflow, starting it (at the vault copy of `libraryPath`) when none runs:
+   * signal-with-start, so duplicate triggers share one run.
+   */
+  async signalWithStart<T>(options: {
+    workflowId: string;
+    libraryPath: string;
+    input: Omit<MediaItemInput, 'origin'> & { origin?: MediaItemInput['origin'] };
+    signal: SignalDefinition<[T]>;
+    signalArg: T;
+    taskQueue?: string;
+  }): Promise<void> {
+    const input: MediaItemInput = {
+      ...options.input,
+      origin: options.input.origin ?? { kind: 'library', libraryPath: options.libraryPath },
+    };
+    await this.deps.client.workflow.signalWithStart<Workflow, [T]>(MEDIA_ITEM_WORKFLOW, {
+      workflowId: options.workflowId,
+      taskQueue: options.taskQueue ?? SHARED_TASK_QUEUE,
+      args: [input],
+      signal: options.signal.name,
+      signalArgs: [options.signalArg],
+      staticSummary: `library ${options.libraryPath}`,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      typedSearchAttributes: [
+        { key: STAGE_ATTRIBUTE, value: 'copying' },
+        { key: HOST_ATTRIBUTE, value: input.hostId },
+      ],
+    });
+  }
+}
