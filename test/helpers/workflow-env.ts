@@ -27,6 +27,7 @@ export interface WorkflowTestEnv {
   localRoot: string;
   vaultDir: string;
   root: string;
+  policy: MediaItemInput['policy'];
   /** Starts the item workflow for a release in Incoming/, as the watcher does. */
   startIncoming(releasePath: string, policy?: Partial<MediaItemInput['policy']>): Promise<string>;
   /** Polls the `status` query until the stage is reached (60 s by default). */
@@ -70,6 +71,7 @@ export async function createWorkflowTestEnv(
     localRoot,
     vaultDir,
     root,
+    policy,
     async startIncoming(releasePath, override = {}) {
       const s = statSync(path.join(localRoot, releasePath));
       const workflowId = mediaItemWorkflowId(incomingKey(releasePath, s.dev, s.ino));
