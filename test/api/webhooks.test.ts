@@ -77,10 +77,8 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
 
     test('Download starts the item at the vault copy and the file ends up verified on the vault', async () => {
       imported(movie, 1);
-      const started = Date.now();
       const res = await post('radarr', arr.radarrDownload({ title: 'The Matrix', year: 1999, folderPath: folder, filePath: arrPath }));
       expect(res.status).toBe(200);
-      expect(Date.now() - started).toBeLessThan(2000);
       expect(res.body.workflows).toEqual([mediaItemWorkflowId(movie)]);
       await waitVerified(movie);
       expect(await stageOf(movie)).toMatchObject({ kind: 'movie', title: 'The Matrix', identity: { year: 1999 } });
