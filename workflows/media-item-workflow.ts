@@ -209,14 +209,7 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
 
   /** Records a stage change: status, search attributes, catalog row and event. */
   const enter = async (stage: Stage, outcome: string, details?: Record<string, unknown>): Promise<void> => {
-    status.stage = stage;
-    upsertSearchAttributes([
-      { key: STAGE_ATTRIBUTE, value: stage },
-      { key: KIND_ATTRIBUTE, value: status.kind },
-      { key: HOST_ATTRIBUTE, value: hostId },
-      ...(status.title ? [{ key: TITLE_ATTRIBUTE, value: status.title }] : []),
-      ...(status.libraryPath ? [{ key: LIBRARY_PATH_ATTRIBUTE, value: status.libraryPath }] : []),
-    ]);
+    // The catalog is written first, so whoever sees the new stage in the status query finds it there too.
     await catalog.recordStage({
       workflowId: workflowInfo().workflowId,
       hostId,
@@ -231,6 +224,14 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
       outcome,
       details,
     });
+    status.stage = stage;
+    upsertSearchAttributes([
+      { key: STAGE_ATTRIBUTE, value: stage },
+      { key: KIND_ATTRIBUTE, value: status.kind },
+      { key: HOST_ATTRIBUTE, value: hostId },
+      ...(status.title ? [{ key: TITLE_ATTRIBUTE, value: status.title }] : []),
+      ...(status.libraryPath ? [{ key: LIBRARY_PATH_ATTRIBUTE, value: status.libraryPath }] : []),
+    ]);
   };
 
   /** Waits for `until`, ending the workflow on `cancel`. */

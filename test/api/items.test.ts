@@ -1,0 +1,189 @@
+/**
+ * Items REST and interventions on the real API and dev server: list and show from the catalog,
+ * approve (the approveSort update and its validator), retry, skip, pin, unpin, evict, cancel.
+ */
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import type { Express } from 'express';
+import { createApp } from '../../api/app.js';
+import { createToken } from '../../lib/tokens.js';
+import { makeVideo, uniqueName } from '../helpers/env.js';
+import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+describe('items API', () => {
+  let env: WorkflowTestEnv;
+  let app: Express;
+  let token: string;
+  const failMarker = `/tmp/vaultarr-fail-copy-${process.pid}`;
+
+  beforeAll(async () => {
+    // Real rclone behind a wrapper that fails copies while the marker exists (a remote refusing us).
+    const wrapper = `/tmp/vaultarr-rclone-auth-${process.pid}.sh`;
+    writeFileSync(wrapper, `#!/bin/bash\nif [ "$1" = copy ] && [ -f ${failMarker} ]; then echo '{"level":"error","msg":"HTTP error 401 (401 Unauthorized)"}' >&2; exit 7; fi\nexec rclone "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    env = await createWorkflowTestEnv({ rcloneBinary: wrapper });
+    app = createApp({
+      client: env.client,
+      pool: env.pool,
+      settings: {
+        localRoot: env.localRoot,
+        pathRewrites: [],
+        hostId: env.hostId,
+        policy: env.policy,
+        maxBodyBytes: 1024 * 1024,
+        authFailureLimit: 10,
+        authFailureWindowMs: 60_000,
+        taskQueue: env.taskQueue,
+      },
+    });
+    token = (await createToken(env.pool, uniqueName('cli'))).token;
+  });
+  afterAll(async () => {
+    await env.close();
+    rmSync(failMarker, { force: true });
+  });
+
+  const api = () => ({
+    get: (url: string) => request(app).get(url).set('Authorization', `Bearer ${token}`),
+    post: (url: string, body?: object) => request(app).post(url).set('Authorization', `Bearer ${token}`).send(body),
+  });
+  const id = encodeURIComponent;
+
+  test('the items API needs a token', async () => {
+    expect((await request(app).get('/api/v1/items')).status).toBe(401);
+  });
+
+  test('an Unsorted item is approved as a movie, placed, copied and verified', async () => {
+    makeVideo(path.join(env.localRoot, 'Incoming/family_trip_final.mkv'), 1, 1);
+    const workflowId = await env.startIncoming('Incoming/family_trip_final.mkv');
+    await env.waitForStage(workflowId, 'awaiting-approval');
+
+    const listed = await api().get('/api/v1/items?stage=awaiting-approval');
+    expect(listed.status).toBe(200);
+    expect(listed.body.items.map((i: { id: string }) => i.id)).toContain(workflowId);
+
+    const invalid = await api().post(`/api/v1/items/${id(workflowId)}/approve`, { kind: 'movie', title: '', year: 1700, extra: 1 });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^title: /), expect.stringMatching(/^year: /), expect.stringMatching(/extra/)]));
+
+    const approved = await api().post(`/api/v1/items/${id(workflowId)}/approve`, { kind: 'movie', title: 'Family Trip', year: 2021 });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toEqual({ libraryPath: 'Movies/Family Trip (2021)/Family Trip (2021).mkv' });
+    await env.waitForStage(workflowId, 'resident');
+    const libraryPath = 'Movies/Family Trip (2021)/Family Trip (2021).mkv';
+    expect(sha256(path.join(env.vaultDir, libraryPath))).toBe(sha256(path.join(env.localRoot, libraryPath)));
+    expect(existsSync(path.join(env.localRoot, 'Unsorted/family_trip_final.mkv'))).toBe(false);
+
+    const shown = await api().get(`/api/v1/items/${id(workflowId)}`);
+    expect(shown.body).toMatchObject({ workflowStatus: 'RUNNING', item: { stage: 'resident', kind: 'movie', title: 'Family Trip', verifiedBy: 'sha256' }, live: { stage: 'resident' } });
+
+    const again = await api().post(`/api/v1/items/${id(workflowId)}/approve`, { kind: 'movie', title: 'Family Trip', year: 2021 });
+    expect(again.status).toBe(409);
+  });
+
+  test('the update validator rejects an invalid approval before it reaches history', async () => {
+    makeVideo(path.join(env.localRoot, 'Incoming/clip_0042.mp4'), 1, 2);
+    const workflowId = await env.startIncoming('Incoming/clip_0042.mp4');
+    await env.waitForStage(workflowId, 'awaiting-approval');
+    const handle = env.client.workflow.getHandle(workflowId);
+    const rejected = await handle.executeUpdate('approveSort', { args: [{ kind: 'episode', series: 'Clips', season: 1, episodes: [] }] }).catch((err: Error) => err);
+    expect((rejected as Error & { cause?: Error }).cause?.message).toMatch(/at least one episode/);
+    const history = await handle.fetchHistory();
+    const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes);
+    expect(updates).toHaveLength(0);
+    const approved = await api().post(`/api/v1/items/${id(workflowId)}/approve`, { kind: 'episode', series: 'Clips', season: 1, episodes: [4, 5] });
+    expect(approved.body).toEqual({ libraryPath: 'Shows/Clips/Season 01/Clips - S01E04-E05.mp4' });
+  });
+
+  test('skip ends an item awaiting approval and leaves its file in Unsorted/', async () => {
+    makeVideo(path.join(env.localRoot, 'Incoming/random_video.mkv'), 1, 3);
+    const workflowId = await env.startIncoming('Incoming/random_video.mkv');
+    await env.waitForStage(workflowId, 'awaiting-approval');
+    expect((await api().post(`/api/v1/items/${id(workflowId)}/skip`)).status).toBe(202);
+    await env.client.workflow.getHandle(workflowId).result();
+    expect(existsSync(path.join(env.localRoot, 'Unsorted/random_video.mkv'))).toBe(true);
+  });
+
+  test('a permanent failure parks the item with its reason; retry completes it once the cause is fixed', async () => {
+    writeFileSync(failMarker, '');
+    makeVideo(path.join(env.localRoot, 'Incoming/Heat.1995.1080p.BluRay.x264-GROUP.mkv'), 1, 4);
+    const workflowId = await env.startIncoming('Incoming/Heat.1995.1080p.BluRay.x264-GROUP.mkv');
+    const parked = await env.waitForStage(workflowId, 'failed-needs-attention');
+    expect(parked.failedStage).toBe('copying');
+    expect(parked.reason).toContain('401');
+    expect((await api().post(`/api/v1/items/${id(workflowId)}/pin`)).status).toBe(202);
+    rmSync(failMarker);
+    expect((await api().post(`/api/v1/items/${id(workflowId)}/retry`)).status).toBe(202);
+    const done = await env.waitForStage(workflowId, 'resident');
+    expect(done.pinned).toBe(true);
+    expect((await api().post(`/api/v1/items/${id(workflowId)}/retry`)).status).toBe(409);
+  });
+
+  test('pin refuses eviction; unpin then evict deletes the local copy only after re-verifying the vault copy', async () => {
+    makeVideo(path.join(env.localRoot, 'Incoming/Up.2009.1080p.BluRay.x264-GROUP.mkv'), 1, 5);
+    const workflowId = await env.startIncoming('Incoming/Up.2009.1080p.BluRay.x264-GROUP.mkv');
+    await env.waitForStage(workflowId, 'resident');
+    const local = path.join(env.localRoot, 'Movies/Up (2009)/Up (2009).mkv');
+    const vault = path.join(env.vaultDir, 'Movies/Up (2009)/Up (2009).mkv');
+    await api().post(`/api/v1/items/${id(workflowId)}/pin`).expect(202);
+    await new Promise((r) => setTimeout(r, 300));
+    const refused = await api().post(`/api/v1/items/${id(workflowId)}/evict`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain('pinned');
+    await api().post(`/api/v1/items/${id(workflowId)}/unpin`).expect(202);
+    await new Promise((r) => setTimeout(r, 300));
+    const hash = sha256(vault);
+    await api().post(`/api/v1/items/${id(workflowId)}/evict`).expect(202);
+    await env.waitForStage(workflowId, 'evicted');
+    expect(existsSync(local)).toBe(false);
+    expect(sha256(vault)).toBe(hash);
+    const { rows } = await env.pool.query('SELECT stage, evicted_at IS NOT NULL AS evicted FROM media_items WHERE workflow_id = $1', [workflowId]);
+    expect(rows[0]).toEqual({ stage: 'evicted', evicted: true });
+  });
+
+  test('evict never deletes a local copy whose vault copy no longer matches: it recopies instead', async () => {
+    makeVideo(path.join(env.localRoot, 'Incoming/Her.2013.1080p.BluRay.x264-GROUP.mkv'), 1, 6);
+    const workflowId = await env.startIncoming('Incoming/Her.2013.1080p.BluRay.x264-GROUP.mkv');
+    await env.waitForStage(workflowId, 'resident');
+    const local = path.join(env.localRoot, 'Movies/Her (2013)/Her (2013).mkv');
+    const vault = path.join(env.vaultDir, 'Movies/Her (2013)/Her (2013).mkv');
+    writeFileSync(vault, 'corrupted');
+    await api().post(`/api/v1/items/${id(workflowId)}/evict`).expect(202);
+    await env.waitForStage(workflowId, 'resident', 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(existsSync(local)).toBe(true);
+    expect(sha256(vault)).toBe(sha256(local));
+    const events = await env.pool.query('SELECT outcome FROM events WHERE workflow_id = $1 ORDER BY id', [workflowId]);
+    expect(events.rows.map((e) => e.outcome)).toContain('reverify-failed');
+  });
+
+  test('cancel ends the workflow; actions on unknown items answer 404 and bad actions 400', async () => {
+    makeVideo(path.join(env.localRoot, 'Incoming/Arrival.2016.1080p.BluRay.x264-GROUP.mkv'), 1, 7);
+    const workflowId = await env.startIncoming('Incoming/Arrival.2016.1080p.BluRay.x264-GROUP.mkv');
+    await env.waitForStage(workflowId, 'resident');
+    await api().post(`/api/v1/items/${id(workflowId)}/cancel`).expect(202);
+    await env.client.workflow.getHandle(workflowId).result();
+    expect((await api().post(`/api/v1/items/${id(workflowId)}/pin`)).status).toBe(409);
+    expect((await api().post(`/api/v1/items/${id('media:nope')}/retry`)).status).toBe(404);
+    const bad = await api().post(`/api/v1/items/${id(workflowId)}/explode`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.problems[0]).toContain('action must be one of');
+  });
+
+  test('list filters by stage, kind and text, and pages with a cursor', async () => {
+    const all = await api().get('/api/v1/items?limit=2');
+    expect(all.status).toBe(200);
+    expect(all.body.items).toHaveLength(2);
+    const next = await api().get(`/api/v1/items?limit=2&cursor=${all.body.nextCursor}`);
+    expect(next.body.items.map((i: { id: string }) => i.id)).not.toContain(all.body.items[0].id);
+    const movies = await api().get('/api/v1/items?kind=movie&q=family');
+    expect(movies.body.items.map((i: { title: string }) => i.title)).toEqual(['Family Trip']);
+    const bad = await api().get('/api/v1/items?stage=nowhere&limit=0');
+    expect(bad.status).toBe(400);
+    expect(bad.body.problems).toHaveLength(2);
+  });
+});
