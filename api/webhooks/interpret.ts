@@ -49,7 +49,8 @@ const PARSERS: Record<ArrApp, Record<string, Parser>> = {
         kind: 'import',
         arrPath: p.movieFile.path,
         // Radarr sends year 0 for a movie whose year it does not know: no identity then.
-        identity: p.movie.year >= 1888 ? { kind: 'movie', title: p.movie.title, year: p.movie.year } : undefined,
+        identity:
+          p.movie.year >= 1888 ? { kind: 'movie', title: p.movie.title, year: p.movie.year } : undefined,
         replaces: replaced(p.deletedFiles),
       },
     ]),

@@ -23,7 +23,10 @@ describe('items API', () => {
   beforeAll(async () => {
     // Real rclone behind a wrapper that fails copies while the marker exists (a remote refusing us).
     const wrapper = `/tmp/vaultarr-rclone-auth-${process.pid}.sh`;
-    writeFileSync(wrapper, `#!/bin/bash\nif [ "$1" = copy ] && [ -f ${failMarker} ]; then echo '{"level":"error","msg":"HTTP error 401 (401 Unauthorized)"}' >&2; exit 7; fi\nexec rclone "$@"\n`);
+    writeFileSync(
+      wrapper,
+      `#!/bin/bash\nif [ "$1" = copy ] && [ -f ${failMarker} ]; then echo '{"level":"error","msg":"HTTP error 401 (401 Unauthorized)"}' >&2; exit 7; fi\nexec rclone "$@"\n`,
+    );
     chmodSync(wrapper, 0o755);
     env = await createWorkflowTestEnv({ rcloneBinary: wrapper });
     app = createApp({
@@ -49,7 +52,8 @@ describe('items API', () => {
 
   const api = () => ({
     get: (url: string) => request(app).get(url).set('Authorization', `Bearer ${token}`),
-    post: (url: string, body?: object) => request(app).post(url).set('Authorization', `Bearer ${token}`).send(body),
+    post: (url: string, body?: object) =>
+      request(app).post(url).set('Authorization', `Bearer ${token}`).send(body),
   });
   const id = encodeURIComponent;
 
@@ -66,11 +70,26 @@ describe('items API', () => {
     expect(listed.status).toBe(200);
     expect(listed.body.items.map((i: { id: string }) => i.id)).toContain(workflowId);
 
-    const invalid = await api().post(`/api/v1/items/${id(workflowId)}/approve`, { kind: 'movie', title: '', year: 1700, extra: 1 });
+    const invalid = await api().post(`/api/v1/items/${id(workflowId)}/approve`, {
+      kind: 'movie',
+      title: '',
+      year: 1700,
+      extra: 1,
+    });
     expect(invalid.status).toBe(400);
-    expect(invalid.body.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^title: /), expect.stringMatching(/^year: /), expect.stringMatching(/extra/)]));
+    expect(invalid.body.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^title: /),
+        expect.stringMatching(/^year: /),
+        expect.stringMatching(/extra/),
+      ]),
+    );
 
-    const approved = await api().post(`/api/v1/items/${id(workflowId)}/approve`, { kind: 'movie', title: 'Family Trip', year: 2021 });
+    const approved = await api().post(`/api/v1/items/${id(workflowId)}/approve`, {
+      kind: 'movie',
+      title: 'Family Trip',
+      year: 2021,
+    });
     expect(approved.status).toBe(200);
     expect(approved.body).toEqual({ libraryPath: 'Movies/Family Trip (2021)/Family Trip (2021).mkv' });
     await env.waitForStage(workflowId, 'resident');
@@ -79,9 +98,17 @@ describe('items API', () => {
     expect(existsSync(path.join(env.localRoot, 'Unsorted/family_trip_final.mkv'))).toBe(false);
 
     const shown = await api().get(`/api/v1/items/${id(workflowId)}`);
-    expect(shown.body).toMatchObject({ workflowStatus: 'RUNNING', item: { stage: 'resident', kind: 'movie', title: 'Family Trip', verifiedBy: 'sha256' }, live: { stage: 'resident' } });
+    expect(shown.body).toMatchObject({
+      workflowStatus: 'RUNNING',
+      item: { stage: 'resident', kind: 'movie', title: 'Family Trip', verifiedBy: 'sha256' },
+      live: { stage: 'resident' },
+    });
 
-    const again = await api().post(`/api/v1/items/${id(workflowId)}/approve`, { kind: 'movie', title: 'Family Trip', year: 2021 });
+    const again = await api().post(`/api/v1/items/${id(workflowId)}/approve`, {
+      kind: 'movie',
+      title: 'Family Trip',
+      year: 2021,
+    });
     expect(again.status).toBe(409);
   });
 
@@ -90,12 +117,22 @@ describe('items API', () => {
     const workflowId = await env.startIncoming('Incoming/clip_0042.mp4');
     await env.waitForStage(workflowId, 'awaiting-approval');
     const handle = env.client.workflow.getHandle(workflowId);
-    const rejected = await handle.executeUpdate('approveSort', { args: [{ kind: 'episode', series: 'Clips', season: 1, episodes: [] }] }).catch((err: Error) => err);
+    const rejected = await handle
+      .executeUpdate('approveSort', { args: [{ kind: 'episode', series: 'Clips', season: 1, episodes: [] }] })
+      .catch((err: Error) => err);
     expect((rejected as Error & { cause?: Error }).cause?.message).toMatch(/at least one episode/);
     const history = await handle.fetchHistory();
-    const updates = (history.events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes);
+    const updates = (history.events ?? []).filter(
+      (e) =>
+        e.workflowExecutionUpdateAcceptedEventAttributes || e.workflowExecutionUpdateCompletedEventAttributes,
+    );
     expect(updates).toHaveLength(0);
-    const approved = await api().post(`/api/v1/items/${id(workflowId)}/approve`, { kind: 'episode', series: 'Clips', season: 1, episodes: [4, 5] });
+    const approved = await api().post(`/api/v1/items/${id(workflowId)}/approve`, {
+      kind: 'episode',
+      series: 'Clips',
+      season: 1,
+      episodes: [4, 5],
+    });
     expect(approved.body).toEqual({ libraryPath: 'Shows/Clips/Season 01/Clips - S01E04-E05.mp4' });
   });
 
@@ -129,19 +166,28 @@ describe('items API', () => {
     await env.waitForStage(workflowId, 'resident');
     const local = path.join(env.localRoot, 'Movies/Up (2009)/Up (2009).mkv');
     const vault = path.join(env.vaultDir, 'Movies/Up (2009)/Up (2009).mkv');
-    await api().post(`/api/v1/items/${id(workflowId)}/pin`).expect(202);
+    await api()
+      .post(`/api/v1/items/${id(workflowId)}/pin`)
+      .expect(202);
     await new Promise((r) => setTimeout(r, 300));
     const refused = await api().post(`/api/v1/items/${id(workflowId)}/evict`);
     expect(refused.status).toBe(409);
     expect(refused.body.message).toContain('pinned');
-    await api().post(`/api/v1/items/${id(workflowId)}/unpin`).expect(202);
+    await api()
+      .post(`/api/v1/items/${id(workflowId)}/unpin`)
+      .expect(202);
     await new Promise((r) => setTimeout(r, 300));
     const hash = sha256(vault);
-    await api().post(`/api/v1/items/${id(workflowId)}/evict`).expect(202);
+    await api()
+      .post(`/api/v1/items/${id(workflowId)}/evict`)
+      .expect(202);
     await env.waitForStage(workflowId, 'evicted');
     expect(existsSync(local)).toBe(false);
     expect(sha256(vault)).toBe(hash);
-    const { rows } = await env.pool.query('SELECT stage, evicted_at IS NOT NULL AS evicted FROM media_items WHERE workflow_id = $1', [workflowId]);
+    const { rows } = await env.pool.query(
+      'SELECT stage, evicted_at IS NOT NULL AS evicted FROM media_items WHERE workflow_id = $1',
+      [workflowId],
+    );
     expect(rows[0]).toEqual({ stage: 'evicted', evicted: true });
   });
 
@@ -152,12 +198,16 @@ describe('items API', () => {
     const local = path.join(env.localRoot, 'Movies/Her (2013)/Her (2013).mkv');
     const vault = path.join(env.vaultDir, 'Movies/Her (2013)/Her (2013).mkv');
     writeFileSync(vault, 'corrupted');
-    await api().post(`/api/v1/items/${id(workflowId)}/evict`).expect(202);
+    await api()
+      .post(`/api/v1/items/${id(workflowId)}/evict`)
+      .expect(202);
     await env.waitForStage(workflowId, 'resident', 30_000);
     await new Promise((r) => setTimeout(r, 500));
     expect(existsSync(local)).toBe(true);
     expect(sha256(vault)).toBe(sha256(local));
-    const events = await env.pool.query('SELECT outcome FROM events WHERE workflow_id = $1 ORDER BY id', [workflowId]);
+    const events = await env.pool.query('SELECT outcome FROM events WHERE workflow_id = $1 ORDER BY id', [
+      workflowId,
+    ]);
     expect(events.rows.map((e) => e.outcome)).toContain('reverify-failed');
   });
 
@@ -165,7 +215,9 @@ describe('items API', () => {
     makeVideo(path.join(env.localRoot, 'Incoming/Arrival.2016.1080p.BluRay.x264-GROUP.mkv'), 1, 7);
     const workflowId = await env.startIncoming('Incoming/Arrival.2016.1080p.BluRay.x264-GROUP.mkv');
     await env.waitForStage(workflowId, 'resident');
-    await api().post(`/api/v1/items/${id(workflowId)}/cancel`).expect(202);
+    await api()
+      .post(`/api/v1/items/${id(workflowId)}/cancel`)
+      .expect(202);
     await env.client.workflow.getHandle(workflowId).result();
     expect((await api().post(`/api/v1/items/${id(workflowId)}/pin`)).status).toBe(409);
     expect((await api().post(`/api/v1/items/${id('media:nope')}/retry`)).status).toBe(404);

@@ -53,7 +53,12 @@ const hostilePath = fc.oneof(
 );
 
 /** A value of the wrong type for any field we require (never a plain string or number). */
-const wrongType = fc.oneof(fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.string({ maxLength: 10 }).map((s) => ({ s })));
+const wrongType = fc.oneof(
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.string({ maxLength: 10 }).map((s) => ({ s })),
+);
 
 /** Replaces one field (by dotted path) of an object with a value. */
 function replaceAt(obj: unknown, keys: string[], value: unknown): unknown {
@@ -68,22 +73,55 @@ function replaceAt(obj: unknown, keys: string[], value: unknown): unknown {
 function malformed(app: 'radarr' | 'sonarr' | 'lidarr' | 'readarr'): fc.Arbitrary<unknown> {
   const valid: Record<string, { body: unknown; required: string[][]; paths: string[][] }> = {
     radarr: {
-      body: arr.radarrDownload({ title: 'X', year: 2000, folderPath: '/data/media/movies/X (2000)', filePath: '/data/media/movies/X (2000)/X.mkv' }),
-      required: [['movie'], ['movie', 'title'], ['movie', 'year'], ['movieFile'], ['movieFile', 'path'], ['eventType']],
+      body: arr.radarrDownload({
+        title: 'X',
+        year: 2000,
+        folderPath: '/data/media/movies/X (2000)',
+        filePath: '/data/media/movies/X (2000)/X.mkv',
+      }),
+      required: [
+        ['movie'],
+        ['movie', 'title'],
+        ['movie', 'year'],
+        ['movieFile'],
+        ['movieFile', 'path'],
+        ['eventType'],
+      ],
       paths: [['movieFile', 'path']],
     },
     sonarr: {
-      body: arr.sonarrDownload({ title: 'S', seriesPath: '/data/media/tv/S', season: 1, episodes: [1], filePath: '/data/media/tv/S/Season 01/S - S01E01.mkv' }),
-      required: [['series'], ['series', 'title'], ['episodes'], ['episodeFile'], ['episodeFile', 'path'], ['eventType']],
+      body: arr.sonarrDownload({
+        title: 'S',
+        seriesPath: '/data/media/tv/S',
+        season: 1,
+        episodes: [1],
+        filePath: '/data/media/tv/S/Season 01/S - S01E01.mkv',
+      }),
+      required: [
+        ['series'],
+        ['series', 'title'],
+        ['episodes'],
+        ['episodeFile'],
+        ['episodeFile', 'path'],
+        ['eventType'],
+      ],
       paths: [['episodeFile', 'path']],
     },
     lidarr: {
-      body: arr.lidarrDownload({ name: 'A', artistPath: '/data/media/music/A', filePaths: ['/data/media/music/A/B/01.flac'] }),
+      body: arr.lidarrDownload({
+        name: 'A',
+        artistPath: '/data/media/music/A',
+        filePaths: ['/data/media/music/A/B/01.flac'],
+      }),
       required: [['artist'], ['artist', 'path'], ['trackFiles'], ['eventType']],
       paths: [['trackFiles', '0', 'path']],
     },
     readarr: {
-      body: arr.readarrDownload({ name: 'A', authorPath: '/data/media/books/A', filePaths: ['/data/media/books/A/B/b.epub'] }),
+      body: arr.readarrDownload({
+        name: 'A',
+        authorPath: '/data/media/books/A',
+        filePaths: ['/data/media/books/A/B/b.epub'],
+      }),
       required: [['author'], ['author', 'name'], ['bookFiles'], ['eventType']],
       paths: [['bookFiles', '0', 'path']],
     },
@@ -91,20 +129,44 @@ function malformed(app: 'radarr' | 'sonarr' | 'lidarr' | 'readarr'): fc.Arbitrar
   const v = valid[app]!;
   return fc.oneof(
     // Not an object at all.
-    fc.oneof(fc.integer(), fc.string(), fc.constant(null), fc.array(fc.anything(), { maxLength: 5 }), fc.boolean()),
+    fc.oneof(
+      fc.integer(),
+      fc.string(),
+      fc.constant(null),
+      fc.array(fc.anything(), { maxLength: 5 }),
+      fc.boolean(),
+    ),
     // Objects without a usable eventType.
-    fc.dictionary(fc.string({ maxLength: 10 }).filter((k) => k !== 'eventType'), fc.jsonValue(), { maxKeys: 6 }),
+    fc.dictionary(
+      fc.string({ maxLength: 10 }).filter((k) => k !== 'eventType'),
+      fc.jsonValue(),
+      { maxKeys: 6 },
+    ),
     fc.record({ eventType: wrongType }),
     // A Download with a required field of the wrong type.
-    fc.tuple(fc.constantFrom(...v.required), wrongType).map(([keys, value]) => replaceAt(v.body, keys, value)),
+    fc
+      .tuple(fc.constantFrom(...v.required), wrongType)
+      .map(([keys, value]) => replaceAt(v.body, keys, value)),
     // A Download whose file path is hostile.
     fc.tuple(fc.constantFrom(...v.paths), hostilePath).map(([keys, value]) => replaceAt(v.body, keys, value)),
     // Rename and delete events with hostile paths.
     hostilePath.map((p) =>
       app === 'radarr'
-        ? arr.radarrRename({ title: 'X', year: 2000, folderPath: '/data/media/movies/X', from: p, to: '/data/media/movies/X/X.mkv' })
+        ? arr.radarrRename({
+            title: 'X',
+            year: 2000,
+            folderPath: '/data/media/movies/X',
+            from: p,
+            to: '/data/media/movies/X/X.mkv',
+          })
         : app === 'sonarr'
-          ? arr.sonarrEpisodeFileDelete({ title: 'S', seriesPath: '/data/media/tv/S', season: 1, episodes: [1], filePath: p })
+          ? arr.sonarrEpisodeFileDelete({
+              title: 'S',
+              seriesPath: '/data/media/tv/S',
+              season: 1,
+              episodes: [1],
+              filePath: p,
+            })
           : app === 'lidarr'
             ? arr.lidarrArtistDelete({ name: 'A', artistPath: p, deletedFiles: true })
             : arr.readarrBookFileDelete({ name: 'A', authorPath: '/data/media/books/A', filePath: p }),
@@ -148,7 +210,8 @@ describe('webhook fuzzing', () => {
     `${RUNS} malformed or hostile bodies to /api/v1/webhooks/%s: all 4xx, nothing started, no file touched`,
     async (appName) => {
       const before = snapshot(env.root);
-      const deliveries = (await env.pool.query('SELECT count(*)::int AS n FROM webhook_deliveries')).rows[0].n as number;
+      const deliveries = (await env.pool.query('SELECT count(*)::int AS n FROM webhook_deliveries')).rows[0]
+        .n as number;
       const statuses = new Map<number, number>();
       await fc.assert(
         fc.asyncProperty(malformed(appName), async (body) => {
@@ -166,7 +229,9 @@ describe('webhook fuzzing', () => {
       let started = 0;
       for await (const _ of env.client.workflow.list({ query: `TaskQueue = "${env.taskQueue}"` })) started++;
       expect(started).toBe(0);
-      expect((await env.pool.query('SELECT count(*)::int AS n FROM webhook_deliveries')).rows[0].n).toBe(deliveries);
+      expect((await env.pool.query('SELECT count(*)::int AS n FROM webhook_deliveries')).rows[0].n).toBe(
+        deliveries,
+      );
       expect(snapshot(env.root)).toEqual(before);
     },
     120_000,

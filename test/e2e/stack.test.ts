@@ -3,7 +3,7 @@
  * data dir — embedded Temporal and Postgres, worker, watcher, API — fed real media files.
  */
 import { Client, Connection } from '@temporalio/client';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,7 +29,7 @@ describe('the whole stack as processes', () => {
   let local: string;
   let cloud: string;
 
-  const startStack = async (): Promise<Stack> => {
+  const stackEnv = (): NodeJS.ProcessEnv => {
     const env: NodeJS.ProcessEnv = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith('VAULTARR_')),
     );
@@ -44,6 +44,19 @@ describe('the whole stack as processes', () => {
       VAULTARR_WATCHER__SETTLE_SECONDS: '1',
     });
     delete env.DATABASE_URL;
+    return env;
+  };
+
+  /** Runs the `vaultarr` CLI against the stack. */
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [path.resolve('dist/cli/vaultarr.js'), ...args], {
+      cwd: dir,
+      env: stackEnv(),
+      encoding: 'utf8',
+    });
+
+  const startStack = async (): Promise<Stack> => {
+    const env = stackEnv();
     let out = '';
     const child = spawn(process.execPath, [path.resolve('dist/cli/vaultarr.js'), 'start'], { cwd: dir, env });
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -202,6 +215,103 @@ describe('the whole stack as processes', () => {
     expect(existsSync(path.join(local, 'Unsorted/holiday_video.mp4'))).toBe(true);
   });
 
+  test('vaultarr items approve places the Unsorted item, which is then copied and verified', async () => {
+    const listed = cli('items', 'list', '--stage', 'awaiting-approval', '--json');
+    expect(listed.status).toBe(0);
+    const waiting = (JSON.parse(listed.stdout) as { items: Array<{ id: string; libraryPath: string }> })
+      .items;
+    const item = waiting.find((i) => i.libraryPath === 'Unsorted/holiday_video.mp4')!;
+    expect(item).toBeDefined();
+    const human = cli('items', 'list', '--stage', 'awaiting-approval');
+    expect(human.stdout).toContain('Unsorted/holiday_video.mp4');
+
+    const bad = cli('items', 'approve', item.id, '--movie', 'Holiday Video');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('year');
+
+    const approved = cli(
+      'items',
+      'approve',
+      item.id.replace('media:', '').slice(0, 12),
+      '--movie',
+      'Holiday Video',
+      '--year',
+      '2020',
+    );
+    expect(approved.stderr).toBe('');
+    expect(approved.stdout).toContain('moved to Movies/Holiday Video (2020)/Holiday Video (2020).mp4');
+    const target = 'Movies/Holiday Video (2020)/Holiday Video (2020).mp4';
+    await waitFor(
+      'the approved item on the vault',
+      async () =>
+        existsSync(path.join(cloud, target)) &&
+        sha256(path.join(cloud, target)) === sha256(path.join(local, target)),
+      60_000,
+    );
+    await waitFor(
+      'the approved item resident',
+      async () => JSON.parse(cli('items', 'show', item.id, '--json').stdout).live?.stage === 'resident',
+      30_000,
+    );
+  });
+
+  test('a Radarr webhook with a token from vaultarr token create; a permanent failure is fixed with vaultarr items retry', async () => {
+    const created = cli('token', 'create', '--name', 'radarr', '--json');
+    expect(created.status).toBe(0);
+    const { token } = JSON.parse(created.stdout) as { token: string };
+    expect(cli('token', 'list').stdout).toMatch(/radarr\s+active/);
+    expect(cli('token', 'list').stdout).not.toContain(token);
+
+    const file = path.join(local, 'Movies/Heat (1995)/Heat (1995).mkv');
+    const body = {
+      eventType: 'Download',
+      movie: { id: 1, title: 'Heat', year: 1995, folderPath: path.dirname(file), tmdbId: 949 },
+      movieFile: { id: 2, relativePath: 'Heat (1995).mkv', path: file, size: 1000, quality: 'Bluray-1080p' },
+      isUpgrade: false,
+    };
+    const url = `http://127.0.0.1:${ports.api}/api/v1/webhooks/radarr`;
+    const unauthorized = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(unauthorized.status).toBe(401);
+    // The *arr announces a file that is not there (yet): the copy fails for good and the item parks.
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`radarr:${token}`).toString('base64')}`,
+      },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+    const [workflowId] = ((await res.json()) as { workflows: string[] }).workflows;
+    await waitFor(
+      'the item to park',
+      async () =>
+        JSON.parse(cli('items', 'show', workflowId!, '--json').stdout).live?.stage ===
+        'failed-needs-attention',
+      60_000,
+    );
+    const shown = cli('items', 'show', workflowId!);
+    expect(shown.stdout).toContain('failed-needs-attention');
+    expect(shown.stdout).toContain('missing');
+
+    makeVideo(file, 1, 7);
+    const retried = cli('items', 'retry', workflowId!);
+    expect(retried.status).toBe(0);
+    await waitFor(
+      'the retried item resident',
+      async () => JSON.parse(cli('items', 'show', workflowId!, '--json').stdout).live?.stage === 'resident',
+      60_000,
+    );
+    expect(sha256(path.join(cloud, 'Movies/Heat (1995)/Heat (1995).mkv'))).toBe(sha256(file));
+    const again = cli('items', 'retry', workflowId!);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain('only an item in failed-needs-attention can be retried');
+  });
+
   test('Ctrl-C stops everything cleanly and a second start resumes from the data dir', async () => {
     expect(await stopStack(stack!)).toBe(0);
     expect(stack!.output()).toContain('vaultarr: stopped');
@@ -214,7 +324,7 @@ describe('the whole stack as processes', () => {
         n++;
       return n;
     });
-    expect(count).toBe(3);
+    expect(count).toBe(5);
     drop('Arrival.2016.1080p.BluRay.x264-GROUP.mkv', (at) => makeVideo(at, 1, 6));
     const target = path.join(cloud, 'Movies/Arrival (2016)/Arrival (2016).mkv');
     await waitFor('the new release to reach the vault', async () => existsSync(target), 60_000);

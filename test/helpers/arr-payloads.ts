@@ -22,7 +22,13 @@ export function radarrMovie(title: string, year: number, folderPath: string) {
     tmdbId: 603,
     imdbId: 'tt0133093',
     genres: ['Action', 'Science Fiction'],
-    images: [{ coverType: 'poster', url: '/MediaCover/7/poster.jpg', remoteUrl: 'https://image.tmdb.org/t/p/original/x.jpg' }],
+    images: [
+      {
+        coverType: 'poster',
+        url: '/MediaCover/7/poster.jpg',
+        remoteUrl: 'https://image.tmdb.org/t/p/original/x.jpg',
+      },
+    ],
     tags: [],
     originalLanguage: { id: 1, name: 'English' },
   };
@@ -42,12 +48,28 @@ export function radarrMovieFile(filePath: string, size = 1000) {
     size,
     dateAdded: '2026-11-21T10:00:00Z',
     languages: [{ id: 1, name: 'English' }],
-    mediaInfo: { audioChannels: 2, audioCodec: 'AAC', audioLanguages: ['eng'], height: 120, width: 160, subtitles: [], videoCodec: 'x264', videoDynamicRange: '', videoDynamicRangeType: '' },
+    mediaInfo: {
+      audioChannels: 2,
+      audioCodec: 'AAC',
+      audioLanguages: ['eng'],
+      height: 120,
+      width: 160,
+      subtitles: [],
+      videoCodec: 'x264',
+      videoDynamicRange: '',
+      videoDynamicRangeType: '',
+    },
   };
 }
 
 /** Radarr Download (import); an upgrade when `deleted` is given. */
-export function radarrDownload(o: { title: string; year: number; folderPath: string; filePath: string; deleted?: string[] }) {
+export function radarrDownload(o: {
+  title: string;
+  year: number;
+  folderPath: string;
+  filePath: string;
+  deleted?: string[];
+}) {
   return {
     ...base('Download', 'radarr'),
     movie: radarrMovie(o.title, o.year, o.folderPath),
@@ -57,26 +79,51 @@ export function radarrDownload(o: { title: string; year: number; folderPath: str
     downloadClient: 'qBittorrent',
     downloadClientType: 'qBittorrent',
     downloadId: 'ABCDEF0123456789',
-    ...(o.deleted?.length ? { deletedFiles: o.deleted.map((p) => ({ path: p, recycleBinPath: `/recycle/${path.basename(p)}` })) } : {}),
+    ...(o.deleted?.length
+      ? { deletedFiles: o.deleted.map((p) => ({ path: p, recycleBinPath: `/recycle/${path.basename(p)}` })) }
+      : {}),
     customFormatInfo: { customFormats: [], customFormatScore: 0 },
-    release: { releaseTitle: 'The.Matrix.1999.1080p.BluRay.x264-GROUP', indexer: 'Indexer', size: 1000, indexerFlags: [] },
+    release: {
+      releaseTitle: 'The.Matrix.1999.1080p.BluRay.x264-GROUP',
+      indexer: 'Indexer',
+      size: 1000,
+      indexerFlags: [],
+    },
   };
 }
 
-export const radarrRename = (o: { title: string; year: number; folderPath: string; from: string; to: string }) => ({
+export const radarrRename = (o: {
+  title: string;
+  year: number;
+  folderPath: string;
+  from: string;
+  to: string;
+}) => ({
   ...base('Rename', 'radarr'),
   movie: radarrMovie(o.title, o.year, o.folderPath),
-  renamedMovieFiles: [{ ...radarrMovieFile(o.to), previousRelativePath: path.basename(o.from), previousPath: o.from }],
+  renamedMovieFiles: [
+    { ...radarrMovieFile(o.to), previousRelativePath: path.basename(o.from), previousPath: o.from },
+  ],
 });
 
-export const radarrMovieFileDelete = (o: { title: string; year: number; folderPath: string; filePath: string }) => ({
+export const radarrMovieFileDelete = (o: {
+  title: string;
+  year: number;
+  folderPath: string;
+  filePath: string;
+}) => ({
   ...base('MovieFileDelete', 'radarr'),
   movie: radarrMovie(o.title, o.year, o.folderPath),
   movieFile: radarrMovieFile(o.filePath),
   deleteReason: 'manual',
 });
 
-export const radarrMovieDelete = (o: { title: string; year: number; folderPath: string; deletedFiles: boolean }) => ({
+export const radarrMovieDelete = (o: {
+  title: string;
+  year: number;
+  folderPath: string;
+  deletedFiles: boolean;
+}) => ({
   ...base('MovieDelete', 'radarr'),
   movie: radarrMovie(o.title, o.year, o.folderPath),
   deletedFiles: o.deletedFiles,
@@ -104,7 +151,16 @@ export function sonarrSeries(title: string, seriesPath: string) {
 }
 
 const episodes = (season: number, numbers: number[]) =>
-  numbers.map((n) => ({ id: 100 + n, episodeNumber: n, seasonNumber: season, title: `Episode ${n}`, airDate: '2008-01-20', airDateUtc: '2008-01-21T02:00:00Z', seriesId: 3, tvdbId: 349232 + n }));
+  numbers.map((n) => ({
+    id: 100 + n,
+    episodeNumber: n,
+    seasonNumber: season,
+    title: `Episode ${n}`,
+    airDate: '2008-01-20',
+    airDateUtc: '2008-01-21T02:00:00Z',
+    seriesId: 3,
+    tvdbId: 349232 + n,
+  }));
 
 const sonarrEpisodeFile = (filePath: string) => ({
   id: 21,
@@ -120,7 +176,14 @@ const sonarrEpisodeFile = (filePath: string) => ({
 });
 
 /** Sonarr Download, per-file shape (`episodeFile`). */
-export const sonarrDownload = (o: { title: string; seriesPath: string; season: number; episodes: number[]; filePath: string; deleted?: string[] }) => ({
+export const sonarrDownload = (o: {
+  title: string;
+  seriesPath: string;
+  season: number;
+  episodes: number[];
+  filePath: string;
+  deleted?: string[];
+}) => ({
   ...base('Download', 'sonarr'),
   series: sonarrSeries(o.title, o.seriesPath),
   episodes: episodes(o.season, o.episodes),
@@ -131,11 +194,22 @@ export const sonarrDownload = (o: { title: string; seriesPath: string; season: n
   downloadId: 'SABnzbd_nzo_abc',
   ...(o.deleted?.length ? { deletedFiles: o.deleted.map((p) => ({ path: p })) } : {}),
   customFormatInfo: { customFormats: [], customFormatScore: 0 },
-  release: { releaseTitle: 'Breaking.Bad.S01E01.720p.HDTV.x264-CTU', indexer: 'Indexer', size: 1000, releaseType: 'singleEpisode' },
+  release: {
+    releaseTitle: 'Breaking.Bad.S01E01.720p.HDTV.x264-CTU',
+    indexer: 'Indexer',
+    size: 1000,
+    releaseType: 'singleEpisode',
+  },
 });
 
 /** Sonarr Download, import-complete shape (`episodeFiles[]`, no `episodeFile`, no `isUpgrade`). */
-export const sonarrDownloadComplete = (o: { title: string; seriesPath: string; season: number; episodes: number[]; filePaths: string[] }) => ({
+export const sonarrDownloadComplete = (o: {
+  title: string;
+  seriesPath: string;
+  season: number;
+  episodes: number[];
+  filePaths: string[];
+}) => ({
   ...base('Download', 'sonarr'),
   series: sonarrSeries(o.title, o.seriesPath),
   episodes: episodes(o.season, o.episodes),
@@ -143,7 +217,12 @@ export const sonarrDownloadComplete = (o: { title: string; seriesPath: string; s
   downloadClient: 'SABnzbd',
   downloadClientType: 'SABnzbd',
   downloadId: 'SABnzbd_nzo_def',
-  release: { releaseTitle: 'Breaking.Bad.S01.720p.HDTV.x264-CTU', indexer: 'Indexer', size: 2000, releaseType: 'seasonPack' },
+  release: {
+    releaseTitle: 'Breaking.Bad.S01.720p.HDTV.x264-CTU',
+    indexer: 'Indexer',
+    size: 2000,
+    releaseType: 'seasonPack',
+  },
   fileCount: o.filePaths.length,
   sourcePath: '/downloads/complete/Breaking.Bad.S01',
   destinationPath: o.seriesPath,
@@ -152,10 +231,18 @@ export const sonarrDownloadComplete = (o: { title: string; seriesPath: string; s
 export const sonarrRename = (o: { title: string; seriesPath: string; from: string; to: string }) => ({
   ...base('Rename', 'sonarr'),
   series: sonarrSeries(o.title, o.seriesPath),
-  renamedEpisodeFiles: [{ ...sonarrEpisodeFile(o.to), previousRelativePath: path.basename(o.from), previousPath: o.from }],
+  renamedEpisodeFiles: [
+    { ...sonarrEpisodeFile(o.to), previousRelativePath: path.basename(o.from), previousPath: o.from },
+  ],
 });
 
-export const sonarrEpisodeFileDelete = (o: { title: string; seriesPath: string; season: number; episodes: number[]; filePath: string }) => ({
+export const sonarrEpisodeFileDelete = (o: {
+  title: string;
+  seriesPath: string;
+  season: number;
+  episodes: number[];
+  filePath: string;
+}) => ({
   ...base('EpisodeFileDelete', 'sonarr'),
   series: sonarrSeries(o.title, o.seriesPath),
   episodes: episodes(o.season, o.episodes),
@@ -169,14 +256,43 @@ export const sonarrSeriesDelete = (o: { title: string; seriesPath: string; delet
   deletedFiles: o.deletedFiles,
 });
 
-const artist = (name: string, artistPath: string) => ({ id: 5, name, disambiguation: '', path: artistPath, mbId: 'a74b1b7f-71a5-4011-9441-d0b5e4122711', type: 'Group', genres: [], images: [], tags: [] });
+const artist = (name: string, artistPath: string) => ({
+  id: 5,
+  name,
+  disambiguation: '',
+  path: artistPath,
+  mbId: 'a74b1b7f-71a5-4011-9441-d0b5e4122711',
+  type: 'Group',
+  genres: [],
+  images: [],
+  tags: [],
+});
 
 export const lidarrDownload = (o: { name: string; artistPath: string; filePaths: string[] }) => ({
   ...base('Download', 'lidarr'),
   artist: artist(o.name, o.artistPath),
-  album: { id: 9, mbId: 'b1392450-e666-3926-a536-22c65f834433', title: 'OK Computer', disambiguation: '', overview: '', albumType: 'Album', releaseDate: '1997-05-21T00:00:00Z', genres: [], images: [] },
+  album: {
+    id: 9,
+    mbId: 'b1392450-e666-3926-a536-22c65f834433',
+    title: 'OK Computer',
+    disambiguation: '',
+    overview: '',
+    albumType: 'Album',
+    releaseDate: '1997-05-21T00:00:00Z',
+    genres: [],
+    images: [],
+  },
   tracks: [{ id: 1, title: 'Airbag', trackNumber: '1', quality: 'FLAC', qualityVersion: 1 }],
-  trackFiles: o.filePaths.map((p, i) => ({ id: 30 + i, path: p, quality: 'FLAC', qualityVersion: 1, releaseGroup: '', sceneName: '', size: 1000, dateAdded: '2026-11-21T10:00:00Z' })),
+  trackFiles: o.filePaths.map((p, i) => ({
+    id: 30 + i,
+    path: p,
+    quality: 'FLAC',
+    qualityVersion: 1,
+    releaseGroup: '',
+    sceneName: '',
+    size: 1000,
+    dateAdded: '2026-11-21T10:00:00Z',
+  })),
   isUpgrade: false,
   downloadClient: 'qBittorrent',
   downloadId: 'LIDARR123',
@@ -188,7 +304,12 @@ export const lidarrArtistDelete = (o: { name: string; artistPath: string; delete
   deletedFiles: o.deletedFiles,
 });
 
-const author = (name: string, authorPath: string) => ({ id: 2, name, path: authorPath, goodreadsId: '1077326' });
+const author = (name: string, authorPath: string) => ({
+  id: 2,
+  name,
+  path: authorPath,
+  goodreadsId: '1077326',
+});
 
 /** Readarr payloads have no `applicationUrl`. */
 const readarrBase = (eventType: string) => ({ eventType, instanceName: 'Readarr' });
@@ -197,7 +318,14 @@ export const readarrDownload = (o: { name: string; authorPath: string; filePaths
   ...readarrBase('Download'),
   author: author(o.name, o.authorPath),
   book: { id: 4, title: 'Dune', goodreadsId: '234225', releaseDate: '1965-08-01T00:00:00Z' },
-  bookFiles: o.filePaths.map((p, i) => ({ id: 40 + i, path: p, quality: 'EPUB', qualityVersion: 1, size: 1000, dateAdded: '2026-11-21T10:00:00Z' })),
+  bookFiles: o.filePaths.map((p, i) => ({
+    id: 40 + i,
+    path: p,
+    quality: 'EPUB',
+    qualityVersion: 1,
+    size: 1000,
+    dateAdded: '2026-11-21T10:00:00Z',
+  })),
   isUpgrade: false,
   downloadClient: 'qBittorrent',
   downloadId: 'READARR123',
