@@ -9,6 +9,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../api/app.js';
 import { createToken } from '../../lib/tokens.js';
+import { recordHistory } from '../helpers/histories.js';
 import { makeVideo, uniqueName } from '../helpers/env.js';
 import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
@@ -134,6 +135,12 @@ describe('items API', () => {
       episodes: [4, 5],
     });
     expect(approved.body).toEqual({ libraryPath: 'Shows/Clips/Season 01/Clips - S01E04-E05.mp4' });
+    await env.waitForStage(workflowId, 'resident');
+    await handle.signal('evict');
+    await env.waitForStage(workflowId, 'evicted');
+    await handle.signal('cancel');
+    await handle.result();
+    await recordHistory('approved-episode-evicted-cancelled', handle);
   });
 
   test('skip ends an item awaiting approval and leaves its file in Unsorted/', async () => {
@@ -142,6 +149,7 @@ describe('items API', () => {
     await env.waitForStage(workflowId, 'awaiting-approval');
     expect((await api().post(`/api/v1/items/${id(workflowId)}/skip`)).status).toBe(202);
     await env.client.workflow.getHandle(workflowId).result();
+    await recordHistory('unsorted-skipped', env.client.workflow.getHandle(workflowId));
     expect(existsSync(path.join(env.localRoot, 'Unsorted/random_video.mkv'))).toBe(true);
   });
 
@@ -219,6 +227,7 @@ describe('items API', () => {
       .post(`/api/v1/items/${id(workflowId)}/cancel`)
       .expect(202);
     await env.client.workflow.getHandle(workflowId).result();
+    await recordHistory('resident-cancelled-via-api', env.client.workflow.getHandle(workflowId));
     expect((await api().post(`/api/v1/items/${id(workflowId)}/pin`)).status).toBe(409);
     expect((await api().post(`/api/v1/items/${id('media:nope')}/retry`)).status).toBe(404);
     const bad = await api().post(`/api/v1/items/${id(workflowId)}/explode`);

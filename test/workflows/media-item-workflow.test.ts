@@ -6,6 +6,7 @@ import path from 'node:path';
 import { makeVideo } from '../helpers/env.js';
 import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
+import { recordHistory } from '../helpers/histories.js';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -132,6 +133,7 @@ describe('mediaItemWorkflow on the real dev server', () => {
     const handle = env.client.workflow.getHandle(workflowId);
     await handle.signal(cancelSignal);
     expect((await handle.result()).stage).toBe('resident');
+    await recordHistory('movie-resident-then-cancelled', handle);
     expect(existsSync(path.join(env.localRoot, 'Movies/Her (2013)/Her (2013).mkv'))).toBe(true);
   });
 });
@@ -174,5 +176,9 @@ describe('mediaItemWorkflow when the vault copy keeps failing verification', () 
     const libraryPath = 'Movies/Alien (1979)/Alien (1979).mkv';
     expect(status.verification?.sha256).toBe(sha256(path.join(env.localRoot, libraryPath)));
     expect(sha256(path.join(env.vaultDir, libraryPath))).toBe(sha256(path.join(env.localRoot, libraryPath)));
+    const handle = env.client.workflow.getHandle(workflowId);
+    await handle.signal(cancelSignal);
+    await handle.result();
+    await recordHistory('verify-mismatch-parked-then-retried', handle);
   });
 });
