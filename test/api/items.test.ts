@@ -7,11 +7,9 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createApp } from '../../api/app.js';
-import { createToken } from '../../lib/tokens.js';
 import { recordHistory } from '../helpers/histories.js';
-import { makeVideo, uniqueName } from '../helpers/env.js';
-import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
+import { makeVideo } from '../helpers/env.js';
+import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -30,21 +28,11 @@ describe('items API', () => {
     );
     chmodSync(wrapper, 0o755);
     env = await createWorkflowTestEnv({ rcloneBinary: wrapper });
-    app = createApp({
-      client: env.client,
-      pool: env.pool,
-      settings: {
-        localRoot: env.localRoot,
-        pathRewrites: [],
-        hostId: env.hostId,
-        policy: env.policy,
-        maxBodyBytes: 1024 * 1024,
-        authFailureLimit: 10,
-        authFailureWindowMs: 60_000,
-        taskQueue: env.taskQueue,
-      },
-    });
-    token = (await createToken(env.pool, uniqueName('cli'))).token;
+    ({ app, token } = await createTestApi(env, {
+      pathRewrites: [],
+      maxBodyBytes: 1024 * 1024,
+      authFailureLimit: 10,
+    }));
   });
   afterAll(async () => {
     await env.close();

@@ -7,11 +7,9 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
-import { createApp } from '../../api/app.js';
-import { createToken } from '../../lib/tokens.js';
 import * as arr from '../helpers/arr-payloads.js';
-import { makeVideo, uniqueName } from '../helpers/env.js';
-import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
+import { makeVideo } from '../helpers/env.js';
+import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
 const RUNS = 1000;
 
@@ -180,26 +178,7 @@ describe('webhook fuzzing', () => {
   let token: string;
   beforeAll(async () => {
     env = await createWorkflowTestEnv();
-    app = createApp({
-      client: env.client,
-      pool: env.pool,
-      settings: {
-        localRoot: env.localRoot,
-        pathRewrites: [
-          { from: '/data/media/movies', to: 'Movies' },
-          { from: '/data/media/tv', to: 'Shows' },
-          { from: '/data/media/music', to: 'Music' },
-          { from: '/data/media/books', to: 'Books' },
-        ],
-        hostId: env.hostId,
-        policy: env.policy,
-        maxBodyBytes: 64 * 1024,
-        authFailureLimit: 100,
-        authFailureWindowMs: 60_000,
-        taskQueue: env.taskQueue,
-      },
-    });
-    token = (await createToken(env.pool, uniqueName('fuzz'))).token;
+    ({ app, token } = await createTestApi(env, { maxBodyBytes: 64 * 1024 }));
     makeVideo(path.join(env.localRoot, 'Movies/X (2000)/X.mkv'), 1, 1);
   });
   afterAll(async () => {

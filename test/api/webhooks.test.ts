@@ -10,21 +10,13 @@ import type { Express } from 'express';
 import { createApp } from '../../api/app.js';
 import { statusQuery } from '../../domain/messages.js';
 import { waitFor } from '../../lib/infra/wait.js';
-import { createToken } from '../../lib/tokens.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import * as arr from '../helpers/arr-payloads.js';
-import { makeVideo, uniqueName } from '../helpers/env.js';
-import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
+import { makeVideo } from '../helpers/env.js';
+import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const today = () => new Date().toISOString().slice(0, 10);
-
-const REWRITES = [
-  { from: '/data/media/movies', to: 'Movies' },
-  { from: '/data/media/tv', to: 'Shows' },
-  { from: '/data/media/music', to: 'Music' },
-  { from: '/data/media/books', to: 'Books' },
-];
 
 describe('*arr webhooks against the real API, dev server and vault', () => {
   let env: WorkflowTestEnv;
@@ -33,21 +25,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
 
   beforeAll(async () => {
     env = await createWorkflowTestEnv();
-    app = createApp({
-      client: env.client,
-      pool: env.pool,
-      settings: {
-        localRoot: env.localRoot,
-        pathRewrites: REWRITES,
-        hostId: env.hostId,
-        policy: env.policy,
-        maxBodyBytes: 256 * 1024,
-        authFailureLimit: 5,
-        authFailureWindowMs: 60_000,
-        taskQueue: env.taskQueue,
-      },
-    });
-    token = (await createToken(env.pool, uniqueName('arr'))).token;
+    ({ app, token } = await createTestApi(env, { authFailureLimit: 5 }));
   });
   afterAll(async () => {
     await env.close();

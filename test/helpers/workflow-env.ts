@@ -16,6 +16,9 @@ import { startMediaItem } from '../../lib/start-item.js';
 import { incomingKey, mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { statSync } from 'node:fs';
 import { createWorkers } from '../../workers/worker.js';
+import type { Express } from 'express';
+import { createApp, type ApiSettings } from '../../api/app.js';
+import { createToken } from '../../lib/tokens.js';
 import { databaseUrl, makeLibrary, temporalAddress, tempDir, uniqueName } from './env.js';
 
 /** Everything a workflow test needs. */
@@ -107,4 +110,40 @@ export async function createWorkflowTestEnv(
       cleanup();
     },
   };
+}
+
+/** The *arr path rewrites the API tests use (autoscan-style). */
+export const TEST_REWRITES = [
+  { from: '/data/media/movies', to: 'Movies' },
+  { from: '/data/media/tv', to: 'Shows' },
+  { from: '/data/media/music', to: 'Music' },
+  { from: '/data/media/books', to: 'Books' },
+];
+
+/**
+ * The real API app wired to a test env (its library, host, task queue), plus a fresh token.
+ *
+ * @param overrides - settings to change (auth limits, body size, rewrites)
+ */
+export async function createTestApi(
+  env: WorkflowTestEnv,
+  overrides: Partial<ApiSettings> = {},
+): Promise<{ app: Express; token: string }> {
+  const app = createApp({
+    client: env.client,
+    pool: env.pool,
+    settings: {
+      localRoot: env.localRoot,
+      pathRewrites: TEST_REWRITES,
+      hostId: env.hostId,
+      policy: env.policy,
+      maxBodyBytes: 256 * 1024,
+      authFailureLimit: 100,
+      authFailureWindowMs: 60_000,
+      taskQueue: env.taskQueue,
+      ...overrides,
+    },
+  });
+  const { token } = await createToken(env.pool, uniqueName('test'));
+  return { app, token };
 }
