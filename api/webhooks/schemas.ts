@@ -69,7 +69,7 @@ const SonarrEpisode = z.looseObject({
 /** Sonarr Download, both shapes: per file (`episodeFile`) and import-complete (`episodeFiles[]`). */
 export const SonarrDownloadSchema = BaseEventSchema.extend({
   series: SonarrSeries,
-  episodes: z.array(SonarrEpisode).max(1000),
+  episodes: z.array(SonarrEpisode).min(1, 'a Download names at least one episode').max(1000),
   episodeFile: fileWithPath.optional(),
   episodeFiles: z.array(fileWithPath).max(1000).optional(),
   isUpgrade: z.boolean().optional(),

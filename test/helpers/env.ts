@@ -71,3 +71,25 @@ export async function startWebdav(dir: string): Promise<WebdavServer> {
       }),
   };
 }
+
+/**
+ * A fresh, migrated database of its own on the run's Postgres, so that one test file's catalog
+ * never sees another's.
+ *
+ * @returns its URL
+ */
+export async function freshDatabase(): Promise<string> {
+  const { default: pg } = await import('pg');
+  const { migrate } = await import('../../lib/db.js');
+  const name = uniqueName('t').replace(/-/g, '_');
+  const admin = new pg.Client({ connectionString: databaseUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = databaseUrl().replace(/\/[^/]+$/, `/${name}`);
+  await migrate(url);
+  return url;
+}

@@ -19,7 +19,7 @@ import { createWorkers } from '../../workers/worker.js';
 import type { Express } from 'express';
 import { createApp, type ApiSettings } from '../../api/app.js';
 import { createToken } from '../../lib/tokens.js';
-import { databaseUrl, makeLibrary, temporalAddress, tempDir, uniqueName } from './env.js';
+import { freshDatabase, makeLibrary, temporalAddress, tempDir, uniqueName } from './env.js';
 
 /** Everything a workflow test needs. */
 export interface WorkflowTestEnv {
@@ -52,7 +52,7 @@ export async function createWorkflowTestEnv(
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const clientConnection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection: clientConnection });
-  const pool = createPool(databaseUrl());
+  const pool = createPool(await freshDatabase());
   const workers: Worker[] = await createWorkers({
     connection,
     namespace: 'default',
