@@ -5,18 +5,21 @@
 import type pg from 'pg';
 import { createCatalogActivities } from './catalog/activities.js';
 import { createSortActivities } from './sort/activities.js';
+import { createSpaceActivities } from './space/activities.js';
 import { Rclone, type RcloneOptions } from './vault/rclone.js';
 import { createVaultActivities } from './vault/activities.js';
 import { createRemoteActivities } from './vault/remote-activities.js';
 
 export type { CatalogActivities } from './catalog/activities.js';
 export type { SortActivities } from './sort/activities.js';
+export type { SpaceActivities } from './space/activities.js';
 export type { VaultActivities } from './vault/activities.js';
 export type { RemoteActivities } from './vault/remote-activities.js';
 
 /** Everything the host activities need. */
 export interface HostActivityDeps {
   localRoot: string;
+  pool: pg.Pool;
   settleMs: number;
   rclone: RcloneOptions;
 }
@@ -26,6 +29,7 @@ export function createHostActivities(deps: HostActivityDeps) {
   return {
     ...createSortActivities({ localRoot: deps.localRoot, settleMs: deps.settleMs }),
     ...createVaultActivities({ localRoot: deps.localRoot, rclone: new Rclone(deps.rclone) }),
+    ...createSpaceActivities({ localRoot: deps.localRoot, pool: deps.pool }),
   };
 }
 

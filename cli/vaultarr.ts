@@ -11,11 +11,16 @@ import { createServer } from 'node:http';
 import { createApp } from '../api/app.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
-import { apiSettings, endpoints, mediaItemPolicy } from '../lib/endpoints.js';
+import { apiSettings, endpoints, janitorSettings, mediaItemPolicy } from '../lib/endpoints.js';
 import { runMain } from '../lib/errors.js';
 import { createLogger } from '../lib/logger.js';
 import { startMediaItem } from '../lib/start-item.js';
-import { connectClient, ensureSearchAttributes, ensureTrashPurgeSchedule } from '../lib/temporal.js';
+import {
+  connectClient,
+  ensureJanitor,
+  ensureSearchAttributes,
+  ensureTrashPurgeSchedule,
+} from '../lib/temporal.js';
 import { incomingKey, mediaItemWorkflowId } from '../lib/workflow-ids.js';
 import { IncomingWatcher } from '../watcher/incoming-watcher.js';
 import { createWorkers } from '../workers/worker.js';
@@ -56,7 +61,12 @@ async function runWorker(config: Config): Promise<void> {
     trash: config.vault.trash,
   });
   log.info({ hostId: config.hostId }, 'workers running');
-  await Promise.all(workers.map((w) => w.run()));
+  const running = Promise.all(workers.map((w) => w.run()));
+  const control = await connectClient(ep.temporalAddress, config.temporal.namespace);
+  await ensureJanitor(control, { hostId: config.hostId, settings: janitorSettings(config) })
+    .catch((err: Error) => log.warn({ err: err.message }, 'could not start the cache janitor'))
+    .finally(() => control.connection.close());
+  await running;
   await pool.end();
   await connection.close();
 }

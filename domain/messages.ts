@@ -136,3 +136,49 @@ export interface ApproveSortResult {
  * file at the target fails the update with `DESTINATION_EXISTS` and the item keeps waiting.
  */
 export const approveSortUpdate = defineUpdate<ApproveSortResult, [Approval]>('approveSort');
+
+/** Workflow type of the per-host cache janitor. */
+export const CACHE_JANITOR_WORKFLOW = 'cacheJanitorWorkflow';
+
+/** The janitor's workflow ID on a host: one per host. */
+export function janitorWorkflowId(hostId: string): string {
+  return `janitor:${hostId}`;
+}
+
+/** Watermarks and pacing of the janitor (config `eviction`). */
+export interface JanitorSettings {
+  /** Eviction starts below this free share of `.Local` (0-1). */
+  lowFreeRatio: number;
+  /** ... and stops above this one (0-1). */
+  highFreeRatio: number;
+  /** Timer between checks, in ms. */
+  checkIntervalMs: number;
+  /** Most evictions asked for at once (reached when the disk is nearly full). */
+  maxParallel: number;
+}
+
+/** Input of `cacheJanitorWorkflow`. */
+export interface JanitorInput {
+  hostId: string;
+  settings: JanitorSettings;
+  /** Evictions asked for over the janitor's life (carried across continue-as-new). */
+  evictionsRequested?: number;
+}
+
+/** Answer of the janitor's `status` query. */
+export interface JanitorStatus {
+  hostId: string;
+  settings: JanitorSettings;
+  /** Free share at the last check, 0-1. */
+  lastFreeRatio?: number;
+  /** `idle`, `evicting`, or `stuck` (below the low watermark with nothing left to evict). */
+  state: 'idle' | 'evicting' | 'stuck';
+  evictionsRequested: number;
+}
+
+/** Signal: check free space now (sent after every verified vault copy). */
+export const wakeJanitorSignal = defineSignal('wake');
+/** Signal: new watermarks from config (the worker sends them at start). */
+export const configureJanitorSignal = defineSignal<[JanitorSettings]>('configure');
+/** Query: the janitor's {@link JanitorStatus}. */
+export const janitorStatusQuery = defineQuery<JanitorStatus>('status');

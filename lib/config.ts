@@ -123,6 +123,22 @@ const ConfigSchema = z.strictObject({
       settleSeconds: seconds.default(2),
     })
     .prefault({}),
+  eviction: z
+    .strictObject({
+      /** Eviction starts when the free share of `.Local` drops below this (0-1). */
+      lowFreeRatio: z.number().min(0).max(1).default(0.5),
+      /** ... and stops once the free share is back above this (0-1, above lowFreeRatio). */
+      highFreeRatio: z.number().min(0).max(1).default(0.6),
+      /** The janitor also checks on this timer, in minutes. */
+      checkIntervalMinutes: z.number().positive().default(10),
+      /** Most evictions at once, reached when the disk is nearly full. */
+      maxParallel: z.number().int().min(1).max(64).default(4),
+    })
+    .prefault({})
+    .refine((e) => e.lowFreeRatio < e.highFreeRatio, {
+      message: 'lowFreeRatio must be below highFreeRatio',
+      path: ['lowFreeRatio'],
+    }),
   /** How long work for an offline host waits for it before the item parks, in hours. */
   hostWaitHours: z
     .number()

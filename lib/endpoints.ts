@@ -41,3 +41,13 @@ export function apiSettings(config: Config) {
     authFailureWindowMs: Math.round(config.api.authFailureWindowMinutes * 60_000),
   };
 }
+
+/** The janitor's settings from config (`eviction`). */
+export function janitorSettings(config: Config) {
+  return {
+    lowFreeRatio: config.eviction.lowFreeRatio,
+    highFreeRatio: config.eviction.highFreeRatio,
+    checkIntervalMs: Math.round(config.eviction.checkIntervalMinutes * 60_000),
+    maxParallel: config.eviction.maxParallel,
+  };
+}

@@ -3,7 +3,14 @@
  * servers other than the embedded dev server (which registers them with flags).
  */
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
-import { PURGE_VAULT_TRASH_WORKFLOW } from '../domain/messages.js';
+import {
+  CACHE_JANITOR_WORKFLOW,
+  configureJanitorSignal,
+  janitorWorkflowId,
+  PURGE_VAULT_TRASH_WORKFLOW,
+  type JanitorInput,
+  type JanitorSettings,
+} from '../domain/messages.js';
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../domain/search-attributes.js';
@@ -61,4 +68,26 @@ export async function ensureTrashPurgeSchedule(
   } finally {
     await client.connection.close();
   }
+}
+
+/**
+ * Starts this host's cache janitor, or hands the running one the current settings
+ * (signal-with-start of `configure`).
+ */
+export async function ensureJanitor(
+  client: Client,
+  options: { hostId: string; settings: JanitorSettings; taskQueue?: string },
+): Promise<void> {
+  const input: JanitorInput = { hostId: options.hostId, settings: options.settings };
+  await client.workflow.signalWithStart<(input: JanitorInput) => Promise<void>, [JanitorSettings]>(
+    CACHE_JANITOR_WORKFLOW,
+    {
+      workflowId: janitorWorkflowId(options.hostId),
+      taskQueue: options.taskQueue ?? SHARED_TASK_QUEUE,
+      args: [input],
+      signal: configureJanitorSignal,
+      signalArgs: [options.settings],
+      staticSummary: `cache janitor of ${options.hostId}`,
+    },
+  );
 }

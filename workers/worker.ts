@@ -77,6 +77,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
       taskQueue: hostTaskQueue(options.hostId),
       activities: createHostActivities({
         localRoot: options.localRoot,
+        pool: options.pool,
         settleMs: options.settleMs,
         rclone: options.rclone,
       }),

@@ -14,6 +14,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -35,6 +36,7 @@ import {
   cancelSignal,
   deletedSignal,
   evictSignal,
+  janitorWorkflowId,
   libraryFileImportedSignal,
   pinSignal,
   renamedSignal,
@@ -42,6 +44,7 @@ import {
   skipSignal,
   statusQuery,
   unpinSignal,
+  wakeJanitorSignal,
   type LibraryDelete,
   type MediaItemInput,
   type MediaItemStatus,
@@ -468,6 +471,12 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
         await copyAndVerify();
         await enter('resident', 'verified', { method: status.verification?.method });
         await retireReplaced();
+        if (patched('wake-janitor-after-verify')) {
+          // A new local copy may have pushed the disk past the low watermark.
+          await getExternalWorkflowHandle(janitorWorkflowId(hostId))
+            .signal(wakeJanitorSignal)
+            .catch(() => undefined); // no janitor on this host (tests, or not started yet)
+        }
       }
       if (pinChanged) {
         pinChanged = false;

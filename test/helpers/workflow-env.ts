@@ -40,10 +40,10 @@ export interface WorkflowTestEnv {
 
 /** Creates the env and runs its workers until `close()`. */
 export async function createWorkflowTestEnv(
-  options: { rcloneBinary?: string } = {},
+  options: { rcloneBinary?: string; localRoot?: string } = {},
 ): Promise<WorkflowTestEnv> {
   const { dir: root, cleanup } = tempDir('vaultarr-wf-');
-  const localRoot = path.join(root, '.Local');
+  const localRoot = options.localRoot ?? path.join(root, '.Local');
   const vaultDir = path.join(root, 'cloud');
   makeLibrary(localRoot);
   mkdirSync(vaultDir, { recursive: true });
