@@ -74,7 +74,7 @@ export async function runStack(config: Config): Promise<void> {
   });
 
   if (ep.embeddedTemporal) {
-    temporal = await startTemporalDevServer({
+    const temporalOptions = {
       binary: findTemporalBinary(config.temporal.embedded.binary),
       dbFile: path.join(config.dataDir, 'temporal', 'temporal.db'),
       ip: config.temporal.embedded.ip,
@@ -82,7 +82,31 @@ export async function runStack(config: Config): Promise<void> {
       uiPort: config.temporal.embedded.uiPort,
       namespace: config.temporal.namespace,
       logFile: path.join(logDir, 'temporal.log'),
-    });
+    };
+    // The dev server holds every workflow's state in its SQLite file: if it dies, start it again
+    // on the same file and the workers, watcher and API reconnect by themselves.
+    const superviseTemporal = (server: TemporalDevServer): void => {
+      server.child?.once('exit', (code, signal) => {
+        if (stopping) return;
+        log.error({ code, signal }, 'Temporal dev server exited; restarting it');
+        const restart = (): void => {
+          if (stopping) return;
+          startTemporalDevServer(temporalOptions)
+            .then((next) => {
+              temporal = next;
+              log.info({ address: next.address }, 'Temporal dev server back up');
+              superviseTemporal(next);
+            })
+            .catch((err: Error) => {
+              log.error({ err: err.message }, 'Temporal dev server did not start; retrying in 5 s');
+              setTimeout(restart, 5000);
+            });
+        };
+        setTimeout(restart, 1000);
+      });
+    };
+    temporal = await startTemporalDevServer(temporalOptions);
+    superviseTemporal(temporal);
     log.info({ address: temporal.address }, 'Temporal dev server up');
   }
   if (ep.embeddedDatabase) {

@@ -62,10 +62,12 @@ async function runWorker(config: Config): Promise<void> {
   });
   log.info({ hostId: config.hostId }, 'workers running');
   const running = Promise.all(workers.map((w) => w.run()));
-  const control = await connectClient(ep.temporalAddress, config.temporal.namespace);
-  await ensureJanitor(control, { hostId: config.hostId, settings: janitorSettings(config) })
-    .catch((err: Error) => log.warn({ err: err.message }, 'could not start the cache janitor'))
-    .finally(() => control.connection.close());
+  if (config.eviction.enabled) {
+    const control = await connectClient(ep.temporalAddress, config.temporal.namespace);
+    await ensureJanitor(control, { hostId: config.hostId, settings: janitorSettings(config) })
+      .catch((err: Error) => log.warn({ err: err.message }, 'could not start the cache janitor'))
+      .finally(() => control.connection.close());
+  }
   await running;
   await pool.end();
   await connection.close();

@@ -125,6 +125,12 @@ const ConfigSchema = z.strictObject({
     .prefault({}),
   eviction: z
     .strictObject({
+      /**
+       * Run the cache janitor on this host. Off by default: with the embedded defaults `.Local` shares
+       * a disk with everything else, and eviction should only follow that disk's free space once
+       * `.Local` has a disk or partition of its own.
+       */
+      enabled: z.boolean().default(false),
       /** Eviction starts when the free share of `.Local` drops below this (0-1). */
       lowFreeRatio: z.number().min(0).max(1).default(0.5),
       /** ... and stops once the free share is back above this (0-1, above lowFreeRatio). */

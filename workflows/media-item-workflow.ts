@@ -126,7 +126,8 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     proxyActivities<VaultActivities>({ ...hostOptions, startToCloseTimeout: '24 hours', summary })
       .copyToVault;
   const remote = proxyActivities<RemoteActivities>({
-    startToCloseTimeout: '1 hour',
+    // Server-side moves are quick; a short timeout bounds the wait when a completion is lost.
+    startToCloseTimeout: '10 minutes',
     scheduleToCloseTimeout: policy.hostWaitMs,
     retry,
   });

@@ -2,133 +2,53 @@
  * End to end: the real stack (`vaultarr start`, as `npm start` runs it) as processes on a temp
  * data dir — embedded Temporal and Postgres, worker, watcher, API — fed real media files.
  */
-import { Client, Connection } from '@temporalio/client';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { statusQuery, type MediaItemStatus } from '../../domain/messages.js';
-import { freePort, waitFor } from '../../lib/infra/wait.js';
-import { makeVideo, tempDir } from '../helpers/env.js';
+import { waitFor } from '../../lib/infra/wait.js';
+import { makeVideo } from '../helpers/env.js';
+import { TestStack } from '../helpers/stack.js';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-interface Stack {
-  child: ChildProcess;
-  output: () => string;
-}
-
 describe('the whole stack as processes', () => {
-  let dir: string;
-  let cleanup: () => void;
-  let ports: { temporal: number; ui: number; pg: number; api: number };
-  let stack: Stack | undefined;
-  let staging: string;
+  let stack: TestStack;
   let incoming: string;
   let local: string;
   let cloud: string;
-
-  const stackEnv = (): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('VAULTARR_')),
-    );
-    Object.assign(env, {
-      VAULTARR_DATA_DIR: path.join(dir, 'data'),
-      VAULTARR_HOST_ID: 'e2e-host',
-      VAULTARR_TEMPORAL__EMBEDDED__PORT: String(ports.temporal),
-      VAULTARR_TEMPORAL__EMBEDDED__UI_PORT: String(ports.ui),
-      VAULTARR_DATABASE__EMBEDDED__PORT: String(ports.pg),
-      VAULTARR_API__PORT: String(ports.api),
-      VAULTARR_API__HOST: '127.0.0.1',
-      VAULTARR_WATCHER__SETTLE_SECONDS: '1',
-    });
-    delete env.DATABASE_URL;
-    return env;
-  };
-
-  /** Runs the `vaultarr` CLI against the stack. */
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [path.resolve('dist/cli/vaultarr.js'), ...args], {
-      cwd: dir,
-      env: stackEnv(),
-      encoding: 'utf8',
-    });
-
-  const startStack = async (): Promise<Stack> => {
-    const env = stackEnv();
-    let out = '';
-    const child = spawn(process.execPath, [path.resolve('dist/cli/vaultarr.js'), 'start'], { cwd: dir, env });
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor(
-      'the stack to print its banner',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`vaultarr start exited: ${out}`);
-        return out.includes('vaultarr is running');
-      },
-      120_000,
-    );
-    await waitFor(
-      'the API to be ready',
-      async () => (await fetch(`http://127.0.0.1:${ports.api}/readyz`)).ok,
-      30_000,
-    );
-    return { child, output: () => out };
-  };
-
-  const stopStack = async (s: Stack): Promise<number | null> => {
-    if (s.child.exitCode !== null) return s.child.exitCode;
-    const exited = new Promise<number | null>((resolve) => s.child.once('exit', (code) => resolve(code)));
-    s.child.kill('SIGINT');
-    return exited;
-  };
-
-  /** Drops a release into Incoming/ the way a download client finishes one: built elsewhere, then renamed in. */
-  const drop = (name: string, build: (at: string) => void): void => {
-    const at = path.join(staging, name);
-    build(at);
-    renameSync(at, path.join(incoming, name));
-  };
+  let ports: TestStack['ports'];
 
   beforeAll(async () => {
-    ({ dir, cleanup } = tempDir('vaultarr-e2e-'));
-    ports = { temporal: await freePort(), ui: await freePort(), pg: await freePort(), api: await freePort() };
-    local = path.join(dir, 'data', '.Local');
-    incoming = path.join(local, 'Incoming');
-    cloud = path.join(dir, 'data', 'cloud');
-    staging = path.join(dir, 'staging');
-    mkdirSync(staging, { recursive: true });
-    stack = await startStack();
+    stack = await TestStack.create();
+    ({ incoming, local, cloud, ports } = stack);
+    await stack.start();
   }, 180_000);
 
   afterAll(async () => {
-    if (stack) await stopStack(stack);
-    cleanup();
+    await stack?.destroy();
   });
 
-  const withTemporal = async <T>(fn: (client: Client) => Promise<T>): Promise<T> => {
-    const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
-    try {
-      return await fn(new Client({ connection }));
-    } finally {
-      await connection.close();
-    }
-  };
+  const cli = (...args: string[]) => stack.cli(...args);
+  const drop = (name: string, build: (at: string) => void) => stack.drop(name, build);
+  const withTemporal = <T>(fn: (client: Client) => Promise<T>) => stack.withTemporal(fn);
+  const staging = () => stack.staging;
 
   const statusOf = (client: Client, workflowId: string) =>
     client.workflow.getHandle(workflowId).query(statusQuery);
 
   test('prints where the Web UI is and where to drop files', () => {
-    expect(stack!.output()).toContain(`Temporal Web UI   http://localhost:${ports.ui}`);
-    expect(stack!.output()).toContain(`Drop releases in  ${incoming}`);
+    expect(stack.output()).toContain(`Temporal Web UI   http://localhost:${ports.ui}`);
+    expect(stack.output()).toContain(`Drop releases in  ${incoming}`);
   });
 
   test('releases dropped into Incoming/ end up sorted, vaulted byte-identical, resident and catalogued', async () => {
     // A download still being written under a partial name, renamed when complete.
     const partial = path.join(incoming, 'The.Matrix.1999.1080p.BluRay.x264-GROUP.mkv.part');
-    makeVideo(path.join(staging, 'matrix.mkv'), 2, 1);
-    renameSync(path.join(staging, 'matrix.mkv'), partial);
+    makeVideo(path.join(staging(), 'matrix.mkv'), 2, 1);
+    renameSync(path.join(staging(), 'matrix.mkv'), partial);
     drop('Breaking.Bad.S01E01.720p.HDTV.x264-CTU.mp4', (at) => makeVideo(at, 1, 2));
     drop('Inception.2010.1080p.BluRay.x264-SPARKS', (at) => {
       makeVideo(path.join(at, 'inception.2010.1080p.bluray.x264-sparks.mkv'), 2, 3);
@@ -313,9 +233,9 @@ describe('the whole stack as processes', () => {
   });
 
   test('Ctrl-C stops everything cleanly and a second start resumes from the data dir', async () => {
-    expect(await stopStack(stack!)).toBe(0);
-    expect(stack!.output()).toContain('vaultarr: stopped');
-    stack = await startStack();
+    expect(await stack.stop()).toBe(0);
+    expect(stack.output()).toContain('vaultarr: stopped');
+    await stack.start();
     const count = await withTemporal(async (client) => {
       let n = 0;
       for await (const _ of client.workflow.list({

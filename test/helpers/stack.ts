@@ -1,0 +1,165 @@
+/**
+ * The real stack (`vaultarr start`, as `npm start` runs it) as processes on a temp data dir, for
+ * end-to-end and fault tests: its environment, its CLI, its Temporal client, its processes.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
+import { mkdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, waitFor } from '../../lib/infra/wait.js';
+import { tempDir } from './env.js';
+
+/** A stack on its own data dir and ports. */
+export class TestStack {
+  readonly dir: string;
+  readonly local: string;
+  readonly incoming: string;
+  readonly cloud: string;
+  readonly staging: string;
+  readonly hostId: string;
+  private child?: ChildProcess;
+  private out = '';
+  private readonly cleanupDir: () => void;
+
+  private constructor(
+    readonly ports: { temporal: number; ui: number; pg: number; api: number },
+    private readonly extraEnv: Record<string, string>,
+  ) {
+    const t = tempDir('vaultarr-e2e-');
+    this.dir = t.dir;
+    this.cleanupDir = t.cleanup;
+    this.local = path.join(this.dir, 'data', '.Local');
+    this.incoming = path.join(this.local, 'Incoming');
+    this.cloud = path.join(this.dir, 'data', 'cloud');
+    this.staging = path.join(this.dir, 'staging');
+    this.hostId = extraEnv.VAULTARR_HOST_ID ?? 'e2e-host';
+    mkdirSync(this.staging, { recursive: true });
+  }
+
+  /** A stack with free ports; `extraEnv` adds or overrides `VAULTARR_*` settings. */
+  static async create(extraEnv: Record<string, string> = {}): Promise<TestStack> {
+    const ports = {
+      temporal: await freePort(),
+      ui: await freePort(),
+      pg: await freePort(),
+      api: await freePort(),
+    };
+    return new TestStack(ports, extraEnv);
+  }
+
+  /** The environment of the stack and its CLI (the test's own `VAULTARR_*` variables removed). */
+  env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('VAULTARR_')),
+    );
+    delete env.DATABASE_URL;
+    return {
+      ...env,
+      VAULTARR_DATA_DIR: path.join(this.dir, 'data'),
+      VAULTARR_HOST_ID: this.hostId,
+      VAULTARR_TEMPORAL__EMBEDDED__PORT: String(this.ports.temporal),
+      VAULTARR_TEMPORAL__EMBEDDED__UI_PORT: String(this.ports.ui),
+      VAULTARR_DATABASE__EMBEDDED__PORT: String(this.ports.pg),
+      VAULTARR_API__PORT: String(this.ports.api),
+      VAULTARR_API__HOST: '127.0.0.1',
+      VAULTARR_WATCHER__SETTLE_SECONDS: '1',
+      ...this.extraEnv,
+    };
+  }
+
+  /** Everything the stack printed so far. */
+  output(): string {
+    return this.out;
+  }
+
+  /** Starts `vaultarr start` and waits for its banner and a ready API. */
+  async start(): Promise<void> {
+    this.out = '';
+    const child = spawn(process.execPath, [path.resolve('dist/cli/vaultarr.js'), 'start'], {
+      cwd: this.dir,
+      env: this.env(),
+    });
+    this.child = child;
+    child.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));
+    await waitFor(
+      'the stack to print its banner',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`vaultarr start exited: ${this.out}`);
+        return this.out.includes('vaultarr is running');
+      },
+      120_000,
+    );
+    await waitFor(
+      'the API to be ready',
+      async () => (await fetch(`http://127.0.0.1:${this.ports.api}/readyz`)).ok,
+      30_000,
+    );
+  }
+
+  /** Ctrl-C: SIGINT to `vaultarr start`; resolves with its exit code. */
+  async stop(): Promise<number | null> {
+    const child = this.child;
+    if (!child) return null;
+    if (child.exitCode !== null) return child.exitCode;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    return exited;
+  }
+
+  /** Stops the stack and removes its data dir. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    this.cleanupDir();
+  }
+
+  /** Runs the `vaultarr` CLI against the stack. */
+  cli(...args: string[]): SpawnSyncReturns<string> {
+    return spawnSync(process.execPath, [path.resolve('dist/cli/vaultarr.js'), ...args], {
+      cwd: this.dir,
+      env: this.env(),
+      encoding: 'utf8',
+    });
+  }
+
+  /** PIDs of this stack's processes running a component (`worker`, `api`, `watcher`) or the Temporal server. */
+  pidsOf(component: 'worker' | 'api' | 'watcher' | 'temporal'): number[] {
+    const pattern =
+      component === 'temporal' ? `${path.join(this.dir, 'data', 'temporal')}` : `vaultarr.js ${component}$`;
+    let out = '';
+    try {
+      out = execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' });
+    } catch {
+      return [];
+    }
+    const pids = out.split('\n').filter(Boolean).map(Number);
+    if (component === 'temporal') return pids;
+    // Component processes are the stack's children: keep only those whose environment names our data dir.
+    return pids.filter((pid) => {
+      try {
+        return execFileSync('cat', [`/proc/${pid}/environ`], { encoding: 'utf8' }).includes(
+          path.join(this.dir, 'data'),
+        );
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** Runs a function with a Temporal client connected to the stack. */
+  async withTemporal<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    const connection = await Connection.connect({ address: `127.0.0.1:${this.ports.temporal}` });
+    try {
+      return await fn(new Client({ connection }));
+    } finally {
+      await connection.close();
+    }
+  }
+
+  /** Drops a release into Incoming/ the way a download client finishes one: built elsewhere, then renamed in. */
+  drop(name: string, build: (at: string) => void): void {
+    const at = path.join(this.staging, name);
+    build(at);
+    renameSync(at, path.join(this.incoming, name));
+  }
+}
