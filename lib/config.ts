@@ -5,8 +5,8 @@
  *
  * Environment overrides: `VAULTARR_<KEY>` for a top-level key and `VAULTARR_<SECTION>__<KEY>` for a
  * nested one, in SCREAMING_SNAKE_CASE (`VAULTARR_HOST_ID`, `VAULTARR_API__PORT`,
- * `VAULTARR_VAULT__REMOTE`). Values are read as YAML scalars, so `8080` is a number and `true` a
- * boolean. `DATABASE_URL` sets `database.url`.
+ * `VAULTARR_VAULT__REMOTE`). `8080` is a number, `true` a boolean, `["--bwlimit", "8M"]` a list,
+ * anything else a string. `DATABASE_URL` sets `database.url`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -167,6 +167,24 @@ export interface Config extends RawConfig {
 const ENV_PREFIX = 'VAULTARR_';
 const NOT_CONFIG_KEYS = new Set(['VAULTARR_CONFIG']);
 
+/**
+ * Reads an environment value: numbers and booleans as such, `[...]`/`{...}` as YAML flow
+ * collections, anything else as the string written (so `:webdav,url='http://h:1':` stays a string).
+ */
+function envValue(value: string): unknown {
+  const t = value.trim();
+  if (t.startsWith('[') || t.startsWith('{')) {
+    try {
+      return parseYaml(t) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  if (/^(true|false)$/i.test(t)) return t.toLowerCase() === 'true';
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  return value;
+}
+
 function camel(segment: string): string {
   return segment.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
@@ -222,13 +240,8 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = 
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || NOT_CONFIG_KEYS.has(name) || value === undefined) continue;
     const keys = name.slice(ENV_PREFIX.length).split('__').map(camel);
-    let parsed: unknown = value;
-    try {
-      parsed = parseYaml(value);
-    } catch {
-      // Not a YAML scalar: keep the string as written.
-    }
-    setPath(raw, keys, parsed ?? value);
+    const parsed = envValue(value);
+    setPath(raw, keys, parsed);
     envOrigin.set(keys.join('.'), name);
   }
   if (env.DATABASE_URL) {

@@ -52,10 +52,10 @@ export interface WebdavServer {
   stop(): Promise<void>;
 }
 
-/** Starts `rclone serve webdav <dir>` on a free loopback port. */
-export async function startWebdav(dir: string): Promise<WebdavServer> {
+/** Starts `rclone serve webdav <dir>` on a loopback port (a free one unless given). */
+export async function startWebdav(dir: string, fixedPort?: number): Promise<WebdavServer> {
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const child = spawn('rclone', ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
   await waitFor(`rclone serve webdav on ${port}`, () => portOpen('127.0.0.1', port), 20_000);
   return {

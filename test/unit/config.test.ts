@@ -36,6 +36,21 @@ describe('configuration', () => {
     expect(config.database.url).toBe('postgres://x@h/db');
   });
 
+  test('environment values keep rclone remote specs as strings and read lists, numbers and booleans', () => {
+    const config = loadConfig({
+      env: {
+        VAULTARR_VAULT__REMOTE: ":webdav,url='http://127.0.0.1:8080':",
+        VAULTARR_VAULT__EXTRA_FLAGS: '["--bwlimit", "8M"]',
+        VAULTARR_EVICTION__ENABLED: 'true',
+        VAULTARR_EVICTION__LOW_FREE_RATIO: '0.2',
+      },
+      cwd: dir,
+    });
+    expect(config.vault.remote).toBe(":webdav,url='http://127.0.0.1:8080':");
+    expect(config.vault.extraFlags).toEqual(['--bwlimit', '8M']);
+    expect(config.eviction).toMatchObject({ enabled: true, lowFreeRatio: 0.2, highFreeRatio: 0.6 });
+  });
+
   test('every problem is reported at once with its key path', () => {
     writeFileSync(
       path.join(dir, 'vaultarr.yml'),
