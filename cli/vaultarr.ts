@@ -18,8 +18,10 @@ import { startMediaItem } from '../lib/start-item.js';
 import {
   connectClient,
   ensureJanitor,
+  ensureReconcileSchedule,
   ensureSearchAttributes,
   ensureTrashPurgeSchedule,
+  runReconcile,
 } from '../lib/temporal.js';
 import { incomingKey, mediaItemWorkflowId } from '../lib/workflow-ids.js';
 import { IncomingWatcher } from '../watcher/incoming-watcher.js';
@@ -50,8 +52,10 @@ async function runWorker(config: Config): Promise<void> {
   await ensureTrashPurgeSchedule(ep.temporalAddress, config.temporal.namespace).catch((err: Error) =>
     log.warn({ err: err.message }, 'could not create the trash purge schedule'),
   );
+  const activityClient = await connectClient(ep.temporalAddress, config.temporal.namespace);
   const workers = await createWorkers({
     connection,
+    client: activityClient,
     namespace: config.temporal.namespace,
     hostId: config.hostId,
     pool,
@@ -62,6 +66,17 @@ async function runWorker(config: Config): Promise<void> {
   });
   log.info({ hostId: config.hostId }, 'workers running');
   const running = Promise.all(workers.map((w) => w.run()));
+  await (async () => {
+    const c = await connectClient(ep.temporalAddress, config.temporal.namespace);
+    try {
+      await ensureReconcileSchedule(c, {
+        input: { hostId: config.hostId, policy: mediaItemPolicy(config) },
+        everyHours: config.reconcileEveryHours,
+      });
+    } finally {
+      await c.connection.close();
+    }
+  })().catch((err: Error) => log.warn({ err: err.message }, 'could not create the reconcile schedule'));
   if (config.eviction.enabled) {
     const control = await connectClient(ep.temporalAddress, config.temporal.namespace);
     await ensureJanitor(control, { hostId: config.hostId, settings: janitorSettings(config) })
@@ -69,6 +84,7 @@ async function runWorker(config: Config): Promise<void> {
       .finally(() => control.connection.close());
   }
   await running;
+  await activityClient.connection.close();
   await pool.end();
   await connection.close();
 }
@@ -164,6 +180,43 @@ program
       database: { ...config.database, url: config.database.url ? '(set)' : undefined },
     };
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+  });
+
+program
+  .command('reconcile')
+  .description("compare this host's library, the vault and the catalog; start what events missed")
+  .option('--dry-run', 'only report, start nothing')
+  .option('--json', 'print JSON')
+  .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
+    const config = loadConfig();
+    const ep = endpoints(config);
+    const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
+    try {
+      const report = await runReconcile(client, {
+        hostId: config.hostId,
+        policy: mediaItemPolicy(config),
+        dryRun: opts.dryRun,
+      });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return;
+      }
+      const section = (title: string, paths: string[]) =>
+        paths.length ? [`${title} (${paths.length}):`, ...paths.map((p) => `  ${p}`)] : [];
+      const lines = report.clean
+        ? [`reconcile ${report.hostId}: clean — library, vault and catalog agree`]
+        : [
+            `reconcile ${report.hostId}:`,
+            ...section('local files no item carries (started)', report.untracked),
+            ...section('items whose workflow stopped before verification (restarted)', report.stalled),
+            ...section('resident items whose local file is gone', report.missingLocally),
+            ...section('vault files no item knows', report.vaultOnly),
+            `${report.started.length} workflow(s) started${opts.dryRun ? ' (dry run: none)' : ''}`,
+          ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    } finally {
+      await client.connection.close();
+    }
   });
 
 registerManageCommands(program);

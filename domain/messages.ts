@@ -182,3 +182,32 @@ export const wakeJanitorSignal = defineSignal('wake');
 export const configureJanitorSignal = defineSignal<[JanitorSettings]>('configure');
 /** Query: the janitor's {@link JanitorStatus}. */
 export const janitorStatusQuery = defineQuery<JanitorStatus>('status');
+
+/** Workflow type of reconcile (on the `vaultarr-reconcile` Schedule and `vaultarr reconcile`). */
+export const RECONCILE_WORKFLOW = 'reconcileWorkflow';
+
+/** Input of `reconcileWorkflow`. */
+export interface ReconcileInput {
+  /** The host whose `.Local` is walked. */
+  hostId: string;
+  policy: MediaItemPolicy;
+  /** Only report, start nothing. */
+  dryRun?: boolean;
+}
+
+/** What reconcile found (library-relative paths) and what it started. */
+export interface ReconcileReport {
+  hostId: string;
+  /** Local files no live item carries: their workflows are started. */
+  untracked: string[];
+  /** Items not yet verified on the vault whose workflow no longer runs: restarted. */
+  stalled: string[];
+  /** Catalog items (resident, not evicted) whose local file is gone. */
+  missingLocally: string[];
+  /** Files on the vault that no catalog item knows (a peer's, or from before vaultarr). */
+  vaultOnly: string[];
+  /** Workflow IDs started or restarted. */
+  started: string[];
+  /** True when nothing needed doing. */
+  clean: boolean;
+}

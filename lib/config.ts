@@ -145,6 +145,8 @@ const ConfigSchema = z.strictObject({
       message: 'lowFreeRatio must be below highFreeRatio',
       path: ['lowFreeRatio'],
     }),
+  /** How often the reconcile Schedule walks this host's library, in hours. */
+  reconcileEveryHours: z.number().positive().default(6),
   /** How long work for an offline host waits for it before the item parks, in hours. */
   hostWaitHours: z
     .number()

@@ -8,7 +8,10 @@ import {
   configureJanitorSignal,
   janitorWorkflowId,
   PURGE_VAULT_TRASH_WORKFLOW,
+  RECONCILE_WORKFLOW,
   type JanitorInput,
+  type ReconcileInput,
+  type ReconcileReport,
   type JanitorSettings,
 } from '../domain/messages.js';
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
@@ -90,4 +93,43 @@ export async function ensureJanitor(
       staticSummary: `cache janitor of ${options.hostId}`,
     },
   );
+}
+
+/** ID of a host's reconcile Schedule. */
+export const reconcileScheduleId = (hostId: string): string => `vaultarr-reconcile-${hostId}`;
+
+/** Creates this host's reconcile Schedule (every `everyHours`) when it does not exist yet. */
+export async function ensureReconcileSchedule(
+  client: Client,
+  options: { input: ReconcileInput; everyHours: number; taskQueue?: string },
+): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId: reconcileScheduleId(options.input.hostId),
+      spec: { intervals: [{ every: `${options.everyHours} hours` }] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      action: {
+        type: 'startWorkflow',
+        workflowType: RECONCILE_WORKFLOW,
+        taskQueue: options.taskQueue ?? SHARED_TASK_QUEUE,
+        args: [options.input],
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+}
+
+/** Runs reconcile for a host now and waits for its report. */
+export async function runReconcile(
+  client: Client,
+  input: ReconcileInput,
+  taskQueue = SHARED_TASK_QUEUE,
+): Promise<ReconcileReport> {
+  return client.workflow.execute<(i: ReconcileInput) => Promise<ReconcileReport>>(RECONCILE_WORKFLOW, {
+    workflowId: `reconcile:${input.hostId}:${Date.now()}`,
+    taskQueue,
+    args: [input],
+    staticSummary: `reconcile ${input.hostId}${input.dryRun ? ' (dry run)' : ''}`,
+  });
 }

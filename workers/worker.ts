@@ -8,6 +8,7 @@ import {
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { createHostActivities, createSharedActivities } from '../activities/index.js';
@@ -34,6 +35,8 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 /** Options of {@link createWorkers}. */
 export interface WorkerOptions {
   connection: NativeConnection;
+  /** A client for the activities that look at other workflows (reconcile). */
+  client: Client;
   namespace: string;
   hostId: string;
   pool: pg.Pool;
@@ -63,6 +66,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
         workflowBundle: await workflowBundle(),
         activities: createSharedActivities({
           pool: options.pool,
+          client: options.client,
           rclone: options.rclone,
           trashFolder: options.trash?.folder ?? '.trash',
           trashRetentionDays: options.trash?.retentionDays ?? 30,

@@ -260,6 +260,20 @@ export class Rclone {
     return 'moved';
   }
 
+  /** Every file on the remote, recursively, as library-relative paths (`[]` when the remote is empty). */
+  async listFiles(): Promise<Array<{ path: string; sizeBytes: number }>> {
+    try {
+      const out = await this.run(['lsjson', '-R', '--files-only', '--fast-list', this.options.remote]);
+      return (JSON.parse(out) as Array<{ Path: string; Size: number }>).map((e) => ({
+        path: e.Path,
+        sizeBytes: e.Size,
+      }));
+    } catch (err) {
+      if (err instanceof RcloneError && err.kind === 'not-found') return [];
+      throw err;
+    }
+  }
+
   /** Names of the folders directly under a remote folder (`[]` when it does not exist). */
   async listFolders(relativePath: string): Promise<string[]> {
     try {

@@ -155,4 +155,11 @@ describe('uploads under faults', () => {
     for (const p of paths)
       expect(await sha256(path.join(vaultDir, p))).toBe(await sha256(path.join(stack.local, p)));
   }, 420_000);
+
+  test('vaultarr reconcile reports a clean state after the faults', () => {
+    const result = stack.cli('reconcile');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('clean');
+  });
 });

@@ -55,6 +55,7 @@ export async function createWorkflowTestEnv(
   const pool = createPool(await freshDatabase());
   const workers: Worker[] = await createWorkers({
     connection,
+    client,
     namespace: 'default',
     hostId,
     pool,

@@ -1,0 +1,102 @@
+/**
+ * Reconcile activities: compare what is on this host's disk, on the vault and in the catalog, so
+ * that work missed while something was down is found and restarted.
+ */
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import path from 'node:path';
+import type pg from 'pg';
+import { LIBRARY_FOLDERS } from '../../domain/media.js';
+import { listFiles } from '../../lib/files.js';
+import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
+import { SUBTITLE_EXTENSIONS } from '../sort/release-planner.js';
+import type { Rclone } from '../vault/rclone.js';
+
+/** What a catalog row says about a library path. */
+export interface CatalogEntry {
+  workflowId: string;
+  libraryPath: string;
+  stage: string;
+  verified: boolean;
+}
+
+const SKIPPED_TOP = new Set<string>([LIBRARY_FOLDERS.incoming, LIBRARY_FOLDERS.unsorted]);
+
+/**
+ * Host activity: every media file under this host's `.Local` except `Incoming/`, `Unsorted/`,
+ * hidden folders (`.trash`, temp files) and subtitles (they travel with their video).
+ *
+ * @returns library-relative paths
+ */
+export function createLocalScanActivities(deps: { localRoot: string }) {
+  async function listLocalLibrary(): Promise<string[]> {
+    const files = await listFiles(deps.localRoot).catch(() => []);
+    return files
+      .map((f) => f.path)
+      .filter((p) => {
+        const parts = p.split('/');
+        if (parts.length < 2 || SKIPPED_TOP.has(parts[0]!) || parts.some((s) => s.startsWith('.')))
+          return false;
+        return !SUBTITLE_EXTENSIONS.has(path.extname(p).slice(1).toLowerCase());
+      });
+  }
+  return { listLocalLibrary };
+}
+
+/** Shared activities: the vault listing, the catalog, and which workflows still run. */
+export function createReconcileActivities(deps: {
+  pool: pg.Pool;
+  rclone: Rclone;
+  client: Client;
+  trashFolder: string;
+}) {
+  /** Every file on the vault outside the trash, excluding subtitles. */
+  async function listVaultLibrary(): Promise<string[]> {
+    return (await deps.rclone.listFiles())
+      .map((f) => f.path)
+      .filter((p) => !p.startsWith(`${deps.trashFolder}/`) && !p.split('/').some((s) => s.startsWith('.')))
+      .filter((p) => !SUBTITLE_EXTENSIONS.has(path.extname(p).slice(1).toLowerCase()));
+  }
+
+  /** The catalog's live (not deleted) items with a library path, of one host or all. */
+  async function listCatalog(input: { hostId?: string }): Promise<CatalogEntry[]> {
+    const { rows } = await deps.pool.query(
+      `SELECT DISTINCT ON (library_path) workflow_id, library_path, stage, verified_by IS NOT NULL AS verified
+       FROM media_items
+       WHERE library_path IS NOT NULL AND stage <> 'deleted' AND ($1::text IS NULL OR host_id = $1)
+       ORDER BY library_path, updated_at DESC`,
+      [input.hostId ?? null],
+    );
+    return rows.map((r) => ({
+      workflowId: r.workflow_id,
+      libraryPath: r.library_path,
+      stage: r.stage,
+      verified: r.verified,
+    }));
+  }
+
+  /** Which of these workflows are still running. */
+  async function runningWorkflows(input: { workflowIds: string[] }): Promise<string[]> {
+    const running: string[] = [];
+    for (const id of input.workflowIds) {
+      try {
+        const d = await deps.client.workflow.getHandle(id).describe();
+        if (d.status.name === 'RUNNING') running.push(id);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    return running;
+  }
+
+  /** The workflow ID a library path gets (`media:<sha1 of the path>`). */
+  async function workflowIdForPath(input: { libraryPath: string }): Promise<string> {
+    return mediaItemWorkflowId(input.libraryPath);
+  }
+
+  return { listVaultLibrary, listCatalog, runningWorkflows, workflowIdForPath };
+}
+
+/** The reconcile activities' functions, for `proxyActivities`. */
+export type ReconcileActivities = ReturnType<typeof createReconcileActivities> &
+  ReturnType<typeof createLocalScanActivities>;

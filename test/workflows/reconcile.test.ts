@@ -1,0 +1,53 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ReconcileReport } from '../../domain/messages.js';
+import { runReconcile } from '../../lib/temporal.js';
+import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
+import { makeVideo } from '../helpers/env.js';
+import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
+
+describe('reconcileWorkflow', () => {
+  let env: WorkflowTestEnv;
+  beforeAll(async () => {
+    env = await createWorkflowTestEnv();
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  const reconcile = (dryRun = false): Promise<ReconcileReport> =>
+    runReconcile(env.client, { hostId: env.hostId, policy: env.policy, dryRun }, env.taskQueue);
+
+  test('finds files events missed and vault files nobody knows, starts the missing workflows, then reports clean', async () => {
+    makeVideo(path.join(env.localRoot, 'Incoming/Heat.1995.1080p.BluRay.x264-GROUP.mkv'), 1, 1);
+    await env.waitForStage(
+      await env.startIncoming('Incoming/Heat.1995.1080p.BluRay.x264-GROUP.mkv'),
+      'resident',
+    );
+    expect((await reconcile()).clean).toBe(true);
+
+    // A file that arrived while vaultarr was down, and a vault file from elsewhere.
+    const missed = 'Movies/Up (2009)/Up (2009).mkv';
+    makeVideo(path.join(env.localRoot, missed), 1, 2);
+    writeFileSync(path.join(env.localRoot, 'Movies/Up (2009)/Up (2009).en.srt'), 'subs'); // follows its video, not an item
+    const stranger = 'Movies/Alien (1979)/Alien (1979).mkv';
+    mkdirSync(path.dirname(path.join(env.vaultDir, stranger)), { recursive: true });
+    writeFileSync(path.join(env.vaultDir, stranger), 'from a peer');
+
+    const dry = await reconcile(true);
+    expect(dry).toMatchObject({ clean: false, untracked: [missed], vaultOnly: [stranger], started: [] });
+
+    const report = await reconcile();
+    expect(report).toMatchObject({
+      untracked: [missed],
+      vaultOnly: [stranger],
+      stalled: [],
+      missingLocally: [],
+    });
+    expect(report.started).toEqual([mediaItemWorkflowId(missed)]);
+    await env.waitForStage(mediaItemWorkflowId(missed), 'resident');
+
+    rmSync(path.join(env.vaultDir, 'Movies/Alien (1979)'), { recursive: true });
+    expect(await reconcile()).toMatchObject({ clean: true, started: [] });
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * `reconcileWorkflow`: compares this host's `.Local`, the vault and the catalog, starts item
+ * workflows for local files that events missed while something was down, restarts items whose
+ * workflow ended before their copy was verified, and reports what else does not line up.
+ */
+import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { ReconcileActivities } from '../activities/index.js';
+import type { ReconcileInput, ReconcileReport } from '../domain/messages.js';
+import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
+import { hostTaskQueue } from '../domain/task-queues.js';
+import { mediaItemWorkflow } from './media-item-workflow.js';
+
+const SETTLED = new Set(['resident', 'evicting', 'evicted', 'awaiting-approval', 'failed-needs-attention']);
+
+/**
+ * Reconciles one host.
+ *
+ * @param input - host, policy for the workflows it starts, dry run
+ * @returns the {@link ReconcileReport}
+ */
+export async function reconcileWorkflow(input: ReconcileInput): Promise<ReconcileReport> {
+  const shared = proxyActivities<ReconcileActivities>({
+    startToCloseTimeout: '30 minutes',
+    retry: { initialInterval: '5s', maximumInterval: '5 minutes', maximumAttempts: 10 },
+  });
+  const host = proxyActivities<ReconcileActivities>({
+    taskQueue: hostTaskQueue(input.hostId),
+    startToCloseTimeout: '30 minutes',
+    scheduleToCloseTimeout: '1 day',
+    retry: { initialInterval: '5s', maximumInterval: '5 minutes' },
+  });
+  const [local, vault, catalog, mine] = await Promise.all([
+    host.listLocalLibrary(),
+    shared.listVaultLibrary(),
+    shared.listCatalog({}),
+    shared.listCatalog({ hostId: input.hostId }),
+  ]);
+  const byPath = new Map(catalog.map((c) => [c.libraryPath, c]));
+  const localSet = new Set(local);
+
+  const untracked = local.filter((p) => !byPath.has(p));
+  const unsettled = mine.filter((c) => localSet.has(c.libraryPath) && !SETTLED.has(c.stage));
+  const running = new Set(await shared.runningWorkflows({ workflowIds: unsettled.map((c) => c.workflowId) }));
+  const stalled = unsettled.filter((c) => !running.has(c.workflowId));
+  const missingLocally = mine
+    .filter((c) => c.stage === 'resident' && !localSet.has(c.libraryPath))
+    .map((c) => c.libraryPath);
+  const vaultOnly = vault.filter((p) => !byPath.has(p) && !localSet.has(p));
+
+  const started: string[] = [];
+  if (!input.dryRun) {
+    const targets = [
+      ...untracked.map((libraryPath) => ({ libraryPath, workflowId: undefined as string | undefined })),
+      ...stalled.map((c) => ({ libraryPath: c.libraryPath, workflowId: c.workflowId as string | undefined })),
+    ];
+    const ids = await Promise.all(
+      targets.map((t) => t.workflowId ?? shared.workflowIdForPath({ libraryPath: t.libraryPath })),
+    );
+    for (const [i, t] of targets.entries()) {
+      try {
+        await startChild(mediaItemWorkflow, {
+          workflowId: ids[i]!,
+          args: [
+            {
+              hostId: input.hostId,
+              policy: input.policy,
+              origin: { kind: 'library', libraryPath: t.libraryPath },
+            },
+          ],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [
+            { key: STAGE_ATTRIBUTE, value: 'copying' },
+            { key: HOST_ATTRIBUTE, value: input.hostId },
+          ],
+        });
+        started.push(ids[i]!);
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+  }
+  const report: ReconcileReport = {
+    hostId: input.hostId,
+    untracked,
+    stalled: stalled.map((c) => c.libraryPath),
+    missingLocally,
+    vaultOnly,
+    started,
+    clean: untracked.length + stalled.length + missingLocally.length + vaultOnly.length === 0,
+  };
+  return report;
+}
