@@ -23,6 +23,8 @@ export type { RemoteActivities } from './vault/remote-activities.js';
 export interface HostActivityDeps {
   localRoot: string;
   pool: pg.Pool;
+  /** The union view's vault mount, when enabled. */
+  unionVaultMount?: string;
   settleMs: number;
   rclone: RcloneOptions;
 }
@@ -32,7 +34,11 @@ export function createHostActivities(deps: HostActivityDeps) {
   return {
     ...createSortActivities({ localRoot: deps.localRoot, settleMs: deps.settleMs }),
     ...createVaultActivities({ localRoot: deps.localRoot, rclone: new Rclone(deps.rclone) }),
-    ...createSpaceActivities({ localRoot: deps.localRoot, pool: deps.pool }),
+    ...createSpaceActivities({
+      localRoot: deps.localRoot,
+      pool: deps.pool,
+      unionVaultMount: deps.unionVaultMount,
+    }),
     ...createLocalScanActivities({ localRoot: deps.localRoot }),
   };
 }

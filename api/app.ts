@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type pg from 'pg';
 import { ZodError } from 'zod';
 import type { MediaItemPolicy } from '../domain/messages.js';
+import { anchorProblem } from '../lib/infra/union.js';
 import { ItemError, ItemService } from '../lib/items.js';
 import type { PathRewrite } from '../lib/path-rewrites.js';
 import { tokenAuth } from './auth.js';
@@ -23,6 +24,8 @@ export interface ApiSettings {
   authFailureWindowMs: number;
   /** Workflow task queue (default `vaultarr`; tests use their own). */
   taskQueue?: string;
+  /** The union view's vault mount, when enabled: `/readyz` checks its anchor. */
+  unionVaultMount?: string;
 }
 
 /** Dependencies of the API. */
@@ -37,8 +40,9 @@ export interface ApiDeps {
  *
  * Routes (all JSON):
  * - `GET /healthz` → 200 `{ status: "ok" }` while the process runs (no auth).
- * - `GET /readyz` → 200 `{ status: "ready", checks }` when Temporal and Postgres answer, else 503
- *   with each failing check's message (no auth).
+ * - `GET /readyz` → 200 `{ status: "ready", checks }` when Temporal and Postgres answer (and, with
+ *   the union view, its vault mount shows the anchor file), else 503 with each failing check's
+ *   message (no auth).
  * - `POST|PUT /api/v1/webhooks/{radarr|sonarr|lidarr|readarr}` → see `webhooks/routes.ts` (token auth).
  * - `/api/v1/items...` → see `items.ts` (token auth).
  * - anything else → 404 `{ error: "not-found" }`.
@@ -73,6 +77,9 @@ export function createApp(deps: ApiDeps): express.Express {
         .getSystemInfo({})
         .then(() => (checks.temporal = 'ok'))
         .catch((err: Error) => (checks.temporal = err.message)),
+      settings.unionVaultMount
+        ? anchorProblem(settings.unionVaultMount).then((problem) => (checks.union = problem ?? 'ok'))
+        : Promise.resolve(),
     ]);
     const ready = Object.values(checks).every((c) => c === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });

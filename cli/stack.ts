@@ -17,6 +17,7 @@ import {
   startTemporalDevServer,
   type TemporalDevServer,
 } from '../lib/infra/temporal-server.js';
+import { unmount } from '../lib/infra/union.js';
 import { waitFor } from '../lib/infra/wait.js';
 import { createLogger } from '../lib/logger.js';
 
@@ -64,6 +65,11 @@ export async function runStack(config: Config): Promise<void> {
           }),
       ),
     );
+    if (config.union.enabled) {
+      // The union component unmounts on SIGTERM; make sure nothing is left if it could not.
+      await unmount(config.union.mediaMount);
+      await unmount(config.union.vaultMount);
+    }
     await temporal?.stop();
     await postgres?.stop();
     process.stdout.write('vaultarr: stopped\n');
@@ -140,7 +146,7 @@ export async function runStack(config: Config): Promise<void> {
       setTimeout(() => !stopping && launch(name), 2000);
     });
   };
-  for (const name of COMPONENTS) launch(name);
+  for (const name of [...COMPONENTS, ...(config.union.enabled ? ['union'] : [])]) launch(name);
 
   const apiUrl = `http://127.0.0.1:${config.api.port}`;
   await waitFor('the API', async () => (await fetch(`${apiUrl}/healthz`)).ok, 60_000).catch((err: Error) =>
@@ -156,6 +162,7 @@ export async function runStack(config: Config): Promise<void> {
         : `  Temporal          ${ep.temporalAddress}`,
       `  Drop releases in  ${path.join(config.library.localRoot, 'Incoming')}`,
       `  Library           ${config.library.localRoot}`,
+      ...(config.union.enabled ? [`  Union view        ${config.union.mediaMount}`] : []),
       `  Vault remote      ${joinRemote(config.vault.remote, '')}`,
       `  API               ${apiUrl}/healthz`,
       `  Logs              ${logDir}`,

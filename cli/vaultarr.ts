@@ -8,11 +8,13 @@ import { NativeConnection } from '@temporalio/worker';
 import { Command } from 'commander';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
+import path from 'node:path';
 import { createApp } from '../api/app.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
 import { apiSettings, endpoints, janitorSettings, mediaItemPolicy } from '../lib/endpoints.js';
 import { runMain } from '../lib/errors.js';
+import { startUnion } from '../lib/infra/union.js';
 import { createLogger } from '../lib/logger.js';
 import { startMediaItem } from '../lib/start-item.js';
 import {
@@ -63,6 +65,7 @@ async function runWorker(config: Config): Promise<void> {
     settleMs: config.watcher.settleSeconds * 1000,
     rclone: rcloneOptions(config),
     trash: config.vault.trash,
+    unionVaultMount: config.union.enabled ? config.union.vaultMount : undefined,
   });
   log.info({ hostId: config.hostId }, 'workers running');
   const running = Promise.all(workers.map((w) => w.run()));
@@ -180,6 +183,34 @@ program
       database: { ...config.database, url: config.database.url ? '(set)' : undefined },
     };
     process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+  });
+
+program
+  .command('union')
+  .description('mount the vault (rclone mount) and the union view of .Local + vault (mergerfs) until stopped')
+  .action(async () => {
+    const config = loadConfig();
+    const log = createLogger('union', config.logLevel);
+    const union = await startUnion({
+      rcloneBinary: config.vault.rcloneBinary,
+      remote: config.vault.remote,
+      rcloneConfig: config.vault.rcloneConfig,
+      localRoot: config.library.localRoot,
+      vaultMount: config.union.vaultMount,
+      mediaMount: config.union.mediaMount,
+      logDir: path.join(config.dataDir, 'logs'),
+      mountFlags: config.union.mountFlags,
+    });
+    log.info({ media: config.union.mediaMount, vault: config.union.vaultMount }, 'union view mounted');
+    const stopped = await Promise.race([
+      new Promise<'signal'>((resolve) => {
+        process.once('SIGINT', () => resolve('signal'));
+        process.once('SIGTERM', () => resolve('signal'));
+      }),
+      union.exited.then(() => 'exited' as const),
+    ]);
+    await union.stop();
+    if (stopped === 'exited') throw new Error('a mount process exited; the union view is down');
   });
 
 program

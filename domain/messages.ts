@@ -173,6 +173,8 @@ export interface JanitorStatus {
   lastFreeRatio?: number;
   /** `idle`, `evicting`, or `stuck` (below the low watermark with nothing left to evict). */
   state: 'idle' | 'evicting' | 'stuck';
+  /** Why eviction is paused (the union view's vault mount is dead), if it is. */
+  blockedBy?: string;
   evictionsRequested: number;
 }
 

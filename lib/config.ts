@@ -145,6 +145,18 @@ const ConfigSchema = z.strictObject({
       message: 'lowFreeRatio must be below highFreeRatio',
       path: ['lowFreeRatio'],
     }),
+  union: z
+    .strictObject({
+      /** Mount the vault (rclone mount) and the union of `.Local` + vault (mergerfs) on this host. */
+      enabled: z.boolean().default(false),
+      /** Where the vault is mounted; default `<dataDir>/.Vault`. */
+      vaultMount: z.string().min(1).optional(),
+      /** Where the union appears (point Plex/Jellyfin/Emby here); default `<dataDir>/Media`. */
+      mediaMount: z.string().min(1).optional(),
+      /** Extra `rclone mount` flags, e.g. `["--vfs-cache-mode", "full"]`. */
+      mountFlags: z.array(z.string()).default([]),
+    })
+    .prefault({}),
   /** How often the reconcile Schedule walks this host's library, in hours. */
   reconcileEveryHours: z.number().positive().default(6),
   /** How long work for an offline host waits for it before the item parks, in hours. */
@@ -161,6 +173,7 @@ export type RawConfig = z.infer<typeof ConfigSchema>;
 export interface Config extends RawConfig {
   dataDir: string;
   library: { localRoot: string };
+  union: RawConfig['union'] & { vaultMount: string; mediaMount: string };
   vault: RawConfig['vault'] & { remote: string };
   /** Where the config came from, for messages. */
   source: { file?: string };
@@ -272,6 +285,11 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = 
     dataDir,
     library: { localRoot: path.resolve(cwd, cfg.library.localRoot ?? path.join(dataDir, '.Local')) },
     vault: { ...cfg.vault, remote: cfg.vault.remote ?? path.join(dataDir, 'cloud') },
+    union: {
+      ...cfg.union,
+      vaultMount: path.resolve(cwd, cfg.union.vaultMount ?? path.join(dataDir, '.Vault')),
+      mediaMount: path.resolve(cwd, cfg.union.mediaMount ?? path.join(dataDir, 'Media')),
+    },
     source: { file: source },
   };
 }

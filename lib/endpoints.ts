@@ -39,6 +39,7 @@ export function apiSettings(config: Config) {
     maxBodyBytes: config.api.maxBodyBytes,
     authFailureLimit: config.api.authFailureLimit,
     authFailureWindowMs: Math.round(config.api.authFailureWindowMinutes * 60_000),
+    unionVaultMount: config.union.enabled ? config.union.vaultMount : undefined,
   };
 }
 

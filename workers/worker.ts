@@ -43,6 +43,8 @@ export interface WorkerOptions {
   localRoot: string;
   settleMs: number;
   rclone: RcloneOptions;
+  /** The union view's vault mount, when enabled (eviction pauses while its anchor is missing). */
+  unionVaultMount?: string;
   /** Vault trash folder and retention (default `.trash`, 30 days). */
   trash?: { folder: string; retentionDays: number };
   /** Workflow task queue (default `vaultarr`; tests use their own). */
@@ -82,6 +84,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
       activities: createHostActivities({
         localRoot: options.localRoot,
         pool: options.pool,
+        unionVaultMount: options.unionVaultMount,
         settleMs: options.settleMs,
         rclone: options.rclone,
       }),

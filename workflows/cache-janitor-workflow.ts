@@ -68,8 +68,10 @@ export async function cacheJanitorWorkflow(input: JanitorInput): Promise<void> {
     const asked: string[] = [];
     let idleBatches = 0;
     for (;;) {
-      const { freeRatio } = await space.measureLocalSpace();
+      const { freeRatio, blockedBy } = await space.measureLocalSpace();
       status.lastFreeRatio = freeRatio;
+      status.blockedBy = blockedBy;
+      if (blockedBy) return;
       if (freeRatio >= status.settings.highFreeRatio) {
         status.state = 'idle';
         return;
@@ -102,9 +104,10 @@ export async function cacheJanitorWorkflow(input: JanitorInput): Promise<void> {
 
   for (let round = 0; round < ROUNDS_PER_RUN && !workflowInfo().continueAsNewSuggested; round++) {
     woken = false;
-    const { freeRatio } = await space.measureLocalSpace();
+    const { freeRatio, blockedBy } = await space.measureLocalSpace();
     status.lastFreeRatio = freeRatio;
-    if (freeRatio < status.settings.lowFreeRatio) await evictUntilHighWatermark();
+    status.blockedBy = blockedBy;
+    if (freeRatio < status.settings.lowFreeRatio && !blockedBy) await evictUntilHighWatermark();
     await condition(() => woken, status.settings.checkIntervalMs);
   }
   await condition(allHandlersFinished);

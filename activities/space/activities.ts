@@ -5,12 +5,15 @@
 import { readdir, readFile, readlink, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
+import { anchorProblem } from '../../lib/infra/union.js';
 import { resolveInRoot } from '../failures.js';
 
 /** Dependencies of the space activities. */
 export interface SpaceDeps {
   localRoot: string;
   pool: pg.Pool;
+  /** The vault mount of the union view, when enabled: no eviction while its anchor is missing. */
+  unionVaultMount?: string;
 }
 
 /** Free space of `.Local`. */
@@ -19,6 +22,8 @@ export interface LocalSpace {
   totalBytes: number;
   /** freeBytes / totalBytes, 0-1. */
   freeRatio: number;
+  /** Why eviction must not happen now (the union view's vault mount is dead), if so. */
+  blockedBy?: string;
 }
 
 /** An item the janitor may evict. */
@@ -104,7 +109,8 @@ export function createSpaceActivities(deps: SpaceDeps) {
     const s = await statfs(localRoot);
     const totalBytes = s.blocks * s.bsize;
     const freeBytes = s.bavail * s.bsize;
-    return { freeBytes, totalBytes, freeRatio: totalBytes > 0 ? freeBytes / totalBytes : 1 };
+    const blockedBy = deps.unionVaultMount ? await anchorProblem(deps.unionVaultMount) : undefined;
+    return { freeBytes, totalBytes, freeRatio: totalBytes > 0 ? freeBytes / totalBytes : 1, blockedBy };
   }
 
   /**

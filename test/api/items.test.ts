@@ -9,6 +9,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { recordHistory } from '../helpers/histories.js';
 import { makeVideo } from '../helpers/env.js';
+import { waitFor } from '../../lib/infra/wait.js';
 import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -197,8 +198,20 @@ describe('items API', () => {
     await api()
       .post(`/api/v1/items/${id(workflowId)}/evict`)
       .expect(202);
-    await env.waitForStage(workflowId, 'resident', 30_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor(
+      'the recopy after the failed re-verification',
+      async () => {
+        const { rows } = await env.pool.query(
+          'SELECT stage, outcome FROM events WHERE workflow_id = $1 ORDER BY id',
+          [workflowId],
+        );
+        const failed = rows.findIndex((r) => r.outcome === 'reverify-failed');
+        return (
+          failed >= 0 && rows.slice(failed).some((r) => r.stage === 'resident' && r.outcome === 'verified')
+        );
+      },
+      30_000,
+    );
     expect(existsSync(local)).toBe(true);
     expect(sha256(vault)).toBe(sha256(local));
     const events = await env.pool.query('SELECT outcome FROM events WHERE workflow_id = $1 ORDER BY id', [

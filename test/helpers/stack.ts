@@ -4,7 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, waitFor } from '../../lib/infra/wait.js';
 import { tempDir } from './env.js';
@@ -110,6 +110,13 @@ export class TestStack {
   /** Stops the stack and removes its data dir. */
   async destroy(): Promise<void> {
     await this.stop();
+    // FUSE mounts (the union view) left behind would make the data dir impossible to remove.
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m.startsWith(this.dir))
+      .sort((a, b) => b.length - a.length);
+    for (const m of mounts) spawnSync('fusermount', ['-uz', m]);
     this.cleanupDir();
   }
 

@@ -1,0 +1,82 @@
+/**
+ * The union view on real FUSE: `rclone mount` of the vault plus mergerfs of `.Local` + vault at
+ * `Media/`. After eviction a file still reads back byte-identical through `Media/`; a dead vault
+ * mount (the anchor file gone) shows in `/readyz` and pauses eviction.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { waitFor } from '../../lib/infra/wait.js';
+import { makeVideo } from '../helpers/env.js';
+import { TestStack } from '../helpers/stack.js';
+
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+describe('the union view', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await TestStack.create({ VAULTARR_UNION__ENABLED: 'true', VAULTARR_HOST_ID: 'union-host' });
+    await stack.start();
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.destroy();
+  });
+
+  const media = () => path.join(stack.dir, 'data', 'Media');
+  const readyz = async () => {
+    const res = await fetch(`http://127.0.0.1:${stack.ports.api}/readyz`);
+    return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
+  };
+
+  test('an evicted file still reads back byte-identical through Media/', async () => {
+    await waitFor('the union view', async () => (await readyz()).body.checks.union === 'ok', 30_000);
+    stack.drop('Heat.1995.1080p.BluRay.x264-GROUP.mkv', (at) => makeVideo(at, 2, 1));
+    const libraryPath = 'Movies/Heat (1995)/Heat (1995).mkv';
+    const local = path.join(stack.local, libraryPath);
+    let id = '';
+    await waitFor(
+      'the item to be resident',
+      async () => {
+        const listed = JSON.parse(stack.cli('items', 'list', '--stage', 'resident', '--json').stdout) as {
+          items: Array<{ id: string; libraryPath: string }>;
+        };
+        id = listed.items.find((i) => i.libraryPath === libraryPath)?.id ?? '';
+        return Boolean(id);
+      },
+      60_000,
+    );
+    const original = sha256(local);
+    expect(sha256(path.join(media(), libraryPath))).toBe(original); // served from .Local
+
+    expect(stack.cli('items', 'evict', id).status).toBe(0);
+    await waitFor('the local copy to be evicted', async () => !existsSync(local), 30_000);
+    // Now served from the vault through rclone mount + mergerfs.
+    await waitFor('the file through Media/', async () => existsSync(path.join(media(), libraryPath)), 30_000);
+    expect(sha256(path.join(media(), libraryPath))).toBe(original);
+  });
+
+  test('a dead vault mount shows in /readyz with the reason, and the union comes back by itself', async () => {
+    const mounts = execFileSync('pgrep', ['-f', `mount .* ${path.join(stack.dir, 'data', '.Vault')}`], {
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+    expect(mounts.length).toBeGreaterThan(0);
+    for (const pid of mounts) process.kill(pid, 'SIGKILL');
+    let reason = '';
+    await waitFor(
+      'readyz to report the dead mount',
+      async () => {
+        const r = await readyz();
+        reason = r.body.checks.union ?? '';
+        return r.status === 503 && reason !== 'ok';
+      },
+      10_000,
+      50,
+    );
+    expect(reason).toMatch(/anchor|does not answer/);
+    await waitFor('the union view to come back', async () => (await readyz()).status === 200, 60_000);
+  });
+});
