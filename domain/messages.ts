@@ -44,6 +44,8 @@ export interface MediaItemPolicy {
   hostWaitMs: number;
   /** Heartbeat timeout of the vault copy, in ms: a dead worker's copy is retried after this. */
   copyHeartbeatTimeoutMs: number;
+  /** Daily window (host local time, `HH:MM`) outside which copies wait; always open when absent. */
+  uploadWindow?: { start: string; end: string };
 }
 
 /** Input of `mediaItemWorkflow`: one object, as every workflow takes. */

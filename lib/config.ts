@@ -45,6 +45,13 @@ const ConfigSchema = z.strictObject({
       /** Extra flags for every rclone copy, e.g. `["--transfers", "8"]`. */
       extraFlags: z.array(z.string()).default([]),
       verifyAttempts: z.number().int().min(1).max(20).default(3),
+      /** Copies start only inside this daily window of the host's local time, e.g. `{ start: "01:00", end: "07:00" }`. */
+      uploadWindow: z
+        .strictObject({
+          start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)'),
+          end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)'),
+        })
+        .optional(),
       copyHeartbeatTimeoutSeconds: seconds.default(30),
       trash: z
         .strictObject({

@@ -26,6 +26,7 @@ export function mediaItemPolicy(config: Config) {
     verifyAttempts: config.vault.verifyAttempts,
     hostWaitMs: Math.round(config.hostWaitHours * 3600_000),
     copyHeartbeatTimeoutMs: Math.round(config.vault.copyHeartbeatTimeoutSeconds * 1000),
+    uploadWindow: config.vault.uploadWindow,
   };
 }
 

@@ -368,6 +368,16 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
       for (let round = 1; round <= policy.verifyAttempts && !verified; round++) {
         status.copyRounds++;
         await enter('copying', round === 1 ? 'entered' : 'recopy', { round });
+        if (policy.uploadWindow) {
+          const window = policy.uploadWindow;
+          const waitMs = await host.msUntilUploadWindow({ window });
+          if (waitMs > 0) {
+            status.reason = `waiting for the upload window ${window.start}-${window.end}`;
+            await enter('copying', 'waiting-for-window', { waitMs });
+            if (await condition(() => cancelled, waitMs)) throw new Ended();
+            status.reason = undefined;
+          }
+        }
         const copy = copyToVault(`copy ${status.libraryPath} to the vault`);
         const copied = await attempt('copying', () => copy({ libraryPaths, force: round > 1 }));
         await enter('verifying', 'entered', { bytesCopied: copied.bytesDone });

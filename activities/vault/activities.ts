@@ -9,6 +9,7 @@ import { stat, unlink } from 'node:fs/promises';
 import { FailureType } from '../../domain/failures.js';
 import type { VaultVerification } from '../../domain/messages.js';
 import { sha256File } from '../../lib/files.js';
+import { msUntilWindow } from '../../lib/upload-window.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
 import { MODTIME_UNSUPPORTED_NS, Rclone, RcloneError } from './rclone.js';
 
@@ -238,7 +239,12 @@ export function createVaultActivities(deps: VaultDeps) {
     return { evicted: true, freedBytes };
   }
 
-  return { copyToVault, verifyVaultCopy, evictLocalCopy };
+  /** ms until the host's daily upload window opens (0 inside it); the host's clock and time zone decide. */
+  async function msUntilUploadWindow(input: { window: { start: string; end: string } }): Promise<number> {
+    return msUntilWindow(input.window, new Date());
+  }
+
+  return { copyToVault, verifyVaultCopy, evictLocalCopy, msUntilUploadWindow };
 }
 
 /** The vault activities' functions, for `proxyActivities<VaultActivities>`. */

@@ -125,6 +125,27 @@ describe('mediaItemWorkflow on the real dev server', () => {
     expect(existsSync(path.join(env.vaultDir, 'Shows/Lost/Season 01/Lost - S01E02.mkv'))).toBe(true);
   });
 
+  test('outside the upload window the copy waits, visibly, and nothing is uploaded', async () => {
+    const release = 'Incoming/Casablanca.1942.720p.BluRay.x264-GROUP.mkv';
+    makeVideo(path.join(env.localRoot, release), 1, 10);
+    const now = new Date();
+    const hhmm = (d: Date) =>
+      `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+    const window = {
+      start: hhmm(new Date(now.getTime() + 2 * 3_600_000)),
+      end: hhmm(new Date(now.getTime() + 3 * 3_600_000)),
+    };
+    const workflowId = await env.startIncoming(release, { uploadWindow: window });
+    const status = await env.waitForStage(workflowId, 'copying');
+    await new Promise((r) => setTimeout(r, 1500));
+    const waiting = await env.client.workflow.getHandle(workflowId).query('status');
+    expect((waiting as typeof status).reason).toBe(
+      `waiting for the upload window ${window.start}-${window.end}`,
+    );
+    expect(existsSync(path.join(env.vaultDir, 'Movies/Casablanca (1942)/Casablanca (1942).mkv'))).toBe(false);
+    await env.client.workflow.getHandle(workflowId).signal(cancelSignal);
+  });
+
   test('cancel ends the workflow and leaves the files in place', async () => {
     const release = 'Incoming/Her.2013.1080p.BluRay.x264-GROUP.mkv';
     makeVideo(path.join(env.localRoot, release), 1, 8);
