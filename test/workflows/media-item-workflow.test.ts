@@ -1,4 +1,4 @@
-import { cancelSignal, retrySignal } from '../../domain/messages.js';
+import { cancelSignal, retrySignal, statusQuery } from '../../domain/messages.js';
 import { KIND_ATTRIBUTE, STAGE_ATTRIBUTE, TITLE_ATTRIBUTE } from '../../domain/search-attributes.js';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -136,10 +136,10 @@ describe('mediaItemWorkflow on the real dev server', () => {
       end: hhmm(new Date(now.getTime() + 3 * 3_600_000)),
     };
     const workflowId = await env.startIncoming(release, { uploadWindow: window });
-    const status = await env.waitForStage(workflowId, 'copying');
+    await env.waitForStage(workflowId, 'copying');
     await new Promise((r) => setTimeout(r, 1500));
-    const waiting = await env.client.workflow.getHandle(workflowId).query('status');
-    expect((waiting as typeof status).reason).toBe(
+    const waiting = await env.client.workflow.getHandle(workflowId).query(statusQuery);
+    expect(waiting.reason).toBe(
       `waiting for the upload window ${window.start}-${window.end}`,
     );
     expect(existsSync(path.join(env.vaultDir, 'Movies/Casablanca (1942)/Casablanca (1942).mkv'))).toBe(false);
