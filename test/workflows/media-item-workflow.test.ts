@@ -139,9 +139,7 @@ describe('mediaItemWorkflow on the real dev server', () => {
     await env.waitForStage(workflowId, 'copying');
     await new Promise((r) => setTimeout(r, 1500));
     const waiting = await env.client.workflow.getHandle(workflowId).query(statusQuery);
-    expect(waiting.reason).toBe(
-      `waiting for the upload window ${window.start}-${window.end}`,
-    );
+    expect(waiting.reason).toBe(`waiting for the upload window ${window.start}-${window.end}`);
     expect(existsSync(path.join(env.vaultDir, 'Movies/Casablanca (1942)/Casablanca (1942).mkv'))).toBe(false);
     await env.client.workflow.getHandle(workflowId).signal(cancelSignal);
   });
