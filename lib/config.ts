@@ -42,6 +42,8 @@ const ConfigSchema = z.strictObject({
       /** rclone config file; default: rclone's own (`~/.config/rclone/rclone.conf`). */
       rcloneConfig: z.string().min(1).optional(),
       rcloneBinary: z.string().min(1).default('rclone'),
+      /** Upload bandwidth limit in rclone's `--bwlimit` syntax: `8M`, or a timetable `"08:00,2M 23:00,off"`. */
+      bwLimit: z.string().min(1).optional(),
       /** Extra flags for every rclone copy, e.g. `["--transfers", "8"]`. */
       extraFlags: z.array(z.string()).default([]),
       verifyAttempts: z.number().int().min(1).max(20).default(3),

@@ -417,6 +417,96 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
     });
   });
 
+  describe('lidarr and readarr renames', () => {
+    test.each([
+      [
+        'lidarr',
+        'Music/Portishead/Dummy (1994)/01 - Mysterons.flac',
+        'Music/Portishead/Dummy (1994)/01 - Mysterons (Remaster).flac',
+        '/data/media/music',
+      ],
+      [
+        'readarr',
+        'Books/Ursula K. Le Guin/Earthsea (1968)/A Wizard of Earthsea.epub',
+        'Books/Ursula K. Le Guin/Earthsea (1968)/A Wizard of Earthsea (1968).epub',
+        '/data/media/books',
+      ],
+    ])('%s Rename moves the vault copy', async (appName, from, to, root) => {
+      mkdirSync(path.dirname(local(from)), { recursive: true });
+      writeFileSync(local(from), `${appName} bytes`);
+      const arrFrom = `${root}/${from.split('/').slice(1).join('/')}`;
+      const arrTo = `${root}/${to.split('/').slice(1).join('/')}`;
+      const owner =
+        appName === 'lidarr'
+          ? { artist: { id: 1, name: 'X', path: path.dirname(path.dirname(arrFrom)) } }
+          : { author: { id: 1, name: 'X', path: path.dirname(path.dirname(arrFrom)) } };
+      const files = appName === 'lidarr' ? 'trackFiles' : 'bookFiles';
+      await post(appName, {
+        eventType: 'Download',
+        ...owner,
+        [files]: [{ id: 1, path: arrFrom, size: 10 }],
+      }).expect(200);
+      await waitVerified(from);
+      const renamed = appName === 'lidarr' ? 'renamedTrackFiles' : 'renamedBookFiles';
+      await post(appName, {
+        eventType: 'Rename',
+        ...owner,
+        [renamed]: [{ id: 1, path: arrTo, previousPath: arrFrom }],
+      }).expect(200);
+      await waitFor(
+        'the renamed vault copy',
+        async () => existsSync(vault(to)) && !existsSync(vault(from)),
+        30_000,
+      );
+    });
+  });
+
+  describe('events vaultarr only records', () => {
+    test.each([
+      [
+        'radarr',
+        ['Grab', 'Health', 'ApplicationUpdate', 'MovieAdded', 'HealthRestored', 'ManualInteractionRequired'],
+      ],
+      [
+        'sonarr',
+        ['Grab', 'SeriesAdd', 'Health', 'ApplicationUpdate', 'HealthRestored', 'ManualInteractionRequired'],
+      ],
+      [
+        'lidarr',
+        [
+          'Grab',
+          'DownloadFailure',
+          'ImportFailure',
+          'ArtistAdd',
+          'AlbumDelete',
+          'Health',
+          'Retag',
+          'ApplicationUpdate',
+          'HealthRestored',
+        ],
+      ],
+      ['readarr', ['Grab', 'AuthorAdded', 'BookDelete', 'Health', 'Retag', 'ApplicationUpdate']],
+    ])(
+      '%s: every other event type is accepted (200), recorded, and starts nothing',
+      async (appName, types) => {
+        for (const eventType of types as string[]) {
+          const res = await post(appName, {
+            eventType,
+            instanceName: appName,
+            message: `${eventType} at ${Date.now()}`,
+          });
+          expect(res.status).toBe(200);
+          expect(res.body).toEqual({ ok: true, eventType, workflows: [] });
+        }
+        const { rows } = await env.pool.query(
+          'SELECT DISTINCT event_type FROM webhook_deliveries WHERE app = $1',
+          [appName],
+        );
+        expect(rows.map((r) => r.event_type)).toEqual(expect.arrayContaining(types as string[]));
+      },
+    );
+  });
+
   describe('authentication', () => {
     const body = arr.testEvent('sonarr');
     test('basic auth with the token as password is accepted (the *arr form)', async () => {

@@ -128,6 +128,14 @@ const SINGLE_FILES: Array<[string, string]> = [
     'Shows/Better Call Saul/Season 06/Better Call Saul - S06E13.mp4',
   ],
   ['Seinfeld.9x23.The.Finale.DVDRip.avi', 'Shows/Seinfeld/Season 09/Seinfeld - S09E23.avi'],
+  ['Gladiator.2000.EXTENDED.1080p.BluRay.x264-HD4U.mkv', 'Movies/Gladiator (2000)/Gladiator (2000).mkv'],
+  ['Jaws 1975 720p BluRay x264-SiNNERS.mkv', 'Movies/Jaws (1975)/Jaws (1975).mkv'],
+  [
+    'Chernobyl.S01E05.Vichnaya.Pamyat.1080p.AMZN.WEB-DL.DDP5.1.H.264-NTb.mkv',
+    'Shows/Chernobyl/Season 01/Chernobyl - S01E05.mkv',
+  ],
+  ['the.expanse.s06e06.1080p.web.h264-glhf.mkv', 'Shows/The Expanse/Season 06/The Expanse - S06E06.mkv'],
+  ['Westworld.S03E08.720p.HDTV.x264-AVS.mkv', 'Shows/Westworld/Season 03/Westworld - S03E08.mkv'],
   // No strict match: Unsorted/ with the original name
   ['holiday_video.mp4', 'Unsorted/holiday_video.mp4'],
   ['VID_20230514_142233.mp4', 'Unsorted/VID_20230514_142233.mp4'],
