@@ -18,7 +18,7 @@ import {
   type TemporalDevServer,
 } from '../lib/infra/temporal-server.js';
 import { unmount } from '../lib/infra/union.js';
-import { waitFor } from '../lib/infra/wait.js';
+import { stopChild, waitFor } from '../lib/infra/wait.js';
 import { createLogger } from '../lib/logger.js';
 
 const COMPONENTS = ['worker', 'api', 'watcher'] as const;
@@ -51,20 +51,7 @@ export async function runStack(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write('\nvaultarr: stopping...\n');
-    await Promise.all(
-      [...children.values()].map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all([...children.values()].map((child) => stopChild(child, 15_000)));
     if (config.union.enabled) {
       // The union component unmounts on SIGTERM; make sure nothing is left if it could not.
       await unmount(config.union.mediaMount);

@@ -36,7 +36,10 @@ function rcloneOptions(config: Config) {
     binary: config.vault.rcloneBinary,
     remote: config.vault.remote,
     configFile: config.vault.rcloneConfig,
-    extraFlags: [...(config.vault.bwLimit ? ['--bwlimit', config.vault.bwLimit] : []), ...config.vault.extraFlags],
+    extraFlags: [
+      ...(config.vault.bwLimit ? ['--bwlimit', config.vault.bwLimit] : []),
+      ...config.vault.extraFlags,
+    ],
   };
 }
 

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../domain/search-attributes.js';
 import { UserError } from '../errors.js';
-import { waitFor } from './wait.js';
+import { stopChild, waitFor } from './wait.js';
 
 /** Where scripts/bootstrap.sh caches the CLI build: outside the clone, shared by every checkout. */
 export const TEMPORAL_CACHE_BIN = path.join(
@@ -124,15 +124,6 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   return {
     address,
     child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child, 10_000),
   };
 }

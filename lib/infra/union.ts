@@ -4,11 +4,11 @@
  * evicted file stays readable at the same path. An anchor file on the vault tells a live mount from
  * a dead one.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { waitFor } from './wait.js';
+import { stopChild, waitFor } from './wait.js';
 
 const run = promisify(execFile);
 
@@ -62,18 +62,6 @@ export async function unmount(mountPoint: string): Promise<void> {
   await run('fusermount', ['-uz', mountPoint]).catch(() =>
     run('umount', ['-l', mountPoint]).catch(() => undefined),
   );
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /**
