@@ -197,6 +197,8 @@ export interface ReconcileInput {
   policy: MediaItemPolicy;
   /** Only report, start nothing. */
   dryRun?: boolean;
+  /** Local files changed more recently than this are in flight, not missed (default 15 min). */
+  settledForMs?: number;
 }
 
 /** What reconcile found (library-relative paths) and what it started. */

@@ -31,7 +31,7 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<Reconcil
     retry: { initialInterval: '5s', maximumInterval: '5 minutes' },
   });
   const [local, vault, catalog, mine] = await Promise.all([
-    host.listLocalLibrary(),
+    host.listLocalLibrary({ settledForMs: input.settledForMs ?? 15 * 60_000 }),
     shared.listVaultLibrary(),
     shared.listCatalog({}),
     shared.listCatalog({ hostId: input.hostId }),

@@ -4,6 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { LIBRARY_FOLDERS } from '../../domain/media.js';
@@ -29,16 +30,22 @@ const SKIPPED_TOP = new Set<string>([LIBRARY_FOLDERS.incoming, LIBRARY_FOLDERS.u
  * @returns library-relative paths
  */
 export function createLocalScanActivities(deps: { localRoot: string }) {
-  async function listLocalLibrary(): Promise<string[]> {
+  /**
+   * @param input.settledForMs - skip files whose inode changed (moved in, written) more recently than
+   *   this: an item being sorted right now has its file in place before the catalog knows its path
+   */
+  async function listLocalLibrary(input: { settledForMs: number }): Promise<string[]> {
     const files = await listFiles(deps.localRoot).catch(() => []);
-    return files
-      .map((f) => f.path)
-      .filter((p) => {
-        const parts = p.split('/');
-        if (parts.length < 2 || SKIPPED_TOP.has(parts[0]!) || parts.some((s) => s.startsWith('.')))
-          return false;
-        return !SUBTITLE_EXTENSIONS.has(path.extname(p).slice(1).toLowerCase());
-      });
+    const now = Date.now();
+    const settled: string[] = [];
+    for (const { path: p } of files) {
+      const parts = p.split('/');
+      if (parts.length < 2 || SKIPPED_TOP.has(parts[0]!) || parts.some((s) => s.startsWith('.'))) continue;
+      if (SUBTITLE_EXTENSIONS.has(path.extname(p).slice(1).toLowerCase())) continue;
+      const s = await stat(path.join(deps.localRoot, p)).catch(() => undefined);
+      if (s && now - s.ctimeMs >= input.settledForMs) settled.push(p);
+    }
+    return settled;
   }
   return { listLocalLibrary };
 }

@@ -8,7 +8,7 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { waitFor } from '../../lib/infra/wait.js';
-import { startWebdav, type WebdavServer } from '../helpers/env.js';
+import { startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 import { TestStack } from '../helpers/stack.js';
 
 const MIB = 1024 * 1024;
@@ -25,9 +25,12 @@ describe('uploads under faults', () => {
   let vaultDir: string;
   let db: pg.Client;
 
+  let cleanupVault: () => void;
+
   beforeAll(async () => {
-    const probe = await TestStack.create();
-    vaultDir = path.join(probe.dir, 'webdav');
+    const t = tempDir('vaultarr-webdav-');
+    cleanupVault = t.cleanup;
+    vaultDir = path.join(t.dir, 'webdav');
     webdav = await startWebdav(vaultDir);
     stack = await TestStack.create({
       VAULTARR_HOST_ID: 'faults-host',
@@ -39,13 +42,13 @@ describe('uploads under faults', () => {
     await stack.start();
     db = new pg.Client({ connectionString: `postgres://vaultarr@127.0.0.1:${stack.ports.pg}/vaultarr` });
     await db.connect();
-    await probe.destroy().catch(() => undefined);
   }, 180_000);
 
   afterAll(async () => {
     await db?.end();
     await stack?.destroy();
     await webdav?.stop();
+    cleanupVault?.();
   });
 
   const stageOf = async (libraryPath: string): Promise<string | undefined> => {
@@ -155,6 +158,13 @@ describe('uploads under faults', () => {
     for (const p of paths)
       expect(await sha256(path.join(vaultDir, p))).toBe(await sha256(path.join(stack.local, p)));
   }, 420_000);
+
+  test('no library path is carried by two items after all the faults', async () => {
+    const dups = await db.query(
+      'SELECT library_path FROM media_items GROUP BY library_path HAVING count(*) > 1',
+    );
+    expect(dups.rows).toEqual([]);
+  });
 
   test('vaultarr reconcile reports a clean state after the faults', () => {
     const result = stack.cli('reconcile');

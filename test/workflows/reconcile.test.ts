@@ -16,7 +16,22 @@ describe('reconcileWorkflow', () => {
   });
 
   const reconcile = (dryRun = false): Promise<ReconcileReport> =>
-    runReconcile(env.client, { hostId: env.hostId, policy: env.policy, dryRun }, env.taskQueue);
+    runReconcile(
+      env.client,
+      { hostId: env.hostId, policy: env.policy, dryRun, settledForMs: 0 },
+      env.taskQueue,
+    );
+
+  test('a file that just arrived is in flight, not missed', async () => {
+    makeVideo(path.join(env.localRoot, 'Movies/Fresh (2024)/Fresh (2024).mkv'), 1, 9);
+    const report = await runReconcile(
+      env.client,
+      { hostId: env.hostId, policy: env.policy, dryRun: true },
+      env.taskQueue,
+    );
+    expect(report.untracked).toEqual([]);
+    rmSync(path.join(env.localRoot, 'Movies/Fresh (2024)'), { recursive: true });
+  });
 
   test('finds files events missed and vault files nobody knows, starts the missing workflows, then reports clean', async () => {
     makeVideo(path.join(env.localRoot, 'Incoming/Heat.1995.1080p.BluRay.x264-GROUP.mkv'), 1, 1);
