@@ -57,7 +57,7 @@ describe('uploads under faults', () => {
   };
   const residentCount = async (prefix: string): Promise<number> => {
     const { rows } = await db.query(
-      "SELECT count(*)::int AS n FROM media_items WHERE stage = 'resident' AND library_path LIKE $1",
+      "SELECT count(DISTINCT library_path)::int AS n FROM media_items WHERE stage = 'resident' AND library_path LIKE $1",
       [`${prefix}%`],
     );
     return rows[0].n as number;
