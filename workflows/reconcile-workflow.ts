@@ -37,9 +37,9 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<Reconcil
     shared.listCatalog({ hostId: input.hostId }),
   ]);
   const byPath = new Map(catalog.map((c) => [c.libraryPath, c]));
-  const localSet = new Set(local);
+  const localSet = new Set(local.all);
 
-  const untracked = local.filter((p) => !byPath.has(p));
+  const untracked = local.settled.filter((p) => !byPath.has(p));
   const unsettled = mine.filter((c) => localSet.has(c.libraryPath) && !SETTLED.has(c.stage));
   const running = new Set(await shared.runningWorkflows({ workflowIds: unsettled.map((c) => c.workflowId) }));
   const stalled = unsettled.filter((c) => !running.has(c.workflowId));

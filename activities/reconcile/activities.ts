@@ -31,21 +31,27 @@ const SKIPPED_TOP = new Set<string>([LIBRARY_FOLDERS.incoming, LIBRARY_FOLDERS.u
  */
 export function createLocalScanActivities(deps: { localRoot: string }) {
   /**
-   * @param input.settledForMs - skip files whose inode changed (moved in, written) more recently than
-   *   this: an item being sorted right now has its file in place before the catalog knows its path
+   * @param input.settledForMs - files whose inode changed (moved in, written) more recently than
+   *   this are left out of `settled`: an item being sorted right now has its file in place before
+   *   the catalog knows its path
+   * @returns every library file, and those settled for long enough to count as missed
    */
-  async function listLocalLibrary(input: { settledForMs: number }): Promise<string[]> {
+  async function listLocalLibrary(input: {
+    settledForMs: number;
+  }): Promise<{ all: string[]; settled: string[] }> {
     const files = await listFiles(deps.localRoot).catch(() => []);
     const now = Date.now();
+    const all: string[] = [];
     const settled: string[] = [];
     for (const { path: p } of files) {
       const parts = p.split('/');
       if (parts.length < 2 || SKIPPED_TOP.has(parts[0]!) || parts.some((s) => s.startsWith('.'))) continue;
       if (SUBTITLE_EXTENSIONS.has(path.extname(p).slice(1).toLowerCase())) continue;
+      all.push(p);
       const s = await stat(path.join(deps.localRoot, p)).catch(() => undefined);
       if (s && now - s.ctimeMs >= input.settledForMs) settled.push(p);
     }
-    return settled;
+    return { all, settled };
   }
   return { listLocalLibrary };
 }

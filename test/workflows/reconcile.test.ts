@@ -64,5 +64,12 @@ describe('reconcileWorkflow', () => {
 
     rmSync(path.join(env.vaultDir, 'Movies/Alien (1979)'), { recursive: true });
     expect(await reconcile()).toMatchObject({ clean: true, started: [] });
+    // Files that just arrived still count as present: nothing resident is reported missing.
+    const inFlight = await runReconcile(
+      env.client,
+      { hostId: env.hostId, policy: env.policy, dryRun: true },
+      env.taskQueue,
+    );
+    expect(inFlight).toMatchObject({ clean: true, missingLocally: [], untracked: [] });
   });
 });
