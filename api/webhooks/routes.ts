@@ -3,7 +3,7 @@
  * once; the work happens in workflows. See ../shared/contracts/ARR.md.
  */
 import type { Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, type SignalDefinition } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
@@ -81,6 +81,17 @@ export function webhookRouter(deps: WebhookDeps): Router {
   const base = { hostId: deps.hostId, policy: deps.policy };
   const taskQueue = deps.taskQueue ?? SHARED_TASK_QUEUE;
 
+  /** Signals the workflow carrying a library path, starting one for it when none runs. */
+  const signalItem = async <T>(
+    libraryPath: string,
+    signal: SignalDefinition<[T]>,
+    signalArg: T,
+  ): Promise<string> => {
+    const workflowId = await deps.items.workflowIdFor(libraryPath);
+    await deps.items.signalWithStart({ workflowId, libraryPath, input: base, signal, signalArg, taskQueue });
+    return workflowId;
+  };
+
   const execute = async (m: Mapped, dedupeKey: string): Promise<string[]> => {
     switch (m.kind) {
       case 'import': {
@@ -104,30 +115,10 @@ export function webhookRouter(deps: WebhookDeps): Router {
         });
         return [workflowId];
       }
-      case 'rename': {
-        const workflowId = await deps.items.workflowIdFor(m.from);
-        await deps.items.signalWithStart({
-          workflowId,
-          libraryPath: m.from,
-          input: base,
-          signal: renamedSignal,
-          signalArg: { libraryPath: m.to },
-          taskQueue,
-        });
-        return [workflowId];
-      }
-      case 'delete': {
-        const workflowId = await deps.items.workflowIdFor(m.libraryPath);
-        await deps.items.signalWithStart({
-          workflowId,
-          libraryPath: m.libraryPath,
-          input: base,
-          signal: deletedSignal,
-          signalArg: { reason: m.reason },
-          taskQueue,
-        });
-        return [workflowId];
-      }
+      case 'rename':
+        return [await signalItem(m.from, renamedSignal, { libraryPath: m.to })];
+      case 'delete':
+        return [await signalItem(m.libraryPath, deletedSignal, { reason: m.reason })];
       case 'delete-folder': {
         const ids = await deps.items.workflowIdsUnder(m.folder);
         await Promise.all(
