@@ -48,19 +48,15 @@ async function runWorker(config: Config): Promise<void> {
   const ep = endpoints(config);
   ensureLayout(config);
   await migrate(ep.databaseUrl);
-  const admin = await Connection.connect({ address: ep.temporalAddress });
-  const added = await ensureSearchAttributes(admin, config.temporal.namespace);
+  // One client for start-up housekeeping and for the activities that look at other workflows.
+  const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
+  const added = await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace);
   if (added.length) log.info({ added }, 'search attributes registered');
-  await admin.close();
   const connection = await NativeConnection.connect({ address: ep.temporalAddress });
   const pool = createPool(ep.databaseUrl);
-  await ensureTrashPurgeSchedule(ep.temporalAddress, config.temporal.namespace).catch((err: Error) =>
-    log.warn({ err: err.message }, 'could not create the trash purge schedule'),
-  );
-  const activityClient = await connectClient(ep.temporalAddress, config.temporal.namespace);
   const workers = await createWorkers({
     connection,
-    client: activityClient,
+    client,
     namespace: config.temporal.namespace,
     hostId: config.hostId,
     pool,
@@ -72,25 +68,31 @@ async function runWorker(config: Config): Promise<void> {
   });
   log.info({ hostId: config.hostId }, 'workers running');
   const running = Promise.all(workers.map((w) => w.run()));
-  await (async () => {
-    const c = await connectClient(ep.temporalAddress, config.temporal.namespace);
-    try {
-      await ensureReconcileSchedule(c, {
+  const housekeeping: Array<[string, Promise<void>]> = [
+    ['create the trash purge schedule', ensureTrashPurgeSchedule(client)],
+    [
+      'create the reconcile schedule',
+      ensureReconcileSchedule(client, {
         input: { hostId: config.hostId, policy: mediaItemPolicy(config) },
         everyHours: config.reconcileEveryHours,
-      });
-    } finally {
-      await c.connection.close();
-    }
-  })().catch((err: Error) => log.warn({ err: err.message }, 'could not create the reconcile schedule'));
-  if (config.eviction.enabled) {
-    const control = await connectClient(ep.temporalAddress, config.temporal.namespace);
-    await ensureJanitor(control, { hostId: config.hostId, settings: janitorSettings(config) })
-      .catch((err: Error) => log.warn({ err: err.message }, 'could not start the cache janitor'))
-      .finally(() => control.connection.close());
-  }
+      }),
+    ],
+    ...(config.eviction.enabled
+      ? [
+          [
+            'start the cache janitor',
+            ensureJanitor(client, { hostId: config.hostId, settings: janitorSettings(config) }),
+          ] as [string, Promise<void>],
+        ]
+      : []),
+  ];
+  await Promise.all(
+    housekeeping.map(([what, done]) =>
+      done.catch((err: Error) => log.warn({ err: err.message }, `could not ${what}`)),
+    ),
+  );
   await running;
-  await activityClient.connection.close();
+  await client.connection.close();
   await pool.end();
   await connection.close();
 }

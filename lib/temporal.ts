@@ -53,12 +53,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
 export const TRASH_PURGE_SCHEDULE_ID = 'vaultarr-trash-purge';
 
 /** Creates the daily vault-trash purge Schedule when it does not exist yet. */
-export async function ensureTrashPurgeSchedule(
-  address: string,
-  namespace: string,
-  taskQueue = SHARED_TASK_QUEUE,
-): Promise<void> {
-  const client = await connectClient(address, namespace);
+export async function ensureTrashPurgeSchedule(client: Client, taskQueue = SHARED_TASK_QUEUE): Promise<void> {
   try {
     await client.schedule.create({
       scheduleId: TRASH_PURGE_SCHEDULE_ID,
@@ -68,8 +63,6 @@ export async function ensureTrashPurgeSchedule(
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  } finally {
-    await client.connection.close();
   }
 }
 
