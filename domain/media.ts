@@ -3,14 +3,18 @@
  * pure helpers only.
  */
 
+import type { MediaIds } from './peers.js';
+
 /** What a media file is. Readable string values (they appear in the UI and the catalog). */
-export type MediaKind = 'movie' | 'episode' | 'unknown';
+export type MediaKind = 'movie' | 'episode' | 'music' | 'book' | 'unknown';
 
 /** A movie identified from a release name: `Movies/<title> (<year>)/...`. */
 export interface MovieIdentity {
   kind: 'movie';
   title: string;
   year: number;
+  /** Ids from the *arr that imported it (Radarr webhook `movie.tmdbId`, `movie.imdbId`). */
+  ids?: MediaIds;
 }
 
 /**
@@ -24,10 +28,47 @@ export interface EpisodeIdentity {
   season: number;
   /** Episode numbers, ascending, at least one. */
   episodes: number[];
+  /** Ids from the *arr that imported it (Sonarr webhook `series.tvdbId`, `series.tmdbId`, `series.imdbId`). */
+  ids?: MediaIds;
+}
+
+/** A Lidarr track file: artist and album, with MusicBrainz ids (Lidarr webhook `artist.mbId`, `album.mbId`). */
+export interface MusicIdentity {
+  kind: 'music';
+  artist: string;
+  album?: string;
+  year?: number;
+  ids?: MediaIds;
+}
+
+/** A Readarr book file: author and book, with Readarr's foreign ids (Readarr webhook `author`, `book`). */
+export interface BookIdentity {
+  kind: 'book';
+  author: string;
+  book?: string;
+  year?: number;
+  ids?: MediaIds;
 }
 
 /** A strict identification of a media file. */
-export type MediaIdentity = MovieIdentity | EpisodeIdentity;
+export type MediaIdentity = MovieIdentity | EpisodeIdentity | MusicIdentity | BookIdentity;
+
+/** The identities the release planner produces and `approveSort` accepts. */
+export type VideoIdentity = MovieIdentity | EpisodeIdentity;
+
+/** The name a human knows an item by: movie title, series, artist or author. */
+export function identityTitle(identity: MediaIdentity): string {
+  switch (identity.kind) {
+    case 'movie':
+      return identity.title;
+    case 'episode':
+      return identity.series;
+    case 'music':
+      return identity.artist;
+    case 'book':
+      return identity.author;
+  }
+}
 
 /** What a sorted file is to the library. */
 export type PlacedFileRole = 'video' | 'subtitle';
@@ -51,7 +92,7 @@ export interface IgnoredFile {
 
 /** One main video of a release with its identity and the files that go with it. */
 export interface PlannedMediaFile {
-  identity: MediaIdentity;
+  identity: VideoIdentity;
   video: PlacedFile;
   subtitles: PlacedFile[];
 }

@@ -22,6 +22,16 @@ const port = z
   .max(65535, 'must be a TCP port (1-65535)');
 const seconds = z.number().positive('must be a positive number of seconds');
 
+/** One *arr app of this instance (where peers' items are added unmonitored). */
+const arrApp = z.strictObject({
+  url: z.url('must be an http(s) URL'),
+  apiKey: z.string().min(1),
+  qualityProfileId: z.number().int().min(1),
+  rootFolderPath: z.string().min(1),
+  /** Also set an item the *arr already has to unmonitored (default: leave its monitoring alone). */
+  unmonitorExisting: z.boolean().default(false),
+});
+
 const ConfigSchema = z.strictObject({
   hostId: z
     .string()
@@ -166,6 +176,74 @@ const ConfigSchema = z.strictObject({
       mountFlags: z.array(z.string()).default([]),
     })
     .prefault({}),
+  /**
+   * Media servers to scan after every copy, rename and delete (and when a peer's item arrives).
+   * Each sees the library at its own `libraryRoot` (default: the union view, `union.mediaMount`);
+   * `pathRewrites` map library-relative prefixes to other server paths, the longest `from` winning.
+   */
+  mediaServers: z
+    .array(
+      z
+        .strictObject({
+          /** Name in logs, the UI and `failed-needs-attention` reasons, e.g. `plex`. */
+          name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"'),
+          type: z.enum(['plex', 'jellyfin', 'emby', 'autoscan']),
+          /** Base URL, e.g. `http://127.0.0.1:32400` (Plex), `:8096` (Jellyfin/Emby), `:3030` (autoscan). */
+          url: z.url('must be an http(s) URL'),
+          /** Plex token (`X-Plex-Token`) or Jellyfin/Emby API key; required for those three. */
+          token: z.string().min(1).optional(),
+          /** autoscan basic auth, when it has one. */
+          username: z.string().min(1).optional(),
+          password: z.string().min(1).optional(),
+          /** Absolute path at which this server sees the library root. */
+          libraryRoot: z.string().regex(/^\//, 'must be an absolute path').optional(),
+          pathRewrites: z
+            .array(
+              z.strictObject({
+                from: z.string().regex(/^(?!\/)/, 'must be a library-relative path, e.g. "Movies"'),
+                to: z.string().regex(/^\//, 'must be an absolute path on the media server'),
+              }),
+            )
+            .default([]),
+        })
+        .refine((t) => t.type === 'autoscan' || t.token !== undefined, {
+          message: 'a token is required for plex, jellyfin and emby',
+          path: ['token'],
+        }),
+    )
+    .default([])
+    .refine((ts) => new Set(ts.map((t) => t.name)).size === ts.length, 'media server names must be unique'),
+  scan: z
+    .strictObject({
+      /** Scans of one folder asked for within this many seconds go out as one request (autoscan waits 5 s). */
+      mergeWindowSeconds: z.number().min(0).default(5),
+      /** A media server still failing after this many hours parks the item in `failed-needs-attention`. */
+      giveUpAfterHours: z.number().positive().default(6),
+    })
+    .prefault({}),
+  /**
+   * This instance's own *arr apps, where items from peers are added unmonitored. Each needs the
+   * quality profile and root folder a manual add would ask for; `rootFolderPath` is the *arr's own
+   * path of the library folder (`Movies`, `Shows`, ...) as it sees the union view.
+   */
+  arr: z
+    .strictObject({
+      radarr: arrApp.extend({ minimumAvailability: z.string().default('released') }).optional(),
+      sonarr: arrApp
+        .extend({ seriesType: z.enum(['standard', 'daily', 'anime']).default('standard') })
+        .optional(),
+      lidarr: arrApp.extend({ metadataProfileId: z.number().int().min(1) }).optional(),
+      readarr: arrApp.extend({ metadataProfileId: z.number().int().min(1) }).optional(),
+    })
+    .prefault({}),
+  peers: z
+    .strictObject({
+      /** How long a notification is retried while a peer is offline, in days. */
+      deliveryRetryDays: z.number().positive().default(14),
+      /** How long a received item waits to show up on our view of the vault, in hours. */
+      vaultWaitHours: z.number().positive().default(24),
+    })
+    .prefault({}),
   /** How often the reconcile Schedule walks this host's library, in hours. */
   reconcileEveryHours: z.number().positive().default(6),
   /** How long work for an offline host waits for it before the item parks, in hours. */
@@ -307,3 +385,8 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = 
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }
+
+/** One entry of `mediaServers`. */
+export type MediaServerConfig = RawConfig['mediaServers'][number];
+/** The `arr` section: this instance's own *arr apps. */
+export type ArrConfig = RawConfig['arr'];

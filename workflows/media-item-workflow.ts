@@ -30,7 +30,13 @@ import type {
 } from '../activities/index.js';
 import { approvalProblems, type Approval } from '../domain/approval.js';
 import { FailureType } from '../domain/failures.js';
-import type { MediaIdentity, PlacedFile, PlannedMediaFile } from '../domain/media.js';
+import {
+  identityTitle,
+  type MediaIdentity,
+  type PlacedFile,
+  type PlannedMediaFile,
+  type VideoIdentity,
+} from '../domain/media.js';
 import {
   approveSortUpdate,
   cancelSignal,
@@ -82,10 +88,6 @@ function failureType(err: unknown): string | undefined {
 function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure) return err.cause?.message ?? err.message;
   return err instanceof Error ? err.message : String(err);
-}
-
-function titleOf(identity: MediaIdentity): string {
-  return identity.kind === 'movie' ? identity.title : identity.series;
 }
 
 /** `a/b/Old - S01E01.en.srt` renamed with its video `a/b/Old - S01E01.mkv` → `c/New - S01E01.mkv`. */
@@ -208,7 +210,7 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     if (!identity) return;
     status.identity = identity;
     status.kind = identity.kind;
-    status.title = titleOf(identity);
+    status.title = identityTitle(identity);
   }
 
   /** Records a stage change: status, search attributes, catalog row and event. */
@@ -285,7 +287,7 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
         await enter('awaiting-approval', 'skipped');
         throw new Ended();
       }
-      const identity = approval as MediaIdentity;
+      const identity = approval as VideoIdentity;
       try {
         const { item } = await attempt('awaiting-approval', () =>
           host.placeApproved({ unsortedPath, identity }),

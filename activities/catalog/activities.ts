@@ -4,7 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type pg from 'pg';
-import type { MediaIdentity } from '../../domain/media.js';
+import { identityTitle, type MediaIdentity } from '../../domain/media.js';
 import type { VaultVerification } from '../../domain/messages.js';
 import type { Stage } from '../../domain/stages.js';
 
@@ -85,8 +85,8 @@ export function createCatalogActivities(deps: CatalogDeps) {
           input.libraryPath ?? null,
           input.subtitlePaths ?? null,
           id?.kind ?? null,
-          id ? (id.kind === 'movie' ? id.title : id.series) : null,
-          id?.kind === 'movie' ? id.year : null,
+          id ? identityTitle(id) : null,
+          id && 'year' in id ? (id.year ?? null) : null,
           id?.kind === 'episode' ? id.season : null,
           id?.kind === 'episode' ? id.episodes : null,
           input.stage,

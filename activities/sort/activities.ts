@@ -8,7 +8,7 @@ import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
 import {
   LIBRARY_FOLDERS,
-  type MediaIdentity,
+  type VideoIdentity,
   type PlacedFile,
   type PlannedMediaFile,
   type SortPlan,
@@ -59,7 +59,7 @@ export interface PlaceApprovedInput {
   /** The item's entry in `Unsorted/` (file or folder), library-relative. */
   unsortedPath: string;
   /** What a human said it is. */
-  identity: MediaIdentity;
+  identity: VideoIdentity;
 }
 
 /** Input of `moveToUnsorted`. */

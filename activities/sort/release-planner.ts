@@ -11,7 +11,7 @@ import {
   LIBRARY_FOLDERS,
   pad2,
   type IgnoredFile,
-  type MediaIdentity,
+  type VideoIdentity,
   type PlacedFile,
   type PlannedMediaFile,
   type SortPlan,
@@ -93,7 +93,7 @@ function isExtra(p: string): boolean {
  *   needs an explicit marker (`S01E02`, `1x02`), a series name, one season and at least one
  *   episode; a movie needs a title and a year.
  */
-export function identify(name: string): MediaIdentity | undefined {
+export function identify(name: string): VideoIdentity | undefined {
   if (EPISODE_MARKER.test(name)) {
     const tv = filenameParse(name, true);
     if (!('seasons' in tv)) return undefined;
@@ -118,7 +118,7 @@ export function identify(name: string): MediaIdentity | undefined {
  * @example `{kind:'movie', title:'The Matrix', year:1999}` → `Movies/The Matrix (1999)/The Matrix (1999)`
  * @example `{kind:'episode', series:'Lost', season:1, episodes:[1,2]}` → `Shows/Lost/Season 01/Lost - S01E01-E02`
  */
-export function libraryStem(identity: MediaIdentity): string {
+export function libraryStem(identity: VideoIdentity): string {
   if (identity.kind === 'movie') {
     const name = `${identity.title} (${identity.year})`;
     return `${LIBRARY_FOLDERS.movies}/${name}/${name}`;
@@ -172,7 +172,7 @@ export function subtitleSuffix(subtitlePath: string): string {
  * @returns a {@link SortPlan}: `matched` with every file's target, or `unmatched` with the reason
  *   and its `Unsorted/<original name>` path
  */
-export function planRelease(input: PlanReleaseInput, approved?: MediaIdentity): SortPlan {
+export function planRelease(input: PlanReleaseInput, approved?: VideoIdentity): SortPlan {
   const releaseName = path.basename(input.releasePath);
   const unmatched = (reason: string): SortPlan => ({
     kind: 'unmatched',
@@ -208,7 +208,7 @@ export function planRelease(input: PlanReleaseInput, approved?: MediaIdentity): 
   const targets = new Set<string>();
   for (const video of videos.sort()) {
     const candidates = videos.length === 1 ? [releaseStem, stemOf(video)] : [stemOf(video), releaseStem];
-    let identity: MediaIdentity | undefined = approved;
+    let identity: VideoIdentity | undefined = approved;
     for (const name of approved ? [] : candidates) {
       identity = identify(name);
       // A season-pack folder name identifies no single episode: only a file's own name may.
