@@ -22,6 +22,18 @@ export const FailureType = {
   VERIFY_MISMATCH: 'VERIFY_MISMATCH',
   /** A peer refused a notification. Not retried. */
   PEER_REJECTED: 'PEER_REJECTED',
+  /**
+   * A media server (Plex, Jellyfin, Emby, autoscan) answered 401/403 to its token or basic auth.
+   * Not retried; the item waits for a human to fix `mediaServers[].token`.
+   */
+  MEDIA_SERVER_AUTH_FAILED: 'MEDIA_SERVER_AUTH_FAILED',
+  /**
+   * A media server refused a scan request as wrong: a 4xx other than auth, timeout or rate limit,
+   * usually a wrong `mediaServers[].url` or base path. Not retried.
+   */
+  MEDIA_SERVER_REJECTED: 'MEDIA_SERVER_REJECTED',
+  /** No Plex library section has a folder (`Location`) containing the path to scan. Not retried. */
+  NO_LIBRARY_SECTION: 'NO_LIBRARY_SECTION',
 } as const;
 
 /** One of the {@link FailureType} values. */
