@@ -1,0 +1,190 @@
+/**
+ * A vaultarr stack for one bench scenario, on a fresh temp data dir and free ports: the embedded
+ * Temporal dev server and Postgres started as `vaultarr start` starts them, then the components
+ * (`worker`, `api`, `watcher`) as the same `node dist/cli/vaultarr.js <component>` processes, so
+ * that each one's memory and CPU can be read from /proc. Processes are ended by their own PIDs.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { migrate } from '../../lib/db.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../lib/infra/postgres-server.js';
+import {
+  findTemporalBinary,
+  startTemporalDevServer,
+  type TemporalDevServer,
+} from '../../lib/infra/temporal-server.js';
+import { freePort, stopChild, waitFor } from '../../lib/infra/wait.js';
+import { projectRoot } from '../../lib/project.js';
+
+/** A component process of the stack. */
+export type Component = 'worker' | 'api' | 'watcher';
+
+/** Options of {@link BenchStack.start}. */
+export interface BenchStackOptions {
+  /** Components to run (default all three). */
+  components?: Component[];
+  /** `VAULTARR_*` settings added to the embedded defaults (e.g. `VAULTARR_VAULT__REMOTE`). */
+  env?: Record<string, string>;
+}
+
+/** A running stack. `stop()` ends every process it started and removes its data dir. */
+export class BenchStack {
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly localRoot: string;
+  readonly incoming: string;
+  readonly logDir: string;
+  readonly hostId = 'bench-host';
+  readonly children = new Map<Component, ChildProcess>();
+  temporal!: TemporalDevServer;
+  postgres!: EmbeddedPostgres;
+  pool!: pg.Pool;
+  client!: Client;
+  ports!: { temporal: number; pg: number; api: number };
+
+  private constructor(private readonly extraEnv: Record<string, string>) {
+    this.dir = mkdtempSync(path.join(tmpdir(), 'vaultarr-bench-'));
+    this.dataDir = path.join(this.dir, 'data');
+    this.localRoot = path.join(this.dataDir, '.Local');
+    this.incoming = path.join(this.localRoot, 'Incoming');
+    this.logDir = path.join(this.dataDir, 'logs');
+    for (const folder of ['Incoming', 'Movies', 'Shows', 'Unsorted'])
+      mkdirSync(path.join(this.localRoot, folder), { recursive: true });
+    mkdirSync(this.logDir, { recursive: true });
+  }
+
+  /** Starts Temporal, Postgres (migrated) and the components; resolves once the API answers (if run). */
+  static async start(options: BenchStackOptions = {}): Promise<BenchStack> {
+    const stack = new BenchStack(options.env ?? {});
+    try {
+      await stack.boot(options.components ?? ['worker', 'api', 'watcher']);
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
+    return stack;
+  }
+
+  private async boot(components: Component[]): Promise<void> {
+    this.ports = { temporal: await freePort(), pg: await freePort(), api: await freePort() };
+    this.temporal = await startTemporalDevServer({
+      binary: findTemporalBinary(),
+      dbFile: path.join(this.dataDir, 'temporal', 'temporal.db'),
+      ip: '127.0.0.1',
+      port: this.ports.temporal,
+      namespace: 'default',
+      logFile: path.join(this.logDir, 'temporal.log'),
+    });
+    this.postgres = await startEmbeddedPostgres({
+      dir: path.join(this.dataDir, 'postgres'),
+      port: this.ports.pg,
+      database: 'vaultarr',
+      logFile: path.join(this.logDir, 'postgres.log'),
+    });
+    await migrate(this.postgres.url);
+    this.pool = new pg.Pool({ connectionString: this.postgres.url, max: 4 });
+    const connection = await Connection.connect({ address: this.temporal.address });
+    this.client = new Client({ connection });
+    for (const component of components) this.launch(component);
+    if (components.includes('api')) {
+      await waitFor('the API to be ready', async () => (await fetch(`${this.apiUrl}/readyz`)).ok, 60_000);
+    }
+    if (components.includes('worker')) {
+      const polled = async (name: string, taskQueueType: number): Promise<boolean> => {
+        const r = await this.client.workflowService.describeTaskQueue({
+          namespace: 'default',
+          taskQueue: { name },
+          taskQueueType,
+        });
+        return (r.pollers ?? []).length > 0;
+      };
+      // 1 = workflow tasks on the shared queue, 2 = activity tasks on the host queue.
+      await waitFor(
+        'the worker to poll its task queues',
+        async () => (await polled('vaultarr', 1)) && (await polled(`vaultarr-host-${this.hostId}`, 2)),
+        90_000,
+      );
+    }
+  }
+
+  /** `http://127.0.0.1:<port>` of the API. */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.ports.api}`;
+  }
+
+  /** The environment of the components, as `vaultarr start` gives them. */
+  env(): NodeJS.ProcessEnv {
+    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VAULTARR_')));
+    delete base.DATABASE_URL;
+    return {
+      ...base,
+      VAULTARR_DATA_DIR: this.dataDir,
+      VAULTARR_HOST_ID: this.hostId,
+      VAULTARR_TEMPORAL__ADDRESS: this.temporal.address,
+      DATABASE_URL: this.postgres.url,
+      VAULTARR_API__PORT: String(this.ports.api),
+      VAULTARR_API__HOST: '127.0.0.1',
+      ...this.extraEnv,
+    };
+  }
+
+  private launch(component: Component): void {
+    const out = openSync(path.join(this.logDir, `${component}.log`), 'a');
+    const cli = path.join(projectRoot(), 'dist', 'cli', 'vaultarr.js');
+    const child = spawn(process.execPath, [cli, component], {
+      cwd: this.dir,
+      env: this.env(),
+      stdio: ['ignore', out, out],
+    });
+    this.children.set(component, child);
+  }
+
+  /** PID of a component process. */
+  pid(component: Component | 'temporal'): number {
+    const pid = component === 'temporal' ? this.temporal.child?.pid : this.children.get(component)?.pid;
+    if (!pid) throw new Error(`${component} is not running in this stack`);
+    return pid;
+  }
+
+  /** Media items per stage in the catalog. */
+  async stages(): Promise<Record<string, number>> {
+    const { rows } = await this.pool.query<{ stage: string; n: string }>(
+      'SELECT stage, count(*) AS n FROM media_items GROUP BY stage',
+    );
+    return Object.fromEntries(rows.map((r) => [r.stage, Number(r.n)]));
+  }
+
+  /**
+   * Waits until `count` items are resident; rejects early when an item parks in
+   * `failed-needs-attention` or `awaiting-approval`, or after `timeoutMs`.
+   */
+  async waitResident(count: number, timeoutMs: number): Promise<void> {
+    await waitFor(
+      `${count} items resident`,
+      async () => {
+        const stages = await this.stages();
+        const stuck = (stages['failed-needs-attention'] ?? 0) + (stages['awaiting-approval'] ?? 0);
+        if (stuck) throw new Error(`items stuck: ${JSON.stringify(stages)}`);
+        return (stages.resident ?? 0) >= count;
+      },
+      timeoutMs,
+      100,
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}; stages now ${JSON.stringify(await this.stages().catch(() => ({})))}`);
+    });
+  }
+
+  /** Stops every process this stack started (each by its PID) and removes the data dir. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.children.values()].map((c) => stopChild(c, 10_000)));
+    await this.client?.connection.close().catch(() => undefined);
+    await this.pool?.end().catch(() => undefined);
+    await this.temporal?.stop().catch(() => undefined);
+    await this.postgres?.stop().catch(() => undefined);
+    if (!process.env.BENCH_KEEP) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
