@@ -4,7 +4,11 @@
  */
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
+import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
+import { createArrActivities } from './arr/activities.js';
 import { createCatalogActivities } from './catalog/activities.js';
+import { createPeerActivities } from './peers/activities.js';
+import { createScanActivities } from './scan/activities.js';
 import { createLocalScanActivities, createReconcileActivities } from './reconcile/activities.js';
 import { createSortActivities } from './sort/activities.js';
 import { createSpaceActivities } from './space/activities.js';
@@ -12,7 +16,10 @@ import { Rclone, type RcloneOptions } from './vault/rclone.js';
 import { createVaultActivities } from './vault/activities.js';
 import { createRemoteActivities } from './vault/remote-activities.js';
 
+export type { ArrActivities } from './arr/activities.js';
 export type { CatalogActivities } from './catalog/activities.js';
+export type { ScanActivities } from './scan/activities.js';
+export type { PeerActivities } from './peers/activities.js';
 export type { ReconcileActivities } from './reconcile/activities.js';
 export type { SortActivities } from './sort/activities.js';
 export type { SpaceActivities } from './space/activities.js';
@@ -51,9 +58,13 @@ export interface SharedActivityDeps {
   rclone: RcloneOptions;
   trashFolder: string;
   trashRetentionDays: number;
+  /** Media servers to scan; `defaultLibraryRoot` is where they see the library (the union view). */
+  scan: { servers: MediaServerConfig[]; defaultLibraryRoot: string; mergeWindowMs: number };
+  /** This instance's own *arr apps (where peers' items are added unmonitored). */
+  arr: ArrConfig;
 }
 
-/** Activities for the shared task queue (Postgres and the vault remote only). */
+/** Activities for the shared task queue (Postgres, HTTP and the vault remote only). */
 export function createSharedActivities(deps: SharedActivityDeps) {
   const rclone = new Rclone(deps.rclone);
   return {
@@ -69,5 +80,8 @@ export function createSharedActivities(deps: SharedActivityDeps) {
       trashFolder: deps.trashFolder,
       trashRetentionDays: deps.trashRetentionDays,
     }),
+    ...createScanActivities(deps.scan),
+    ...createArrActivities({ arr: deps.arr }),
+    ...createPeerActivities({ pool: deps.pool, rclone }),
   };
 }

@@ -5,12 +5,13 @@ import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type pg from 'pg';
 import { ZodError } from 'zod';
-import type { MediaItemPolicy } from '../domain/messages.js';
+import type { MediaItemPolicy, PeerImportPolicy } from '../domain/messages.js';
 import { anchorProblem } from '../lib/infra/union.js';
 import { ItemError, ItemService } from '../lib/items.js';
 import type { PathRewrite } from '../lib/path-rewrites.js';
 import { tokenAuth } from './auth.js';
 import { itemsRouter } from './items.js';
+import { peersRouter } from './peers.js';
 import { webhookRouter } from './webhooks/routes.js';
 
 /** Settings of the API, from config. */
@@ -26,6 +27,8 @@ export interface ApiSettings {
   taskQueue?: string;
   /** The union view's vault mount, when enabled: `/readyz` checks its anchor. */
   unionVaultMount?: string;
+  /** How items announced by peers are applied here (default: wait 24 h for the vault, 6 h for media servers). */
+  peerImport?: PeerImportPolicy;
 }
 
 /** Dependencies of the API. */
@@ -45,6 +48,7 @@ export interface ApiDeps {
  *   message (no auth).
  * - `POST|PUT /api/v1/webhooks/{radarr|sonarr|lidarr|readarr}` → see `webhooks/routes.ts` (token auth).
  * - `/api/v1/items...` → see `items.ts` (token auth).
+ * - `POST /api/v1/peers/notify` → see `peers.ts` (token auth; the token's name is the sender).
  * - anything else → 404 `{ error: "not-found" }`.
  * Errors: zod → 400 `{ error: "invalid-request", problems: ["path: message", ...] }`; bodies over
  * `maxBodyBytes` → 413; malformed JSON → 400; anything unexpected → 500 `{ error: "internal" }`,
@@ -100,6 +104,16 @@ export function createApp(deps: ApiDeps): express.Express {
     }),
   );
   app.use('/api/v1/items', ...auth, itemsRouter(items));
+  app.use(
+    '/api/v1/peers',
+    ...auth,
+    peersRouter({
+      client: deps.client,
+      pool: deps.pool,
+      policy: settings.peerImport ?? { vaultWaitMs: 24 * 3600_000, scanGiveUpMs: 6 * 3600_000 },
+      taskQueue: settings.taskQueue,
+    }),
+  );
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not-found' });

@@ -9,7 +9,7 @@ import type { ItemAction, ItemService } from '../lib/items.js';
 
 const ListQuerySchema = z.strictObject({
   stage: z.enum(STAGES).optional(),
-  kind: z.enum(['movie', 'episode', 'unknown']).optional(),
+  kind: z.enum(['movie', 'episode', 'music', 'book', 'unknown']).optional(),
   q: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   cursor: z.string().max(500).optional(),

@@ -82,7 +82,9 @@ export function registerManageCommands(program: Command): void {
     .command('list')
     .description('list items from the catalog, newest first')
     .addOption(new Option('--stage <stage>', 'only items in this stage').choices([...STAGES]))
-    .addOption(new Option('--kind <kind>', 'only this kind').choices(['movie', 'episode', 'unknown']))
+    .addOption(
+      new Option('--kind <kind>', 'only this kind').choices(['movie', 'episode', 'music', 'book', 'unknown']),
+    )
     .option('-q, --query <text>', 'title, path or release name contains this')
     .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 50)
     .option('--json', 'print JSON')

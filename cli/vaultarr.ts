@@ -12,6 +12,7 @@ import path from 'node:path';
 import { createApp } from '../api/app.js';
 import { loadConfig, type Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
+import { registerHost } from '../lib/hosts.js';
 import { apiSettings, endpoints, janitorSettings, mediaItemPolicy } from '../lib/endpoints.js';
 import { runMain } from '../lib/errors.js';
 import { startUnion } from '../lib/infra/union.js';
@@ -29,6 +30,7 @@ import { incomingKey, mediaItemWorkflowId } from '../lib/workflow-ids.js';
 import { IncomingWatcher } from '../watcher/incoming-watcher.js';
 import { createWorkers } from '../workers/worker.js';
 import { registerManageCommands } from './manage.js';
+import { registerPeerCommands } from './peers.js';
 import { ensureLayout, runStack } from './stack.js';
 
 function rcloneOptions(config: Config) {
@@ -65,7 +67,14 @@ async function runWorker(config: Config): Promise<void> {
     rclone: rcloneOptions(config),
     trash: config.vault.trash,
     unionVaultMount: config.union.enabled ? config.union.vaultMount : undefined,
+    scan: {
+      servers: config.mediaServers,
+      defaultLibraryRoot: config.union.mediaMount,
+      mergeWindowMs: config.scan.mergeWindowSeconds * 1000,
+    },
+    arr: config.arr,
   });
+  await registerHost(pool, config.hostId, config.library.localRoot);
   log.info({ hostId: config.hostId }, 'workers running');
   const running = Promise.all(workers.map((w) => w.run()));
   const housekeeping: Array<[string, Promise<void>]> = [
@@ -256,6 +265,7 @@ program
   });
 
 registerManageCommands(program);
+registerPeerCommands(program);
 
 runMain(async () => {
   await program.parseAsync(process.argv);

@@ -14,14 +14,23 @@ export const FailureType = {
   DESTINATION_EXISTS: 'DESTINATION_EXISTS',
   /** The release is still being written (partial names, changing sizes). Retried. */
   RELEASE_INCOMPLETE: 'RELEASE_INCOMPLETE',
-  /** The release holds no main video at all. Not retried. */
+  /**
+   * The release holds no main video at all; or an *arr lookup by title (and year) finds no single
+   * exact match for a peer's item that came without outside ids. Not retried.
+   */
   NO_MEDIA_MATCH: 'NO_MEDIA_MATCH',
   /** The vault remote refused our credentials. Not retried; the item waits for a human. */
   REMOTE_AUTH_FAILED: 'REMOTE_AUTH_FAILED',
   /** The vault copy does not match the local file. Retried by recopying, then parked. */
   VERIFY_MISMATCH: 'VERIFY_MISMATCH',
-  /** A peer refused a notification. Not retried. */
+  /** A peer refused a notification (bad token, invalid notification). Not retried; the delivery parks. */
   PEER_REJECTED: 'PEER_REJECTED',
+  /** An *arr app refused our API key (401). Not retried; the step parks. */
+  ARR_AUTH_FAILED: 'ARR_AUTH_FAILED',
+  /** An *arr app rejected a request with its validation errors (400). Not retried; the step parks. */
+  ARR_REJECTED: 'ARR_REJECTED',
+  /** The peer was removed (`vaultarr peer remove`) while a delivery to it was pending. Not retried; the delivery ends. */
+  PEER_UNKNOWN: 'PEER_UNKNOWN',
   /**
    * A media server (Plex, Jellyfin, Emby, autoscan) answered 401/403 to its token or basic auth.
    * Not retried; the item waits for a human to fix `mediaServers[].token`.

@@ -240,6 +240,8 @@ const ConfigSchema = z.strictObject({
     .strictObject({
       /** How long a notification is retried while a peer is offline, in days. */
       deliveryRetryDays: z.number().positive().default(14),
+      /** Longest pause between two attempts to reach an offline peer, in minutes. */
+      retryMaxIntervalMinutes: z.number().positive().default(10),
       /** How long a received item waits to show up on our view of the vault, in hours. */
       vaultWaitHours: z.number().positive().default(24),
     })

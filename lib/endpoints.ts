@@ -27,6 +27,19 @@ export function mediaItemPolicy(config: Config) {
     hostWaitMs: Math.round(config.hostWaitHours * 3600_000),
     copyHeartbeatTimeoutMs: Math.round(config.vault.copyHeartbeatTimeoutSeconds * 1000),
     uploadWindow: config.vault.uploadWindow,
+    scanGiveUpMs: Math.round(config.scan.giveUpAfterHours * 3600_000),
+    peerDelivery: {
+      retryMs: Math.round(config.peers.deliveryRetryDays * 24 * 3600_000),
+      maxIntervalMs: Math.round(config.peers.retryMaxIntervalMinutes * 60_000),
+    },
+  };
+}
+
+/** How items announced by peers are applied here (config `peers`, `scan`). */
+export function peerImportPolicy(config: Config) {
+  return {
+    vaultWaitMs: Math.round(config.peers.vaultWaitHours * 3600_000),
+    scanGiveUpMs: Math.round(config.scan.giveUpAfterHours * 3600_000),
   };
 }
 
@@ -41,6 +54,7 @@ export function apiSettings(config: Config) {
     authFailureLimit: config.api.authFailureLimit,
     authFailureWindowMs: Math.round(config.api.authFailureWindowMinutes * 60_000),
     unionVaultMount: config.union.enabled ? config.union.vaultMount : undefined,
+    peerImport: peerImportPolicy(config),
   };
 }
 

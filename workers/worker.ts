@@ -14,6 +14,7 @@ import type pg from 'pg';
 import { createHostActivities, createSharedActivities } from '../activities/index.js';
 import type { RcloneOptions } from '../activities/vault/rclone.js';
 import { hostTaskQueue, SHARED_TASK_QUEUE } from '../domain/task-queues.js';
+import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
 
 /** Path of the workflows module, from sources (tests, tsx) or from `dist/`. */
 export function workflowsPath(): string {
@@ -51,6 +52,10 @@ export interface WorkerOptions {
   sharedTaskQueue?: string;
   /** Run the shared worker too (default true); a storage-only host may run just its host queue. */
   shared?: boolean;
+  /** Media servers to scan (default none) and where they see the library root (default the local root). */
+  scan?: { servers: MediaServerConfig[]; defaultLibraryRoot?: string; mergeWindowMs?: number };
+  /** This instance's own *arr apps, for items from peers (default none). */
+  arr?: ArrConfig;
 }
 
 /**
@@ -72,6 +77,12 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
           rclone: options.rclone,
           trashFolder: options.trash?.folder ?? '.trash',
           trashRetentionDays: options.trash?.retentionDays ?? 30,
+          scan: {
+            servers: options.scan?.servers ?? [],
+            defaultLibraryRoot: options.scan?.defaultLibraryRoot ?? options.localRoot,
+            mergeWindowMs: options.scan?.mergeWindowMs ?? 5000,
+          },
+          arr: options.arr ?? {},
         }),
       }),
     );

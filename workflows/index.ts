@@ -3,3 +3,5 @@ export { cacheJanitorWorkflow } from './cache-janitor-workflow.js';
 export { mediaItemWorkflow } from './media-item-workflow.js';
 export { reconcileWorkflow } from './reconcile-workflow.js';
 export { purgeVaultTrashWorkflow, trashVaultFolderWorkflow } from './vault-trash-workflows.js';
+export { peerDeliveryWorkflow } from './peer-delivery-workflow.js';
+export { peerImportWorkflow } from './peer-import-workflow.js';

@@ -24,6 +24,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type {
   CatalogActivities,
+  PeerActivities,
   RemoteActivities,
   SortActivities,
   VaultActivities,
@@ -44,6 +45,8 @@ import {
   evictSignal,
   janitorWorkflowId,
   libraryFileImportedSignal,
+  PEER_DELIVERY_WORKFLOW,
+  peerDeliveryWorkflowId,
   pinSignal,
   renamedSignal,
   retrySignal,
@@ -65,6 +68,11 @@ import {
 } from '../domain/search-attributes.js';
 import type { Stage } from '../domain/stages.js';
 import { hostTaskQueue } from '../domain/task-queues.js';
+import type { PeerEvent, PeerNotification } from '../domain/peers.js';
+import { folderOf, scanTargets, type FolderChange } from './scan-targets.js';
+
+const DEFAULT_SCAN_GIVE_UP_MS = 6 * 3600_000;
+const DEFAULT_PEER_DELIVERY = { retryMs: 14 * 24 * 3600_000, maxIntervalMs: 10 * 60_000 };
 
 const NON_RETRYABLE = [
   FailureType.INVALID_INPUT,
@@ -133,6 +141,10 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     scheduleToCloseTimeout: policy.hostWaitMs,
     retry,
   });
+  const peers = proxyActivities<PeerActivities>({
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+  });
   const catalog = proxyActivities<CatalogActivities>({
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1s', maximumInterval: '1 minute' },
@@ -153,6 +165,9 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
   let approval: Approval | undefined;
   let approvalOutcome: { libraryPath: string } | { error: string } | undefined;
   let importPending = false;
+  // The file's content is new to the media servers and peers (first copy, or an *arr re-import).
+  let contentChanged = true;
+  let announced = false;
   let replaces: ReplacedFile[] = origin.kind === 'library' ? (origin.replaces ?? []) : [];
   let renameTo: string | undefined;
   let deletion: LibraryDelete | undefined;
@@ -174,6 +189,7 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
   });
   setHandler(libraryFileImportedSignal, (imported) => {
     importPending = true;
+    contentChanged = true;
     if (imported.identity) identify(imported.identity);
     replaces = [...replaces, ...(imported.replaces ?? [])];
   });
@@ -246,8 +262,15 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     if (cancelled) throw new Ended();
   };
 
-  /** Parks the item in `failed-needs-attention` until `retry` (returns) or `skip` (ends). */
-  const park = async (failedStage: Stage, reason: string): Promise<void> => {
+  /**
+   * Parks the item in `failed-needs-attention` until `retry` (resolves `retry`) or `skip` (ends the
+   * workflow; with `skipEnds: false` resolves `skip` and the item carries on without the step).
+   */
+  const park = async (
+    failedStage: Stage,
+    reason: string,
+    { skipEnds = true }: { skipEnds?: boolean } = {},
+  ): Promise<'retry' | 'skip'> => {
     status.reason = reason;
     status.failedStage = failedStage;
     retryRequested = false;
@@ -258,8 +281,67 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     status.failedStage = undefined;
     if (skipRequested) {
       await enter(failedStage, 'skipped');
-      throw new Ended();
+      if (skipEnds) throw new Ended();
+      return 'skip';
     }
+    return 'retry';
+  };
+
+  /** Asks every media server to scan the changed folders (a server given up on is skipped, not fatal). */
+  const scanStage = async (changes: FolderChange[]): Promise<void> => {
+    await enter('scanning', 'entered', { folders: changes.map((c) => c.folder) });
+    const report = await scanTargets(changes, policy.scanGiveUpMs ?? DEFAULT_SCAN_GIVE_UP_MS, (reason) =>
+      park('scanning', reason, { skipEnds: false }),
+    );
+    if (report.scanned.length || report.skipped.length) await enter('scanning', 'scanned', { ...report });
+  };
+
+  /** Tells every peer about the item; each delivery is its own workflow, which this one does not wait for. */
+  const notifyPeers = async (event: PeerEvent, previousLibraryPath?: string): Promise<void> => {
+    const names = await peers.listPeerNames();
+    if (names.length === 0) return;
+    await enter('notifying', 'entered', { peers: names, event });
+    status.notificationsSent = (status.notificationsSent ?? 0) + 1;
+    const seq = status.notificationsSent;
+    const itemId = workflowInfo().workflowId;
+    const id = status.identity;
+    const notification: PeerNotification = {
+      notificationId: `${itemId}#${seq}`,
+      itemId,
+      seq,
+      event,
+      libraryPath: status.libraryPath!,
+      previousLibraryPath,
+      kind: status.kind,
+      title: status.title,
+      year: id && 'year' in id ? id.year : undefined,
+      season: id?.kind === 'episode' ? id.season : undefined,
+      episodes: id?.kind === 'episode' ? id.episodes : undefined,
+      album: id?.kind === 'music' ? id.album : undefined,
+      book: id?.kind === 'book' ? id.book : undefined,
+      ids: id?.ids ?? {},
+      sizeBytes: status.verification?.sizeBytes,
+      sha256: status.verification?.sha256,
+    };
+    for (const peer of names) {
+      try {
+        await startChild(PEER_DELIVERY_WORKFLOW, {
+          workflowId: peerDeliveryWorkflowId(peer, itemId, seq),
+          args: [{ peer, notification, retry: policy.peerDelivery ?? DEFAULT_PEER_DELIVERY }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          staticSummary: `${event} ${notification.libraryPath} → peer ${peer}`,
+          typedSearchAttributes: [
+            { key: STAGE_ATTRIBUTE, value: 'notifying' },
+            { key: KIND_ATTRIBUTE, value: status.kind },
+            { key: LIBRARY_PATH_ATTRIBUTE, value: notification.libraryPath },
+            ...(status.title ? [{ key: TITLE_ATTRIBUTE, value: status.title }] : []),
+          ],
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    await enter('notifying', 'notified', { peers: names, event, seq });
   };
 
   /** Runs a stage's activity; a failure that outlasts its retries parks the item, `retry` runs it again. */
@@ -414,17 +496,34 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
 
   const handleRename = async (to: string): Promise<void> => {
     const from = status.libraryPath!;
+    const back = status.stage;
     const subtitleMoves = status.subtitlePaths.map((s) => ({ from: s, to: followRename(s, from, to) }));
     await attempt(status.stage, () => remote.moveVaultCopy({ moves: [{ from, to }, ...subtitleMoves] }));
     status.libraryPath = to;
     status.subtitlePaths = subtitleMoves.map((m) => m.to);
-    await enter(status.stage, 'renamed', { from, to });
+    if (patched('scan-and-notify')) {
+      const moved = folderOf(from) !== folderOf(to);
+      await scanStage(
+        moved
+          ? [
+              { folder: folderOf(from), updateType: 'Deleted' },
+              { folder: folderOf(to), updateType: 'Created' },
+            ]
+          : [{ folder: folderOf(to), updateType: 'Modified' }],
+      );
+      await notifyPeers('renamed', from);
+    }
+    await enter(back, 'renamed', { from, to });
   };
 
   const handleDelete = async (d: LibraryDelete): Promise<never> => {
     if (!d.vaultCopyTrashed && status.libraryPath && status.stage !== 'awaiting-approval') {
       const libraryPaths = [status.libraryPath, ...status.subtitlePaths];
       await attempt(status.stage, () => remote.trashVaultCopies({ libraryPaths }));
+    }
+    if (status.libraryPath && status.stage !== 'awaiting-approval' && patched('scan-and-notify')) {
+      await scanStage([{ folder: folderOf(status.libraryPath), updateType: 'Deleted' }]);
+      await notifyPeers('deleted');
     }
     status.reason = d.reason;
     await enter('deleted', 'deleted', { vaultCopyTrashed: true });
@@ -482,6 +581,13 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
       if (needsCopy) {
         needsCopy = false;
         await copyAndVerify();
+        if (contentChanged && patched('scan-and-notify')) {
+          contentChanged = false;
+          const folder = folderOf(status.libraryPath!);
+          await scanStage([{ folder, updateType: announced ? 'Modified' : 'Created' }]);
+          announced = true;
+          await notifyPeers('imported');
+        }
         await enter('resident', 'verified', { method: status.verification?.method });
         await retireReplaced();
         if (patched('wake-janitor-after-verify')) {

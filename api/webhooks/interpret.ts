@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { MediaIdentity } from '../../domain/media.js';
+import type { MediaIds } from '../../domain/peers.js';
 import * as s from './schemas.js';
 
 /** The *arr apps that post webhooks to vaultarr. */
@@ -40,6 +41,11 @@ function using<T extends z.ZodType>(
   };
 }
 
+/** The ids an *arr sent, without the absent ones. */
+function defined(ids: MediaIds): MediaIds {
+  return Object.fromEntries(Object.entries(ids).filter(([, v]) => v !== undefined && v !== '')) as MediaIds;
+}
+
 const replaced = (files?: Array<{ path: string }>) => (files ?? []).map((f) => f.path);
 
 const PARSERS: Record<ArrApp, Record<string, Parser>> = {
@@ -50,7 +56,14 @@ const PARSERS: Record<ArrApp, Record<string, Parser>> = {
         arrPath: p.movieFile.path,
         // Radarr sends year 0 for a movie whose year it does not know: no identity then.
         identity:
-          p.movie.year >= 1888 ? { kind: 'movie', title: p.movie.title, year: p.movie.year } : undefined,
+          p.movie.year >= 1888
+            ? {
+                kind: 'movie',
+                title: p.movie.title,
+                year: p.movie.year,
+                ids: defined({ tmdbId: p.movie.tmdbId, imdbId: p.movie.imdbId }),
+              }
+            : undefined,
         replaces: replaced(p.deletedFiles),
       },
     ]),
@@ -85,6 +98,7 @@ const PARSERS: Record<ArrApp, Record<string, Parser>> = {
               series: p.series.title,
               season: seasons[0]!,
               episodes: [...new Set(p.episodes.map((e) => e.episodeNumber))].sort((a, b) => a - b),
+              ids: defined({ tvdbId: p.series.tvdbId, tmdbId: p.series.tmdbId, imdbId: p.series.imdbId }),
             }
           : undefined;
       return files.map((f) => ({
@@ -119,6 +133,12 @@ const PARSERS: Record<ArrApp, Record<string, Parser>> = {
       p.trackFiles.map((f) => ({
         kind: 'import' as const,
         arrPath: f.path,
+        identity: {
+          kind: 'music' as const,
+          artist: p.artist.name,
+          album: p.album?.title,
+          ids: defined({ musicBrainzArtistId: p.artist.mbId, musicBrainzAlbumId: p.album?.mbId }),
+        },
         replaces: replaced(p.deletedFiles),
       })),
     ),
@@ -140,6 +160,15 @@ const PARSERS: Record<ArrApp, Record<string, Parser>> = {
       p.bookFiles.map((f) => ({
         kind: 'import' as const,
         arrPath: f.path,
+        identity: {
+          kind: 'book' as const,
+          author: p.author.name,
+          book: p.book?.title,
+          ids: defined({
+            foreignAuthorId: p.author.goodreadsId?.toString(),
+            foreignBookId: p.book?.goodreadsId?.toString(),
+          }),
+        },
         replaces: replaced(p.deletedFiles),
       })),
     ),

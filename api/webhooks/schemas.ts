@@ -59,6 +59,8 @@ const SonarrSeries = z.looseObject({
   title: z.string().min(1).max(500),
   path: absPath,
   tvdbId: z.number().int().optional(),
+  tmdbId: z.number().int().optional(),
+  imdbId: z.string().optional(),
   year: z.number().int().optional(),
 });
 const SonarrEpisode = z.looseObject({
@@ -95,10 +97,19 @@ export const SonarrSeriesDeleteSchema = BaseEventSchema.extend({
   deletedFiles: z.boolean(),
 });
 
-const LidarrArtist = z.looseObject({ id: z.number().int(), name: z.string().min(1).max(500), path: absPath });
+const LidarrArtist = z.looseObject({
+  id: z.number().int(),
+  name: z.string().min(1).max(500),
+  path: absPath,
+  /** MusicBrainz artist id. */
+  mbId: z.string().max(100).optional(),
+});
 /** Lidarr Download (`trackFiles[]` with absolute paths). */
 export const LidarrDownloadSchema = BaseEventSchema.extend({
   artist: LidarrArtist,
+  album: z
+    .looseObject({ title: z.string().max(500).optional(), mbId: z.string().max(100).optional() })
+    .optional(),
   trackFiles: z.array(fileWithPath).min(1).max(1000),
   isUpgrade: z.boolean().optional(),
   deletedFiles,
@@ -122,10 +133,18 @@ const ReadarrAuthor = z.looseObject({
   id: z.number().int(),
   name: z.string().min(1).max(500),
   path: absPath,
+  /** Readarr's foreign author id (Goodreads). */
+  goodreadsId: z.union([z.string(), z.number()]).optional(),
 });
 /** Readarr Download (`bookFiles[]`). */
 export const ReadarrDownloadSchema = BaseEventSchema.extend({
   author: ReadarrAuthor,
+  book: z
+    .looseObject({
+      title: z.string().max(500).optional(),
+      goodreadsId: z.union([z.string(), z.number()]).optional(),
+    })
+    .optional(),
   bookFiles: z.array(fileWithPath).min(1).max(1000),
   isUpgrade: z.boolean().optional(),
   deletedFiles,

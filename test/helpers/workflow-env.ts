@@ -15,7 +15,7 @@ import { waitFor } from '../../lib/infra/wait.js';
 import { startMediaItem } from '../../lib/start-item.js';
 import { incomingKey, mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { statSync } from 'node:fs';
-import { createWorkers } from '../../workers/worker.js';
+import { createWorkers, type WorkerOptions } from '../../workers/worker.js';
 import type { Express } from 'express';
 import { createApp, type ApiSettings } from '../../api/app.js';
 import { createToken } from '../../lib/tokens.js';
@@ -40,7 +40,16 @@ export interface WorkflowTestEnv {
 
 /** Creates the env and runs its workers until `close()`. */
 export async function createWorkflowTestEnv(
-  options: { rcloneBinary?: string; localRoot?: string } = {},
+  options: {
+    rcloneBinary?: string;
+    localRoot?: string;
+    /** Media servers the workers scan (see `WorkerOptions.scan`). */
+    scan?: WorkerOptions['scan'];
+    /** This instance's *arr apps (see `WorkerOptions.arr`). */
+    arr?: WorkerOptions['arr'];
+    /** Policy overrides for every item this env starts. */
+    policy?: Partial<MediaItemInput['policy']>;
+  } = {},
 ): Promise<WorkflowTestEnv> {
   const { dir: root, cleanup } = tempDir('vaultarr-wf-');
   const localRoot = options.localRoot ?? path.join(root, '.Local');
@@ -63,9 +72,16 @@ export async function createWorkflowTestEnv(
     settleMs: 0,
     rclone: { binary: options.rcloneBinary ?? 'rclone', remote: vaultDir },
     sharedTaskQueue: taskQueue,
+    scan: options.scan,
+    arr: options.arr,
   });
   const running = Promise.all(workers.map((w) => w.run()));
-  const policy = { verifyAttempts: 3, hostWaitMs: 600_000, copyHeartbeatTimeoutMs: 10_000 };
+  const policy = {
+    verifyAttempts: 3,
+    hostWaitMs: 600_000,
+    copyHeartbeatTimeoutMs: 10_000,
+    ...options.policy,
+  };
 
   return {
     client,
