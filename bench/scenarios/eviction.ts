@@ -41,7 +41,8 @@ export const evictionScenario: Scenario = {
         const series = `Series ${Math.floor(i / 100)}`;
         paths.push(`Shows/${series}/Season 01/${series} - S01E${String(i % 100).padStart(2, '0')}.mkv`);
       }
-      for (let i = 0; i < items; i += 100) mkdirSync(path.join(localRoot, path.dirname(paths[i]!)), { recursive: true });
+      for (let i = 0; i < items; i += 100)
+        mkdirSync(path.join(localRoot, path.dirname(paths[i]!)), { recursive: true });
       // Access times spread over a year; the files' atimes match the catalog.
       const accessMs = (i: number) => now - ((i * 7919) % 365) * DAY_MS - (i % 1000) * 1000;
       for (let i = 0; i < items; i++) {
@@ -86,7 +87,10 @@ export const evictionScenario: Scenario = {
         chosen = candidates.length;
       }
       // With 50 items already asked this round (the janitor's `exclude`).
-      const excluded = Array.from({ length: 50 }, (_, i) => `media:${(i * 10).toString(16).padStart(40, '0')}`);
+      const excluded = Array.from(
+        { length: 50 },
+        (_, i) => `media:${(i * 10).toString(16).padStart(40, '0')}`,
+      );
       const started = performance.now();
       await space.selectEvictionCandidates({ hostId: HOST, limit, exclude: excluded });
       const withExcludeS = (performance.now() - started) / 1000;
@@ -129,9 +133,7 @@ export const evictionScenario: Scenario = {
           worstCaseQueryAloneSeconds: round(queryAllS, 4),
           candidatesChosen: chosen,
         },
-        notes: [
-          `last access from ${atime ? 'file atimes (the filesystem keeps them) and' : ''} the catalog`,
-        ],
+        notes: [`last access from ${atime ? 'file atimes (the filesystem keeps them) and' : ''} the catalog`],
       };
     } finally {
       await pool.end();
