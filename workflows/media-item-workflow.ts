@@ -289,9 +289,11 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
 
   /** Asks every media server to scan the changed folders (a server given up on is skipped, not fatal). */
   const scanStage = async (changes: FolderChange[]): Promise<void> => {
-    await enter('scanning', 'entered', { folders: changes.map((c) => c.folder) });
-    const report = await scanTargets(changes, policy.scanGiveUpMs ?? DEFAULT_SCAN_GIVE_UP_MS, (reason) =>
-      park('scanning', reason, { skipEnds: false }),
+    const report = await scanTargets(
+      changes,
+      policy.scanGiveUpMs ?? DEFAULT_SCAN_GIVE_UP_MS,
+      (reason) => park('scanning', reason, { skipEnds: false }),
+      (targets) => enter('scanning', 'entered', { folders: changes.map((c) => c.folder), targets }),
     );
     if (report.scanned.length || report.skipped.length) await enter('scanning', 'scanned', { ...report });
   };

@@ -135,8 +135,7 @@ export async function peerImportWorkflow(input: PeerImportInput): Promise<PeerIm
         vault.waitForVaultFile({ libraryPath: n.libraryPath, sizeBytes: n.sizeBytes }),
       );
     }
-    show('scanning');
-    const scanned = await scanTargets(changesOf(n), policy.scanGiveUpMs, park);
+    const scanned = await scanTargets(changesOf(n), policy.scanGiveUpMs, park, async () => show('scanning'));
     outcome.scanned = scanned.scanned;
     show('adding-to-arr');
     await step(async () => {

@@ -35,6 +35,7 @@ function reasonOf(err: unknown): string {
 /**
  * Scans the changed folders on every media server.
  *
+ * @param onStart - called with the servers' names before the first request, when there are any
  * @param park - called with the failing servers' reasons once their retries are exhausted; resolves
  *   `retry` (scan those again) or `skip` (give up on them)
  */
@@ -42,6 +43,7 @@ export async function scanTargets(
   changes: FolderChange[],
   giveUpMs: number,
   park: (reason: string) => Promise<'retry' | 'skip'>,
+  onStart?: (targets: string[]) => Promise<void>,
 ): Promise<ScanReport> {
   const scan = proxyActivities<ScanActivities>({
     startToCloseTimeout: '5 minutes',
@@ -61,6 +63,8 @@ export async function scanTargets(
   const report: ScanReport = { scanned: [], skipped: [] };
   if (changes.length === 0) return report;
   let pending = await scan.listScanTargets();
+  if (pending.length === 0) return report;
+  await onStart?.(pending);
   const byType = new Map<FolderChange['updateType'], string[]>();
   for (const c of changes) {
     const folders = byType.get(c.updateType) ?? [];

@@ -4,7 +4,8 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { stringify as stringifyYaml } from 'yaml';
 import path from 'node:path';
 import { freePort, waitFor } from '../../lib/infra/wait.js';
 import { tempDir } from './env.js';
@@ -65,6 +66,16 @@ export class TestStack {
       VAULTARR_WATCHER__SETTLE_SECONDS: '1',
       ...this.extraEnv,
     };
+  }
+
+  /** Writes the stack's `vaultarr.yml` (read by the stack and its CLI; env settings still win). */
+  writeConfig(config: Record<string, unknown>): void {
+    writeFileSync(path.join(this.dir, 'vaultarr.yml'), stringifyYaml(config));
+  }
+
+  /** Base URL of the stack's API. */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.ports.api}`;
   }
 
   /** Everything the stack printed so far. */

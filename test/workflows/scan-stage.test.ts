@@ -71,22 +71,23 @@ describe('scanning media servers after the vault copy', () => {
   });
 
   test("a season pack's episodes reaching the scan together give one request per server", async () => {
-    const release = drop('Lost.S01.720p.HDTV.x264-GRP', (at) => {
+    const release = drop('Deadwood.S01.720p.HDTV.x264-GRP', (at) => {
       mkdirSync(at, { recursive: true });
-      for (const e of [1, 2, 3]) makeVideo(path.join(at, `Lost.S01E0${e}.720p.HDTV.x264-GRP.mkv`), 1, 10 + e);
+      for (const e of [1, 2, 3])
+        makeVideo(path.join(at, `Deadwood.S01E0${e}.720p.HDTV.x264-GRP.mkv`), 1, 10 + e);
     });
     const id = await env.startIncoming(release);
     await env.waitForStage(id, 'resident');
     const siblings = (
       await env.pool.query<{ workflow_id: string }>(
-        `SELECT workflow_id FROM media_items WHERE library_path LIKE 'Shows/Lost/%'`,
+        `SELECT workflow_id FROM media_items WHERE library_path LIKE 'Shows/Deadwood/%'`,
       )
     ).rows.map((r) => r.workflow_id);
     expect(siblings).toHaveLength(3);
     for (const s of siblings) await env.waitForStage(s, 'resident');
-    expect(plex.refreshes).toEqual([{ key: '2', path: '/media/Shows/Lost/Season 01' }]);
+    expect(plex.refreshes).toEqual([{ key: '2', path: '/media/Shows/Deadwood/Season 01' }]);
     expect(jellyfin.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
-    expect(jellyfin.updates).toEqual([{ Path: '/tv/Lost/Season 01', UpdateType: 'Created' }]);
+    expect(jellyfin.updates).toEqual([{ Path: '/tv/Deadwood/Season 01', UpdateType: 'Created' }]);
   });
 
   test('a server that is down does not hold up the others; the item parks for it and a retry scans only it', async () => {
