@@ -4,7 +4,6 @@
  * `Authorization: Bearer <token>`. Failed attempts are rate limited per client address.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import type pg from 'pg';
 import { verifyToken } from '../lib/tokens.js';
 
@@ -32,29 +31,64 @@ export function presentedToken(req: Request): string | undefined {
 }
 
 /**
- * Middleware chain: the failure rate limiter, then the token check.
+ * Failed authentications per client address in fixed windows. Only failures count: requests that
+ * authenticate never do, however many arrive at once (a burst of *arr webhooks in flight must not
+ * lock the app out, which counting every request until it completes did).
+ */
+class FailureCounter {
+  private readonly byAddress = new Map<string, { failures: number; resetAt: number }>();
+  private sweptAt = 0;
+
+  constructor(private readonly options: AuthOptions) {}
+
+  /** ms until the address may try again, or 0 when it may now. */
+  blockedForMs(address: string, now: number): number {
+    const entry = this.byAddress.get(address);
+    if (!entry || entry.resetAt <= now) return 0;
+    return entry.failures >= this.options.failureLimit ? entry.resetAt - now : 0;
+  }
+
+  fail(address: string, now: number): void {
+    this.sweep(now);
+    const entry = this.byAddress.get(address);
+    if (!entry || entry.resetAt <= now) {
+      this.byAddress.set(address, { failures: 1, resetAt: now + this.options.windowMs });
+    } else {
+      entry.failures++;
+    }
+  }
+
+  /** Forgets expired windows, at most once a window, so that the map stays as small as the attack. */
+  private sweep(now: number): void {
+    if (now - this.sweptAt < this.options.windowMs) return;
+    this.sweptAt = now;
+    for (const [address, entry] of this.byAddress) if (entry.resetAt <= now) this.byAddress.delete(address);
+  }
+}
+
+/**
+ * Middleware chain: the token check, with the failure limit in front of it.
  * 401 `{ error: "unauthorized" }` with `WWW-Authenticate: Basic` when the token is missing or
- * unknown; 429 `{ error: "too-many-requests" }` after too many failures from one address.
+ * unknown; 429 `{ error: "too-many-requests" }` with `Retry-After` (seconds) once an address has
+ * failed `failureLimit` times in the current window, without looking at its token.
  */
 export function tokenAuth(pool: pg.Pool, options: AuthOptions): RequestHandler[] {
-  const limiter = rateLimit({
-    windowMs: options.windowMs,
-    limit: options.failureLimit,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    skipSuccessfulRequests: true,
-    handler: (_req, res) => {
-      res
-        .status(429)
-        .json({ error: 'too-many-requests', message: 'too many failed authentications; try again later' });
-    },
-  });
+  const failures = new FailureCounter(options);
   const check = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
+      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const waitMs = failures.blockedForMs(address, Date.now());
+      if (waitMs > 0) {
+        res
+          .set('Retry-After', String(Math.ceil(waitMs / 1000)))
+          .status(429)
+          .json({ error: 'too-many-requests', message: 'too many failed authentications; try again later' });
+        return;
+      }
       const token = presentedToken(req);
       const found = token ? await verifyToken(pool, token) : undefined;
       if (!found) {
+        failures.fail(address, Date.now());
         res.set('WWW-Authenticate', 'Basic realm="vaultarr"').status(401).json({ error: 'unauthorized' });
         return;
       }
@@ -64,5 +98,5 @@ export function tokenAuth(pool: pg.Pool, options: AuthOptions): RequestHandler[]
       next(err);
     }
   };
-  return [limiter, check];
+  return [check];
 }
