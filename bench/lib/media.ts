@@ -31,7 +31,7 @@ export function writeRandomFile(file: string, sizeBytes: number): void {
   const block = Buffer.alloc(Math.min(sizeBytes, 4 << 20));
   const fd = openSync(file, 'w');
   try {
-    for (let done = 0; done < sizeBytes; ) {
+    for (let done = 0; done < sizeBytes;) {
       const n = Math.min(block.length, sizeBytes - done);
       randomFillSync(block, 0, n);
       writeSync(fd, block, 0, n);

@@ -55,7 +55,13 @@ export function checked(
 } // prettier-ignore
 
 /** A row without a target. */
-export function info(scenario: string, measure: string, value: number | string, unit = '', digits = 2): TableRow {
+export function info(
+  scenario: string,
+  measure: string,
+  value: number | string,
+  unit = '',
+  digits = 2,
+): TableRow {
   const shown = typeof value === 'number' ? `${round(value, digits)}${unit ? ` ${unit}` : ''}` : value;
   return { scenario, measure, value: shown, target: '' };
 }

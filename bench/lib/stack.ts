@@ -6,7 +6,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -46,7 +46,7 @@ export class BenchStack {
   client!: Client;
   ports!: { temporal: number; pg: number; api: number };
 
-  private constructor(private readonly extraEnv: Record<string, string>) {
+  private constructor(private extraEnv: Record<string, string>) {
     this.dir = mkdtempSync(path.join(tmpdir(), 'vaultarr-bench-'));
     this.dataDir = path.join(this.dir, 'data');
     this.localRoot = path.join(this.dataDir, '.Local');
@@ -89,7 +89,28 @@ export class BenchStack {
     this.pool = new pg.Pool({ connectionString: this.postgres.url, max: 4 });
     const connection = await Connection.connect({ address: this.temporal.address });
     this.client = new Client({ connection });
-    for (const component of components) this.launch(component);
+    await this.launchComponents(components);
+  }
+
+  /**
+   * Starts components (adding `env` to the stack's settings first) and waits until the API answers
+   * and the worker polls both its task queues.
+   */
+  async launchComponents(components: Component[], env: Record<string, string> = {}): Promise<void> {
+    this.extraEnv = { ...this.extraEnv, ...env };
+    // One after the other: each component runs the migrations at start-up, and node-pg-migrate
+    // fails ("Another migration is already running") instead of waiting for a concurrent one.
+    for (const component of components) {
+      this.launch(component);
+      await this.waitReady([component]).catch((err: Error) => {
+        const log = readFileSync(path.join(this.logDir, `${component}.log`), 'utf8');
+        const exit = this.children.get(component)?.exitCode ?? 'running';
+        throw new Error(`${err.message}\n--- ${component}.log (exit ${exit})\n${log.slice(-1500)}`);
+      });
+    }
+  }
+
+  private async waitReady(components: Component[]): Promise<void> {
     if (components.includes('api')) {
       await waitFor('the API to be ready', async () => (await fetch(`${this.apiUrl}/readyz`)).ok, 60_000);
     }
@@ -107,6 +128,14 @@ export class BenchStack {
         'the worker to poll its task queues',
         async () => (await polled('vaultarr', 1)) && (await polled(`vaultarr-host-${this.hostId}`, 2)),
         90_000,
+      );
+    }
+    if (components.includes('watcher')) {
+      await waitFor(
+        'the watcher to watch Incoming/',
+        async () =>
+          readFileSync(path.join(this.logDir, 'watcher.log'), 'utf8').includes('watching Incoming/'),
+        60_000,
       );
     }
   }

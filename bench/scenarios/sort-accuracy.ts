@@ -32,7 +32,11 @@ export function readCorpus(file = path.join(projectRoot(), 'bench', 'sort-corpus
 export type Verdict = 'correct' | 'unsorted' | 'wrong';
 
 /** Plans one corpus release and judges the plan against the expectation. */
-export function judge(entry: CorpusEntry): { verdict: Verdict; got: string[] | 'Unsorted'; caseOnly: boolean } {
+export function judge(entry: CorpusEntry): {
+  verdict: Verdict;
+  got: string[] | 'Unsorted';
+  caseOnly: boolean;
+} {
   const parts = entry.release.split('|');
   const isFolder = parts[0]!.includes('/');
   const folder = isFolder ? parts[0]!.slice(0, parts[0]!.indexOf('/')) : undefined;
@@ -60,7 +64,13 @@ export const sortScenario: Scenario = {
   async run(ctx) {
     const corpus = readCorpus();
     const counts: Record<Verdict, number> = { correct: 0, unsorted: 0, wrong: 0 };
-    const misses: Array<{ release: string; expected: string; got: string; verdict: Verdict; caseOnly: boolean }> = [];
+    const misses: Array<{
+      release: string;
+      expected: string;
+      got: string;
+      verdict: Verdict;
+      caseOnly: boolean;
+    }> = [];
     let caseOnly = 0;
     const started = performance.now();
     for (const entry of corpus) {

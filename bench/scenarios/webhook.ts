@@ -1,0 +1,167 @@
+/**
+ * Scenario 4, webhook ingest: 2,000 Radarr `Download` webhooks (each a different imported file)
+ * at 100 per second from autocannon against the API of a fresh stack: p50 and p99 response time,
+ * errors, and workflows started. Measured twice: with the whole stack running (the worker busy
+ * carrying the imported files to the vault, as on a real host) and with the API alone.
+ */
+import autocannon from 'autocannon';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createToken } from '../../lib/tokens.js';
+import { checked, info, round, type Scenario, type ScenarioContext } from '../lib/report.js';
+import { BenchStack, type Component } from '../lib/stack.js';
+
+/** A Radarr `Download` (import) webhook body as Radarr v5 sends it, for movie `i`. */
+function radarrDownload(i: number, localRoot: string) {
+  const title = `Bench Movie ${i}`;
+  const year = 1950 + (i % 70);
+  const folderPath = path.join(localRoot, 'Movies', `${title} (${year})`);
+  const filePath = path.join(folderPath, `${title} (${year}).mkv`);
+  return {
+    filePath,
+    body: {
+      eventType: 'Download',
+      instanceName: 'Radarr',
+      applicationUrl: 'http://radarr.local',
+      movie: {
+        id: 1000 + i,
+        title,
+        year,
+        releaseDate: `${year}-03-31`,
+        folderPath,
+        tmdbId: 100_000 + i,
+        imdbId: `tt${String(9_000_000 + i)}`,
+        genres: ['Drama'],
+        images: [],
+        tags: [],
+        originalLanguage: { id: 1, name: 'English' },
+      },
+      remoteMovie: { tmdbId: 100_000 + i, imdbId: `tt${String(9_000_000 + i)}`, title, year },
+      movieFile: {
+        id: 5000 + i,
+        relativePath: path.basename(filePath),
+        path: filePath,
+        quality: 'Bluray-1080p',
+        qualityVersion: 1,
+        releaseGroup: 'BENCH',
+        sceneName: `Bench.Movie.${i}.${year}.1080p.BluRay.x264-BENCH`,
+        indexerFlags: '0',
+        size: 1024,
+        dateAdded: '2026-11-21T10:00:00Z',
+        languages: [{ id: 1, name: 'English' }],
+        mediaInfo: {
+          audioChannels: 2,
+          audioCodec: 'AAC',
+          audioLanguages: ['eng'],
+          height: 1080,
+          width: 1920,
+        },
+      },
+      isUpgrade: false,
+      downloadClient: 'qBittorrent',
+      downloadClientType: 'qBittorrent',
+      downloadId: `BENCH${String(i).padStart(8, '0')}`,
+      customFormatInfo: { customFormats: [], customFormatScore: 0 },
+      release: {
+        releaseTitle: `Bench.Movie.${i}.${year}.1080p.BluRay.x264-BENCH`,
+        indexer: 'Indexer',
+        size: 1024,
+        indexerFlags: [],
+      },
+    },
+  };
+}
+
+/** One load run; returns autocannon's figures and the workflows the stack started. */
+async function loadRun(ctx: ScenarioContext, components: Component[], amount: number, rate: number) {
+  const stack = await BenchStack.start({ components });
+  try {
+    const { token } = await createToken(stack.pool, 'radarr');
+    const payloads = Array.from({ length: amount }, (_, i) => radarrDownload(i, stack.localRoot));
+    // The imported files exist, as after a real import: the worker copies them to the vault.
+    for (const p of payloads) {
+      mkdirSync(path.dirname(p.filePath), { recursive: true });
+      writeFileSync(p.filePath, Buffer.alloc(1024, p.filePath));
+    }
+    // Every request its own body: autocannon may send a few more than `amount` before it stops,
+    // and a repeated body would be answered as a redelivery instead of starting a workflow.
+    const body = (i: number) => JSON.stringify((payloads[i] ?? radarrDownload(i, stack.localRoot)).body);
+    let next = 0;
+    const statuses: Record<string, number> = {};
+    const workflowIds = new Set<string>();
+    ctx.log(`${amount} webhooks at ${rate}/s (${components.join(', ')})`);
+    const result = await autocannon({
+      url: `${stack.apiUrl}/api/v1/webhooks/radarr`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': token },
+      connections: 20,
+      overallRate: rate,
+      amount,
+      timeout: 10,
+      requests: [
+        {
+          setupRequest: (req) => ({ ...req, body: body(next++) }),
+          onResponse: (status: number, body: string) => {
+            statuses[status] = (statuses[status] ?? 0) + 1;
+            try {
+              for (const id of (JSON.parse(body) as { workflows?: string[] }).workflows ?? [])
+                workflowIds.add(id);
+            } catch {
+              // Counted by status.
+            }
+          },
+        },
+      ],
+    });
+    const count = await stack.client.workflow.count('WorkflowType = "mediaItemWorkflow"');
+    return {
+      requests: result.requests.sent,
+      responses: Object.values(statuses).reduce((a, b) => a + b, 0),
+      durationSeconds: result.duration,
+      latencyMs: {
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+        max: result.latency.max,
+        mean: result.latency.average,
+      },
+      errors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+      statuses,
+      workflowIdsAnswered: workflowIds.size,
+      workflowsInTemporal: count.count,
+    };
+  } finally {
+    await stack.stop();
+  }
+}
+
+export const webhookScenario: Scenario = {
+  number: 4,
+  ids: ['webhook', 'webhooks'],
+  title: 'Webhook ingest: 2,000 Radarr Download webhooks at 100/s',
+  async run(ctx) {
+    const amount = ctx.quick ? 200 : 2000;
+    const rate = 100;
+    const full = await loadRun(ctx, ['worker', 'api', 'watcher'], amount, rate);
+    ctx.log(`whole stack: p50 ${full.latencyMs.p50} ms, p99 ${full.latencyMs.p99} ms`);
+    const alone = await loadRun(ctx, ['api'], amount, rate);
+    ctx.log(`API alone: p50 ${alone.latencyMs.p50} ms, p99 ${alone.latencyMs.p99} ms`);
+    const s = '4 webhook';
+    const errors = (r: typeof full) => r.errors + r.timeouts + r.non2xx;
+    return {
+      rows: [
+        info(s, `${amount} webhooks at ${rate}/s, whole stack: p50`, full.latencyMs.p50, 'ms', 1),
+        checked(s, 'whole stack: p99', full.latencyMs.p99, 'ms', { atMost: 50 }, 1),
+        checked(s, 'whole stack: errors', errors(full), '', { exactly: 0 }, 0),
+        checked(s, 'whole stack: workflows started', full.workflowsInTemporal, '', { exactly: amount }, 0),
+        info(s, 'API alone (no worker busy): p50', alone.latencyMs.p50, 'ms', 1),
+        checked(s, 'API alone: p99', alone.latencyMs.p99, 'ms', { atMost: 50 }, 1),
+        checked(s, 'API alone: errors', errors(alone), '', { exactly: 0 }, 0),
+        checked(s, 'API alone: workflows started', alone.workflowsInTemporal, '', { exactly: amount }, 0),
+      ],
+      figures: { amount, ratePerSecond: rate, wholeStack: full, apiAlone: alone, p99TargetMs: round(50) },
+    };
+  },
+};
