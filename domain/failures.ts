@@ -15,8 +15,8 @@ export const FailureType = {
   /** The release is still being written (partial names, changing sizes). Retried. */
   RELEASE_INCOMPLETE: 'RELEASE_INCOMPLETE',
   /**
-   * The release holds no main video at all; or an *arr lookup by title (and year) finds no single
-   * exact match for a peer's item that came without outside ids. Not retried.
+   * The release holds no main video at all; or an *arr app finds no single exact title (and year)
+   * match for a peer's item that came without outside ids, or does not know its id. Not retried.
    */
   NO_MEDIA_MATCH: 'NO_MEDIA_MATCH',
   /** The vault remote refused our credentials. Not retried; the item waits for a human. */
@@ -27,7 +27,11 @@ export const FailureType = {
   PEER_REJECTED: 'PEER_REJECTED',
   /** An *arr app refused our API key (401). Not retried; the step parks. */
   ARR_AUTH_FAILED: 'ARR_AUTH_FAILED',
-  /** An *arr app rejected a request with its validation errors (400). Not retried; the step parks. */
+  /**
+   * An *arr app rejected a request with its validation errors (400; the message lists each
+   * `propertyName: errorMessage`), or answered another 4xx, a redirect or something that is not its
+   * API (a wrong `arr.<app>.url`). Not retried; the step parks.
+   */
   ARR_REJECTED: 'ARR_REJECTED',
   /** The peer was removed (`vaultarr peer remove`) while a delivery to it was pending. Not retried; the delivery ends. */
   PEER_UNKNOWN: 'PEER_UNKNOWN',
