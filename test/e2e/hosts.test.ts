@@ -141,7 +141,7 @@ describe('workers on several hosts', () => {
     expect(existsSync(path.join(b!.local, 'Movies/The Matrix (1999)'))).toBe(false);
     expect(existsSync(path.join(cloud, 'Movies/Alien (1979)/Alien (1979).mkv'))).toBe(true);
     expect(existsSync(path.join(cloud, 'Movies/Heat (1995)/Heat (1995).mkv'))).toBe(true);
-  });
+  }, 300_000);
 
   test('`vaultarr hosts` lists both hosts with the last poll of their task queues', async () => {
     const res = spawnSync(process.execPath, [path.resolve('dist/cli/vaultarr.js'), 'hosts', '--json'], {
@@ -158,7 +158,7 @@ describe('workers on several hosts', () => {
       const row = listed.find((r) => r.hostId === h.id);
       expect(row).toMatchObject({ online: true, lastPollAt: expect.any(String) });
     }
-  });
+  }, 300_000);
 
   test("a dead host's items wait for it while the other host keeps working, and finish after its restart", async () => {
     const [a, b] = hosts;
@@ -180,5 +180,5 @@ describe('workers on several hosts', () => {
     expect(existsSync(path.join(cloud, 'Movies/Gattaca (1997)/Gattaca (1997).mkv'))).toBe(true);
     const workers = await hostActivityWorkers(waiting[0]!);
     expect([...workers]).toEqual([expect.stringMatching(new RegExp(`^${b!.worker.pid}@`))]);
-  });
+  }, 300_000);
 });

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path';
 import { waitFor } from '../../lib/infra/wait.js';
 import { radarrMovieFileDelete, radarrRename } from '../helpers/arr-payloads.js';
+import { recordHistory } from '../helpers/histories.js';
 import { makeVideo, tempDir } from '../helpers/env.js';
 import { TestStack } from '../helpers/stack.js';
 import { FakePlex } from '../fakes/plex.js';
@@ -96,6 +97,12 @@ describe('two instances sharing one vault', () => {
     cleanup();
   });
 
+  /** The first workflow a visibility query lists, as a one-element array. */
+  const firstOf = async (listing: AsyncIterable<{ workflowId: string }>) => {
+    for await (const wf of listing) return [wf];
+    return [];
+  };
+
   const count = (client: Client, query: string) => client.workflow.count(query).then((c) => c.count);
 
   const rescansOf = (movie: FakeMovie) =>
@@ -142,7 +149,7 @@ describe('two instances sharing one vault', () => {
           1,
       );
     });
-  });
+  }, 300_000);
 
   test('Bob down while Alice imports 10 items: after his restart all 10 arrive, each added once', async () => {
     expect(await bob.stop()).toBe(0);
@@ -175,7 +182,7 @@ describe('two instances sharing one vault', () => {
     for (const m of batch)
       expect(plexB.refreshes).toContainEqual({ key: '1', path: `/media/Movies/${m.title} (${m.year})` });
     expect(radarrB.allWithinSpec).toBe(true);
-  });
+  }, 300_000);
 
   test("a rename and a delete on Alice's side reach Bob's Radarr and Plex", async () => {
     const folder = path.join(alice.local, 'Movies', 'The Matrix (1999)');
@@ -219,5 +226,24 @@ describe('two instances sharing one vault', () => {
     expect(plexB.refreshes.at(-1)).toEqual({ key: '1', path: '/media/Movies/The Matrix (1999)' });
     expect(radarrB.movie(603)!.hasFile).toBe(false);
     expect(radarrB.requestsTo('POST', '/api/v3/movie').filter((r) => r.status === 201)).toHaveLength(11);
-  });
+    await alice.withTemporal(async (client) => {
+      const [item] = await firstOf(
+        client.workflow.list({ query: 'WorkflowType = "mediaItemWorkflow" AND VaultarrStage = "deleted"' }),
+      );
+      await recordHistory(
+        'imported-scanned-notified-renamed-deleted',
+        client.workflow.getHandle(item!.workflowId),
+      );
+      const [delivery] = await firstOf(
+        client.workflow.list({
+          query: 'WorkflowType = "peerDeliveryWorkflow" AND ExecutionStatus = "Completed"',
+        }),
+      );
+      await recordHistory('peer-delivery-delivered', client.workflow.getHandle(delivery!.workflowId));
+    });
+    await bob.withTemporal(async (client) => {
+      const [applied] = await firstOf(client.workflow.list({ query: 'WorkflowType = "peerImportWorkflow"' }));
+      await recordHistory('peer-import-applied', client.workflow.getHandle(applied!.workflowId));
+    });
+  }, 300_000);
 });

@@ -5,7 +5,8 @@
  */
 import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { retrySignal } from '../../domain/messages.js';
+import { cancelSignal, retrySignal } from '../../domain/messages.js';
+import { recordHistory } from '../helpers/histories.js';
 import { makeVideo } from '../helpers/env.js';
 import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 import { FakeJellyfin } from '../fakes/jellyfin.js';
@@ -105,5 +106,9 @@ describe('scanning media servers after the vault copy', () => {
     await env.waitForStage(id, 'resident');
     expect(jellyfin.updates).toEqual([{ Path: '/media/Movies/Heat (1995)', UpdateType: 'Created' }]);
     expect(plex.refreshes).toHaveLength(1);
+    const handle = env.client.workflow.getHandle(id);
+    await handle.signal(cancelSignal);
+    await handle.result();
+    await recordHistory('scan-parked-for-one-server-then-retried', handle);
   });
 });
