@@ -17,4 +17,6 @@ export async function recordHistory(name: string, handle: WorkflowHandle): Promi
   if (process.env.RECORD_HISTORIES !== '1') return;
   mkdirSync(HISTORY_DIR, { recursive: true });
   writeFileSync(path.join(HISTORY_DIR, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+  // Child workflow IDs derive from the parent's: replay needs the recorded workflow ID.
+  writeFileSync(path.join(HISTORY_DIR, `${name}.workflow-id`), handle.workflowId);
 }
