@@ -20,10 +20,6 @@ describe('replay of recorded histories', () => {
 
   test.each(files)('%s replays with the current workflow code', async (file) => {
     const history = historyFromJSON(JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')));
-    await Worker.runReplayHistory(
-      { workflowBundle: await workflowBundle() },
-      history,
-      workflowIdOf(file),
-    );
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, workflowIdOf(file));
   });
 });
