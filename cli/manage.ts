@@ -16,11 +16,13 @@ import { connectClient } from '../lib/temporal.js';
 import { createToken, listTokens, revokeToken } from '../lib/tokens.js';
 import type pg from 'pg';
 
-const out = (text: string): void => {
+/** Prints a line on stdout. */
+export const out = (text: string): void => {
   process.stdout.write(`${text}\n`);
 };
 
-async function withDb<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
+/** Runs `fn` with a small Postgres pool on the configured database, closed afterwards. */
+export async function withDb<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
   const pool = createPool(endpoints(loadConfig()).databaseUrl, 2);
   try {
     return await fn(pool);

@@ -3,27 +3,13 @@
  * the vault, and the hosts running this instance's workers.
  */
 import type { Command } from 'commander';
-import type pg from 'pg';
 import { loadConfig } from '../lib/config.js';
-import { createPool } from '../lib/db.js';
 import { endpoints } from '../lib/endpoints.js';
 import { UserError } from '../lib/errors.js';
 import { listHosts } from '../lib/hosts.js';
 import { addPeer, listPeers, removePeer } from '../lib/peers.js';
 import { connectClient } from '../lib/temporal.js';
-
-const out = (text: string): void => {
-  process.stdout.write(`${text}\n`);
-};
-
-async function withDb<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
-  const pool = createPool(endpoints(loadConfig()).databaseUrl, 2);
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.end();
-  }
-}
+import { out, withDb } from './manage.js';
 
 /**
  * Checks that a peer answers and accepts the token (an authenticated read of its items).
