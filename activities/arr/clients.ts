@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { FailureType } from '../../domain/failures.js';
-import type { PeerNotification } from '../../domain/peers.js';
+import type { MediaIds, PeerNotification } from '../../domain/peers.js';
 import type { ArrConfig } from '../../lib/config.js';
 import { permanentFailure } from '../failures.js';
 
@@ -140,14 +140,33 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> {
   abstract readonly app: ArrAppName;
   /** `Radarr`, the prefix of every message (`[Radarr] failed to add movie: ...`). */
   protected abstract readonly displayName: string;
-  /** `movie`, `series`, `artist`, `author`: what one library item is, in messages. */
+  /**
+   * `movie`, `series`, `artist`, `author`: what one library item is, in messages, and the
+   * resource below {@link ArrClient.apiRoot} (`/api/v3/movie`, its `/lookup` and `/editor`).
+   */
   protected abstract readonly noun: string;
-  /** Name of the outside id in messages, e.g. `tmdbId`. */
-  protected abstract readonly keyName: string;
+  /** The outside id, e.g. `tmdbId`: its name in messages and its field in lookup results and library items. */
+  protected abstract readonly keyName: Extract<keyof Candidate, string>;
+  /** The field of a lookup result that holds its title or name (`title`, `artistName`). */
+  protected abstract readonly titleField: Extract<keyof Candidate, string>;
+  /** The notification id that is the outside id (`tmdbId`, `musicBrainzArtistId`). */
+  protected abstract readonly idsKey: keyof MediaIds;
+  /** The query parameter that filters the item list by outside id, or `undefined` when the app has none. */
+  protected abstract readonly listFilter: string | undefined;
+  /** Parses one library item (with its outside id under {@link ArrClient.keyName}). */
+  protected abstract readonly itemSchema: z.ZodType<ArrLibraryItem>;
   /** The API root, `/api/v3` or `/api/v1`. */
   protected abstract readonly apiRoot: string;
   /** `errorCode`s of a 400 that mean "this item is already there" (a duplicate add). */
   protected abstract readonly existsCodes: readonly string[];
+  /** Parses one lookup result. */
+  protected abstract readonly candidateSchema: z.ZodType<Candidate>;
+  /** The field of the editor body with the ids to unmonitor: `{ movieIds: [id], monitored: false }`. */
+  protected abstract readonly editorIdsField: string;
+  /** The command that makes the app look at the item's files again (`RescanMovie`)... */
+  protected abstract readonly rescanCommandName: string;
+  /** ...and its field with the item's id: `{ name: 'RescanMovie', movieId: id }`. */
+  protected abstract readonly rescanIdField: string;
 
   /** The configured URL without any `user:password@`, for requests and messages. */
   protected readonly baseUrl: URL;
@@ -166,33 +185,49 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_ARR_TIMEOUT_MS;
   }
 
-  /** The item's outside id from the notification's `ids`, when it has one. */
-  protected abstract keyOf(n: PeerNotification): ForeignKey | undefined;
-  /** The library item with this outside id, or `undefined`. */
-  protected abstract findByKey(key: ForeignKey): Promise<ArrLibraryItem | undefined>;
-  /** The term for a lookup by name (`The Matrix 1999`), or `undefined` when the notification has no title. */
-  protected abstract searchTerm(n: PeerNotification): string | undefined;
-  /** The lookup by term: `GET <path>?term=`. */
-  protected abstract readonly lookupPath: string;
-  /** Parses one lookup result. */
-  protected abstract readonly candidateSchema: z.ZodType<Candidate>;
-  /** The outside id of a lookup result, or `undefined` when the result has none. */
-  protected abstract candidateKey(candidate: Candidate): ForeignKey | undefined;
   /** True when a lookup result is exactly the notified item (case-insensitive title, year when given). */
   protected abstract isExactMatch(candidate: Candidate, n: PeerNotification): boolean;
-  /** `"The Matrix" (1999, tmdbId 603)`, for messages. */
-  protected abstract describeCandidate(candidate: Candidate): string;
   /** What the add body needs, for an item known by its outside id. */
   protected abstract candidateByKey(key: ForeignKey, n: PeerNotification): Promise<Candidate | undefined>;
-  /** The path items are listed and added at, e.g. `/api/v3/movie`. */
-  protected abstract readonly itemsPath: string;
   /** The body that adds the item unmonitored, without searching. */
   protected abstract addBody(candidate: Candidate, settings: Settings): Record<string, unknown>;
+
+  /** The path items are listed and added at, e.g. `/api/v3/movie`. */
+  protected get itemsPath(): string {
+    return `${this.apiRoot}/${this.noun}`;
+  }
+
+  /** The lookup by term: `GET <path>?term=`. */
+  protected get lookupPath(): string {
+    return `${this.itemsPath}/lookup`;
+  }
+
   /** The editor call that sets an item unmonitored. */
-  protected abstract readonly editorPath: string;
-  protected abstract editorBody(id: number): Record<string, unknown>;
-  /** The command that makes the app look at the item's files again. */
-  protected abstract rescanCommand(id: number): Record<string, unknown>;
+  protected get editorPath(): string {
+    return `${this.itemsPath}/editor`;
+  }
+
+  /** The item's outside id from the notification's `ids`, when it has one (an empty string is none). */
+  protected keyOf(n: PeerNotification): ForeignKey | undefined {
+    const key = n.ids[this.idsKey];
+    return key === '' ? undefined : key;
+  }
+
+  /** The term for a lookup by name, or `undefined` when the notification has no title. */
+  protected searchTerm(n: PeerNotification): string | undefined {
+    return n.title || undefined;
+  }
+
+  /** The outside id of a lookup result, or `undefined` when the result has none. */
+  protected candidateKey(candidate: Candidate): ForeignKey | undefined {
+    return candidate[this.keyName] as ForeignKey | undefined;
+  }
+
+  /** `"The Matrix" (1999, tmdbId 603)`, for messages. */
+  protected describeCandidate(candidate: Candidate): string {
+    const year = (candidate as { year?: number }).year;
+    return `"${String(candidate[this.titleField])}" (${year ? `${year}, ` : ''}${this.keyName} ${this.candidateKey(candidate)})`;
+  }
 
   /**
    * Makes sure the app has the notified item without ever making it search: finds it by outside id
@@ -284,15 +319,7 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> {
     if (key !== undefined) return { ok: true, key };
     const term = this.searchTerm(n);
     if (!term) return { ok: false, reason: `the notification has neither a ${this.keyName} nor a title` };
-    const answer = await this.send('GET', this.lookupPath, {
-      what: `look up ${this.noun} "${term}"`,
-      query: [['term', term]],
-    });
-    const results = this.parse(
-      z.array(z.unknown()),
-      answer.kind === 'ok' ? answer.json : [],
-      `look up ${this.noun} "${term}"`,
-    );
+    const results = await this.lookup(term, `look up ${this.noun} "${term}"`);
     const matches = new Map<ForeignKey, Candidate>();
     for (const raw of results) {
       const parsed = this.candidateSchema.safeParse(raw);
@@ -320,7 +347,7 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> {
     if (settings.unmonitorExisting && item.monitored) {
       await this.send('PUT', this.editorPath, {
         what: `unmonitor ${this.noun} ${item.id}`,
-        body: this.editorBody(item.id),
+        body: { [this.editorIdsField]: [item.id], monitored: false },
       });
       action = 'unmonitored';
     }
@@ -331,24 +358,37 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> {
   private async requestRescan(id: number): Promise<void> {
     await this.send('POST', `${this.apiRoot}/command`, {
       what: `rescan ${this.noun} ${id}`,
-      body: this.rescanCommand(id),
+      body: { name: this.rescanCommandName, [this.rescanIdField]: id },
     });
   }
 
   /**
-   * Lists library items at `itemsPath` (with a filter query) and keeps those whose outside id is
+   * The library item with this outside id, or `undefined`: lists the items at `itemsPath` (with the
+   * {@link ArrClient.listFilter} query when the app has one) and keeps the one whose outside id is
    * `key`: a filter the app ignores must not make another item look like ours.
    */
-  protected async listItems<T extends ArrLibraryItem>(
-    schema: z.ZodType<T>,
-    query: [string, string][],
-    keyOf: (item: T) => ForeignKey | null | undefined,
-    key: ForeignKey,
-  ): Promise<T | undefined> {
+  protected async findByKey(key: ForeignKey): Promise<ArrLibraryItem | undefined> {
     const what = `find ${this.noun} with ${this.keyName} ${key}`;
+    const query: [string, string][] = this.listFilter ? [[this.listFilter, String(key)]] : [];
     const answer = await this.send('GET', this.itemsPath, { what, query });
-    const items = this.parse(z.array(schema), answer.kind === 'ok' ? answer.json : [], what);
-    return items.find((item) => keyOf(item) === key);
+    const items = this.parse(z.array(this.itemSchema), answer.kind === 'ok' ? answer.json : [], what);
+    return items.find((item) => (item as Record<string, unknown>)[this.keyName] === key);
+  }
+
+  /** The raw results of a lookup by `term` (`GET <lookupPath>?term=`). */
+  protected async lookup(term: string, what: string): Promise<unknown[]> {
+    const answer = await this.send('GET', this.lookupPath, { what, query: [['term', term]] });
+    return this.parse(z.array(z.unknown()), answer.kind === 'ok' ? answer.json : [], what);
+  }
+
+  /** The first result of a lookup by `term` (e.g. `tvdb:81189`) whose outside id is `key`. */
+  protected async lookupByKey(key: ForeignKey, term: string): Promise<Candidate | undefined> {
+    const results = await this.lookup(term, `look up ${this.noun} with ${this.keyName} ${key}`);
+    for (const raw of results) {
+      const parsed = this.candidateSchema.safeParse(raw);
+      if (parsed.success && this.candidateKey(parsed.data) === key) return parsed.data;
+    }
+    return undefined;
   }
 
   /**
@@ -484,6 +524,9 @@ const radarrCandidateSchema = z.object({
 });
 type RadarrCandidate = z.infer<typeof radarrCandidateSchema>;
 
+/** A lookup result's title or name is the notification's, ignoring case and runs of white space. */
+const sameTitle = (title: string, n: PeerNotification): boolean => !!n.title && norm(title) === norm(n.title);
+
 /**
  * Radarr v3 (ARR.md; Radarr `openapi.json`): movies by `tmdbId`, lookups by term (`<title> <year>`)
  * or `lookup/tmdb`, adds to `POST /api/v3/movie` (201), `PUT /api/v3/movie/editor` (202) and
@@ -494,35 +537,24 @@ export class RadarrClient extends ArrClient<RadarrSettings, RadarrCandidate> {
   protected readonly displayName = 'Radarr';
   protected readonly noun = 'movie';
   protected readonly keyName = 'tmdbId';
+  protected readonly titleField = 'title';
+  protected readonly idsKey = 'tmdbId';
+  protected readonly listFilter = 'tmdbId';
+  protected readonly itemSchema = radarrMovieSchema;
   protected readonly apiRoot = '/api/v3';
   protected readonly existsCodes = ['MovieExistsValidator'];
-  protected readonly itemsPath = '/api/v3/movie';
-  protected readonly lookupPath = '/api/v3/movie/lookup';
-  protected readonly editorPath = '/api/v3/movie/editor';
   protected readonly candidateSchema = radarrCandidateSchema;
+  protected readonly editorIdsField = 'movieIds';
+  protected readonly rescanCommandName = 'RescanMovie';
+  protected readonly rescanIdField = 'movieId';
 
-  protected keyOf(n: PeerNotification): number | undefined {
-    return n.ids.tmdbId;
-  }
-
-  protected findByKey(key: ForeignKey): Promise<ArrLibraryItem | undefined> {
-    return this.listItems(radarrMovieSchema, [['tmdbId', String(key)]], (m) => m.tmdbId, key);
-  }
-
-  protected searchTerm(n: PeerNotification): string | undefined {
+  /** `<title> <year>`: Radarr's lookup ranks by both. */
+  protected override searchTerm(n: PeerNotification): string | undefined {
     return n.title ? [n.title, n.year].filter(Boolean).join(' ') : undefined;
   }
 
-  protected candidateKey(c: RadarrCandidate): number {
-    return c.tmdbId;
-  }
-
   protected isExactMatch(c: RadarrCandidate, n: PeerNotification): boolean {
-    return !!n.title && norm(c.title) === norm(n.title) && (n.year === undefined || c.year === n.year);
-  }
-
-  protected describeCandidate(c: RadarrCandidate): string {
-    return `"${c.title}" (${c.year ? `${c.year}, ` : ''}tmdbId ${c.tmdbId})`;
+    return sameTitle(c.title, n) && (n.year === undefined || c.year === n.year);
   }
 
   protected async candidateByKey(key: ForeignKey): Promise<RadarrCandidate | undefined> {
@@ -549,14 +581,6 @@ export class RadarrClient extends ArrClient<RadarrSettings, RadarrCandidate> {
       addOptions: { searchForMovie: false, monitor: 'none' },
     };
   }
-
-  protected editorBody(id: number): Record<string, unknown> {
-    return { movieIds: [id], monitored: false };
-  }
-
-  protected rescanCommand(id: number): Record<string, unknown> {
-    return { name: 'RescanMovie', movieId: id };
-  }
 }
 
 const sonarrSeriesSchema = libraryItemSchema.extend({ tvdbId: z.number().int() });
@@ -578,50 +602,26 @@ export class SonarrClient extends ArrClient<SonarrSettings, SonarrCandidate> {
   protected readonly displayName = 'Sonarr';
   protected readonly noun = 'series';
   protected readonly keyName = 'tvdbId';
+  protected readonly titleField = 'title';
+  protected readonly idsKey = 'tvdbId';
+  protected readonly listFilter = 'tvdbId';
+  protected readonly itemSchema = sonarrSeriesSchema;
   protected readonly apiRoot = '/api/v3';
   protected readonly existsCodes = ['SeriesExistsValidator'];
-  protected readonly itemsPath = '/api/v3/series';
-  protected readonly lookupPath = '/api/v3/series/lookup';
-  protected readonly editorPath = '/api/v3/series/editor';
   protected readonly candidateSchema = sonarrCandidateSchema;
-
-  protected keyOf(n: PeerNotification): number | undefined {
-    return n.ids.tvdbId;
-  }
-
-  protected findByKey(key: ForeignKey): Promise<ArrLibraryItem | undefined> {
-    return this.listItems(sonarrSeriesSchema, [['tvdbId', String(key)]], (s) => s.tvdbId, key);
-  }
-
-  protected searchTerm(n: PeerNotification): string | undefined {
-    return n.title || undefined;
-  }
-
-  protected candidateKey(c: SonarrCandidate): number {
-    return c.tvdbId;
-  }
+  protected readonly editorIdsField = 'seriesIds';
+  protected readonly rescanCommandName = 'RescanSeries';
+  protected readonly rescanIdField = 'seriesId';
 
   /** The library writes a series with its year as `Title (2005)`: both forms match. */
   protected isExactMatch(c: SonarrCandidate, n: PeerNotification): boolean {
-    if (!n.title) return false;
-    const want = norm(n.title);
-    if (c.year !== undefined && want === norm(`${c.title} (${c.year})`)) return true;
-    return want === norm(c.title) && (n.year === undefined || c.year === n.year);
+    if (c.year !== undefined && sameTitle(`${c.title} (${c.year})`, n)) return true;
+    return sameTitle(c.title, n) && (n.year === undefined || c.year === n.year);
   }
 
-  protected describeCandidate(c: SonarrCandidate): string {
-    return `"${c.title}" (${c.year ? `${c.year}, ` : ''}tvdbId ${c.tvdbId})`;
-  }
-
-  protected async candidateByKey(key: ForeignKey): Promise<SonarrCandidate | undefined> {
-    const what = `look up series with tvdbId ${key}`;
-    const answer = await this.send('GET', this.lookupPath, { what, query: [['term', `tvdb:${key}`]] });
-    const results = this.parse(z.array(z.unknown()), answer.kind === 'ok' ? answer.json : [], what);
-    for (const raw of results) {
-      const parsed = sonarrCandidateSchema.safeParse(raw);
-      if (parsed.success && parsed.data.tvdbId === key) return parsed.data;
-    }
-    return undefined;
+  /** The lookup of `tvdb:<id>`, for the season list the add body needs. */
+  protected candidateByKey(key: ForeignKey): Promise<SonarrCandidate | undefined> {
+    return this.lookupByKey(key, `tvdb:${key}`);
   }
 
   /** ARR.md's unmonitored add: series, new seasons and every known season unmonitored, no search. */
@@ -639,14 +639,6 @@ export class SonarrClient extends ArrClient<SonarrSettings, SonarrCandidate> {
       addOptions: { monitor: 'none', searchForMissingEpisodes: false, searchForCutoffUnmetEpisodes: false },
     };
   }
-
-  protected editorBody(id: number): Record<string, unknown> {
-    return { seriesIds: [id], monitored: false };
-  }
-
-  protected rescanCommand(id: number): Record<string, unknown> {
-    return { name: 'RescanSeries', seriesId: id };
-  }
 }
 
 const lidarrArtistSchema = libraryItemSchema.extend({ foreignArtistId: z.string() });
@@ -663,48 +655,25 @@ export class LidarrClient extends ArrClient<LidarrSettings, LidarrCandidate> {
   protected readonly displayName = 'Lidarr';
   protected readonly noun = 'artist';
   protected readonly keyName = 'foreignArtistId';
+  protected readonly titleField = 'artistName';
+  protected readonly idsKey = 'musicBrainzArtistId';
+  protected readonly listFilter = 'mbId';
+  protected readonly itemSchema = lidarrArtistSchema;
   protected readonly apiRoot = '/api/v1';
   protected readonly existsCodes = ['ArtistExistsValidator'];
-  protected readonly itemsPath = '/api/v1/artist';
-  protected readonly lookupPath = '/api/v1/artist/lookup';
-  protected readonly editorPath = '/api/v1/artist/editor';
   protected readonly candidateSchema = lidarrCandidateSchema;
-
-  protected keyOf(n: PeerNotification): string | undefined {
-    return n.ids.musicBrainzArtistId || undefined;
-  }
-
-  protected findByKey(key: ForeignKey): Promise<ArrLibraryItem | undefined> {
-    return this.listItems(lidarrArtistSchema, [['mbId', String(key)]], (a) => a.foreignArtistId, key);
-  }
-
-  protected searchTerm(n: PeerNotification): string | undefined {
-    return n.title || undefined;
-  }
-
-  protected candidateKey(c: LidarrCandidate): string {
-    return c.foreignArtistId;
-  }
+  protected readonly editorIdsField = 'artistIds';
+  protected readonly rescanCommandName = 'RefreshArtist';
+  protected readonly rescanIdField = 'artistId';
 
   protected isExactMatch(c: LidarrCandidate, n: PeerNotification): boolean {
-    return !!n.title && norm(c.artistName) === norm(n.title);
-  }
-
-  protected describeCandidate(c: LidarrCandidate): string {
-    return `"${c.artistName}" (foreignArtistId ${c.foreignArtistId})`;
+    return sameTitle(c.artistName, n);
   }
 
   /** The notification's name when it has one (Lidarr fetches the rest on add), else `lidarr:<mbid>`. */
   protected async candidateByKey(key: ForeignKey, n: PeerNotification): Promise<LidarrCandidate | undefined> {
     if (n.title) return { foreignArtistId: String(key), artistName: n.title };
-    const what = `look up artist with foreignArtistId ${key}`;
-    const answer = await this.send('GET', this.lookupPath, { what, query: [['term', `lidarr:${key}`]] });
-    const results = this.parse(z.array(z.unknown()), answer.kind === 'ok' ? answer.json : [], what);
-    for (const raw of results) {
-      const parsed = lidarrCandidateSchema.safeParse(raw);
-      if (parsed.success && parsed.data.foreignArtistId === key) return parsed.data;
-    }
-    return undefined;
+    return this.lookupByKey(key, `lidarr:${key}`);
   }
 
   protected addBody(c: LidarrCandidate, s: LidarrSettings): Record<string, unknown> {
@@ -719,14 +688,6 @@ export class LidarrClient extends ArrClient<LidarrSettings, LidarrCandidate> {
       tags: [],
       addOptions: { monitor: 'none', searchForMissingAlbums: false },
     };
-  }
-
-  protected editorBody(id: number): Record<string, unknown> {
-    return { artistIds: [id], monitored: false };
-  }
-
-  protected rescanCommand(id: number): Record<string, unknown> {
-    return { name: 'RefreshArtist', artistId: id };
   }
 }
 
@@ -744,35 +705,19 @@ export class ReadarrClient extends ArrClient<ReadarrSettings, ReadarrCandidate> 
   protected readonly displayName = 'Readarr';
   protected readonly noun = 'author';
   protected readonly keyName = 'foreignAuthorId';
+  protected readonly titleField = 'authorName';
+  protected readonly idsKey = 'foreignAuthorId';
+  protected readonly listFilter = undefined;
+  protected readonly itemSchema = readarrAuthorSchema;
   protected readonly apiRoot = '/api/v1';
   protected readonly existsCodes = ['AuthorExistsValidator'];
-  protected readonly itemsPath = '/api/v1/author';
-  protected readonly lookupPath = '/api/v1/author/lookup';
-  protected readonly editorPath = '/api/v1/author/editor';
   protected readonly candidateSchema = readarrCandidateSchema;
-
-  protected keyOf(n: PeerNotification): string | undefined {
-    return n.ids.foreignAuthorId || undefined;
-  }
-
-  protected findByKey(key: ForeignKey): Promise<ArrLibraryItem | undefined> {
-    return this.listItems(readarrAuthorSchema, [], (a) => a.foreignAuthorId, key);
-  }
-
-  protected searchTerm(n: PeerNotification): string | undefined {
-    return n.title || undefined;
-  }
-
-  protected candidateKey(c: ReadarrCandidate): string {
-    return c.foreignAuthorId;
-  }
+  protected readonly editorIdsField = 'authorIds';
+  protected readonly rescanCommandName = 'RefreshAuthor';
+  protected readonly rescanIdField = 'authorId';
 
   protected isExactMatch(c: ReadarrCandidate, n: PeerNotification): boolean {
-    return !!n.title && norm(c.authorName) === norm(n.title);
-  }
-
-  protected describeCandidate(c: ReadarrCandidate): string {
-    return `"${c.authorName}" (foreignAuthorId ${c.foreignAuthorId})`;
+    return sameTitle(c.authorName, n);
   }
 
   /** The notification's name when it has one (Readarr fetches the rest on add), else `readarr:<id>`. */
@@ -781,14 +726,7 @@ export class ReadarrClient extends ArrClient<ReadarrSettings, ReadarrCandidate> 
     n: PeerNotification,
   ): Promise<ReadarrCandidate | undefined> {
     if (n.title) return { foreignAuthorId: String(key), authorName: n.title };
-    const what = `look up author with foreignAuthorId ${key}`;
-    const answer = await this.send('GET', this.lookupPath, { what, query: [['term', `readarr:${key}`]] });
-    const results = this.parse(z.array(z.unknown()), answer.kind === 'ok' ? answer.json : [], what);
-    for (const raw of results) {
-      const parsed = readarrCandidateSchema.safeParse(raw);
-      if (parsed.success && parsed.data.foreignAuthorId === key) return parsed.data;
-    }
-    return undefined;
+    return this.lookupByKey(key, `readarr:${key}`);
   }
 
   protected addBody(c: ReadarrCandidate, s: ReadarrSettings): Record<string, unknown> {
@@ -803,13 +741,5 @@ export class ReadarrClient extends ArrClient<ReadarrSettings, ReadarrCandidate> 
       tags: [],
       addOptions: { monitor: 'none', searchForMissingBooks: false },
     };
-  }
-
-  protected editorBody(id: number): Record<string, unknown> {
-    return { authorIds: [id], monitored: false };
-  }
-
-  protected rescanCommand(id: number): Record<string, unknown> {
-    return { name: 'RefreshAuthor', authorId: id };
   }
 }

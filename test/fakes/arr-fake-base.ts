@@ -436,6 +436,327 @@ export abstract class ArrFake extends HttpFake {
   }
 }
 
+/** The specs of ../shared/contracts/ already read, by file name (each is read once per process). */
+const loadedSpecs = new Map<string, OpenApiValidator>();
+
+/** The validator of a spec of ../shared/contracts/ (e.g. `radarr-v3-openapi.json`), read once. */
+export function contractValidator(file: string, name: string): OpenApiValidator {
+  let validator = loadedSpecs.get(file);
+  if (!validator) {
+    validator = OpenApiValidator.load(contractPath(file), name);
+    loadedSpecs.set(file, validator);
+  }
+  return validator;
+}
+
+/** A command received (201), in order. */
+export interface FakeCommand {
+  id: number;
+  name: string;
+  body: Record<string, unknown>;
+}
+
+/** What every item of a fake's library has. */
+export interface FakeLibraryItem {
+  id: number;
+  monitored: boolean;
+  hasFile: boolean;
+}
+
+/** Options of every *arr fake with a library. */
+export interface LibraryFakeOptions<Item, Entry> extends ArrFakeOptions {
+  /** What the fake's metadata lookup knows. */
+  catalog?: Entry[];
+  /** Whether an item has files on disk, asked on its rescan command; default: `hasFile` stays as it is. */
+  fileExists?: (item: Item) => boolean | Promise<boolean>;
+}
+
+/**
+ * An *arr fake with an in-memory library: the bookkeeping every app shares (finding items by their
+ * outside id, the list filter, lookups in the catalog, the editor's `monitored` switch, commands
+ * that ask `fileExists`). Subclasses route requests and hold their app's contract.
+ *
+ * @typeParam Item - one library item
+ * @typeParam Entry - one catalog entry (what the metadata lookup knows)
+ */
+export abstract class LibraryArrFake<Item extends FakeLibraryItem, Entry extends object> extends ArrFake {
+  /** The library; tests may change it while the fake runs. */
+  protected readonly library: Item[] = [];
+  /** What the metadata lookup knows. */
+  catalog: Entry[];
+  /** Every command accepted, in order. */
+  readonly commands: FakeCommand[] = [];
+  /** Whether an item has files on disk, asked on its rescan command. */
+  fileExists?: (item: Item) => boolean | Promise<boolean>;
+  /** The outside id's field in items and catalog entries (`tmdbId`, `foreignArtistId`). */
+  protected abstract readonly keyField: string;
+  /** The catalog entries' title or name field, searched by a lookup (`title`, `artistName`). */
+  protected abstract readonly nameField: string;
+
+  constructor(options: LibraryFakeOptions<Item, Entry>) {
+    super(options);
+    this.catalog = options.catalog ?? [];
+    this.fileExists = options.fileExists;
+  }
+
+  /** The 400 failure of an add whose item is already there (`MovieExistsValidator`, ...). */
+  protected abstract readonly alreadyAdded: { errorMessage: string; errorCode: string };
+
+  /** The outside id's `propertyName` in validation failures (`TmdbId`, `ForeignArtistId`). */
+  protected get keyProperty(): string {
+    return this.keyField.charAt(0).toUpperCase() + this.keyField.slice(1);
+  }
+
+  /** The failure of an add whose outside id is already in the library, if it is. */
+  protected existsFailures(key: unknown): ArrValidationFailure[] {
+    if (!key || !this.inLibrary(key)) return [];
+    return [
+      validationFailure(this.keyProperty, this.alreadyAdded.errorMessage, key, this.alreadyAdded.errorCode),
+    ];
+  }
+
+  /** The library item with this outside id. */
+  protected inLibrary(key: unknown): Item | undefined {
+    return this.library.find((item) => field(item, this.keyField) === key);
+  }
+
+  /** The library, or its items whose outside id is `filter` (a query value) when one is given. */
+  protected listed(filter: string | undefined): Item[] {
+    return this.library.filter(
+      (item) => filter === undefined || field(item, this.keyField) === asKeyOf(item, this.keyField, filter),
+    );
+  }
+
+  /**
+   * A lookup by `term`: the catalog entry whose outside id `idTerm` captures (`tvdb:81189`), or
+   * the entries with a word of the term in their name.
+   */
+  protected searchCatalog(term: string, idTerm?: RegExp): Entry[] {
+    const byId = idTerm?.exec(term);
+    return this.catalog.filter((entry) =>
+      byId
+        ? field(entry, this.keyField) === asKeyOf(entry, this.keyField, byId[1]!)
+        : termMatches(term, String(field(entry, this.nameField))),
+    );
+  }
+
+  /** The editor call: sets `monitored` of the items listed in the body's `idsField`; returns them. */
+  protected setMonitored(body: unknown, idsField: string): Item[] {
+    const ids = field(body, idsField) as number[] | null | undefined;
+    const monitored = field(body, 'monitored');
+    const changed = this.library.filter((item) => ids?.includes(item.id));
+    for (const item of changed) if (typeof monitored === 'boolean') item.monitored = monitored;
+    return changed;
+  }
+
+  /**
+   * Accepts a command (201): records it, then sets `hasFile` of the items with these ids from
+   * `fileExists` (the real server does it a moment later).
+   */
+  protected async runCommand(
+    name: string,
+    body: Record<string, unknown>,
+    ids: unknown[],
+  ): Promise<FakeResponse> {
+    const id = this.commands.length + 1;
+    this.commands.push({ id, name, body });
+    if (this.fileExists)
+      for (const item of this.library.filter((i) => ids.includes(i.id)))
+        item.hasFile = await this.fileExists(item);
+    return json(commandResource(id, body), 201);
+  }
+}
+
+/** A `NotEmptyValidator` failure: `'Tmdb Id' must not be empty.` (the label spells out the property). */
+export function notEmpty(
+  propertyName: string,
+  attemptedValue: unknown,
+  label = propertyName.replace(/([a-z])([A-Z])/g, '$1 $2'),
+): ArrValidationFailure {
+  return validationFailure(
+    propertyName,
+    `'${label}' must not be empty.`,
+    attemptedValue,
+    'NotEmptyValidator',
+  );
+}
+
+/** Options of the v3 fakes (Radarr, Sonarr). */
+export interface V3FakeOptions<Item, Entry> extends LibraryFakeOptions<Item, Entry> {
+  /** Existing quality profile ids; default `[1]`. */
+  qualityProfileIds?: number[];
+  /** Existing root folders; default: the app's own (`/media/Movies`, `/media/Shows`). */
+  rootFolders?: string[];
+}
+
+/**
+ * The shared part of the v3 fakes (Radarr, Sonarr), validated against the projects' own specs: the
+ * checks of an add (outside id, title, quality profile, root folder, duplicate) and
+ * `POST /api/v3/command`, whose command fields the spec cannot describe.
+ */
+export abstract class V3ArrFake<Item extends FakeLibraryItem, Entry extends object> extends LibraryArrFake<
+  Item,
+  Entry
+> {
+  protected readonly qualityProfileIds: number[];
+  protected readonly rootFolders: string[];
+  /**
+   * The fields of the app's commands that its spec cannot describe: `POST /api/v3/command` takes a
+   * `CommandResource` (no extra properties allowed) but the server reads the body as the named
+   * command's class. A command not named here is answered 400.
+   */
+  protected abstract readonly commandFields: Record<string, ExtraProperties>;
+
+  /**
+   * @param options - the fake's options
+   * @param defaultRootFolder - the root folder when `options.rootFolders` names none
+   */
+  constructor(options: V3FakeOptions<Item, Entry>, defaultRootFolder: string) {
+    super(options);
+    this.qualityProfileIds = options.qualityProfileIds ?? [1];
+    this.rootFolders = options.rootFolders ?? [defaultRootFolder];
+  }
+
+  /** The ids of the items a command is about (its own field, or the whole library). */
+  protected abstract commandTargets(name: string, body: Record<string, unknown>): unknown[];
+
+  protected override extraBodyProperties(req: FakeRequest): ExtraProperties | undefined {
+    if (req.method !== 'POST' || req.path !== '/api/v3/command') return undefined;
+    const name = (req.body as { name?: unknown } | undefined)?.name;
+    return typeof name === 'string' ? this.commandFields[name] : undefined;
+  }
+
+  /** The failures of an add, in the order the app reports them. */
+  protected addFailures(body: Record<string, unknown>): ArrValidationFailure[] {
+    const failures: ArrValidationFailure[] = [];
+    const key = body[this.keyField] as number | undefined;
+    const title = body.title as string | null | undefined;
+    if (!key || key <= 0) failures.push(notEmpty(this.keyProperty, key ?? 0));
+    if (!title) failures.push(notEmpty('Title', title ?? null));
+    if (!this.qualityProfileIds.includes(body.qualityProfileId as number))
+      failures.push(
+        validationFailure(
+          'QualityProfileId',
+          'Quality Profile does not exist',
+          body.qualityProfileId,
+          'QualityProfileExistsValidator',
+        ),
+      );
+    const rootFolderPath = body.rootFolderPath as string | undefined;
+    if (!rootFolderPath || !this.rootFolders.includes(rootFolderPath))
+      failures.push(
+        validationFailure(
+          'RootFolderPath',
+          `Root folder '${rootFolderPath ?? ''}' does not exist`,
+          rootFolderPath,
+          'RootFolderExistsValidator',
+        ),
+      );
+    failures.push(...this.existsFailures(key));
+    return failures;
+  }
+
+  /** `POST /api/v3/command`: a command of {@link V3ArrFake.commandFields} (201), else 400. */
+  protected async command(body: Record<string, unknown>): Promise<FakeResponse> {
+    const name = body.name;
+    if (typeof name !== 'string' || !(name in this.commandFields))
+      return json({ message: `Unknown command: ${String(name)}` }, 400);
+    return this.runCommand(name, body, this.commandTargets(name, body));
+  }
+}
+
+/** What the v1 fakes (Lidarr, Readarr) keep of an item besides its outside id and name. */
+export interface FakeNamedItem extends FakeLibraryItem {
+  monitorNewItems: string;
+  qualityProfileId: number;
+  metadataProfileId: number;
+  rootFolderPath: string;
+  path: string;
+  addOptions?: Record<string, unknown>;
+}
+
+/**
+ * The shared part of the small v1 fakes (Lidarr, Readarr), whose items are a foreign id and a name:
+ * `GET /api/v1/<resource>` (optionally filtered), `GET .../lookup` (an id term or words of the name),
+ * `POST /api/v1/<resource>` → 201, `PUT .../editor` → 202, `POST /api/v1/command` (the refresh
+ * command, which asks `fileExists`) → 201. The subclasses hold the contract and its names.
+ */
+export abstract class NamedArrFake<Item extends FakeNamedItem, Entry extends object> extends LibraryArrFake<
+  Item,
+  Entry
+> {
+  /** The resource below `/api/v1`: `artist`, `author`. */
+  protected abstract readonly resource: string;
+  /** The query parameter that filters the list by outside id (`mbId`), or `undefined` when there is none. */
+  protected abstract readonly listFilter: string | undefined;
+  /** A lookup term naming an outside id, capturing it: `/^lidarr:(.+)$/i`. */
+  protected abstract readonly idTerm: RegExp;
+  /** The ids field of the editor body: `artistIds`. */
+  protected abstract readonly editorIdsField: string;
+  /** The refresh command (`RefreshArtist`) and its id field (`artistId`). */
+  protected abstract readonly refreshCommand: { name: string; idField: string };
+
+  protected async route(req: FakeRequest): Promise<FakeResponse> {
+    const items = `/api/v1/${this.resource}`;
+    switch (`${req.method} ${req.path}`) {
+      case `GET ${items}`:
+        return json(this.listed(this.listFilter === undefined ? undefined : req.query[this.listFilter]?.[0]));
+      case `GET ${items}/lookup`:
+        return json(this.searchCatalog(req.query.term?.[0] ?? '', this.idTerm));
+      case `POST ${items}`:
+        return this.add(req.body as Record<string, unknown>);
+      case `PUT ${items}/editor`:
+        return json(this.setMonitored(req.body, this.editorIdsField), 202);
+      case 'POST /api/v1/command': {
+        const b = req.body as Record<string, unknown>;
+        return this.runCommand(this.refreshCommand.name, b, [b[this.refreshCommand.idField]]);
+      }
+      default:
+        return empty(404);
+    }
+  }
+
+  private add(b: Record<string, unknown>): FakeResponse {
+    const failures: ArrValidationFailure[] = [];
+    const key = b[this.keyField] as string | undefined;
+    if (!key) failures.push(notEmpty(this.keyProperty, null));
+    for (const f of ['qualityProfileId', 'metadataProfileId'] as const)
+      if (!b[f]) failures.push(notEmpty(f, b[f], f));
+    if (!b.rootFolderPath && !b.path) failures.push(notEmpty('Path', null));
+    failures.push(...this.existsFailures(key));
+    if (failures.length > 0) return validationErrors(failures);
+    const known = this.catalog.find((c) => field(c, this.keyField) === key);
+    const name =
+      (known && (field(known, this.nameField) as string | undefined)) ?? (b[this.nameField] as string);
+    const rootFolderPath = (b.rootFolderPath as string | undefined) ?? '';
+    const item = {
+      id: nextId(this.library),
+      [this.keyField]: key,
+      [this.nameField]: name,
+      monitored: (b.monitored as boolean | undefined) ?? true,
+      monitorNewItems: (b.monitorNewItems as string | undefined) ?? 'all',
+      hasFile: false,
+      qualityProfileId: b.qualityProfileId as number,
+      metadataProfileId: b.metadataProfileId as number,
+      rootFolderPath,
+      path: (b.path as string | undefined) ?? `${rootFolderPath}/${name}`,
+      addOptions: b.addOptions as Record<string, unknown> | undefined,
+    } as unknown as Item;
+    this.library.push(item);
+    return json(item, 201);
+  }
+}
+
+/** A field of a request body, library item or catalog entry. */
+function field(record: unknown, name: string): unknown {
+  return (record as Record<string, unknown>)[name];
+}
+
+/** A query or term value as the type of the record's outside id (a number for `tmdbId`). */
+function asKeyOf(record: unknown, keyField: string, value: string): unknown {
+  return typeof field(record, keyField) === 'number' ? Number(value) : value;
+}
+
 /** Next id of a fake's table (1, 2, 3, ...). */
 export function nextId(items: { id: number }[]): number {
   return items.reduce((max, i) => Math.max(max, i.id), 0) + 1;

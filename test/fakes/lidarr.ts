@@ -7,19 +7,12 @@
  * Lidarr's `ArtistResource`/`AddArtistOptions`.
  */
 import {
-  ArrFake,
-  commandResource,
-  nextId,
+  NamedArrFake,
   OpenApiValidator,
-  termMatches,
-  validationErrors,
-  validationFailure,
-  type ArrFakeOptions,
-  type ArrValidationFailure,
+  type FakeNamedItem,
+  type LibraryFakeOptions,
   type OpenApiDocument,
 } from './arr-fake-base.js';
-import type { FakeCommand } from './radarr.js';
-import { empty, json, type FakeRequest, type FakeResponse } from './http-fake.js';
 
 const int = { type: 'integer', format: 'int32' };
 const body = (ref: string) => ({
@@ -95,126 +88,33 @@ export interface MusicBrainzArtist {
 }
 
 /** An artist in the fake's library. */
-export interface FakeArtist extends MusicBrainzArtist {
-  id: number;
-  monitored: boolean;
-  monitorNewItems: string;
-  hasFile: boolean;
-  qualityProfileId: number;
-  metadataProfileId: number;
-  rootFolderPath: string;
-  path: string;
-  addOptions?: Record<string, unknown>;
-}
+export interface FakeArtist extends MusicBrainzArtist, FakeNamedItem {}
 
-/** Options of {@link FakeLidarr}. */
-export interface FakeLidarrOptions extends ArrFakeOptions {
-  catalog?: MusicBrainzArtist[];
-  /** Whether the artist has files on disk, asked on `RefreshArtist`. */
-  fileExists?: (artist: FakeArtist) => boolean | Promise<boolean>;
-}
+/** Options of {@link FakeLidarr}: the catalog, and whether an artist has files on disk, asked on `RefreshArtist`. */
+export type FakeLidarrOptions = LibraryFakeOptions<FakeArtist, MusicBrainzArtist>;
 
 /** Fake Lidarr v1; see the module comment. */
-export class FakeLidarr extends ArrFake {
-  readonly artists: FakeArtist[] = [];
-  catalog: MusicBrainzArtist[];
-  readonly commands: FakeCommand[] = [];
-  fileExists?: (artist: FakeArtist) => boolean | Promise<boolean>;
+export class FakeLidarr extends NamedArrFake<FakeArtist, MusicBrainzArtist> {
   protected readonly validator = new OpenApiValidator(LIDARR_CONTRACT, 'Lidarr v1 contract');
+  protected readonly keyField = 'foreignArtistId';
+  protected readonly nameField = 'artistName';
+  protected readonly resource = 'artist';
+  protected readonly listFilter = 'mbId';
+  protected readonly idTerm = /^lidarr:(.+)$/i;
+  protected readonly editorIdsField = 'artistIds';
+  protected readonly refreshCommand = { name: 'RefreshArtist', idField: 'artistId' };
+  protected readonly alreadyAdded = {
+    errorMessage: 'This artist has already been added.',
+    errorCode: 'ArtistExistsValidator',
+  };
 
-  constructor(options: FakeLidarrOptions) {
-    super(options);
-    this.catalog = options.catalog ?? [];
-    this.fileExists = options.fileExists;
+  /** The library; tests may change it while the fake runs. */
+  get artists(): FakeArtist[] {
+    return this.library;
   }
 
   /** The artist with this MusicBrainz id, if the library has it. */
   artist(foreignArtistId: string): FakeArtist | undefined {
-    return this.artists.find((a) => a.foreignArtistId === foreignArtistId);
-  }
-
-  protected async route(req: FakeRequest): Promise<FakeResponse> {
-    switch (`${req.method} ${req.path}`) {
-      case 'GET /api/v1/artist': {
-        const mbId = req.query.mbId?.[0];
-        return json(this.artists.filter((a) => mbId === undefined || a.foreignArtistId === mbId));
-      }
-      case 'GET /api/v1/artist/lookup': {
-        const term = req.query.term?.[0] ?? '';
-        const byId = /^lidarr:(.+)$/i.exec(term);
-        return json(
-          this.catalog.filter((c) =>
-            byId ? c.foreignArtistId === byId[1] : termMatches(term, c.artistName),
-          ),
-        );
-      }
-      case 'POST /api/v1/artist':
-        return this.add(req.body as Record<string, unknown>);
-      case 'PUT /api/v1/artist/editor': {
-        const b = req.body as { artistIds?: number[] | null; monitored?: boolean | null };
-        const changed = this.artists.filter((a) => b.artistIds?.includes(a.id));
-        for (const a of changed) if (typeof b.monitored === 'boolean') a.monitored = b.monitored;
-        return json(changed, 202);
-      }
-      case 'POST /api/v1/command': {
-        const b = req.body as { artistId?: number };
-        const id = this.commands.length + 1;
-        this.commands.push({ id, name: 'RefreshArtist', body: b });
-        const artist = this.artists.find((a) => a.id === b.artistId);
-        if (artist && this.fileExists) artist.hasFile = await this.fileExists(artist);
-        return json(commandResource(id, b), 201);
-      }
-      default:
-        return empty(404);
-    }
-  }
-
-  private add(b: Record<string, unknown>): FakeResponse {
-    const failures: ArrValidationFailure[] = [];
-    const foreignArtistId = b.foreignArtistId as string | undefined;
-    if (!foreignArtistId)
-      failures.push(
-        validationFailure(
-          'ForeignArtistId',
-          "'Foreign Artist Id' must not be empty.",
-          null,
-          'NotEmptyValidator',
-        ),
-      );
-    for (const field of ['qualityProfileId', 'metadataProfileId'] as const)
-      if (!b[field])
-        failures.push(
-          validationFailure(field, `'${field}' must not be empty.`, b[field], 'NotEmptyValidator'),
-        );
-    if (!b.rootFolderPath && !b.path)
-      failures.push(validationFailure('Path', "'Path' must not be empty.", null, 'NotEmptyValidator'));
-    if (foreignArtistId && this.artist(foreignArtistId))
-      failures.push(
-        validationFailure(
-          'ForeignArtistId',
-          'This artist has already been added.',
-          foreignArtistId,
-          'ArtistExistsValidator',
-        ),
-      );
-    if (failures.length > 0) return validationErrors(failures);
-    const known = this.catalog.find((c) => c.foreignArtistId === foreignArtistId);
-    const artistName = known?.artistName ?? (b.artistName as string);
-    const rootFolderPath = (b.rootFolderPath as string | undefined) ?? '';
-    const artist: FakeArtist = {
-      id: nextId(this.artists),
-      foreignArtistId: foreignArtistId!,
-      artistName,
-      monitored: (b.monitored as boolean | undefined) ?? true,
-      monitorNewItems: (b.monitorNewItems as string | undefined) ?? 'all',
-      hasFile: false,
-      qualityProfileId: b.qualityProfileId as number,
-      metadataProfileId: b.metadataProfileId as number,
-      rootFolderPath,
-      path: (b.path as string | undefined) ?? `${rootFolderPath}/${artistName}`,
-      addOptions: b.addOptions as Record<string, unknown> | undefined,
-    };
-    this.artists.push(artist);
-    return json(artist, 201);
+    return this.inLibrary(foreignArtistId);
   }
 }

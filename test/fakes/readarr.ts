@@ -8,19 +8,12 @@
  * `AuthorResource`/`AddAuthorOptions`.
  */
 import {
-  ArrFake,
-  commandResource,
-  nextId,
+  NamedArrFake,
   OpenApiValidator,
-  termMatches,
-  validationErrors,
-  validationFailure,
-  type ArrFakeOptions,
-  type ArrValidationFailure,
+  type FakeNamedItem,
+  type LibraryFakeOptions,
   type OpenApiDocument,
 } from './arr-fake-base.js';
-import type { FakeCommand } from './radarr.js';
-import { empty, json, type FakeRequest, type FakeResponse } from './http-fake.js';
 
 const int = { type: 'integer', format: 'int32' };
 const body = (ref: string) => ({
@@ -96,124 +89,33 @@ export interface ReadarrAuthorInfo {
 }
 
 /** An author in the fake's library. */
-export interface FakeAuthor extends ReadarrAuthorInfo {
-  id: number;
-  monitored: boolean;
-  monitorNewItems: string;
-  hasFile: boolean;
-  qualityProfileId: number;
-  metadataProfileId: number;
-  rootFolderPath: string;
-  path: string;
-  addOptions?: Record<string, unknown>;
-}
+export interface FakeAuthor extends ReadarrAuthorInfo, FakeNamedItem {}
 
-/** Options of {@link FakeReadarr}. */
-export interface FakeReadarrOptions extends ArrFakeOptions {
-  catalog?: ReadarrAuthorInfo[];
-  /** Whether the author has files on disk, asked on `RefreshAuthor`. */
-  fileExists?: (author: FakeAuthor) => boolean | Promise<boolean>;
-}
+/** Options of {@link FakeReadarr}: the catalog, and whether an author has files on disk, asked on `RefreshAuthor`. */
+export type FakeReadarrOptions = LibraryFakeOptions<FakeAuthor, ReadarrAuthorInfo>;
 
 /** Fake Readarr v1; see the module comment. */
-export class FakeReadarr extends ArrFake {
-  readonly authors: FakeAuthor[] = [];
-  catalog: ReadarrAuthorInfo[];
-  readonly commands: FakeCommand[] = [];
-  fileExists?: (author: FakeAuthor) => boolean | Promise<boolean>;
+export class FakeReadarr extends NamedArrFake<FakeAuthor, ReadarrAuthorInfo> {
   protected readonly validator = new OpenApiValidator(READARR_CONTRACT, 'Readarr v1 contract');
+  protected readonly keyField = 'foreignAuthorId';
+  protected readonly nameField = 'authorName';
+  protected readonly resource = 'author';
+  protected readonly listFilter = undefined;
+  protected readonly idTerm = /^readarr:(.+)$/i;
+  protected readonly editorIdsField = 'authorIds';
+  protected readonly refreshCommand = { name: 'RefreshAuthor', idField: 'authorId' };
+  protected readonly alreadyAdded = {
+    errorMessage: 'This author has already been added.',
+    errorCode: 'AuthorExistsValidator',
+  };
 
-  constructor(options: FakeReadarrOptions) {
-    super(options);
-    this.catalog = options.catalog ?? [];
-    this.fileExists = options.fileExists;
+  /** The library; tests may change it while the fake runs. */
+  get authors(): FakeAuthor[] {
+    return this.library;
   }
 
   /** The author with this foreign id, if the library has it. */
   author(foreignAuthorId: string): FakeAuthor | undefined {
-    return this.authors.find((a) => a.foreignAuthorId === foreignAuthorId);
-  }
-
-  protected async route(req: FakeRequest): Promise<FakeResponse> {
-    switch (`${req.method} ${req.path}`) {
-      case 'GET /api/v1/author':
-        return json(this.authors);
-      case 'GET /api/v1/author/lookup': {
-        const term = req.query.term?.[0] ?? '';
-        const byId = /^readarr:(.+)$/i.exec(term);
-        return json(
-          this.catalog.filter((c) =>
-            byId ? c.foreignAuthorId === byId[1] : termMatches(term, c.authorName),
-          ),
-        );
-      }
-      case 'POST /api/v1/author':
-        return this.add(req.body as Record<string, unknown>);
-      case 'PUT /api/v1/author/editor': {
-        const b = req.body as { authorIds?: number[] | null; monitored?: boolean | null };
-        const changed = this.authors.filter((a) => b.authorIds?.includes(a.id));
-        for (const a of changed) if (typeof b.monitored === 'boolean') a.monitored = b.monitored;
-        return json(changed, 202);
-      }
-      case 'POST /api/v1/command': {
-        const b = req.body as { authorId?: number };
-        const id = this.commands.length + 1;
-        this.commands.push({ id, name: 'RefreshAuthor', body: b });
-        const author = this.authors.find((a) => a.id === b.authorId);
-        if (author && this.fileExists) author.hasFile = await this.fileExists(author);
-        return json(commandResource(id, b), 201);
-      }
-      default:
-        return empty(404);
-    }
-  }
-
-  private add(b: Record<string, unknown>): FakeResponse {
-    const failures: ArrValidationFailure[] = [];
-    const foreignAuthorId = b.foreignAuthorId as string | undefined;
-    if (!foreignAuthorId)
-      failures.push(
-        validationFailure(
-          'ForeignAuthorId',
-          "'Foreign Author Id' must not be empty.",
-          null,
-          'NotEmptyValidator',
-        ),
-      );
-    for (const field of ['qualityProfileId', 'metadataProfileId'] as const)
-      if (!b[field])
-        failures.push(
-          validationFailure(field, `'${field}' must not be empty.`, b[field], 'NotEmptyValidator'),
-        );
-    if (!b.rootFolderPath && !b.path)
-      failures.push(validationFailure('Path', "'Path' must not be empty.", null, 'NotEmptyValidator'));
-    if (foreignAuthorId && this.author(foreignAuthorId))
-      failures.push(
-        validationFailure(
-          'ForeignAuthorId',
-          'This author has already been added.',
-          foreignAuthorId,
-          'AuthorExistsValidator',
-        ),
-      );
-    if (failures.length > 0) return validationErrors(failures);
-    const known = this.catalog.find((c) => c.foreignAuthorId === foreignAuthorId);
-    const authorName = known?.authorName ?? (b.authorName as string);
-    const rootFolderPath = (b.rootFolderPath as string | undefined) ?? '';
-    const author: FakeAuthor = {
-      id: nextId(this.authors),
-      foreignAuthorId: foreignAuthorId!,
-      authorName,
-      monitored: (b.monitored as boolean | undefined) ?? true,
-      monitorNewItems: (b.monitorNewItems as string | undefined) ?? 'all',
-      hasFile: false,
-      qualityProfileId: b.qualityProfileId as number,
-      metadataProfileId: b.metadataProfileId as number,
-      rootFolderPath,
-      path: (b.path as string | undefined) ?? `${rootFolderPath}/${authorName}`,
-      addOptions: b.addOptions as Record<string, unknown> | undefined,
-    };
-    this.authors.push(author);
-    return json(author, 201);
+    return this.inLibrary(foreignAuthorId);
   }
 }

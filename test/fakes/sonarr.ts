@@ -11,19 +11,14 @@
  * predicate before answering.
  */
 import {
-  ArrFake,
-  commandResource,
-  contractPath,
+  contractValidator,
   nextId,
-  OpenApiValidator,
-  termMatches,
+  V3ArrFake,
   validationErrors,
-  validationFailure,
-  type ArrFakeOptions,
-  type ArrValidationFailure,
   type ExtraProperties,
+  type FakeLibraryItem,
+  type V3FakeOptions,
 } from './arr-fake-base.js';
-import type { FakeCommand } from './radarr.js';
 import { empty, json, type FakeRequest, type FakeResponse } from './http-fake.js';
 
 /** A series TVDB knows (what Sonarr's lookups answer). */
@@ -42,12 +37,10 @@ export interface FakeSeason {
 }
 
 /** A series in the fake's library. */
-export interface FakeSeries {
-  id: number;
+export interface FakeSeries extends FakeLibraryItem {
   tvdbId: number;
   title: string;
   year: number;
-  monitored: boolean;
   monitorNewItems: string;
   seasonFolder: boolean;
   seriesType: string;
@@ -63,16 +56,8 @@ export interface FakeSeries {
   addOptions?: Record<string, unknown>;
 }
 
-/** Options of {@link FakeSonarr}. */
-export interface FakeSonarrOptions extends ArrFakeOptions {
-  catalog?: TvdbSeries[];
-  /** Existing quality profile ids; default `[1]`. */
-  qualityProfileIds?: number[];
-  /** Existing root folders; default `['/media/Shows']`. */
-  rootFolders?: string[];
-  /** Whether the series has files on disk, asked on `RescanSeries`. */
-  fileExists?: (series: FakeSeries) => boolean | Promise<boolean>;
-}
+/** Options of {@link FakeSonarr}: what the TVDB lookup knows, the existing quality profiles and root folders (default `['/media/Shows']`), whether a series has files on disk (asked on `RescanSeries`). */
+export type FakeSonarrOptions = V3FakeOptions<FakeSeries, TvdbSeries>;
 
 /**
  * The fields of Sonarr's commands its spec cannot describe (`CommandResource` allows no extra
@@ -87,26 +72,24 @@ const COMMAND_FIELDS: Record<string, ExtraProperties> = {
   },
 };
 
-let sonarrSpec: OpenApiValidator | undefined;
-
 /** Fake Sonarr v3; see the module comment. */
-export class FakeSonarr extends ArrFake {
-  readonly series: FakeSeries[] = [];
-  catalog: TvdbSeries[];
-  readonly commands: FakeCommand[] = [];
-  fileExists?: (series: FakeSeries) => boolean | Promise<boolean>;
-  private readonly qualityProfileIds: number[];
-  private readonly rootFolders: string[];
-  protected readonly validator: OpenApiValidator;
+export class FakeSonarr extends V3ArrFake<FakeSeries, TvdbSeries> {
+  protected readonly validator = contractValidator('sonarr-v3-openapi.json', 'Sonarr v3 spec');
+  protected readonly keyField = 'tvdbId';
+  protected readonly nameField = 'title';
+  protected readonly commandFields = COMMAND_FIELDS;
+  protected readonly alreadyAdded = {
+    errorMessage: 'This series has already been added',
+    errorCode: 'SeriesExistsValidator',
+  };
 
   constructor(options: FakeSonarrOptions) {
-    super(options);
-    this.catalog = options.catalog ?? [];
-    this.qualityProfileIds = options.qualityProfileIds ?? [1];
-    this.rootFolders = options.rootFolders ?? ['/media/Shows'];
-    this.fileExists = options.fileExists;
-    sonarrSpec ??= OpenApiValidator.load(contractPath('sonarr-v3-openapi.json'), 'Sonarr v3 spec');
-    this.validator = sonarrSpec;
+    super(options, '/media/Shows');
+  }
+
+  /** The library; tests may change it while the fake runs. */
+  get series(): FakeSeries[] {
+    return this.library;
   }
 
   /** Puts a series in the library as if added earlier (monitored, every season monitored, unless said otherwise). */
@@ -116,7 +99,7 @@ export class FakeSonarr extends ArrFake {
     const rootFolderPath = series.rootFolderPath ?? this.rootFolders[0]!;
     const known = this.catalog.find((c) => c.tvdbId === series.tvdbId);
     const seeded: FakeSeries = {
-      id: nextId(this.series),
+      id: nextId(this.library),
       monitored: true,
       monitorNewItems: 'all',
       seasonFolder: true,
@@ -131,48 +114,38 @@ export class FakeSonarr extends ArrFake {
       seasons:
         series.seasons ?? (known?.seasons ?? []).map((seasonNumber) => ({ seasonNumber, monitored: true })),
     };
-    this.series.push(seeded);
+    this.library.push(seeded);
     return seeded;
   }
 
   /** The series with this TVDB id, if the library has it. */
   byTvdbId(tvdbId: number): FakeSeries | undefined {
-    return this.series.find((s) => s.tvdbId === tvdbId);
+    return this.inLibrary(tvdbId);
   }
 
-  protected override extraBodyProperties(req: FakeRequest): ExtraProperties | undefined {
-    if (req.method !== 'POST' || req.path !== '/api/v3/command') return undefined;
-    const name = (req.body as { name?: unknown } | undefined)?.name;
-    return typeof name === 'string' ? COMMAND_FIELDS[name] : undefined;
+  protected commandTargets(_name: string, body: Record<string, unknown>): unknown[] {
+    return typeof body.seriesId === 'number'
+      ? [body.seriesId]
+      : ((body.seriesIds as number[] | undefined) ?? this.series.map((s) => s.id));
   }
 
   protected async route(req: FakeRequest): Promise<FakeResponse> {
     switch (`${req.method} ${req.path}`) {
-      case 'GET /api/v3/series': {
-        const tvdbId = req.query.tvdbId?.[0];
-        const found =
-          tvdbId === undefined ? this.series : this.series.filter((s) => s.tvdbId === Number(tvdbId));
-        return json(found.map((s) => this.resource(s)));
-      }
-      case 'GET /api/v3/series/lookup': {
-        const term = req.query.term?.[0] ?? '';
-        const byId = /^tvdb:\s*(\d+)$/i.exec(term);
-        const found = byId
-          ? this.catalog.filter((c) => c.tvdbId === Number(byId[1]))
-          : this.catalog.filter((c) => termMatches(term, c.title));
-        return json(found.map((c) => this.lookupResource(c)));
-      }
+      case 'GET /api/v3/series':
+        return json(this.listed(req.query.tvdbId?.[0]).map((s) => this.resource(s)));
+      case 'GET /api/v3/series/lookup':
+        return json(
+          this.searchCatalog(req.query.term?.[0] ?? '', /^tvdb:\s*(\d+)$/i).map((c) =>
+            this.lookupResource(c),
+          ),
+        );
       case 'POST /api/v3/series':
         return this.add(req.body as Record<string, unknown>);
-      case 'PUT /api/v3/series/editor': {
-        const body = req.body as { seriesIds?: number[] | null; monitored?: boolean | null };
-        const changed = this.series.filter((s) => body.seriesIds?.includes(s.id));
-        for (const s of changed) if (typeof body.monitored === 'boolean') s.monitored = body.monitored;
+      case 'PUT /api/v3/series/editor':
         return json(
-          changed.map((s) => this.resource(s)),
+          this.setMonitored(req.body, 'seriesIds').map((s) => this.resource(s)),
           202,
         );
-      }
       case 'POST /api/v3/command':
         return this.command(req.body as Record<string, unknown>);
       default:
@@ -181,41 +154,9 @@ export class FakeSonarr extends ArrFake {
   }
 
   private add(body: Record<string, unknown>): FakeResponse {
-    const failures: ArrValidationFailure[] = [];
-    const tvdbId = body.tvdbId as number | undefined;
-    const title = body.title as string | null | undefined;
-    if (!tvdbId || tvdbId <= 0)
-      failures.push(
-        validationFailure('TvdbId', "'Tvdb Id' must not be empty.", tvdbId ?? 0, 'NotEmptyValidator'),
-      );
-    if (!title)
-      failures.push(
-        validationFailure('Title', "'Title' must not be empty.", title ?? null, 'NotEmptyValidator'),
-      );
-    if (!this.qualityProfileIds.includes(body.qualityProfileId as number))
-      failures.push(
-        validationFailure(
-          'QualityProfileId',
-          'Quality Profile does not exist',
-          body.qualityProfileId,
-          'QualityProfileExistsValidator',
-        ),
-      );
-    const rootFolderPath = body.rootFolderPath as string | undefined;
-    if (!rootFolderPath || !this.rootFolders.includes(rootFolderPath))
-      failures.push(
-        validationFailure(
-          'RootFolderPath',
-          `Root folder '${rootFolderPath ?? ''}' does not exist`,
-          rootFolderPath,
-          'RootFolderExistsValidator',
-        ),
-      );
-    if (tvdbId && this.byTvdbId(tvdbId))
-      failures.push(
-        validationFailure('TvdbId', 'This series has already been added', tvdbId, 'SeriesExistsValidator'),
-      );
+    const failures = this.addFailures(body);
     if (failures.length > 0) return validationErrors(failures);
+    const tvdbId = body.tvdbId as number;
     const known = this.catalog.find((c) => c.tvdbId === tvdbId);
     const given = (body.seasons as FakeSeason[] | null | undefined) ?? [];
     const seasons = [...given.map((s) => ({ seasonNumber: s.seasonNumber, monitored: s.monitored }))];
@@ -223,10 +164,10 @@ export class FakeSonarr extends ArrFake {
       if (!seasons.some((s) => s.seasonNumber === seasonNumber))
         seasons.push({ seasonNumber, monitored: true });
     const series = this.seedSeries({
-      tvdbId: tvdbId!,
-      title: title!,
+      tvdbId,
+      title: body.title as string,
       year: known?.year ?? 0,
-      rootFolderPath,
+      rootFolderPath: body.rootFolderPath as string,
       qualityProfileId: body.qualityProfileId as number,
       monitored: (body.monitored as boolean | undefined) ?? true,
       monitorNewItems: (body.monitorNewItems as string | undefined) ?? 'all',
@@ -237,22 +178,6 @@ export class FakeSonarr extends ArrFake {
       addOptions: body.addOptions as Record<string, unknown> | undefined,
     });
     return json(this.resource(series), 201);
-  }
-
-  private async command(body: Record<string, unknown>): Promise<FakeResponse> {
-    const name = body.name;
-    if (typeof name !== 'string' || !(name in COMMAND_FIELDS))
-      return json({ message: `Unknown command: ${String(name)}` }, 400);
-    const id = this.commands.length + 1;
-    this.commands.push({ id, name, body });
-    const ids =
-      typeof body.seriesId === 'number'
-        ? [body.seriesId]
-        : ((body.seriesIds as number[] | undefined) ?? this.series.map((s) => s.id));
-    if (this.fileExists)
-      for (const series of this.series.filter((s) => ids.includes(s.id)))
-        series.hasFile = await this.fileExists(series);
-    return json(commandResource(id, body), 201);
   }
 
   private resource(s: FakeSeries): Record<string, unknown> {
