@@ -142,9 +142,15 @@ export function createVaultActivities(deps: VaultDeps) {
       };
     }
     ctx.heartbeat({ verifying: relativePath });
-    const sha256 = await sha256File(abs);
+    const byHash = Boolean(hashType && remote.hashes[hashType]);
+    const byModtime = !byHash && features.precisionNs < MODTIME_UNSUPPORTED_NS;
+    // Without a hash or modtimes the copy is read back; hash both sides at once, not one after the other.
+    const [sha256, readBack] = await Promise.all([
+      sha256File(abs),
+      byHash || byModtime ? undefined : rclone.downloadHash(relativePath, 'sha256', ctx.cancellationSignal),
+    ]);
     const base = { sizeBytes: local.size, sha256, verifiedAt: new Date().toISOString() };
-    if (hashType && remote.hashes[hashType]) {
+    if (byHash && hashType) {
       const localValue =
         hashType === 'sha256'
           ? sha256
@@ -160,7 +166,7 @@ export function createVaultActivities(deps: VaultDeps) {
       }
       return { match: true, verification: { ...base, method: hashType, remoteValue } };
     }
-    if (features.precisionNs < MODTIME_UNSUPPORTED_NS) {
+    if (byModtime) {
       const toleranceMs = Math.max(1000, features.precisionNs / 1e6);
       const remoteMs = Date.parse(remote.modTime);
       if (Math.abs(remoteMs - local.mtimeMs) > toleranceMs) {
@@ -171,8 +177,8 @@ export function createVaultActivities(deps: VaultDeps) {
       }
       return { match: true, verification: { ...base, method: 'modtime', remoteValue: remote.modTime } };
     }
-    // The remote keeps neither a hash nor modtimes: read the copy back and hash it.
-    const remoteValue = await rclone.downloadHash(relativePath, 'sha256', ctx.cancellationSignal);
+    // The remote keeps neither a hash nor modtimes: the copy was read back and hashed above.
+    const remoteValue = readBack!;
     if (remoteValue !== sha256) {
       return { match: false, reason: `${relativePath}: sha256 of the vault copy differs (read back)` };
     }
