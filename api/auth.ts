@@ -4,6 +4,7 @@
  * `Authorization: Bearer <token>`. Failed attempts are rate limited per client address.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { verifyToken } from '../lib/tokens.js';
 
@@ -12,6 +13,38 @@ export interface AuthOptions {
   /** Failed authentications allowed per address and window before 429. */
   failureLimit: number;
   windowMs: number;
+  /**
+   * How long a verified token is trusted without asking Postgres again, in ms (default 10 s; 0
+   * asks every time). Verifying writes the token's `last_used_at`: a commit per request. The cost:
+   * a revoked token keeps working this long in a running API, and `last_used_at` lags as much.
+   */
+  verifiedTtlMs?: number;
+}
+
+/** Verified tokens by sha256, trusted until `until`. Bounded: a flood of distinct tokens never verifies. */
+class VerifiedTokens {
+  private readonly byHash = new Map<string, { id: number; name: string; until: number }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  static key(token: string): string {
+    return createHash('sha256').update(token, 'utf8').digest('hex');
+  }
+
+  get(key: string, now: number): { id: number; name: string } | undefined {
+    const hit = this.byHash.get(key);
+    if (!hit) return undefined;
+    if (hit.until > now) return hit;
+    this.byHash.delete(key);
+    return undefined;
+  }
+
+  set(key: string, found: { id: number; name: string }, now: number): void {
+    if (this.ttlMs <= 0) return;
+    // Only tokens that exist get here, so the map holds at most a few entries per real token.
+    if (this.byHash.size >= 1000) this.byHash.clear();
+    this.byHash.set(key, { ...found, until: now + this.ttlMs });
+  }
 }
 
 /** The token a request presents, from whichever header carries it. */
@@ -74,6 +107,7 @@ class FailureCounter {
  */
 export function tokenAuth(pool: pg.Pool, options: AuthOptions): RequestHandler[] {
   const failures = new FailureCounter(options);
+  const verified = new VerifiedTokens(options.verifiedTtlMs ?? 10_000);
   const check = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -86,7 +120,12 @@ export function tokenAuth(pool: pg.Pool, options: AuthOptions): RequestHandler[]
         return;
       }
       const token = presentedToken(req);
-      const found = token ? await verifyToken(pool, token) : undefined;
+      const key = token ? VerifiedTokens.key(token) : '';
+      let found = token ? verified.get(key, Date.now()) : undefined;
+      if (token && !found) {
+        found = await verifyToken(pool, token);
+        if (found) verified.set(key, found, Date.now());
+      }
       if (!found) {
         failures.fail(address, Date.now());
         res.set('WWW-Authenticate', 'Basic realm="vaultarr"').status(401).json({ error: 'unauthorized' });
