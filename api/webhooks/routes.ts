@@ -81,27 +81,50 @@ export function webhookRouter(deps: WebhookDeps): Router {
   const base = { hostId: deps.hostId, policy: deps.policy };
   const taskQueue = deps.taskQueue ?? SHARED_TASK_QUEUE;
 
+  /** Workflow IDs by library path, looked up once per delivery (and while its dedupe row is written). */
+  type IdLookup = (libraryPath: string) => Promise<string>;
+  const lookups = (): IdLookup => {
+    const memo = new Map<string, Promise<string>>();
+    return (libraryPath) => {
+      let id = memo.get(libraryPath);
+      if (!id) {
+        id = deps.items.workflowIdFor(libraryPath);
+        id.catch(() => undefined); // awaited (and reported) by whoever uses it
+        memo.set(libraryPath, id);
+      }
+      return id;
+    };
+  };
+
   /** Signals the workflow carrying a library path, starting one for it when none runs. */
   const signalItem = async <T>(
+    idFor: IdLookup,
     libraryPath: string,
     signal: SignalDefinition<[T]>,
     signalArg: T,
   ): Promise<string> => {
-    const workflowId = await deps.items.workflowIdFor(libraryPath);
+    const workflowId = await idFor(libraryPath);
     await deps.items.signalWithStart({ workflowId, libraryPath, input: base, signal, signalArg, taskQueue });
     return workflowId;
   };
 
-  const execute = async (m: Mapped, dedupeKey: string): Promise<string[]> => {
+  /** The library paths whose workflow IDs an intent needs. */
+  const pathsOf = (m: Mapped): string[] =>
+    m.kind === 'import'
+      ? [m.libraryPath, ...m.replaces]
+      : m.kind === 'delete-folder'
+        ? []
+        : [m.kind === 'rename' ? m.from : m.libraryPath];
+
+  const execute = async (m: Mapped, dedupeKey: string, idFor: IdLookup): Promise<string[]> => {
     switch (m.kind) {
       case 'import': {
-        const workflowId = await deps.items.workflowIdFor(m.libraryPath);
-        const replaces = await Promise.all(
-          m.replaces.map(async (libraryPath) => ({
-            libraryPath,
-            workflowId: await deps.items.workflowIdFor(libraryPath),
-          })),
-        );
+        const [workflowId, replaces] = await Promise.all([
+          idFor(m.libraryPath),
+          Promise.all(
+            m.replaces.map(async (libraryPath) => ({ libraryPath, workflowId: await idFor(libraryPath) })),
+          ),
+        ]);
         await deps.items.signalWithStart({
           workflowId,
           libraryPath: m.libraryPath,
@@ -116,9 +139,9 @@ export function webhookRouter(deps: WebhookDeps): Router {
         return [workflowId];
       }
       case 'rename':
-        return [await signalItem(m.from, renamedSignal, { libraryPath: m.to })];
+        return [await signalItem(idFor, m.from, renamedSignal, { libraryPath: m.to })];
       case 'delete':
-        return [await signalItem(m.libraryPath, deletedSignal, { reason: m.reason })];
+        return [await signalItem(idFor, m.libraryPath, deletedSignal, { reason: m.reason })];
       case 'delete-folder': {
         const ids = await deps.items.workflowIdsUnder(m.folder);
         await Promise.all(
@@ -169,6 +192,9 @@ export function webhookRouter(deps: WebhookDeps): Router {
     const dedupeKey = createHash('sha256')
       .update(`${app}\n${JSON.stringify(req.body)}`)
       .digest('hex');
+    // The catalog lookups of the workflow IDs run while the delivery is recorded: one round trip, not two.
+    const idFor = lookups();
+    for (const m of mapped) for (const p of pathsOf(m)) void idFor(p);
     const inserted = await deps.pool.query(
       `INSERT INTO webhook_deliveries (dedupe_key, app, event_type, summary) VALUES ($1, $2, $3, $4)
        ON CONFLICT (dedupe_key) DO NOTHING`,
@@ -179,7 +205,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
       return;
     }
     try {
-      const workflows = (await Promise.all(mapped.map((m) => execute(m, dedupeKey)))).flat();
+      const workflows = (await Promise.all(mapped.map((m) => execute(m, dedupeKey, idFor)))).flat();
       res.status(200).json({ ok: true, eventType, workflows });
     } catch (err) {
       // Nothing durable happened for this delivery: forget it so that a manual resend works.
