@@ -54,7 +54,16 @@ export interface TemporalDevServerOptions {
   logFile: string;
   /** Extra `--dynamic-config-value KEY=JSON` settings. */
   dynamicConfig?: Record<string, unknown>;
+  /** SQLite pragmas (`name=value`), replacing {@link DEFAULT_SQLITE_PRAGMAS}. */
+  sqlitePragmas?: string[];
 }
+
+/**
+ * SQLite pragmas of the dev server: a write-ahead log that is fsync'ed at checkpoints rather than
+ * on every commit (a crash of the host may lose the last transactions; a crash of the server loses
+ * nothing).
+ */
+export const DEFAULT_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'];
 
 /** A running dev server. */
 export interface TemporalDevServer {
@@ -98,10 +107,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     options.namespace,
     '--log-level',
     'warn',
-    '--sqlite-pragma',
-    'journal_mode=WAL',
-    '--sqlite-pragma',
-    'synchronous=NORMAL',
+    ...(options.sqlitePragmas ?? DEFAULT_SQLITE_PRAGMAS).flatMap((p) => ['--sqlite-pragma', p]),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => [
