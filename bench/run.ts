@@ -6,6 +6,7 @@
  * Figures are only printed and recorded: nothing here fails on a missed target.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../lib/project.js';
@@ -59,7 +60,9 @@ const scenarios: Record<string, unknown> = {};
 for (const scenario of selected) {
   const began = performance.now();
   const log = (message: string) =>
-    process.stderr.write(`[bench ${scenario.ids[0]} ${((performance.now() - began) / 1000).toFixed(1)}s] ${message}\n`);
+    process.stderr.write(
+      `[bench ${scenario.ids[0]} ${((performance.now() - began) / 1000).toFixed(1)}s] ${message}\n`,
+    );
   log(`${scenario.title}${values.quick ? ' (quick)' : ''}`);
   try {
     const outcome = await scenario.run({ quick: values.quick, log });
@@ -75,7 +78,12 @@ for (const scenario of selected) {
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
     log(`FAILED: ${message}`);
-    rows.push({ scenario: `${scenario.number} ${scenario.ids[0]}`, measure: 'run', value: 'failed', target: '' });
+    rows.push({
+      scenario: `${scenario.number} ${scenario.ids[0]}`,
+      measure: 'run',
+      value: 'failed',
+      target: '',
+    });
     scenarios[scenario.ids[0]!] = { number: scenario.number, title: scenario.title, error: message };
   }
 }
@@ -95,8 +103,12 @@ const result = {
 const table = markdownTable(rows);
 process.stdout.write(`\n${table}\n\n`);
 const date = startedAt.toISOString().slice(0, 19).replace(/:/g, '-');
+// Quick runs are for development: their results stay out of the repository.
 const out =
-  values.out ?? path.join(projectRoot(), 'bench', 'results', `${date}${values.quick ? '-quick' : ''}.json`);
+  values.out ??
+  (values.quick
+    ? path.join(tmpdir(), `vaultarr-bench-${date}-quick.json`)
+    : path.join(projectRoot(), 'bench', 'results', `${date}.json`));
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(

@@ -16,6 +16,7 @@ import {
   findTemporalBinary,
   startTemporalDevServer,
   type TemporalDevServer,
+  type TemporalDevServerOptions,
 } from '../../lib/infra/temporal-server.js';
 import { freePort, stopChild, waitFor } from '../../lib/infra/wait.js';
 import { projectRoot } from '../../lib/project.js';
@@ -29,6 +30,8 @@ export interface BenchStackOptions {
   components?: Component[];
   /** `VAULTARR_*` settings added to the embedded defaults (e.g. `VAULTARR_VAULT__REMOTE`). */
   env?: Record<string, string>;
+  /** Dev server options beyond the defaults (experiments with pragmas and dynamic config). */
+  temporal?: Pick<TemporalDevServerOptions, 'sqlitePragmas' | 'dynamicConfig'>;
 }
 
 /** A running stack. `stop()` ends every process it started and removes its data dir. */
@@ -61,7 +64,7 @@ export class BenchStack {
   static async start(options: BenchStackOptions = {}): Promise<BenchStack> {
     const stack = new BenchStack(options.env ?? {});
     try {
-      await stack.boot(options.components ?? ['worker', 'api', 'watcher']);
+      await stack.boot(options.components ?? ['worker', 'api', 'watcher'], options.temporal);
     } catch (err) {
       await stack.stop();
       throw err;
@@ -69,7 +72,7 @@ export class BenchStack {
     return stack;
   }
 
-  private async boot(components: Component[]): Promise<void> {
+  private async boot(components: Component[], temporal: BenchStackOptions['temporal'] = {}): Promise<void> {
     this.ports = { temporal: await freePort(), pg: await freePort(), api: await freePort() };
     this.temporal = await startTemporalDevServer({
       binary: findTemporalBinary(),
@@ -78,6 +81,12 @@ export class BenchStack {
       port: this.ports.temporal,
       namespace: 'default',
       logFile: path.join(this.logDir, 'temporal.log'),
+      ...temporal,
+      // For experiments: BENCH_TEMPORAL_DYNAMIC_CONFIG='{"key": value}' on any scenario.
+      dynamicConfig: {
+        ...temporal.dynamicConfig,
+        ...(JSON.parse(process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG ?? '{}') as Record<string, unknown>),
+      },
     });
     this.postgres = await startEmbeddedPostgres({
       dir: path.join(this.dataDir, 'postgres'),
