@@ -38,6 +38,7 @@ function rcloneOptions(config: Config) {
     binary: config.vault.rcloneBinary,
     remote: config.vault.remote,
     configFile: config.vault.rcloneConfig,
+    daemon: config.vault.rcloneDaemon,
     extraFlags: [
       ...(config.vault.bwLimit ? ['--bwlimit', config.vault.bwLimit] : []),
       ...config.vault.extraFlags,

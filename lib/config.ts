@@ -52,6 +52,11 @@ const ConfigSchema = z.strictObject({
       /** rclone config file; default: rclone's own (`~/.config/rclone/rclone.conf`). */
       rcloneConfig: z.string().min(1).optional(),
       rcloneBinary: z.string().min(1).default('rclone'),
+      /**
+       * Run copies, stats and read-backs through one long-lived `rclone rcd` per process (default)
+       * instead of one rclone process per call.
+       */
+      rcloneDaemon: z.boolean().default(true),
       /** Upload bandwidth limit in rclone's `--bwlimit` syntax: `8M`, or a timetable `"08:00,2M 23:00,off"`. */
       bwLimit: z.string().min(1).optional(),
       /** Extra flags for every rclone copy, e.g. `["--transfers", "8"]`. */

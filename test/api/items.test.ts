@@ -28,7 +28,8 @@ describe('items API', () => {
       `#!/bin/bash\nif [ "$1" = copy ] && [ -f ${failMarker} ]; then echo '{"level":"error","msg":"HTTP error 401 (401 Unauthorized)"}' >&2; exit 7; fi\nexec rclone "$@"\n`,
     );
     chmodSync(wrapper, 0o755);
-    env = await createWorkflowTestEnv({ rcloneBinary: wrapper });
+    // The wrapper injects faults per rclone command, so copies must run as processes, not through the daemon.
+    env = await createWorkflowTestEnv({ rcloneBinary: wrapper, rcloneDaemon: false });
     ({ app, token } = await createTestApi(env, {
       pathRewrites: [],
       maxBodyBytes: 1024 * 1024,

@@ -42,6 +42,8 @@ export interface WorkflowTestEnv {
 export async function createWorkflowTestEnv(
   options: {
     rcloneBinary?: string;
+    /** Use the long-lived `rclone rcd` (default true); fault-injecting wrappers need a process per call. */
+    rcloneDaemon?: boolean;
     localRoot?: string;
     /** Media servers the workers scan (see `WorkerOptions.scan`). */
     scan?: WorkerOptions['scan'];
@@ -70,7 +72,7 @@ export async function createWorkflowTestEnv(
     pool,
     localRoot,
     settleMs: 0,
-    rclone: { binary: options.rcloneBinary ?? 'rclone', remote: vaultDir },
+    rclone: { binary: options.rcloneBinary ?? 'rclone', remote: vaultDir, daemon: options.rcloneDaemon },
     sharedTaskQueue: taskQueue,
     scan: options.scan,
     arr: options.arr,

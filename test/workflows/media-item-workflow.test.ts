@@ -168,7 +168,8 @@ describe('mediaItemWorkflow when the vault copy keeps failing verification', () 
       `#!/bin/bash\nrclone "$@"; rc=$?\nif [ "$1" = copy ] && [ -f ${marker} ]; then find "$3" -type f -name '*.mkv' -exec truncate -s 100 {} \\;; fi\nexit $rc\n`,
     );
     chmodSync(wrapper, 0o755);
-    env = await createWorkflowTestEnv({ rcloneBinary: wrapper });
+    // The wrapper injects faults per rclone command, so copies must run as processes, not through the daemon.
+    env = await createWorkflowTestEnv({ rcloneBinary: wrapper, rcloneDaemon: false });
   });
   afterAll(async () => {
     await env.close();
