@@ -15,9 +15,9 @@ import AjvModule from 'ajv';
 import { projectRoot } from '../../lib/project.js';
 import { empty, header, HttpFake, json, type FakeRequest, type FakeResponse } from './http-fake.js';
 
-/** The specs of ../shared/contracts/, by file name. */
+/** The Radarr and Sonarr OpenAPI specs: byte copies of ../shared/contracts/ kept in test/fixtures/contracts (checked by test/unit/contracts.test.ts). */
 export function contractPath(file: string): string {
-  return path.join(projectRoot(), '..', 'shared', 'contracts', file);
+  return path.join(projectRoot(), 'test', 'fixtures', 'contracts', file);
 }
 
 /** The part of an OpenAPI 3.0 document the validator reads. */
