@@ -6,7 +6,15 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { cpuSeconds, peakRssBytes, mib, sampleRss, treeCpuSeconds } from './proc.js';
+import {
+  commandName,
+  cpuSeconds,
+  descendants,
+  mib,
+  peakRssBytes,
+  sampleRss,
+  treeCpuSeconds,
+} from './proc.js';
 import { startWebdav, timeCommand, writeRandomFile } from './media.js';
 import type { ScenarioContext } from './report.js';
 import { BenchStack } from './stack.js';
@@ -82,11 +90,14 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
       ...o.env,
     });
     const pids = { worker: stack.pid('worker'), api: stack.pid('api'), watcher: stack.pid('watcher') };
+    // The worker's rclone daemons live in processes of their own: their memory is reported beside it.
+    const rcloneOfWorker = () => descendants(pids.worker).filter((pid) => commandName(pid) === 'rclone');
+    const sampled = { ...pids, workerRclone: rcloneOfWorker };
 
     let idle: Record<string, { peakMiB: number; meanMiB: number }> = {};
     if (o.idleSeconds > 0) {
       ctx.log(`idle for ${o.idleSeconds} s (memory)`);
-      const sampler = sampleRss(pids);
+      const sampler = sampleRss(sampled);
       await new Promise((r) => setTimeout(r, o.idleSeconds * 1000));
       idle = sampler.stop();
     }
@@ -115,7 +126,7 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
       api: cpuSeconds(pids.api),
       watcher: cpuSeconds(pids.watcher),
     };
-    const sampler = sampleRss(pids);
+    const sampler = sampleRss(sampled);
     ctx.log(`dropping ${o.count} releases into Incoming/`);
     const dropMs = Date.now();
     const started = performance.now();

@@ -75,9 +75,21 @@ export function treeCpuSeconds(pid: number): number {
   return [pid, ...descendants(pid)].reduce((sum, p) => sum + cpuSeconds(p), 0);
 }
 
-/** Samples the RSS of named processes every `intervalMs`; `stop()` gives peak and mean per name. */
+/** The command name of a process (`/proc/<pid>/comm`), or '' once it has exited. */
+export function commandName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Samples the RSS of named processes every `intervalMs` (a name may stand for a set of processes
+ * found anew at each sample, their RSS added up); `stop()` gives peak and mean per name.
+ */
 export function sampleRss(
-  pids: Record<string, number>,
+  pids: Record<string, number | (() => number[])>,
   intervalMs = 200,
 ): { stop(): Record<string, { peakMiB: number; meanMiB: number; samples: number }> } {
   const peak: Record<string, number> = {};
@@ -85,8 +97,11 @@ export function sampleRss(
   let samples = 0;
   const take = () => {
     samples++;
-    for (const [name, pid] of Object.entries(pids)) {
-      const rss = rssBytes(pid);
+    for (const [name, which] of Object.entries(pids)) {
+      const rss = (typeof which === 'number' ? [which] : which()).reduce(
+        (sum, pid) => sum + rssBytes(pid),
+        0,
+      );
       peak[name] = Math.max(peak[name] ?? 0, rss);
       sum[name] = (sum[name] ?? 0) + rss;
     }

@@ -34,6 +34,13 @@ export const pipelineScenario: Scenario = {
         checked(m, 'worker peak RSS during scenario 1', mem.run.worker!.peakMiB, 'MiB', { atMost: 200 }, 0),
         checked(m, 'API peak RSS during scenario 1', mem.run.api!.peakMiB, 'MiB', { atMost: 120 }, 0),
         info(m, 'watcher peak RSS during scenario 1', mem.run.watcher!.peakMiB, 'MiB', 0),
+        info(
+          m,
+          "the worker's rclone daemons, peak RSS during scenario 1",
+          mem.run.workerRclone!.peakMiB,
+          'MiB',
+          0,
+        ),
         checked(m, 'worker peak RSS idle', mem.idle.worker!.peakMiB, 'MiB', { atMost: 200 }, 0),
         checked(m, 'API peak RSS idle', mem.idle.api!.peakMiB, 'MiB', { atMost: 120 }, 0),
         info(m, 'watcher peak RSS idle', mem.idle.watcher!.peakMiB, 'MiB', 0),
