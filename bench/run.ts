@@ -35,6 +35,8 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string' },
+    /** Recorded in the results, e.g. that other work shared the machine. */
+    note: { type: 'string' },
   },
 });
 
@@ -97,6 +99,7 @@ const result = {
   only: wanted ?? null,
   machine: { ...machine(), loadAverage: undefined },
   loadAverage: { start: loadAtStart, end: loadAverage() },
+  note: values.note ?? null,
   table: rows,
   scenarios,
 };
