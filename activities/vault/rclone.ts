@@ -8,11 +8,13 @@
  * and 80 ms, more than the work itself for small files. The daemon listens on a loopback port with
  * a random user and password passed in its environment (never on its command line), and dies with
  * the process that started it: on a normal exit through an exit hook, and on a crash or SIGKILL
- * through a small watchdog that outlives it. When it cannot start, every call runs rclone as a
+ * through the kernel's parent-death signal (util-linux `setpriv --pdeathsig`) and a small watchdog
+ * that outlives it. When it cannot start, every call runs rclone as a
  * process, as before.
  */
 import { execa, type ResultPromise } from 'execa';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { stat as statFile } from 'node:fs/promises';
 import { freePort } from '../../lib/infra/wait.js';
@@ -110,6 +112,7 @@ export class RcloneDaemonError extends Error {
 }
 
 const live = new Set<ChildProcess>();
+const SETPRIV = '/usr/bin/setpriv';
 let exitHookInstalled = false;
 
 /** The env-var remote name an on-the-fly remote is given inside the daemon. */
@@ -203,11 +206,11 @@ export class RcloneDaemon {
         env[`${prefix}${k.toUpperCase().replace(/-/g, '_')}`] = v;
       remote = `${ENV_REMOTE}:${onTheFly.path}`;
     }
-    const child = spawn(
-      options.binary,
-      ['rcd', '--rc-addr', `127.0.0.1:${port}`, '--rc-serve', ...options.flags],
-      { env, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const rcd = [options.binary, 'rcd', '--rc-addr', `127.0.0.1:${port}`, '--rc-serve', ...options.flags];
+    // util-linux's setpriv asks the kernel to SIGTERM the daemon when this process dies, however it
+    // dies: nothing can stop that the way a killed watchdog can.
+    const command = existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'TERM', '--', ...rcd] : rcd;
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] });
     child.unref();
     (child.stderr as { unref?: () => void } | null)?.unref?.();
     live.add(child);
