@@ -1,0 +1,29 @@
+/**
+ * Migrations when the worker, API and watcher start together: each runs `migrate`, and none may
+ * fail because another holds the migration lock.
+ */
+import pg from 'pg';
+import { migrate } from '../../lib/db.js';
+import { databaseUrl, uniqueName } from '../helpers/env.js';
+
+test('components migrating one empty database at the same time all succeed, and the tables exist once', async () => {
+  const name = uniqueName('mig').replace(/-/g, '_');
+  const admin = new pg.Client({ connectionString: databaseUrl() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = databaseUrl().replace(/\/[^/]+$/, `/${name}`);
+
+  const results = await Promise.allSettled([1, 2, 3, 4].map(() => migrate(url)));
+  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+  const applied = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  expect(new Set(applied).size).toBe(applied.length);
+
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  const { rows } = await db.query(
+    `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('media_items','peers','hosts')`,
+  );
+  await db.end();
+  expect(rows[0].n).toBe(3);
+});
