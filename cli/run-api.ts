@@ -1,0 +1,32 @@
+/**
+ * `vaultarr api`: the HTTP API. Its own module, loaded only by that subcommand, so that other components
+ * do not load its dependencies (memory on small hosts).
+ */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { createApp } from '../api/app.js';
+import type { Config } from '../lib/config.js';
+import { createPool, migrate } from '../lib/db.js';
+import { apiSettings, endpoints } from '../lib/endpoints.js';
+import { createLogger } from '../lib/logger.js';
+import { connectClient } from '../lib/temporal.js';
+
+/** Serves the API until SIGINT/SIGTERM. */
+export async function runApi(config: Config): Promise<void> {
+  const log = createLogger('api', config.logLevel);
+  const ep = endpoints(config);
+  await migrate(ep.databaseUrl);
+  const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
+  const pool = createPool(ep.databaseUrl);
+  const server = createServer(createApp({ client, pool, settings: apiSettings(config) }));
+  server.listen(config.api.port, config.api.host);
+  await once(server, 'listening');
+  log.info({ host: config.api.host, port: config.api.port }, 'API listening');
+  await new Promise<void>((resolve) => {
+    const stop = () => server.close(() => resolve());
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await pool.end();
+  await client.connection.close();
+}

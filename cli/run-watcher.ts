@@ -1,0 +1,46 @@
+/**
+ * `vaultarr watcher`: the Incoming/ watcher. Its own module, loaded only by that subcommand, so that other components
+ * do not load its dependencies (memory on small hosts).
+ */
+import type { Config } from '../lib/config.js';
+import { endpoints, mediaItemPolicy } from '../lib/endpoints.js';
+import { createLogger } from '../lib/logger.js';
+import { startMediaItem } from '../lib/start-item.js';
+import { connectClient } from '../lib/temporal.js';
+import { incomingKey, mediaItemWorkflowId } from '../lib/workflow-ids.js';
+import { IncomingWatcher } from '../watcher/incoming-watcher.js';
+import { ensureLayout } from './stack.js';
+
+/** Watches Incoming/ until SIGINT/SIGTERM. */
+export async function runWatcher(config: Config): Promise<void> {
+  const log = createLogger('watcher', config.logLevel);
+  const ep = endpoints(config);
+  ensureLayout(config);
+  const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
+  const policy = mediaItemPolicy(config);
+  const watcher = new IncomingWatcher({
+    localRoot: config.library.localRoot,
+    settleMs: config.watcher.settleSeconds * 1000,
+    logger: log,
+    onReady: async (release) => {
+      const workflowId = mediaItemWorkflowId(incomingKey(release.releasePath, release.dev, release.ino));
+      await startMediaItem(client, {
+        workflowId,
+        summary: `release ${release.releasePath.slice('Incoming/'.length)}`,
+        input: {
+          hostId: config.hostId,
+          origin: { kind: 'incoming', releasePath: release.releasePath },
+          policy,
+        },
+      });
+      log.info({ release: release.releasePath, workflowId }, 'workflow started');
+    },
+  });
+  await watcher.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await watcher.close();
+  await client.connection.close();
+}

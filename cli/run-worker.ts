@@ -1,0 +1,95 @@
+/**
+ * `vaultarr worker`: this host's workers (shared queue and host queue), host registration and start-up housekeeping. Its own module, loaded only by that subcommand, so that other components
+ * do not load its dependencies (memory on small hosts).
+ */
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../lib/config.js';
+import { createPool, migrate } from '../lib/db.js';
+import { endpoints, janitorSettings, mediaItemPolicy } from '../lib/endpoints.js';
+import { registerHost } from '../lib/hosts.js';
+import { createLogger } from '../lib/logger.js';
+import {
+  connectClient,
+  ensureJanitor,
+  ensureReconcileSchedule,
+  ensureSearchAttributes,
+  ensureTrashPurgeSchedule,
+} from '../lib/temporal.js';
+import { createWorkers } from '../workers/worker.js';
+import { ensureLayout } from './stack.js';
+
+function rcloneOptions(config: Config) {
+  return {
+    binary: config.vault.rcloneBinary,
+    remote: config.vault.remote,
+    configFile: config.vault.rcloneConfig,
+    daemon: config.vault.rcloneDaemon,
+    extraFlags: [
+      ...(config.vault.bwLimit ? ['--bwlimit', config.vault.bwLimit] : []),
+      ...config.vault.extraFlags,
+    ],
+  };
+}
+
+/** Runs the workers until SIGINT/SIGTERM. */
+export async function runWorker(config: Config): Promise<void> {
+  const log = createLogger('worker', config.logLevel);
+  const ep = endpoints(config);
+  ensureLayout(config);
+  await migrate(ep.databaseUrl);
+  // One client for start-up housekeeping and for the activities that look at other workflows.
+  const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
+  const added = await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace);
+  if (added.length) log.info({ added }, 'search attributes registered');
+  const connection = await NativeConnection.connect({ address: ep.temporalAddress });
+  const pool = createPool(ep.databaseUrl);
+  const workers = await createWorkers({
+    connection,
+    client,
+    namespace: config.temporal.namespace,
+    hostId: config.hostId,
+    pool,
+    localRoot: config.library.localRoot,
+    settleMs: config.watcher.settleSeconds * 1000,
+    rclone: rcloneOptions(config),
+    trash: config.vault.trash,
+    unionVaultMount: config.union.enabled ? config.union.vaultMount : undefined,
+    scan: {
+      servers: config.mediaServers,
+      defaultLibraryRoot: config.union.mediaMount,
+      mergeWindowMs: config.scan.mergeWindowSeconds * 1000,
+    },
+    arr: config.arr,
+  });
+  await registerHost(pool, config.hostId, config.library.localRoot);
+  log.info({ hostId: config.hostId }, 'workers running');
+  const running = Promise.all(workers.map((w) => w.run()));
+  const housekeeping: Array<[string, Promise<void>]> = [
+    ['create the trash purge schedule', ensureTrashPurgeSchedule(client)],
+    [
+      'create the reconcile schedule',
+      ensureReconcileSchedule(client, {
+        input: { hostId: config.hostId, policy: mediaItemPolicy(config) },
+        everyHours: config.reconcileEveryHours,
+      }),
+    ],
+    ...(config.eviction.enabled
+      ? [
+          [
+            'start the cache janitor',
+            ensureJanitor(client, { hostId: config.hostId, settings: janitorSettings(config) }),
+          ] as [string, Promise<void>],
+        ]
+      : []),
+  ];
+  await Promise.all(
+    housekeeping.map(([what, done]) =>
+      done.catch((err: Error) => log.warn({ err: err.message }, `could not ${what}`)),
+    ),
+  );
+  await running;
+  await client.connection.close();
+  await pool.end();
+  await connection.close();
+}
