@@ -29,6 +29,14 @@ const EXTRA_FOLDERS = new Set([
   'extras', 'featurettes', 'behind the scenes', 'deleted scenes', 'interviews', 'scenes', 'shorts', 'trailers', 'other',
 ]); // prettier-ignore
 const EPISODE_MARKER = /(?:^|[^a-z0-9])(?:s\d{1,3}[ ._-]?e\d{1,4}|\d{1,2}x\d{2,3})(?:[^0-9]|$)/i;
+/** An air date (`2024.01.15`, `2024-01-15`): a daily show or a recording, never a movie's year. */
+const AIR_DATE = /(?:^|[^0-9])(?:19|20)\d{2}[ ._-](?:0[1-9]|1[0-2])[ ._-](?:0[1-9]|[12]\d|3[01])(?:[^0-9]|$)/;
+/** A fansub release numbered by absolute episode (`[Group] Title - 12 ...`): an episode, never a movie. */
+const ABSOLUTE_EPISODE = /^\[[^\]]+\].*\s-\s\d{1,4}(?:v\d)?(?:\s|\[|\(|$)/;
+/** Words kept lowercase inside a title written all in lowercase (as TVDB and TMDB write them). */
+const SMALL_WORDS = new Set(['a', 'an', 'and', 'as', 'at', 'by', 'for', 'from', 'in', 'into', 'of', 'on', 'or', 'the', 'to', 'vs', 'with']); // prettier-ignore
+/** Country suffixes Sonarr and TVDB write in brackets: `The Office (US)`. */
+const COUNTRY_SUFFIX = /^(.*\S)\s+\(?(US|UK|AU|NZ|CA)\)?$/;
 const PART_MARKER = /(?:^|[ ._-])(?:cd|dis[ck]|part|pt)[ ._-]?(\d)(?:[ ._-]|$)/i;
 
 /** One file of a release, as listed by the sort activity. */
@@ -68,7 +76,10 @@ export function cleanTitle(title: string): string {
     .trim()
     .replace(/[. ]+$/, '');
   if (t === t.toLowerCase())
-    t = t.replace(/(^|\s)(\p{L})/gu, (_m, s: string, c: string) => s + c.toUpperCase());
+    t = t
+      .split(' ')
+      .map((w, i) => (i > 0 && SMALL_WORDS.has(w) ? w : w.replace(/^\p{L}/u, (c) => c.toUpperCase())))
+      .join(' ');
   return t;
 }
 
@@ -93,7 +104,9 @@ function isExtra(p: string): boolean {
  *   needs an explicit marker (`S01E02`, `1x02`), a series name, one season and at least one
  *   episode; a movie needs a title and a year.
  */
-export function identify(name: string): VideoIdentity | undefined {
+export function identify(rawName: string): VideoIdentity | undefined {
+  // `The_Big_Lebowski_1998_1080p`, `the-big-short-2015-1080p`: underscores or dashes as the only separators.
+  const name = /[ .]/.test(rawName) ? rawName : rawName.replace(/[_-]/g, '.');
   if (EPISODE_MARKER.test(name)) {
     const tv = filenameParse(name, true);
     if (!('seasons' in tv)) return undefined;
@@ -102,9 +115,15 @@ export function identify(name: string): VideoIdentity | undefined {
     const title = cleanTitle(tv.title ?? '');
     if (!title || seasons.length !== 1 || episodes.length === 0 || tv.fullSeason) return undefined;
     const withYear = /^(.*\S)\s+\(?((?:19|20)\d{2})\)?$/.exec(title);
-    const series = withYear ? `${withYear[1]} (${withYear[2]})` : title;
+    const country = COUNTRY_SUFFIX.exec(title);
+    const series = withYear
+      ? `${withYear[1]} (${withYear[2]})`
+      : country
+        ? `${country[1]} (${country[2]})`
+        : title;
     return { kind: 'episode', series, season: seasons[0]!, episodes };
   }
+  if (AIR_DATE.test(name) || ABSOLUTE_EPISODE.test(name)) return undefined;
   const movie = filenameParse(name, false);
   const title = cleanTitle(movie.title ?? '');
   const year = Number(movie.year);
@@ -126,7 +145,9 @@ export function libraryStem(identity: VideoIdentity): string {
   const first = identity.episodes[0]!;
   const last = identity.episodes[identity.episodes.length - 1]!;
   const range = `S${pad2(identity.season)}E${pad2(first)}${last !== first ? `-E${pad2(last)}` : ''}`;
-  return `${LIBRARY_FOLDERS.shows}/${identity.series}/Season ${pad2(identity.season)}/${identity.series} - ${range}`;
+  // Sonarr's and Plex's folder for season 0 is `Specials`.
+  const season = identity.season === 0 ? 'Specials' : `Season ${pad2(identity.season)}`;
+  return `${LIBRARY_FOLDERS.shows}/${identity.series}/${season}/${identity.series} - ${range}`;
 }
 
 /**

@@ -78,7 +78,26 @@ const SINGLE_FILES: Array<[string, string]> = [
     'Game.of.Thrones.S08E06.1080p.WEB.H264-MEMENTO.mkv',
     'Shows/Game of Thrones/Season 08/Game of Thrones - S08E06.mkv',
   ],
-  ['The.Office.US.S02E03.720p.WEB-DL.mkv', 'Shows/The Office US/Season 02/The Office US - S02E03.mkv'],
+  // Lowercase scene names get TVDB-style capitals; country codes in brackets; season 0 is Specials
+  [
+    'house.of.the.dragon.s01e10.1080p.web.h264-cakes.mkv',
+    'Shows/House of the Dragon/Season 01/House of the Dragon - S01E10.mkv',
+  ],
+  [
+    'Shameless.US.S11E12.1080p.WEB.H264-GLHF.mkv',
+    'Shows/Shameless (US)/Season 11/Shameless (US) - S11E12.mkv',
+  ],
+  [
+    'Sherlock.S00E01.Unaired.Pilot.1080p.BluRay.x264-GRP.mkv',
+    'Shows/Sherlock/Specials/Sherlock - S00E01.mkv',
+  ],
+  // Underscores or dashes as the only separators
+  [
+    'The_Big_Lebowski_1998_1080p_BluRay_x264.mkv',
+    'Movies/The Big Lebowski (1998)/The Big Lebowski (1998).mkv',
+  ],
+  ['the-big-short-2015-1080p-bluray-x264.mkv', 'Movies/The Big Short (2015)/The Big Short (2015).mkv'],
+  ['The.Office.US.S02E03.720p.WEB-DL.mkv', 'Shows/The Office (US)/Season 02/The Office (US) - S02E03.mkv'],
   ['The Office (US) - S02E03 - The Fire.mkv', 'Shows/The Office (US)/Season 02/The Office (US) - S02E03.mkv'],
   [
     'Doctor.Who.2005.S01E01E02.720p.HDTV-GRP.mkv',
@@ -144,6 +163,16 @@ const SINGLE_FILES: Array<[string, string]> = [
   ['readme.txt', 'Unsorted/readme.txt'],
   ['abc123xyz.mkv', 'Unsorted/abc123xyz.mkv'],
   ['Family Reunion.mov', 'Unsorted/Family Reunion.mov'],
+  // An air date is never a movie's year (daily shows, recordings); fansub absolute numbering is not a movie
+  [
+    'The.Daily.Show.2024.01.15.Guest.720p.WEB.h264-EDITH.mkv',
+    'Unsorted/The.Daily.Show.2024.01.15.Guest.720p.WEB.h264-EDITH.mkv',
+  ],
+  ['Screen Recording 2024-03-01 at 10.15.22.mov', 'Unsorted/Screen Recording 2024-03-01 at 10.15.22.mov'],
+  [
+    '[HorribleSubs] Fruits Basket (2019) - 25 [1080p].mkv',
+    'Unsorted/[HorribleSubs] Fruits Basket (2019) - 25 [1080p].mkv',
+  ],
 ];
 
 describe('sort planner on single-file releases', () => {
