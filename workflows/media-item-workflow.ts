@@ -16,6 +16,7 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -141,8 +142,9 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     scheduleToCloseTimeout: policy.hostWaitMs,
     retry,
   });
-  const peers = proxyActivities<PeerActivities>({
-    startToCloseTimeout: '1 minute',
+  // A local activity: one Postgres read, no task-queue round trip for every item.
+  const peers = proxyLocalActivities<PeerActivities>({
+    startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '1s', maximumInterval: '1 minute' },
   });
   const catalog = proxyActivities<CatalogActivities>({

@@ -4,7 +4,7 @@
  * backoff and never holds up the others; one still failing after `giveUpMs` is handed to `park`
  * (the item waits in `failed-needs-attention`), and `retry` scans only the servers that failed.
  */
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ScanActivities } from '../activities/scan/activities.js';
 import { FailureType } from '../domain/failures.js';
 
@@ -62,7 +62,9 @@ export async function scanTargets(
   });
   const report: ScanReport = { scanned: [], skipped: [] };
   if (changes.length === 0) return report;
-  let pending = await scan.listScanTargets();
+  // The configured servers' names: a local activity, so items without media servers cost no round trip.
+  const { listScanTargets } = proxyLocalActivities<ScanActivities>({ startToCloseTimeout: '30 seconds' });
+  let pending = await listScanTargets();
   if (pending.length === 0) return report;
   await onStart?.(pending);
   const byType = new Map<FolderChange['updateType'], string[]>();
