@@ -17,10 +17,22 @@ import {
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../domain/search-attributes.js';
+import { UserError } from './errors.js';
 
-/** Connects a client (for starting, signalling and querying workflows). Close with `client.connection.close()`. */
+/**
+ * Connects a client (for starting, signalling and querying workflows). Close with `client.connection.close()`.
+ *
+ * @throws UserError naming the address when Temporal does not answer
+ */
 export async function connectClient(address: string, namespace: string): Promise<Client> {
-  const connection = await Connection.connect({ address });
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address });
+  } catch (err) {
+    throw new UserError(
+      `cannot reach Temporal at ${address} (${(err as Error).message}): is \`vaultarr start\` running, or temporal.address right?`,
+    );
+  }
   return new Client({ connection, namespace });
 }
 
