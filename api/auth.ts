@@ -6,6 +6,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { LRUCache } from 'lru-cache';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { verifyToken } from '../lib/tokens.js';
 
 /** Options of {@link tokenAuth}. */
@@ -19,32 +21,6 @@ export interface AuthOptions {
    * a revoked token keeps working this long in a running API, and `last_used_at` lags as much.
    */
   verifiedTtlMs?: number;
-}
-
-/** Verified tokens by sha256, trusted until `until`. Bounded: a flood of distinct tokens never verifies. */
-class VerifiedTokens {
-  private readonly byHash = new Map<string, { id: number; name: string; until: number }>();
-
-  constructor(private readonly ttlMs: number) {}
-
-  static key(token: string): string {
-    return createHash('sha256').update(token, 'utf8').digest('hex');
-  }
-
-  get(key: string, now: number): { id: number; name: string } | undefined {
-    const hit = this.byHash.get(key);
-    if (!hit) return undefined;
-    if (hit.until > now) return hit;
-    this.byHash.delete(key);
-    return undefined;
-  }
-
-  set(key: string, found: { id: number; name: string }, now: number): void {
-    if (this.ttlMs <= 0) return;
-    // Only tokens that exist get here, so the map holds at most a few entries per real token.
-    if (this.byHash.size >= 1000) this.byHash.clear();
-    this.byHash.set(key, { ...found, until: now + this.ttlMs });
-  }
 }
 
 /** The token a request presents, from whichever header carries it. */
@@ -64,54 +40,28 @@ export function presentedToken(req: Request): string | undefined {
 }
 
 /**
- * Failed authentications per client address in fixed windows. Only failures count: requests that
- * authenticate never do, however many arrive at once (a burst of *arr webhooks in flight must not
- * lock the app out, which counting every request until it completes did).
- */
-class FailureCounter {
-  private readonly byAddress = new Map<string, { failures: number; resetAt: number }>();
-  private sweptAt = 0;
-
-  constructor(private readonly options: AuthOptions) {}
-
-  /** ms until the address may try again, or 0 when it may now. */
-  blockedForMs(address: string, now: number): number {
-    const entry = this.byAddress.get(address);
-    if (!entry || entry.resetAt <= now) return 0;
-    return entry.failures >= this.options.failureLimit ? entry.resetAt - now : 0;
-  }
-
-  fail(address: string, now: number): void {
-    this.sweep(now);
-    const entry = this.byAddress.get(address);
-    if (!entry || entry.resetAt <= now) {
-      this.byAddress.set(address, { failures: 1, resetAt: now + this.options.windowMs });
-    } else {
-      entry.failures++;
-    }
-  }
-
-  /** Forgets expired windows, at most once a window, so that the map stays as small as the attack. */
-  private sweep(now: number): void {
-    if (now - this.sweptAt < this.options.windowMs) return;
-    this.sweptAt = now;
-    for (const [address, entry] of this.byAddress) if (entry.resetAt <= now) this.byAddress.delete(address);
-  }
-}
-
-/**
  * Middleware chain: the token check, with the failure limit in front of it.
  * 401 `{ error: "unauthorized" }` with `WWW-Authenticate: Basic` when the token is missing or
  * unknown; 429 `{ error: "too-many-requests" }` with `Retry-After` (seconds) once an address has
  * failed `failureLimit` times in the current window, without looking at its token.
  */
 export function tokenAuth(pool: pg.Pool, options: AuthOptions): RequestHandler[] {
-  const failures = new FailureCounter(options);
-  const verified = new VerifiedTokens(options.verifiedTtlMs ?? 10_000);
+  // Only failures count (a `penalty` per failed attempt): a burst of *arr webhooks in flight that
+  // authenticate never locks the app out, which counting every request until it completed did.
+  const failures = new RateLimiterMemory({
+    points: options.failureLimit,
+    duration: Math.max(1, Math.round(options.windowMs / 1000)),
+  });
+  const ttlMs = options.verifiedTtlMs ?? 10_000;
+  // Verified tokens by sha256; only tokens that exist get in, so the cache stays small.
+  const verified =
+    ttlMs > 0 ? new LRUCache<string, { id: number; name: string }>({ max: 1000, ttl: ttlMs }) : undefined;
+  const tokenKey = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
   const check = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-      const waitMs = failures.blockedForMs(address, Date.now());
+      const seen = await failures.get(address);
+      const waitMs = seen && seen.consumedPoints >= options.failureLimit ? seen.msBeforeNext : 0;
       if (waitMs > 0) {
         res
           .set('Retry-After', String(Math.ceil(waitMs / 1000)))
@@ -120,14 +70,14 @@ export function tokenAuth(pool: pg.Pool, options: AuthOptions): RequestHandler[]
         return;
       }
       const token = presentedToken(req);
-      const key = token ? VerifiedTokens.key(token) : '';
-      let found = token ? verified.get(key, Date.now()) : undefined;
+      const key = token ? tokenKey(token) : '';
+      let found = token ? verified?.get(key) : undefined;
       if (token && !found) {
         found = await verifyToken(pool, token);
-        if (found) verified.set(key, found, Date.now());
+        if (found) verified?.set(key, found);
       }
       if (!found) {
-        failures.fail(address, Date.now());
+        await failures.penalty(address, 1);
         res.set('WWW-Authenticate', 'Basic realm="vaultarr"').status(401).json({ error: 'unauthorized' });
         return;
       }
