@@ -43,11 +43,12 @@ export async function listHosts(
   onlineWithinMs = 120_000,
 ): Promise<HostInfo[]> {
   const { rows } = await pool.query<{ host_id: string; local_root: string | null; in_flight: string }>(
+    // Hosts that registered a worker, and hosts only the catalog knows; items counted once per host.
     `SELECT h.host_id, max(h.local_root) AS local_root,
-            count(m.workflow_id) FILTER (WHERE m.stage NOT IN ('resident','evicted','deleted')) AS in_flight
+            (SELECT count(*) FROM media_items m
+              WHERE m.host_id = h.host_id AND m.stage NOT IN ('resident','evicted','deleted')) AS in_flight
      FROM (SELECT host_id, local_root FROM hosts
-           UNION SELECT DISTINCT host_id, NULL FROM media_items) h
-     LEFT JOIN media_items m ON m.host_id = h.host_id
+           UNION ALL SELECT DISTINCT host_id, NULL FROM media_items) h
      GROUP BY h.host_id ORDER BY h.host_id`,
   );
   const now = Date.now();

@@ -122,6 +122,25 @@ describe('workers on several hosts', () => {
     return identities;
   };
 
+  /** `vaultarr hosts --json`, run as a user would on the first host. */
+  const listHosts = () => {
+    const res = spawnSync(process.execPath, [path.resolve('dist/cli/vaultarr.js'), 'hosts', '--json'], {
+      cwd: dir,
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VAULTARR_'))),
+        ...env(hosts[0]!),
+      },
+      encoding: 'utf8',
+    });
+    expect(res.status).toBe(0);
+    return JSON.parse(res.stdout) as Array<{
+      hostId: string;
+      online: boolean;
+      lastPollAt?: string;
+      itemsInFlight: number;
+    }>;
+  };
+
   test("each host's files are sorted, copied and verified by its own worker only", async () => {
     const [a, b] = hosts;
     drop(a!, 'The.Matrix.1999.1080p.BluRay.x264-GRP.mkv', 1);
@@ -144,16 +163,7 @@ describe('workers on several hosts', () => {
   }, 300_000);
 
   test('`vaultarr hosts` lists both hosts with the last poll of their task queues', async () => {
-    const res = spawnSync(process.execPath, [path.resolve('dist/cli/vaultarr.js'), 'hosts', '--json'], {
-      cwd: dir,
-      env: {
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VAULTARR_'))),
-        ...env(hosts[0]!),
-      },
-      encoding: 'utf8',
-    });
-    expect(res.status).toBe(0);
-    const listed = JSON.parse(res.stdout) as Array<{ hostId: string; online: boolean; lastPollAt?: string }>;
+    const listed = listHosts();
     for (const h of hosts) {
       const row = listed.find((r) => r.hostId === h.id);
       expect(row).toMatchObject({ online: true, lastPollAt: expect.any(String) });
@@ -174,6 +184,9 @@ describe('workers on several hosts', () => {
     expect(await stageOf(waiting[0]!)).toBe('sorting');
     expect(existsSync(path.join(b!.local, 'Incoming', 'Gattaca.1997.1080p.BluRay.x264-GRP.mkv'))).toBe(true);
     expect(existsSync(path.join(cloud, 'Movies/Gattaca (1997)'))).toBe(false);
+    const during = listHosts();
+    expect(during.find((r) => r.hostId === b!.id)?.itemsInFlight).toBe(1);
+    expect(during.find((r) => r.hostId === a!.id)?.itemsInFlight).toBe(0);
 
     await b!.worker.start('workers running');
     await waitResident(bIds);
