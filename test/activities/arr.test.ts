@@ -12,6 +12,7 @@ import { FakeRadarr } from '../fakes/radarr.js';
 import { FakeReadarr } from '../fakes/readarr.js';
 import { FakeSonarr } from '../fakes/sonarr.js';
 import type { FakeRequest, FakeResponse } from '../fakes/http-fake.js';
+import { failureOf } from '../helpers/env.js';
 
 const RADARR_KEY = 'radarr-key-0123456789abcdef';
 const SONARR_KEY = 'sonarr-key-0123456789abcdef';
@@ -118,16 +119,6 @@ const severanceNotification = () =>
     episodes: [1],
     ids: { tvdbId: SEVERANCE.tvdbId },
   });
-
-/** The rejection of a promise that must fail. */
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the promise to fail');
-}
 
 /** `[method, path, status]` of every request a fake received. */
 const calls = (fake: ArrFake) => fake.received.map((r) => [r.method, r.path, r.status]);

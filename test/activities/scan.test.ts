@@ -13,6 +13,7 @@ import { FakeEmby } from '../fakes/emby.js';
 import { HttpFake } from '../fakes/http-fake.js';
 import { FakeJellyfin } from '../fakes/jellyfin.js';
 import { FakePlex } from '../fakes/plex.js';
+import { failureOf } from '../helpers/env.js';
 
 const PLEX_TOKEN = 'plex-token-0123456789';
 const JELLYFIN_KEY = 'jellyfin-key-0123456789';
@@ -72,16 +73,6 @@ const fakeOf = { plex, jellyfin, emby, autoscan } as const;
 
 function activities(servers: MediaServerConfig[], extra: Partial<ScanDeps> = {}) {
   return createScanActivities({ servers, defaultLibraryRoot: '/union', mergeWindowMs: 50, ...extra });
-}
-
-/** The rejection of a promise that must fail. */
-async function failureOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the promise to fail');
 }
 
 const basic = (user: string, password: string) =>

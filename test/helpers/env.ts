@@ -93,3 +93,13 @@ export async function freshDatabase(): Promise<string> {
   await migrate(url);
   return url;
 }
+
+/** The rejection of a promise that must fail (throws when it resolves). */
+export async function failureOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected the promise to fail');
+}
