@@ -22,7 +22,12 @@ export interface ApiSettings {
   policy: MediaItemPolicy;
   maxBodyBytes: number;
   authFailureLimit: number;
+  /** Length of the failure window, in ms. */
   authFailureWindowMs: number;
+  /** Express `trust proxy` (config `api.trustProxy`; default `false`: the TCP peer is the client). */
+  trustProxy?: boolean | number | string | string[];
+  /** A webhook body delivered again within this many ms is a duplicate (default 10 minutes). */
+  dedupeWindowMs?: number;
   /** Workflow task queue (default `vaultarr`; tests use their own). */
   taskQueue?: string;
   /** The union view's vault mount, when enabled: `/readyz` checks its anchor. */
@@ -58,7 +63,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const { settings } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', settings.trustProxy ?? false);
   app.use(express.json({ limit: settings.maxBodyBytes, strict: false, type: () => true }));
   const items = new ItemService({ client: deps.client, pool: deps.pool });
   const auth = tokenAuth(deps.pool, {

@@ -1,7 +1,8 @@
 /**
  * Token authentication for webhooks, the REST API and peers: HTTP basic auth (the password is the
  * token; what the *arr Connect > Webhook form offers), `X-Api-Key: <token>`, or
- * `Authorization: Bearer <token>`. Failed attempts are rate limited per client address.
+ * `Authorization: Bearer <token>`. Failed attempts are rate limited per client address *and*
+ * presented credential: a valid token is never refused, whatever else came from its address.
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createHash } from 'node:crypto';
@@ -12,8 +13,9 @@ import { verifyToken } from '../lib/tokens.js';
 
 /** Options of {@link tokenAuth}. */
 export interface AuthOptions {
-  /** Failed authentications allowed per address and window before 429. */
+  /** Failed authentications allowed per client address and presented credential, per window, before 429. */
   failureLimit: number;
+  /** Length of the failure window, in ms. */
   windowMs: number;
   /**
    * How long a verified token is trusted without asking Postgres again, in ms (default 10 s; 0
@@ -39,11 +41,18 @@ export function presentedToken(req: Request): string | undefined {
   return undefined;
 }
 
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
 /**
  * Middleware chain: the token check, with the failure limit in front of it.
- * 401 `{ error: "unauthorized" }` with `WWW-Authenticate: Basic` when the token is missing or
- * unknown; 429 `{ error: "too-many-requests" }` with `Retry-After` (seconds) once an address has
- * failed `failureLimit` times in the current window, without looking at its token.
+ *
+ * Failures are counted per client address (`req.ip`, which honours express `trust proxy`, i.e.
+ * config `api.trustProxy`) and presented credential (its sha256; "none" when absent). 401
+ * `{ error: "unauthorized" }` with `WWW-Authenticate: Basic` when the token is missing or unknown;
+ * 429 `{ error: "too-many-requests" }` with `Retry-After` (seconds) once that same credential has
+ * failed `failureLimit` times from that address in the current window. A token that verifies is
+ * let through regardless of how many other credentials failed from its address (the *arr apps
+ * never retry a webhook, and behind a proxy every client shares one address).
  */
 export function tokenAuth(pool: pg.Pool, options: AuthOptions): RequestHandler[] {
   // Only failures count (a `penalty` per failed attempt): a burst of *arr webhooks in flight that
@@ -56,28 +65,34 @@ export function tokenAuth(pool: pg.Pool, options: AuthOptions): RequestHandler[]
   // Verified tokens by sha256; only tokens that exist get in, so the cache stays small.
   const verified =
     ttlMs > 0 ? new LRUCache<string, { id: number; name: string }>({ max: 1000, ttl: ttlMs }) : undefined;
-  const tokenKey = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
   const check = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
-      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-      const seen = await failures.get(address);
-      const waitMs = seen && seen.consumedPoints >= options.failureLimit ? seen.msBeforeNext : 0;
-      if (waitMs > 0) {
-        res
-          .set('Retry-After', String(Math.ceil(waitMs / 1000)))
-          .status(429)
-          .json({ error: 'too-many-requests', message: 'too many failed authentications; try again later' });
-        return;
-      }
       const token = presentedToken(req);
-      const key = token ? tokenKey(token) : '';
-      let found = token ? verified?.get(key) : undefined;
+      const tokenKey = token ? sha256(token) : '';
+      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const failureKey = `${address} ${tokenKey || 'none'}`;
+      let found = token ? verified?.get(tokenKey) : undefined;
+      if (!found) {
+        // A credential that keeps failing from this address is refused without asking Postgres.
+        const seen = await failures.get(failureKey);
+        const waitMs = seen && seen.consumedPoints >= options.failureLimit ? seen.msBeforeNext : 0;
+        if (waitMs > 0) {
+          res
+            .set('Retry-After', String(Math.ceil(waitMs / 1000)))
+            .status(429)
+            .json({
+              error: 'too-many-requests',
+              message: 'this credential failed too often from this address; try again later',
+            });
+          return;
+        }
+      }
       if (token && !found) {
         found = await verifyToken(pool, token);
-        if (found) verified?.set(key, found);
+        if (found) verified?.set(tokenKey, found);
       }
       if (!found) {
-        await failures.penalty(address, 1);
+        await failures.penalty(failureKey, 1);
         res.set('WWW-Authenticate', 'Basic realm="vaultarr"').status(401).json({ error: 'unauthorized' });
         return;
       }

@@ -120,6 +120,15 @@ const ConfigSchema = z.strictObject({
       /** Failed authentications allowed per client address and window before 429. */
       authFailureLimit: z.number().int().min(1).default(10),
       authFailureWindowMinutes: z.number().positive().default(15),
+      /**
+       * Express `trust proxy`: which reverse proxies' `X-Forwarded-For` names the real client
+       * address (failed authentications are counted per address and credential). `false` (default):
+       * the TCP peer is the client; `true`: the left-most forwarded address; a number: that many
+       * proxy hops; a string or list: proxy addresses or subnets (`loopback`, `10.0.0.0/8`).
+       */
+      trustProxy: z
+        .union([z.boolean(), z.number().int().min(0), z.string().min(1), z.array(z.string().min(1))])
+        .default(false),
     })
     .prefault({}),
   webhooks: z
@@ -139,6 +148,11 @@ const ConfigSchema = z.strictObject({
           }),
         )
         .default([]),
+      /**
+       * The same webhook body (app + JSON) delivered again within this many minutes is a duplicate
+       * and ignored; after it, it is a new event.
+       */
+      dedupeWindowMinutes: z.number().positive().default(10),
     })
     .prefault({}),
   watcher: z

@@ -53,6 +53,8 @@ export function apiSettings(config: Config) {
     maxBodyBytes: config.api.maxBodyBytes,
     authFailureLimit: config.api.authFailureLimit,
     authFailureWindowMs: Math.round(config.api.authFailureWindowMinutes * 60_000),
+    trustProxy: config.api.trustProxy,
+    dedupeWindowMs: Math.round(config.webhooks.dedupeWindowMinutes * 60_000),
     unionVaultMount: config.union.enabled ? config.union.vaultMount : undefined,
     peerImport: peerImportPolicy(config),
   };

@@ -512,7 +512,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
     test('basic auth with the token as password is accepted (the *arr form)', async () => {
       await request(app).post('/api/v1/webhooks/sonarr').auth('sonarr', token).send(body).expect(200);
     });
-    test('missing or wrong credentials get 401, and repeated failures 429', async () => {
+    test('missing or wrong credentials get 401, and a credential that keeps failing 429', async () => {
       const limited = createApp({
         client: env.client,
         pool: env.pool,
@@ -536,6 +536,8 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
       expect(
         (await request(limited).post('/api/v1/webhooks/sonarr').auth('sonarr', 'nope').send(body)).status,
       ).toBe(401);
+      for (let i = 0; i < 2; i++)
+        await request(limited).post('/api/v1/webhooks/sonarr').set('X-Api-Key', 'vt_wrong').send(body);
       expect(
         (await request(limited).post('/api/v1/webhooks/sonarr').set('X-Api-Key', 'vt_wrong').send(body))
           .status,
