@@ -41,7 +41,8 @@ export function createPeerActivities(deps: PeerActivityDeps) {
      * @returns the peer's answer
      * @throws ApplicationFailure `PEER_UNKNOWN` (not retried) when the peer was removed;
      *   `PEER_REJECTED` (not retried) when the peer answers 400, 401, 403 or 404 (bad token, invalid
-     *   notification, not a vaultarr); a plain Error, retried, when the peer is unreachable or
+     *   notification, not a vaultarr) or a 3xx redirect (never followed, so the token never goes
+     *   elsewhere; the message names the `Location`); a plain Error, retried, when the peer is unreachable or
      *   answers 5xx or 429
      */
     async notifyPeer(input: { peer: string; notification: PeerNotification }): Promise<PeerAnswer> {
@@ -54,9 +55,19 @@ export function createPeerActivities(deps: PeerActivityDeps) {
           headers: { authorization: `Bearer ${peer.token}`, 'content-type': 'application/json' },
           body: JSON.stringify(input.notification),
           signal: AbortSignal.timeout(timeoutMs),
+          // A redirect would re-send the Bearer token to wherever it points: never follow one.
+          redirect: 'manual',
         });
       } catch (err) {
         throw new Error(`peer "${peer.name}" at ${peer.url} is unreachable: ${(err as Error).message}`);
+      }
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel();
+        const location = res.headers.get('location') ?? '(no Location header)';
+        throw permanentFailure(
+          FailureType.PEER_REJECTED,
+          `peer "${peer.name}" at ${peer.url} answered HTTP ${res.status} redirecting to ${location}; redirects are not followed (the token would go along): add the peer again with the URL it really answers at`,
+        );
       }
       const text = await res.text();
       if (res.ok) {
