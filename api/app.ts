@@ -106,6 +106,7 @@ export function createApp(deps: ApiDeps): express.Express {
       hostId: settings.hostId,
       policy: settings.policy,
       taskQueue: settings.taskQueue,
+      dedupeWindowMs: settings.dedupeWindowMs,
     }),
   );
   app.use('/api/v1/items', ...auth, itemsRouter(items));

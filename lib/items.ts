@@ -174,13 +174,46 @@ export class ItemService {
   }
 
   /**
+   * Resolves an item reference as `vaultarr items list` prints it and the CLI and REST API accept
+   * it: a full workflow ID (`media:<sha1>`), the hash without `media:`, or a unique prefix of it.
+   *
+   * @param ref - what the user typed
+   * @returns the full workflow ID (a reference the catalog does not know comes back as a full ID,
+   *   for Temporal to answer: an item whose catalog row is not written yet still resolves)
+   * @throws ItemError 400 for an empty or overlong reference; 409 `ambiguous` when the prefix
+   *   matches several items (the message says to give more of it)
+   */
+  async resolve(ref: string): Promise<string> {
+    const trimmed = ref.trim();
+    if (!trimmed || trimmed.length > 500)
+      throw new ItemError(
+        400,
+        'invalid-request',
+        'an item ID is 1-500 characters (see `vaultarr items list`)',
+      );
+    const full = trimmed.includes(':') ? trimmed : `media:${trimmed}`;
+    const { rows } = await this.deps.pool.query(
+      `SELECT workflow_id FROM media_items WHERE workflow_id = $1
+       UNION ALL (SELECT workflow_id FROM media_items WHERE workflow_id LIKE $2 AND workflow_id <> $1 LIMIT 2)`,
+      [full, `${full.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+    );
+    const ids = rows.map((r) => r.workflow_id as string);
+    if (ids.includes(full) || ids.length === 0) return full;
+    if (ids.length > 1)
+      throw new ItemError(409, 'ambiguous', `"${ref}" matches several items; give more of the ID`);
+    return ids[0]!;
+  }
+
+  /**
    * One item: its catalog row and, while its workflow runs, the live `status` query.
    *
-   * @throws ItemError 404 when neither the catalog nor Temporal knows the ID
+   * @param ref - a full workflow ID or a unique prefix (see {@link ItemService.resolve})
+   * @throws ItemError 404 when neither the catalog nor Temporal knows the ID; 409 for an ambiguous prefix
    */
   async get(
-    id: string,
+    ref: string,
   ): Promise<{ item: ItemRow | null; live: MediaItemStatus | null; workflowStatus: string }> {
+    const id = await this.resolve(ref);
     const { rows } = await this.deps.pool.query(`SELECT ${COLUMNS} FROM media_items WHERE workflow_id = $1`, [
       id,
     ]);
@@ -219,24 +252,30 @@ export class ItemService {
   /**
    * Sends an intervention signal after checking it makes sense in the item's stage.
    *
-   * @throws ItemError 404 (unknown), 409 (not running, or wrong stage, or pinned for `evict`)
+   * @param ref - a full workflow ID or a unique prefix (see {@link ItemService.resolve})
+   * @returns the full workflow ID and the stage the item was in
+   * @throws ItemError 404 (unknown), 409 (ambiguous prefix, not running, or wrong stage, or pinned
+   *   for `evict`)
    */
-  async act(id: string, action: ItemAction): Promise<{ stage: string }> {
+  async act(ref: string, action: ItemAction): Promise<{ id: string; stage: string }> {
+    const id = await this.resolve(ref);
     const status = await this.liveStatus(id);
     const refusal = ALLOWED[action](status);
     if (refusal) throw new ItemError(409, 'conflict', refusal);
     await this.deps.client.workflow.getHandle(id).signal(SIGNALS[action]);
-    return { stage: status.stage };
+    return { id, stage: status.stage };
   }
 
   /**
    * Runs the `approveSort` update and waits for the item to be placed.
    *
+   * @param ref - a full workflow ID or a unique prefix (see {@link ItemService.resolve})
    * @returns where the item went
-   * @throws ItemError 404 (unknown), 409 (not running, not awaiting approval, or a different
-   *   file at the target), 400 (invalid approval, as the workflow's validator says)
+   * @throws ItemError 404 (unknown), 409 (ambiguous prefix, not running, not awaiting approval, or
+   *   a different file at the target), 400 (invalid approval, as the workflow's validator says)
    */
-  async approve(id: string, approval: Approval): Promise<ApproveSortResult> {
+  async approve(ref: string, approval: Approval): Promise<ApproveSortResult> {
+    const id = await this.resolve(ref);
     const status = await this.liveStatus(id);
     if (status.stage !== 'awaiting-approval') {
       throw new ItemError(409, 'conflict', `the item is ${status.stage}, not awaiting approval`);
@@ -261,6 +300,28 @@ export class ItemService {
       [libraryPath],
     );
     return (rows[0]?.workflow_id as string | undefined) ?? mediaItemWorkflowId(libraryPath);
+  }
+
+  /**
+   * The workflow that carries a library path, if any: the catalog's live (not `deleted`) item for
+   * it, else a running workflow under the ID derived from the path.
+   *
+   * @returns its workflow ID, or `undefined` when vaultarr carries no such file
+   */
+  async carrierOf(libraryPath: string): Promise<string | undefined> {
+    const { rows } = await this.deps.pool.query(
+      `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage <> 'deleted' ORDER BY updated_at DESC LIMIT 1`,
+      [libraryPath],
+    );
+    if (rows[0]) return rows[0].workflow_id as string;
+    const derived = mediaItemWorkflowId(libraryPath);
+    try {
+      const description = await this.deps.client.workflow.getHandle(derived).describe();
+      return description.status.name === 'RUNNING' ? derived : undefined;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
   }
 
   /** Workflow IDs of live catalog items under a library folder. */

@@ -2,6 +2,10 @@
 export { cacheJanitorWorkflow } from './cache-janitor-workflow.js';
 export { mediaItemWorkflow } from './media-item-workflow.js';
 export { reconcileWorkflow } from './reconcile-workflow.js';
-export { purgeVaultTrashWorkflow, trashVaultFolderWorkflow } from './vault-trash-workflows.js';
+export {
+  purgeVaultTrashWorkflow,
+  trashVaultFileWorkflow,
+  trashVaultFolderWorkflow,
+} from './vault-trash-workflows.js';
 export { peerDeliveryWorkflow } from './peer-delivery-workflow.js';
 export { peerImportWorkflow } from './peer-import-workflow.js';
