@@ -12,6 +12,8 @@ import type { Stage } from './stages.js';
 export const MEDIA_ITEM_WORKFLOW = 'mediaItemWorkflow';
 /** Workflow type that moves a deleted library folder's vault copy to the trash. */
 export const TRASH_VAULT_FOLDER_WORKFLOW = 'trashVaultFolderWorkflow';
+/** Workflow type that moves one library file's vault copy to the trash when no item carries it. */
+export const TRASH_VAULT_FILE_WORKFLOW = 'trashVaultFileWorkflow';
 /** Workflow type of the daily vault-trash purge (on the `vaultarr-trash-purge` Schedule). */
 export const PURGE_VAULT_TRASH_WORKFLOW = 'purgeVaultTrashWorkflow';
 
