@@ -1,5 +1,7 @@
 /**
  * Items REST: `GET /api/v1/items`, `GET /api/v1/items/:id`, `POST /api/v1/items/:id/{approve|retry|skip|pin|unpin|evict|cancel}`.
+ * `:id` is what `vaultarr items list` prints or the CLI accepts: a full workflow ID or a unique
+ * prefix of its hash (an ambiguous prefix → 409 `ambiguous`, an unknown one → 404).
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -51,7 +53,7 @@ export function itemsRouter(items: ItemService): Router {
     }),
   );
 
-  /** No body → 202 `{ accepted: action, stage }`; 409 when the action does not fit the item's stage. */
+  /** No body → 202 `{ accepted: action, id, stage }` (`id` in full); 409 when the action does not fit the item's stage. */
   router.post(
     '/:id/:action',
     wrap(async (req, res) => {
@@ -59,8 +61,8 @@ export function itemsRouter(items: ItemService): Router {
         .enum(ACTIONS, { error: `action must be one of approve, ${ACTIONS.join(', ')}` })
         .parse(req.params.action);
       EmptyBodySchema.parse(req.body && Object.keys(req.body as object).length ? req.body : undefined);
-      const { stage } = await items.act(String(req.params.id), action as ItemAction);
-      res.status(202).json({ accepted: action, stage });
+      const { id, stage } = await items.act(String(req.params.id), action as ItemAction);
+      res.status(202).json({ accepted: action, id, stage });
     }),
   );
   return router;

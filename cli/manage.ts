@@ -47,17 +47,6 @@ async function withItems<T>(fn: (items: ItemService, pool: pg.Pool) => Promise<T
   }
 }
 
-/** Accepts a full workflow ID (`media:<sha1>`) or a unique prefix of its hash, as `items list` shows it. */
-async function resolveId(pool: pg.Pool, id: string): Promise<string> {
-  const full = id.includes(':') ? id : `media:${id}`;
-  const { rows } = await pool.query('SELECT workflow_id FROM media_items WHERE workflow_id LIKE $1 LIMIT 2', [
-    `${full.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
-  ]);
-  if (rows.length === 1) return rows[0].workflow_id as string;
-  if (rows.length > 1) throw new UserError(`"${id}" matches several items; give more of the ID`);
-  return full;
-}
-
 const shortId = (id: string) => id.replace(/^media:/, '').slice(0, 12);
 
 function table(rows: ItemRow[]): string {
@@ -106,7 +95,7 @@ export function registerManageCommands(program: Command): void {
     .description('one item: catalog row and live workflow status')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
-      const shown = await withItems(async (s, pool) => s.get(await resolveId(pool, id)));
+      const shown = await withItems((s) => s.get(id));
       if (opts.json) return out(JSON.stringify(shown, null, 2));
       const row = shown.item;
       const live = shown.live;
@@ -164,9 +153,7 @@ export function registerManageCommands(program: Command): void {
             parsed.error.issues.map((i) => `${i.path.join('.') || 'approval'}: ${i.message}`),
           );
         }
-        const result = await withItems(async (s, pool) =>
-          s.approve(await resolveId(pool, id), parsed.data as Approval),
-        );
+        const result = await withItems((s) => s.approve(id, parsed.data as Approval));
         out(opts.json ? JSON.stringify(result) : `approved: moved to ${result.libraryPath}`);
       },
     );
@@ -184,10 +171,7 @@ export function registerManageCommands(program: Command): void {
       .description(help)
       .option('--json', 'print JSON')
       .action(async (id: string, opts: { json?: boolean }) => {
-        const result = await withItems(async (s, pool) => {
-          const full = await resolveId(pool, id);
-          return { id: full, ...(await s.act(full, action as ItemAction)) };
-        });
+        const result = await withItems((s) => s.act(id, action as ItemAction));
         out(
           opts.json
             ? JSON.stringify({ accepted: action, ...result })
