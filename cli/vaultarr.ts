@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import path from 'node:path';
-import { loadConfig } from '../lib/config.js';
+import { loadConfig, redactConfig } from '../lib/config.js';
 import { migrate } from '../lib/db.js';
 import { endpoints, mediaItemPolicy } from '../lib/endpoints.js';
 import { runMain } from '../lib/errors.js';
@@ -49,12 +49,7 @@ program
   .command('config')
   .description('validate the configuration and print it (secrets redacted)')
   .action(() => {
-    const config = loadConfig();
-    const shown = {
-      ...config,
-      database: { ...config.database, url: config.database.url ? '(set)' : undefined },
-    };
-    process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(redactConfig(loadConfig()), null, 2)}\n`);
   });
 
 program

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { UserError } from './errors.js';
+import { redactFields, rememberSecrets, secret, secretPathsOf, secretValues } from './secrets.js';
 
 const port = z
   .number()
@@ -24,8 +25,8 @@ const seconds = z.number().positive('must be a positive number of seconds');
 
 /** One *arr app of this instance (where peers' items are added unmonitored). */
 const arrApp = z.strictObject({
-  url: z.url('must be an http(s) URL'),
-  apiKey: z.string().min(1),
+  url: secret(z.url('must be an http(s) URL'), 'credentials'),
+  apiKey: secret(z.string().min(1)),
   qualityProfileId: z.number().int().min(1),
   rootFolderPath: z.string().min(1),
   /** Also set an item the *arr already has to unmonitored (default: leave its monitoring alone). */
@@ -48,7 +49,7 @@ const ConfigSchema = z.strictObject({
   vault: z
     .strictObject({
       /** Any rclone remote spec (`gdrive:Media`, `:webdav,url=...:`) or a local directory. */
-      remote: z.string().min(1).optional(),
+      remote: secret(z.string().min(1), 'credentials').optional(),
       /** rclone config file; default: rclone's own (`~/.config/rclone/rclone.conf`). */
       rcloneConfig: z.string().min(1).optional(),
       rcloneBinary: z.string().min(1).default('rclone'),
@@ -103,7 +104,7 @@ const ConfigSchema = z.strictObject({
   database: z
     .strictObject({
       /** `postgres://...`; when unset, a private cluster under `<dataDir>/postgres` is used. */
-      url: z.string().min(1).optional(),
+      url: secret(z.string().min(1), 'credentials').optional(),
       embedded: z.strictObject({ port: port.default(5433) }).prefault({}),
     })
     .prefault({}),
@@ -208,12 +209,12 @@ const ConfigSchema = z.strictObject({
           name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"'),
           type: z.enum(['plex', 'jellyfin', 'emby', 'autoscan']),
           /** Base URL, e.g. `http://127.0.0.1:32400` (Plex), `:8096` (Jellyfin/Emby), `:3030` (autoscan). */
-          url: z.url('must be an http(s) URL'),
+          url: secret(z.url('must be an http(s) URL'), 'credentials'),
           /** Plex token (`X-Plex-Token`) or Jellyfin/Emby API key; required for those three. */
-          token: z.string().min(1).optional(),
+          token: secret(z.string().min(1)).optional(),
           /** autoscan basic auth, when it has one. */
           username: z.string().min(1).optional(),
-          password: z.string().min(1).optional(),
+          password: secret(z.string().min(1)).optional(),
           /** Absolute path at which this server sees the library root. */
           libraryRoot: z.string().regex(/^\//, 'must be an absolute path').optional(),
           pathRewrites: z
@@ -273,6 +274,21 @@ const ConfigSchema = z.strictObject({
     .positive()
     .default(24 * 7),
 });
+
+/**
+ * Every secret field of the config (marked with `secret()` in the schema above): tokens, passwords
+ * and API keys whole, URLs and rclone remotes for the credentials inside them.
+ */
+export const CONFIG_SECRET_PATHS = secretPathsOf(ConfigSchema);
+
+/**
+ * The config with every secret redacted (see {@link CONFIG_SECRET_PATHS}), for printing.
+ *
+ * @returns a deep copy; tokens, passwords and API keys are `***`, URL and rclone credentials too
+ */
+export function redactConfig<T extends object>(config: T): T {
+  return redactFields(config, CONFIG_SECRET_PATHS);
+}
 
 /** The config as written (after defaults), before paths are resolved. */
 export type RawConfig = z.infer<typeof ConfigSchema>;
@@ -353,8 +369,9 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = 
       }
       raw = parsed as Record<string, unknown>;
     } catch (err) {
+      // Only the first line (what and where): the excerpt of the file after it may show a secret.
       if (err instanceof YAMLParseError)
-        throw new UserError(`config file ${file} is not valid YAML: ${err.message}`);
+        throw new UserError(`config file ${file} is not valid YAML: ${err.message.split('\n')[0]}`);
       throw err;
     }
   }
@@ -387,6 +404,8 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = 
     throw new UserError(`invalid configuration${source ? ` in ${source}` : ''}`, problems);
   }
   const cfg = result.data;
+  // From here on, every log line and error message this process prints hides these values.
+  rememberSecrets(secretValues(cfg, CONFIG_SECRET_PATHS));
   const dataDir = path.resolve(cwd, cfg.dataDir);
   return {
     ...cfg,
@@ -400,11 +419,6 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = 
     },
     source: { file: source },
   };
-}
-
-/** Redacts secrets (passwords in URLs) for logging a config value. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }
 
 /** One entry of `mediaServers`. */

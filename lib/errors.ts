@@ -1,3 +1,5 @@
+import { redactText } from './secrets.js';
+
 /**
  * An error the user can fix (bad config, bad argument). Entry points print its message as a
  * sentence and exit 1; anything else prints its stack.
@@ -15,15 +17,18 @@ export class UserError extends Error {
 
 /**
  * Runs an entry point's main function with the one top-level catch: a {@link UserError} prints its
- * message and exits 1; any other error prints its stack and exits 1.
+ * message and exits 1; any other error prints its stack and exits 1. Either goes through the one
+ * redaction rule (`lib/secrets.ts`): no secret is printed.
  */
 export function runMain(main: () => Promise<void>): void {
   main().catch((err: unknown) => {
     if (err instanceof UserError) {
-      process.stderr.write(`vaultarr: ${err.message}\n`);
+      process.stderr.write(redactText(`vaultarr: ${err.message}\n`));
     } else {
       process.stderr.write(
-        `vaultarr: unexpected error\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        redactText(
+          `vaultarr: unexpected error\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        ),
       );
     }
     process.exit(1);

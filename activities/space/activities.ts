@@ -3,10 +3,11 @@
  * of eviction candidates, least recently used first.
  */
 import { statSync } from 'node:fs';
-import { readdir, readFile, readlink, statfs } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { anchorProblem } from '../../lib/infra/union.js';
+import { openFiles } from '../../lib/open-files.js';
 
 /** Dependencies of the space activities. */
 export interface SpaceDeps {
@@ -60,33 +61,7 @@ const byAge = (a: EvictionCandidate, b: EvictionCandidate): number =>
   (a.libraryPath < b.libraryPath ? -1 : a.libraryPath > b.libraryPath ? 1 : 0);
 
 /** Every path some process holds open (Linux `/proc/<pid>/fd`), so playing files are never evicted. */
-export async function openFiles(): Promise<Set<string>> {
-  const open = new Set<string>();
-  let pids: string[] = [];
-  try {
-    pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p));
-  } catch {
-    return open;
-  }
-  await Promise.all(
-    pids.map(async (pid) => {
-      let fds: string[] = [];
-      try {
-        fds = await readdir(`/proc/${pid}/fd`);
-      } catch {
-        return;
-      }
-      for (const fd of fds) {
-        try {
-          open.add(await readlink(`/proc/${pid}/fd/${fd}`));
-        } catch {
-          // The descriptor closed meanwhile.
-        }
-      }
-    }),
-  );
-  return open;
-}
+export { openFiles } from '../../lib/open-files.js';
 
 /** Whether the filesystem holding `dir` records access times (mounted without `noatime`). */
 export async function keepsAccessTimes(dir: string): Promise<boolean> {

@@ -1,0 +1,90 @@
+/**
+ * Which files running processes hold open, read from Linux `/proc` the way `fuser` does: every
+ * `/proc/<pid>/fd/<fd>` link names an open file, and its `/proc/<pid>/fdinfo/<fd>` `flags:` line
+ * (octal `open(2)` flags) says whether it is open for writing. One walk serves both the cache
+ * janitor (never evict a file being played) and intake (never sort a file still being written).
+ *
+ * Only processes whose `/proc/<pid>/fd` this process may read are seen: all of them as root, those
+ * of the same user otherwise (as with `fuser`). Without `/proc` (not Linux) nothing is reported.
+ */
+import { readdir, readFile, readlink, realpath } from 'node:fs/promises';
+import path from 'node:path';
+
+/** `O_ACCMODE`: the access-mode bits of `open(2)` flags; 1 is `O_WRONLY`, 2 is `O_RDWR`. */
+const ACCESS_MODE_MASK = 0o3;
+
+/** Options of {@link openFiles}. */
+export interface OpenFilesOptions {
+  /** Only files opened for writing (`O_WRONLY` or `O_RDWR`); default false (any open file). */
+  writersOnly?: boolean;
+  /** Only report absolute paths under this directory (saves reading `fdinfo` for every descriptor). */
+  under?: string;
+}
+
+/**
+ * Every absolute path some process holds open (`/proc/<pid>/fd`), optionally only those open for
+ * writing. Descriptors that close while being read are skipped; unreadable processes are skipped.
+ *
+ * @param options - see {@link OpenFilesOptions}
+ * @returns the set of absolute paths (as the kernel resolves them)
+ */
+export async function openFiles(options: OpenFilesOptions = {}): Promise<Set<string>> {
+  const open = new Set<string>();
+  const root = options.under ? path.resolve(options.under) : undefined;
+  const prefix = root && !root.endsWith(path.sep) ? root + path.sep : root;
+  let pids: string[] = [];
+  try {
+    pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p));
+  } catch {
+    return open;
+  }
+  await Promise.all(
+    pids.map(async (pid) => {
+      let fds: string[] = [];
+      try {
+        fds = await readdir(`/proc/${pid}/fd`);
+      } catch {
+        return; // Gone, or another user's process.
+      }
+      for (const fd of fds) {
+        try {
+          const target = await readlink(`/proc/${pid}/fd/${fd}`);
+          if (prefix && !target.startsWith(prefix)) continue;
+          if (options.writersOnly && !(await openForWriting(pid, fd))) continue;
+          open.add(target);
+        } catch {
+          // The descriptor closed meanwhile.
+        }
+      }
+    }),
+  );
+  return open;
+}
+
+/** Whether descriptor `fd` of process `pid` was opened for writing (from its `fdinfo` flags). */
+async function openForWriting(pid: string, fd: string): Promise<boolean> {
+  const info = await readFile(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+  const flags = /^flags:\s*([0-7]+)/m.exec(info)?.[1];
+  return flags !== undefined && (parseInt(flags, 8) & ACCESS_MODE_MASK) !== 0;
+}
+
+/**
+ * Which of these files some process holds open for writing (a download client that paused
+ * mid-file, a copy in progress).
+ *
+ * @param files - absolute paths
+ * @returns the subset of `files` open for writing, in the given order
+ */
+export async function filesOpenForWriting(files: string[]): Promise<string[]> {
+  if (files.length === 0) return [];
+  // /proc names files by their real path: resolve symlinks in the root (a symlinked data dir).
+  const real = await Promise.all(files.map((f) => realpath(f).catch(() => path.resolve(f))));
+  const common = real.map((f) => path.dirname(f)).reduce(commonDir);
+  const writing = await openFiles({ writersOnly: true, under: common });
+  return files.filter((_f, i) => writing.has(real[i]!));
+}
+
+function commonDir(a: string, b: string): string {
+  while (a !== b && !b.startsWith(a + path.sep) && a !== path.dirname(a)) a = path.dirname(a);
+  return a;
+}

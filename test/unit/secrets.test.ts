@@ -1,0 +1,163 @@
+/**
+ * No secret printed or logged: one secret of each kind planted in a config file, then the real CLI
+ * (`vaultarr config`, `vaultarr api` started briefly, a component failing), the logger and the
+ * redaction rule itself are checked for every planted value.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfig } from '../../lib/config.js';
+import { freePort } from '../../lib/infra/wait.js';
+import { createLogger } from '../../lib/logger.js';
+import { redactText } from '../../lib/secrets.js';
+import { Component } from '../helpers/component.js';
+import { databaseUrl, temporalAddress, tempDir } from '../helpers/env.js';
+
+/** One planted secret of each kind, by what it is. */
+const SECRETS = {
+  plexToken: 'PlexTokenSecret1x',
+  autoscanUrlPassword: 'AutoscanUrlPw2x',
+  autoscanPassword: 'AutoscanPassword3x',
+  radarrApiKey: 'RadarrApiKeySecret4x',
+  databasePassword: 'DbSecretPw5x',
+  rclonePass: 'RclonePassSecret6x',
+};
+
+/** The config file: the run's Temporal and Postgres (trust auth ignores the planted password). */
+function plantedConfig(dir: string, apiPort: number, dbUrl = databaseUrl()): string {
+  const file = path.join(dir, 'vaultarr.yml');
+  writeFileSync(
+    file,
+    stringify({
+      hostId: 'secrets-test',
+      dataDir: path.join(dir, 'data'),
+      temporal: { address: temporalAddress() },
+      database: { url: dbUrl.replace(/\/\/([^@/:]+)@/, `//$1:${SECRETS.databasePassword}@`) },
+      api: { host: '127.0.0.1', port: apiPort },
+      vault: { remote: `:webdav,url='http://127.0.0.1:1',user=me,pass='${SECRETS.rclonePass}':` },
+      mediaServers: [
+        { name: 'plex', type: 'plex', url: 'http://127.0.0.1:32400', token: SECRETS.plexToken },
+        {
+          name: 'autoscan',
+          type: 'autoscan',
+          url: `http://scan:${SECRETS.autoscanUrlPassword}@127.0.0.1:3030`,
+          username: 'scan',
+          password: SECRETS.autoscanPassword,
+        },
+      ],
+      arr: {
+        radarr: {
+          url: 'http://127.0.0.1:7878',
+          apiKey: SECRETS.radarrApiKey,
+          qualityProfileId: 1,
+          rootFolderPath: '/movies',
+        },
+      },
+    }),
+  );
+  return file;
+}
+
+const leaked = (text: string) => Object.values(SECRETS).filter((s) => text.includes(s));
+
+/** Every file under `<dataDir>/logs`, concatenated (what `vaultarr start` writes). */
+function logFiles(dir: string): string {
+  const logs = path.join(dir, 'data', 'logs');
+  if (!existsSync(logs)) return '';
+  return readdirSync(logs)
+    .map((f) => readFileSync(path.join(logs, f), 'utf8'))
+    .join('\n');
+}
+
+describe('secrets', () => {
+  let dir: string;
+  let cleanup: () => void;
+  const cli = path.resolve('dist/cli/vaultarr.js');
+  beforeAll(() => {
+    execFileSync('npx', ['--no-install', 'tsc', '-b', 'tsconfig.build.json']);
+  });
+  beforeEach(() => ({ dir, cleanup } = tempDir()));
+  afterEach(() => cleanup());
+
+  test('vaultarr config prints the configuration with every planted secret redacted', async () => {
+    plantedConfig(dir, await freePort());
+    const result = spawnSync(process.execPath, [cli, 'config'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
+    expect(result.status).toBe(0);
+    expect(leaked(result.stdout + result.stderr)).toEqual([]);
+    const shown = JSON.parse(result.stdout);
+    expect(shown.mediaServers[0].token).toBe('***');
+    expect(shown.mediaServers[1]).toMatchObject({
+      password: '***',
+      url: 'http://scan:***@127.0.0.1:3030',
+      username: 'scan',
+    });
+    expect(shown.arr.radarr.apiKey).toBe('***');
+    expect(shown.database.url).toMatch(/^postgres:\/\/vaultarr:\*\*\*@127\.0\.0\.1:\d+\//);
+    expect(shown.vault.remote).toBe(":webdav,url='http://127.0.0.1:1',user=me,pass=***:");
+  });
+
+  test('vaultarr api started with the planted config logs no secret', async () => {
+    plantedConfig(dir, await freePort());
+    const api = new Component('api', { VAULTARR_CONFIG: path.join(dir, 'vaultarr.yml') }, dir);
+    try {
+      await api.start('API listening');
+    } finally {
+      await api.kill();
+    }
+    expect(api.output()).toContain('API listening');
+    expect(leaked(api.output() + logFiles(dir))).toEqual([]);
+  });
+
+  test('a component that fails on the planted config prints its error without a secret', async () => {
+    // Nothing listens on port 1: migrate fails, and the entry point prints the error.
+    plantedConfig(dir, await freePort(), 'postgres://vaultarr@127.0.0.1:1/vaultarr');
+    const result = spawnSync(process.execPath, [cli, 'migrate'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('vaultarr:');
+    expect(leaked(result.stdout + result.stderr)).toEqual([]);
+  });
+
+  test('log lines hide every secret of the loaded config, in fields, messages and error stacks', async () => {
+    const config = loadConfig({ env: { VAULTARR_CONFIG: plantedConfig(dir, await freePort()) }, cwd: dir });
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => lines.push(String(chunk)) > 0) as typeof process.stdout.write;
+    try {
+      const log = createLogger('test');
+      log.info({ servers: config.mediaServers, arr: config.arr }, 'media servers');
+      log.warn({ remote: config.vault.remote, databaseUrl: config.database.url }, 'vault');
+      log.error(
+        { err: new Error(`rclone copy to ${config.vault.remote} failed`) },
+        `token ${config.mediaServers[0]!.token} refused by ${config.mediaServers[1]!.url}`,
+      );
+      log.info({ config }, 'everything');
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(lines).toHaveLength(4);
+    expect(leaked(lines.join(''))).toEqual([]);
+  });
+
+  test('credentials nobody configured are still redacted by their shape', () => {
+    const text = [
+      ":webdav,url='http://h:1',pass='NeverSeen1':",
+      'postgres://u:NeverSeen2@db:5432/x',
+      'Authorization: Bearer NeverSeen3abcdef',
+      'token vt_NeverSeen4abcdefghijklmnop',
+      'GET /library/sections/all/refresh?X-Plex-Token=NeverSeen5',
+    ].join('\n');
+    const redacted = redactText(text);
+    for (const n of [1, 2, 3, 4, 5]) expect(redacted).not.toContain(`NeverSeen${n}`);
+    expect(redacted).toContain(":webdav,url='http://h:1',pass=***:");
+    expect(redacted).toContain('postgres://u:***@db:5432/x');
+  });
+});
