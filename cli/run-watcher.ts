@@ -5,9 +5,8 @@
 import type { Config } from '../lib/config.js';
 import { endpoints, mediaItemPolicy } from '../lib/endpoints.js';
 import { createLogger } from '../lib/logger.js';
-import { startMediaItem } from '../lib/start-item.js';
+import { startIncomingItem } from '../lib/start-item.js';
 import { connectClient } from '../lib/temporal.js';
-import { incomingKey, mediaItemWorkflowId } from '../lib/workflow-ids.js';
 import { IncomingWatcher } from '../watcher/incoming-watcher.js';
 import { ensureLayout } from './stack.js';
 
@@ -23,15 +22,11 @@ export async function runWatcher(config: Config): Promise<void> {
     settleMs: config.watcher.settleSeconds * 1000,
     logger: log,
     onReady: async (release) => {
-      const workflowId = mediaItemWorkflowId(incomingKey(release.releasePath, release.dev, release.ino));
-      await startMediaItem(client, {
-        workflowId,
-        summary: `release ${release.releasePath.slice('Incoming/'.length)}`,
-        input: {
-          hostId: config.hostId,
-          origin: { kind: 'incoming', releasePath: release.releasePath },
-          policy,
-        },
+      const workflowId = await startIncomingItem(client, {
+        releasePath: release.releasePath,
+        arrival: release.arrival,
+        hostId: config.hostId,
+        policy,
       });
       log.info({ release: release.releasePath, workflowId }, 'workflow started');
     },

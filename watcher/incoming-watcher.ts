@@ -1,29 +1,34 @@
 /**
  * Watches `Incoming/` (chokidar) and starts a media item's workflow for every release — a file or
  * a folder at its top level — once it has finished arriving: no partial names inside
- * (`.part`, `.!qB`, rsync's `.name.XXXXXX`, ...) and nothing changed for the settle time. Whatever
- * already sits there at start-up is picked up too.
+ * (`.part`, `.!qB`, rsync's `.name.XXXXXX`, ...), nothing changed for the settle time, and no
+ * process holding any of its files open for writing (as `fuser` tells). Whatever already sits
+ * there at start-up is picked up too.
  */
 import { watch, type FSWatcher } from 'chokidar';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isPartialName, listFiles } from '../lib/files.js';
 import type { Logger } from '../lib/logger.js';
+import { filesOpenForWriting } from '../lib/open-files.js';
+import { arrivalIdentity, type ArrivalIdentity } from '../lib/workflow-ids.js';
 
 /** A release ready to sort. */
 export interface ReadyRelease {
   /** Path relative to the local root, `Incoming/<name>`. */
   releasePath: string;
-  /** Device and inode of the entry: with the path, the identity of this arrival. */
-  dev: number;
-  ino: number;
+  /** Device, inode and birth time of the entry: with the path, the identity of this arrival. */
+  arrival: ArrivalIdentity;
 }
 
 /** Options of {@link IncomingWatcher}. */
 export interface IncomingWatcherOptions {
   /** Absolute local root; the watched folder is `<localRoot>/Incoming`. */
   localRoot: string;
-  /** Quiet time after the last change before a release counts as complete, in ms. */
+  /**
+   * Quiet time after the last change before a release counts as complete, in ms; a release with a
+   * file open for writing is looked at again after this long.
+   */
   settleMs: number;
   /** Starts the release's workflow; a rejection is retried with backoff. */
   onReady: (release: ReadyRelease) => Promise<void>;
@@ -87,13 +92,14 @@ export class IncomingWatcher {
   private async check(name: string): Promise<void> {
     const abs = path.join(this.incoming, name);
     let info;
+    let arrival: ArrivalIdentity;
     try {
-      info = await stat(abs);
+      [info, arrival] = await Promise.all([stat(abs), arrivalIdentity(abs)]);
     } catch {
       this.started.delete(name);
       return;
     }
-    const identity = `${info.dev}:${info.ino}`;
+    const identity = `${arrival.dev}:${arrival.ino}:${arrival.bornNs}`;
     if (this.started.get(name) === identity) return;
     const files = info.isDirectory()
       ? await listFiles(abs)
@@ -105,8 +111,17 @@ export class IncomingWatcher {
       this.schedule(name, this.options.settleMs - quietFor + 50);
       return;
     }
+    // A writer may pause for longer than the settle time (a stalled download): it still holds the file open.
+    const writing = await filesOpenForWriting(
+      info.isDirectory() ? files.map((f) => path.join(abs, f.path)) : [abs],
+    );
+    if (writing.length > 0) {
+      this.options.logger.debug({ name, writing }, 'release still open for writing; waiting');
+      this.schedule(name, Math.max(this.options.settleMs, 500));
+      return;
+    }
     try {
-      await this.options.onReady({ releasePath: `Incoming/${name}`, dev: info.dev, ino: info.ino });
+      await this.options.onReady({ releasePath: `Incoming/${name}`, arrival });
       this.started.set(name, identity);
       this.failures.delete(name);
     } catch (err) {

@@ -12,9 +12,8 @@ import { statusQuery } from '../../domain/messages.js';
 import type { Stage } from '../../domain/stages.js';
 import { createPool } from '../../lib/db.js';
 import { waitFor } from '../../lib/infra/wait.js';
-import { startMediaItem } from '../../lib/start-item.js';
-import { incomingKey, mediaItemWorkflowId } from '../../lib/workflow-ids.js';
-import { statSync } from 'node:fs';
+import { startIncomingItem } from '../../lib/start-item.js';
+import { arrivalIdentity } from '../../lib/workflow-ids.js';
 import { createWorkers, type WorkerOptions } from '../../workers/worker.js';
 import type { Express } from 'express';
 import { createApp, type ApiSettings } from '../../api/app.js';
@@ -51,6 +50,8 @@ export async function createWorkflowTestEnv(
     arr?: WorkerOptions['arr'];
     /** Policy overrides for every item this env starts. */
     policy?: Partial<MediaItemInput['policy']>;
+    /** The sort activities' settle time, in ms (default 0: tests settle their files themselves). */
+    settleMs?: number;
   } = {},
 ): Promise<WorkflowTestEnv> {
   const { dir: root, cleanup } = tempDir('vaultarr-wf-');
@@ -71,7 +72,7 @@ export async function createWorkflowTestEnv(
     hostId,
     pool,
     localRoot,
-    settleMs: 0,
+    settleMs: options.settleMs ?? 0,
     rclone: { binary: options.rcloneBinary ?? 'rclone', remote: vaultDir, daemon: options.rcloneDaemon },
     sharedTaskQueue: taskQueue,
     scan: options.scan,
@@ -95,15 +96,13 @@ export async function createWorkflowTestEnv(
     root,
     policy,
     async startIncoming(releasePath, override = {}) {
-      const s = statSync(path.join(localRoot, releasePath));
-      const workflowId = mediaItemWorkflowId(incomingKey(releasePath, s.dev, s.ino));
-      await startMediaItem(client, {
-        workflowId,
+      return startIncomingItem(client, {
+        releasePath,
+        arrival: await arrivalIdentity(path.join(localRoot, releasePath)),
+        hostId,
         taskQueue,
-        summary: `release ${releasePath}`,
-        input: { hostId, origin: { kind: 'incoming', releasePath }, policy: { ...policy, ...override } },
+        policy: { ...policy, ...override },
       });
-      return workflowId;
     },
     async waitForStage(workflowId, stage, timeoutMs = 60_000) {
       let last: MediaItemStatus | undefined;

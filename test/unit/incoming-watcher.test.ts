@@ -1,4 +1,6 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { waitFor } from '../../lib/infra/wait.js';
@@ -71,6 +73,40 @@ describe('the Incoming/ watcher', () => {
     }
     await waitFor('the release', async () => ready.length === 1, 10_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  test('waits while a paused writer still holds a file open for writing, however long it is quiet', async () => {
+    await watcher.start();
+    const file = incoming('Sicario.2015.mkv');
+    // A download client that writes half the file, then stalls for far longer than the settle time.
+    const writer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs'); const fd = fs.openSync(process.argv[1], 'w'); fs.writeSync(fd, 'half');
+         console.log('paused'); process.stdin.once('data', () => { fs.writeSync(fd, '+rest'); fs.closeSync(fd); process.exit(0); });`,
+        file,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    await once(writer.stdout!, 'data');
+    await new Promise((r) => setTimeout(r, 2000)); // more than six settle times
+    expect(ready).toEqual([]);
+    writer.stdin!.write('go\n');
+    await once(writer, 'exit');
+    await waitFor('the release', async () => ready.length === 1, 10_000);
+    expect(ready[0]!.releasePath).toBe('Incoming/Sicario.2015.mkv');
+  });
+
+  test('a file dropped again under the same name is a new arrival', async () => {
+    await watcher.start();
+    writeFileSync(incoming('Her.2013.mkv'), 'first');
+    await waitFor('the first arrival', async () => ready.length === 1, 10_000);
+    rmSync(incoming('Her.2013.mkv'));
+    await new Promise((r) => setTimeout(r, 50));
+    writeFileSync(incoming('Her.2013.mkv'), 'second');
+    await waitFor('the second arrival', async () => ready.length === 2, 10_000);
+    expect(ready[1]!.arrival.bornNs).not.toBe(ready[0]!.arrival.bornNs);
   });
 
   test('retries a release whose workflow could not be started', async () => {
