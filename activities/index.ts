@@ -8,6 +8,7 @@ import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
 import { createArrActivities } from './arr/activities.js';
 import { createCatalogActivities } from './catalog/activities.js';
 import { createPeerActivities } from './peers/activities.js';
+import { heartbeating } from './progress.js';
 import { createScanActivities } from './scan/activities.js';
 import { createLocalScanActivities, createReconcileActivities } from './reconcile/activities.js';
 import { createSortActivities } from './sort/activities.js';
@@ -32,22 +33,32 @@ export interface HostActivityDeps {
   pool: pg.Pool;
   /** The union view's vault mount, when enabled. */
   unionVaultMount?: string;
+  /** The vault mount's rc file (see `unionRcFile`), when the union view is enabled. */
+  unionRcFile?: string;
   settleMs: number;
   rclone: RcloneOptions;
 }
 
-/** Activities for this host's task queue. */
+/**
+ * Activities for this host's task queue. Each runs under the heartbeat pump of
+ * `activities/progress.ts`: it heartbeats its progress every third of its heartbeat timeout.
+ */
 export function createHostActivities(deps: HostActivityDeps) {
-  return {
+  return heartbeating({
     ...createSortActivities({ localRoot: deps.localRoot, settleMs: deps.settleMs }),
-    ...createVaultActivities({ localRoot: deps.localRoot, rclone: new Rclone(deps.rclone) }),
+    ...createVaultActivities({
+      localRoot: deps.localRoot,
+      rclone: new Rclone(deps.rclone),
+      unionVaultMount: deps.unionVaultMount,
+      unionRcFile: deps.unionRcFile,
+    }),
     ...createSpaceActivities({
       localRoot: deps.localRoot,
       pool: deps.pool,
       unionVaultMount: deps.unionVaultMount,
     }),
-    ...createLocalScanActivities({ localRoot: deps.localRoot }),
-  };
+    ...createLocalScanActivities({ localRoot: deps.localRoot, pool: deps.pool }),
+  });
 }
 
 /** Everything the shared activities need. */

@@ -16,6 +16,8 @@ import {
   ensureSearchAttributes,
   ensureTrashPurgeSchedule,
 } from '../lib/temporal.js';
+import { uploadOnlyBwLimit } from '../activities/vault/rclone.js';
+import { unionRcFile } from '../lib/infra/union.js';
 import { createWorkers } from '../workers/worker.js';
 import { ensureLayout } from './stack.js';
 
@@ -26,14 +28,22 @@ function rcloneOptions(config: Config) {
     configFile: config.vault.rcloneConfig,
     daemon: config.vault.rcloneDaemon,
     extraFlags: [
-      ...(config.vault.bwLimit ? ['--bwlimit', config.vault.bwLimit] : []),
+      // Upload-only: verification read-backs are downloads.
+      ...(config.vault.bwLimit ? ['--bwlimit', uploadOnlyBwLimit(config.vault.bwLimit)] : []),
       ...config.vault.extraFlags,
     ],
   };
 }
 
-/** Runs the workers until SIGINT/SIGTERM. */
+/**
+ * Runs the workers until SIGINT/SIGTERM.
+ *
+ * @param config - with `worker.hostOnly`, only this host's activity queue runs (no workflow
+ *   bundle); its janitor and reconcile Schedule are still set up, their workflows run on the
+ *   workers that run workflows
+ */
 export async function runWorker(config: Config): Promise<void> {
+  const hostOnly = config.worker.hostOnly;
   const log = createLogger('worker', config.logLevel);
   const ep = endpoints(config);
   ensureLayout(config);
@@ -55,6 +65,8 @@ export async function runWorker(config: Config): Promise<void> {
     rclone: rcloneOptions(config),
     trash: config.vault.trash,
     unionVaultMount: config.union.enabled ? config.union.vaultMount : undefined,
+    unionRcFile: config.union.enabled ? unionRcFile(config.dataDir) : undefined,
+    shared: !hostOnly,
     scan: {
       servers: config.mediaServers,
       defaultLibraryRoot: config.union.mediaMount,
@@ -63,7 +75,10 @@ export async function runWorker(config: Config): Promise<void> {
     arr: config.arr,
   });
   await registerHost(pool, config.hostId, config.library.localRoot);
-  log.info({ hostId: config.hostId }, 'workers running');
+  log.info(
+    { hostId: config.hostId, hostOnly },
+    hostOnly ? 'host activity worker running' : 'workers running',
+  );
   const running = Promise.all(workers.map((w) => w.run()));
   const housekeeping: Array<[string, Promise<void>]> = [
     ['create the trash purge schedule', ensureTrashPurgeSchedule(client)],

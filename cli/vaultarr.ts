@@ -9,7 +9,7 @@ import { loadConfig, redactConfig } from '../lib/config.js';
 import { migrate } from '../lib/db.js';
 import { endpoints, mediaItemPolicy } from '../lib/endpoints.js';
 import { runMain } from '../lib/errors.js';
-import { startUnion } from '../lib/infra/union.js';
+import { startUnion, unionRcFile } from '../lib/infra/union.js';
 import { createLogger } from '../lib/logger.js';
 import { connectClient, runReconcile } from '../lib/temporal.js';
 import { registerManageCommands } from './manage.js';
@@ -29,7 +29,15 @@ program
 program
   .command('worker')
   .description("run this host's Temporal workers")
-  .action(async () => (await import('./run-worker.js')).runWorker(loadConfig()));
+  .option(
+    '--host-only',
+    "run only this host's activity queue, without workflows (a small storage host; config worker.hostOnly)",
+  )
+  .action(async (opts: { hostOnly?: boolean }) => {
+    const config = loadConfig();
+    if (opts.hostOnly) config.worker.hostOnly = true;
+    await (await import('./run-worker.js')).runWorker(config);
+  });
 program
   .command('api')
   .description('run the HTTP API')
@@ -67,6 +75,7 @@ program
       mediaMount: config.union.mediaMount,
       logDir: path.join(config.dataDir, 'logs'),
       mountFlags: config.union.mountFlags,
+      rcFile: unionRcFile(config.dataDir),
     });
     log.info({ media: config.union.mediaMount, vault: config.union.vaultMount }, 'union view mounted');
     const stopped = await Promise.race([

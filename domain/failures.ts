@@ -21,6 +21,13 @@ export const FailureType = {
   NO_MEDIA_MATCH: 'NO_MEDIA_MATCH',
   /** The vault remote refused our credentials. Not retried; the item waits for a human. */
   REMOTE_AUTH_FAILED: 'REMOTE_AUTH_FAILED',
+  /** A local file changed while it was copied (a writer still at work). Retried: the next attempt copies the new content. */
+  LOCAL_FILE_CHANGED: 'LOCAL_FILE_CHANGED',
+  /**
+   * The union view's vault mount does not show a vault copy yet (or is dead), so its local copy
+   * is not evicted. Retried; nothing is deleted.
+   */
+  VAULT_NOT_VISIBLE: 'VAULT_NOT_VISIBLE',
   /** The vault copy does not match the local file. Retried by recopying, then parked. */
   VERIFY_MISMATCH: 'VERIFY_MISMATCH',
   /** A peer refused a notification (bad token, invalid notification). Not retried; the delivery parks. */

@@ -2,23 +2,76 @@
  * File operations that never lose or overwrite a file: atomic moves, content comparison, hashing.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** Options of the long file operations: cancellation and progress. */
+export interface FileIoOptions {
+  /** Aborts the operation (the read stops; a partial temp file is removed). */
+  signal?: AbortSignal;
+  /** Called with the bytes handled so far, once per chunk (1 MiB). */
+  onBytes?: (bytesDone: number) => void;
+}
+
+/**
+ * Hashes a file with several algorithms in one read (Node's crypto names: `sha256`, `md5`,
+ * `sha1`, ...). Streams in 1 MiB chunks, so memory stays flat for any size.
+ *
+ * @returns lowercase hex digests by algorithm
+ * @throws the fs error, or an `AbortError` when `options.signal` aborts
+ */
+export async function hashFile(
+  file: string,
+  algorithms: readonly string[],
+  options: FileIoOptions = {},
+): Promise<Record<string, string>> {
+  const hashes = [...new Set(algorithms)].map((a) => [a, createHash(a)] as const);
+  let done = 0;
+  const stream = createReadStream(file, { highWaterMark: 1 << 20, signal: options.signal });
+  for await (const chunk of stream) {
+    for (const [, h] of hashes) h.update(chunk as Buffer);
+    done += (chunk as Buffer).length;
+    options.onBytes?.(done);
+  }
+  return Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')]));
+}
 
 /** sha256 of a file's bytes, lowercase hex. Streams, so memory stays flat for any size. */
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+export async function sha256File(file: string, options: FileIoOptions = {}): Promise<string> {
+  return (await hashFile(file, ['sha256'], options)).sha256!;
+}
+
+/** Copies a file's bytes to a new file, reporting progress and stopping on abort. */
+async function copyBytes(from: string, to: string, options: FileIoOptions): Promise<void> {
+  let done = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      done += chunk.length;
+      options.onBytes?.(done);
+      callback(null, chunk);
+    },
+  });
+  await pipeline(
+    createReadStream(from, { highWaterMark: 1 << 20 }),
+    count,
+    createWriteStream(to, { flags: 'wx' }),
+    { signal: options.signal },
+  );
 }
 
 /** True when both files exist and hold the same bytes (same inode, or same size and sha256). */
-export async function sameContent(a: string, b: string): Promise<boolean> {
+export async function sameContent(a: string, b: string, options: FileIoOptions = {}): Promise<boolean> {
   const [sa, sb] = await Promise.all([stat(a), stat(b)]);
   if (sa.dev === sb.dev && sa.ino === sb.ino) return true;
   if (sa.size !== sb.size) return false;
-  const [ha, hb] = await Promise.all([sha256File(a), sha256File(b)]);
+  const signal = options.signal;
+  const [ha, hb] = await Promise.all([
+    sha256File(a, { signal, onBytes: options.onBytes }),
+    sha256File(b, { signal }),
+  ]);
   return ha === hb;
 }
 
@@ -59,15 +112,20 @@ async function fsyncPath(p: string): Promise<void> {
  *
  * @param from - absolute source path
  * @param to - absolute target path (parents are created)
+ * @param options - cancellation and byte progress of a copy across filesystems
  * @returns `moved`, or `already-there` when the target held the same bytes and the source was removed
  * @throws DestinationExistsError when a different file holds the target (nothing is changed)
- * @throws the fs error (`ENOENT` when neither source nor target exists)
+ * @throws the fs error (`ENOENT` when neither source nor target exists), or an `AbortError`
  */
-export async function moveFileNoClobber(from: string, to: string): Promise<'moved' | 'already-there'> {
+export async function moveFileNoClobber(
+  from: string,
+  to: string,
+  options: FileIoOptions = {},
+): Promise<'moved' | 'already-there'> {
   await mkdir(path.dirname(to), { recursive: true });
   if (await exists(to)) {
     if (!(await exists(from))) return 'already-there';
-    if (!(await sameContent(from, to))) throw new DestinationExistsError(to);
+    if (!(await sameContent(from, to, options))) throw new DestinationExistsError(to);
     await unlink(from);
     return 'already-there';
   }
@@ -77,7 +135,7 @@ export async function moveFileNoClobber(from: string, to: string): Promise<'move
     return 'moved';
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return moveFileNoClobber(from, to);
+    if (code === 'EEXIST') return moveFileNoClobber(from, to, options);
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') {
       await rename(from, to);
       return 'moved';
@@ -85,13 +143,14 @@ export async function moveFileNoClobber(from: string, to: string): Promise<'move
     if (code !== 'EXDEV') throw err;
   }
   const temp = path.join(path.dirname(to), `.vaultarr-${path.basename(to)}.${process.pid}.tmp`);
-  await copyFile(from, temp);
-  await fsyncPath(temp);
   try {
+    await rm(temp, { force: true }); // left by an attempt that died mid-copy
+    await copyBytes(from, temp, options);
+    await fsyncPath(temp);
     await link(temp, to);
   } catch (err) {
-    await unlink(temp);
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return moveFileNoClobber(from, to);
+    await rm(temp, { force: true });
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return moveFileNoClobber(from, to, options);
     throw err;
   } finally {
     await rm(temp, { force: true });
@@ -131,12 +190,17 @@ export async function listFiles(root: string): Promise<ListedFile[]> {
  * Moves a file or a whole folder to a target that must not exist yet; across filesystems, file by
  * file with {@link moveFileNoClobber}.
  *
+ * @param options - cancellation, and progress as bytes moved across all files of the tree
  * @throws DestinationExistsError when the target exists
  */
-export async function moveTreeNoClobber(from: string, to: string): Promise<void> {
+export async function moveTreeNoClobber(
+  from: string,
+  to: string,
+  options: FileIoOptions = {},
+): Promise<void> {
   const s = await stat(from);
   if (!s.isDirectory()) {
-    await moveFileNoClobber(from, to);
+    await moveFileNoClobber(from, to, options);
     return;
   }
   if (await exists(to)) throw new DestinationExistsError(to);
@@ -147,8 +211,15 @@ export async function moveTreeNoClobber(from: string, to: string): Promise<void>
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
   }
-  for (const file of await listFiles(from))
-    await moveFileNoClobber(path.join(from, file.path), path.join(to, file.path));
+  let before = 0;
+  for (const file of await listFiles(from)) {
+    const base = before;
+    await moveFileNoClobber(path.join(from, file.path), path.join(to, file.path), {
+      signal: options.signal,
+      onBytes: (n) => options.onBytes?.(base + n),
+    });
+    before += file.sizeBytes;
+  }
   await rm(from, { recursive: true, force: true });
 }
 

@@ -46,11 +46,17 @@ export interface WorkerOptions {
   rclone: RcloneOptions;
   /** The union view's vault mount, when enabled (eviction pauses while its anchor is missing). */
   unionVaultMount?: string;
+  /** The vault mount's rc file, when the union view is enabled (evictions refresh its cache). */
+  unionRcFile?: string;
   /** Vault trash folder and retention (default `.trash`, 30 days). */
   trash?: { folder: string; retentionDays: number };
   /** Workflow task queue (default `vaultarr`; tests use their own). */
   sharedTaskQueue?: string;
-  /** Run the shared worker too (default true); a storage-only host may run just its host queue. */
+  /**
+   * Run the shared worker too (default true). `false` is the host-only profile (`vaultarr worker
+   * --host-only`): just this host's activity queue, no workflow bundle, for a small storage host
+   * whose workflows run elsewhere.
+   */
   shared?: boolean;
   /** Media servers to scan (default none) and where they see the library root (default the local root). */
   scan?: { servers: MediaServerConfig[]; defaultLibraryRoot?: string; mergeWindowMs?: number };
@@ -96,6 +102,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
         localRoot: options.localRoot,
         pool: options.pool,
         unionVaultMount: options.unionVaultMount,
+        unionRcFile: options.unionRcFile,
         settleMs: options.settleMs,
         rclone: options.rclone,
       }),

@@ -1,23 +1,46 @@
 /**
  * Vault activities (host task queue: they read this host's local files): copy library files to
- * the vault remote with heartbeated progress, and verify the copy.
+ * the vault remote, verify the copy, and evict a local copy whose vault copy is verified.
+ *
+ * Bytes are read as few times as possible: the local file is hashed once (sha256 for the record
+ * plus the remote's own hash type, in one pass) while rclone copies it, so the page cache serves
+ * both reads; a remote with hashes is compared against its hash, one with modtimes against its
+ * modtime; only a remote with neither is read back, once, streamed. Every function here runs under
+ * the heartbeat pump of `activities/progress.ts` and reports its phase and bytes.
  */
-import { Context } from '@temporalio/activity';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { ApplicationFailure } from '@temporalio/activity';
 import { stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
 import type { VaultVerification } from '../../domain/messages.js';
-import { sha256File } from '../../lib/files.js';
+import { hashFile } from '../../lib/files.js';
+import { anchorProblem, refreshVaultMount } from '../../lib/infra/union.js';
 import { msUntilWindow } from '../../lib/upload-window.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
-import { MODTIME_UNSUPPORTED_NS, Rclone, RcloneError } from './rclone.js';
+import { activitySignal, fileIo, reportProgress } from '../progress.js';
+import { MODTIME_UNSUPPORTED_NS, Rclone, RcloneError, type RemoteFeatures } from './rclone.js';
 
 /** Dependencies of the vault activities. */
 export interface VaultDeps {
   /** Absolute local root (`.Local`). */
   localRoot: string;
   rclone: Rclone;
+  /** The union view's vault mount (`<data>/.Vault`), when enabled: evictions wait until it shows the copy. */
+  unionVaultMount?: string;
+  /** The vault mount's rc file (`<data>/run/union-rc.json`), to refresh its directory cache. */
+  unionRcFile?: string;
+  /** How long eviction waits for the vault mount to show a copy before the attempt fails (retried), in ms. */
+  unionVisibleWaitMs?: number;
+}
+
+/** A local file as it was hashed for verification, in the pass made while it was copied. */
+export interface LocalFileRecord {
+  libraryPath: string;
+  sizeBytes: number;
+  /** Modification time when hashed, ms since the epoch. */
+  mtimeMs: number;
+  /** Lowercase hex digests by rclone hash name: always `sha256`, plus the remote's own type. */
+  hashes: Record<string, string>;
 }
 
 /** Input of `copyToVault`. */
@@ -28,10 +51,14 @@ export interface CopyToVaultInput {
   force?: boolean;
 }
 
-/** Heartbeat details of `copyToVault`, shown in the Web UI's pending activity. */
-export interface CopyHeartbeat {
+/** Result of `copyToVault`. */
+export interface CopyToVaultResult {
+  /** Bytes rclone transferred (0 when the vault already held every file). */
   bytesDone: number;
+  /** Bytes of all the files. */
   bytesTotal: number;
+  /** Each file as hashed during the copy, for `verifyVaultCopy`. */
+  local: LocalFileRecord[];
 }
 
 /** Input of `evictLocalCopy`. */
@@ -48,12 +75,18 @@ export type EvictLocalCopyResult = { evicted: true; freedBytes: number } | { evi
 /** Input of `verifyVaultCopy`. */
 export interface VerifyVaultCopyInput {
   libraryPaths: string[];
+  /** The files as `copyToVault` hashed them; absent (items copied by older versions), they are hashed here. */
+  local?: LocalFileRecord[];
 }
 
-/** Outcome of `verifyVaultCopy`: an expected branch, so a value. */
+/**
+ * Outcome of `verifyVaultCopy`: an expected branch, so a value. `changed` says the local file is
+ * no longer what was copied (the item goes back to copying).
+ */
 export type VerifyVaultCopyResult =
-  { match: true; verification: VaultVerification } | { match: false; reason: string };
+  { match: true; verification: VaultVerification } | { match: false; reason: string; changed?: boolean };
 
+/** Hash types Node's crypto computes (rclone name = Node name). */
 const NODE_HASHES = new Set(['sha256', 'sha1', 'md5']);
 const HASH_PREFERENCE = [
   'sha256',
@@ -67,170 +100,317 @@ const HASH_PREFERENCE = [
   'mailru',
 ];
 
-function hashFile(file: string, algorithm: string): Promise<string> {
-  if (algorithm === 'sha256') return sha256File(file);
-  return new Promise((resolve, reject) => {
-    const hash = createHash(algorithm);
-    createReadStream(file)
-      .on('data', (c) => hash.update(c))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
+/** How the vault copy of a file is checked, from the remote's features. */
+type Method =
+  { kind: 'hash'; hashType: string } | { kind: 'modtime'; toleranceMs: number } | { kind: 'read-back' };
+
+function methodFor(features: RemoteFeatures): Method {
+  const hashType = HASH_PREFERENCE.find((h) => features.hashes.includes(h));
+  if (hashType) return { kind: 'hash', hashType };
+  if (features.precisionNs < MODTIME_UNSUPPORTED_NS)
+    return { kind: 'modtime', toleranceMs: Math.max(1000, features.precisionNs / 1e6) };
+  return { kind: 'read-back' };
+}
+
+/** A retried failure (the attempt failed; nothing was deleted). */
+function retryable(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: false });
 }
 
 /**
  * Creates the vault activities.
  *
- * @param deps - local root and the rclone client of the vault remote
+ * @param deps - local root, the rclone client of the vault remote, and the union view's mount
  */
 export function createVaultActivities(deps: VaultDeps) {
   const { localRoot, rclone } = deps;
 
-  /**
-   * Copies library files to the same library-relative paths on the vault with rclone,
-   * heartbeating `{ bytesDone, bytesTotal }` every second. Safe to retry after a crash at any point:
-   * rclone skips files already complete and rewrites partial ones.
-   *
-   * @returns bytes copied / total as rclone last reported them
-   * @throws ApplicationFailure `SOURCE_MISSING` (not retried) when a local file is gone;
-   *   `REMOTE_AUTH_FAILED` (not retried) when the remote refuses the credentials;
-   *   `PATH_ESCAPES_ROOT` (not retried); any other rclone failure is retried
-   */
-  async function copyToVault(input: CopyToVaultInput): Promise<CopyHeartbeat> {
-    const ctx = Context.current();
-    let bytesTotal = 0;
-    for (const p of input.libraryPaths) {
-      const abs = resolveInRoot(localRoot, p);
-      try {
-        bytesTotal += (await stat(abs)).size;
-      } catch {
-        throw permanentFailure(FailureType.SOURCE_MISSING, `local file ${p} is missing`);
-      }
-    }
-    ctx.heartbeat({ bytesDone: 0, bytesTotal } satisfies CopyHeartbeat);
+  const localStat = async (relativePath: string) => {
     try {
-      const done = await rclone.copy(localRoot, input.libraryPaths, {
-        force: input.force,
-        signal: ctx.cancellationSignal,
-        onProgress: (p) => ctx.heartbeat({ bytesDone: p.bytesDone, bytesTotal } satisfies CopyHeartbeat),
-      });
-      return { bytesDone: done.bytesDone, bytesTotal };
+      return await stat(resolveInRoot(localRoot, relativePath));
     } catch (err) {
-      if (err instanceof RcloneError && err.kind === 'auth')
-        throw permanentFailure(FailureType.REMOTE_AUTH_FAILED, err.message);
-      throw err;
-    }
-  }
-
-  async function verifyOne(relativePath: string): Promise<VerifyVaultCopyResult> {
-    const ctx = Context.current();
-    const abs = resolveInRoot(localRoot, relativePath);
-    let local;
-    try {
-      local = await stat(abs);
-    } catch {
+      if (err instanceof ApplicationFailure) throw err;
       throw permanentFailure(FailureType.SOURCE_MISSING, `local file ${relativePath} is missing`);
     }
-    const features = await rclone.features();
-    const hashType = HASH_PREFERENCE.find((h) => features.hashes.includes(h));
-    const remote = await rclone.stat(relativePath, hashType);
-    if (!remote) return { match: false, reason: `${relativePath} is missing on the vault` };
-    if (remote.sizeBytes !== local.size) {
-      return {
-        match: false,
-        reason: `${relativePath}: vault size ${remote.sizeBytes} B, local ${local.size} B`,
-      };
+  };
+
+  /**
+   * Hashes local files in one pass each (sha256 plus the remote's hash type where Node has it;
+   * rclone computes the exotic ones), reporting `hashing` progress unless `quiet`.
+   */
+  const hashLocal = async (
+    libraryPaths: string[],
+    method: Method,
+    options: { signal?: AbortSignal; quiet?: boolean } = {},
+  ): Promise<LocalFileRecord[]> => {
+    const stats = await Promise.all(libraryPaths.map(localStat));
+    const total = stats.reduce((n, s) => n + s.size, 0);
+    const algorithms = ['sha256'];
+    if (method.kind === 'hash' && NODE_HASHES.has(method.hashType)) algorithms.push(method.hashType);
+    const records: LocalFileRecord[] = [];
+    let before = 0;
+    for (const [i, libraryPath] of libraryPaths.entries()) {
+      const abs = resolveInRoot(localRoot, libraryPath);
+      const base = before;
+      const hashes = await hashFile(abs, algorithms, {
+        signal: options.signal,
+        onBytes: (n) => {
+          if (!options.quiet) reportProgress({ phase: 'hashing', bytesDone: base + n, bytesTotal: total });
+        },
+      });
+      if (method.kind === 'hash' && !hashes[method.hashType])
+        hashes[method.hashType] = await rclone.localHash(abs, method.hashType, options.signal);
+      records.push({ libraryPath, sizeBytes: stats[i]!.size, mtimeMs: stats[i]!.mtimeMs, hashes });
+      before += stats[i]!.size;
     }
-    ctx.heartbeat({ verifying: relativePath });
-    const byHash = Boolean(hashType && remote.hashes[hashType]);
-    const byModtime = !byHash && features.precisionNs < MODTIME_UNSUPPORTED_NS;
-    // Without a hash or modtimes the copy is read back; hash both sides at once, not one after the other.
-    const [sha256, readBack] = await Promise.all([
-      sha256File(abs),
-      byHash || byModtime ? undefined : rclone.downloadHash(relativePath, 'sha256', ctx.cancellationSignal),
-    ]);
-    const base = { sizeBytes: local.size, sha256, verifiedAt: new Date().toISOString() };
-    if (byHash && hashType) {
-      const localValue =
-        hashType === 'sha256'
-          ? sha256
-          : NODE_HASHES.has(hashType)
-            ? await hashFile(abs, hashType)
-            : await rclone.localHash(abs, hashType);
-      const remoteValue = remote.hashes[hashType]!.toLowerCase();
-      if (localValue.toLowerCase() !== remoteValue) {
+    return records;
+  };
+
+  /** The local file is still what was hashed (same size and mtime), else why not. */
+  const localChange = async (record: LocalFileRecord): Promise<string | undefined> => {
+    const now = await localStat(record.libraryPath);
+    if (now.size !== record.sizeBytes || now.mtimeMs !== record.mtimeMs)
+      return `${record.libraryPath} changed locally since it was copied (${record.sizeBytes} → ${now.size} B)`;
+    return undefined;
+  };
+
+  /**
+   * Compares one vault copy with its local record by `method`, reading the vault copy back only
+   * when the remote keeps neither hashes nor modtimes.
+   *
+   * @returns the verification, or the mismatch's reason
+   * @throws RcloneError when the remote cannot be read (retried)
+   */
+  const checkRemote = async (
+    record: LocalFileRecord,
+    method: Method,
+    expectedRemoteValue?: string,
+  ): Promise<{ match: true; verification: VaultVerification } | { match: false; reason: string }> => {
+    const p = record.libraryPath;
+    reportProgress({ phase: 'verifying', bytesDone: 0, bytesTotal: record.sizeBytes, file: p });
+    const remote = await rclone.stat(p, method.kind === 'hash' ? method.hashType : undefined);
+    if (!remote) return { match: false, reason: `${p} is missing on the vault` };
+    if (remote.sizeBytes !== record.sizeBytes)
+      return { match: false, reason: `${p}: vault size ${remote.sizeBytes} B, local ${record.sizeBytes} B` };
+    const base = {
+      sizeBytes: record.sizeBytes,
+      sha256: record.hashes.sha256!,
+      mtimeMs: record.mtimeMs,
+      verifiedAt: new Date().toISOString(),
+    };
+    if (method.kind === 'hash') {
+      const remoteValue = remote.hashes[method.hashType]?.toLowerCase();
+      if (!remoteValue)
+        throw new RcloneError(`the vault returned no ${method.hashType} for ${p}`, 'other', undefined);
+      const want = expectedRemoteValue ?? record.hashes[method.hashType]!.toLowerCase();
+      if (remoteValue !== want)
         return {
           match: false,
-          reason: `${relativePath}: ${hashType} differs (vault ${remoteValue}, local ${localValue})`,
+          reason: `${p}: ${method.hashType} differs (vault ${remoteValue}, expected ${want})`,
         };
-      }
-      return { match: true, verification: { ...base, method: hashType, remoteValue } };
+      return { match: true, verification: { ...base, method: method.hashType, remoteValue } };
     }
-    if (byModtime) {
-      const toleranceMs = Math.max(1000, features.precisionNs / 1e6);
+    if (method.kind === 'modtime') {
       const remoteMs = Date.parse(remote.modTime);
-      if (Math.abs(remoteMs - local.mtimeMs) > toleranceMs) {
-        return {
-          match: false,
-          reason: `${relativePath}: vault modtime ${remote.modTime} differs from local`,
-        };
-      }
+      const wantMs = expectedRemoteValue ? Date.parse(expectedRemoteValue) : record.mtimeMs;
+      if (Math.abs(remoteMs - wantMs) > method.toleranceMs)
+        return { match: false, reason: `${p}: vault modtime ${remote.modTime} differs from local` };
       return { match: true, verification: { ...base, method: 'modtime', remoteValue: remote.modTime } };
     }
-    // The remote keeps neither a hash nor modtimes: the copy was read back and hashed above.
-    const remoteValue = readBack!;
-    if (remoteValue !== sha256) {
-      return { match: false, reason: `${relativePath}: sha256 of the vault copy differs (read back)` };
+    // The remote keeps neither a hash nor modtimes: read the copy back once, streamed.
+    const io = fileIo('reading-back', record.sizeBytes, p);
+    const remoteValue = await rclone.downloadHash(p, io);
+    if (remoteValue !== record.hashes.sha256)
+      return { match: false, reason: `${p}: sha256 of the vault copy differs (read back)` };
+    return {
+      match: true,
+      verification: { ...base, method: 'sha256-download', remoteValue, bytesDownloaded: record.sizeBytes },
+    };
+  };
+
+  /**
+   * Copies library files to the same library-relative paths on the vault with rclone, and hashes
+   * them in the same breath (one read each, sharing the page cache with rclone's). Reports
+   * `copying` progress. Safe to retry after a crash at any point: rclone skips files already
+   * complete and rewrites partial ones.
+   *
+   * @returns bytes copied / total, and each file as hashed (for `verifyVaultCopy`)
+   * @throws ApplicationFailure `SOURCE_MISSING` (not retried) when a local file is gone;
+   *   `REMOTE_AUTH_FAILED` (not retried) when the remote refuses the credentials;
+   *   `PATH_ESCAPES_ROOT` (not retried); `LOCAL_FILE_CHANGED` (retried: the next attempt copies
+   *   the new content) when a file changed while it was copied; any other rclone failure is retried
+   */
+  async function copyToVault(input: CopyToVaultInput): Promise<CopyToVaultResult> {
+    const stats = await Promise.all(input.libraryPaths.map(localStat));
+    const bytesTotal = stats.reduce((n, s) => n + s.size, 0);
+    reportProgress({ phase: 'copying', bytesDone: 0, bytesTotal });
+    const method = methodFor(await rclone.features());
+    // Either side failing stops the other: no orphaned hashing, no copy left running.
+    const stop = new AbortController();
+    const outer = activitySignal();
+    const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
+    const copying = rclone
+      .copy(localRoot, input.libraryPaths, {
+        force: input.force,
+        signal,
+        onProgress: (p) => reportProgress({ phase: 'copying', bytesDone: p.bytesDone, bytesTotal }),
+      })
+      .catch((err: unknown) => {
+        stop.abort();
+        if (err instanceof RcloneError && err.kind === 'auth')
+          throw permanentFailure(FailureType.REMOTE_AUTH_FAILED, err.message);
+        throw err;
+      });
+    const hashing = hashLocal(input.libraryPaths, method, { signal, quiet: true }).catch((err: unknown) => {
+      stop.abort();
+      throw err;
+    });
+    const [done, local] = await Promise.all([copying, hashing]);
+    for (const [i, record] of local.entries()) {
+      const before = stats[i]!;
+      if (
+        record.sizeBytes !== before.size ||
+        record.mtimeMs !== before.mtimeMs ||
+        (await localChange(record))
+      )
+        throw retryable(
+          FailureType.LOCAL_FILE_CHANGED,
+          `${record.libraryPath} changed while it was copied; copying it again`,
+        );
     }
-    return { match: true, verification: { ...base, method: 'sha256-download', remoteValue } };
+    return { bytesDone: done.bytesDone, bytesTotal, local };
   }
 
   /**
-   * Verifies the vault copies of library files: size, then a hash both sides support, else
-   * modification time, else a sha256 of the copy read back. The method used is recorded.
+   * Verifies the vault copies of library files against the local files as `copyToVault` hashed
+   * them: size, then the remote's hash, else its modtime, else a sha256 of the copy read back
+   * once. A local file that changed since it was hashed is reported (`changed`), not verified.
    *
    * @returns `{ match: true, verification }` for the first path (the video) when every path
-   *   matches, else `{ match: false, reason }` naming the first mismatch
+   *   matches, the method and bytes read recorded; else `{ match: false, reason, changed? }`
+   *   naming the first mismatch
    * @throws ApplicationFailure `SOURCE_MISSING` (not retried); rclone failures are retried
    */
   async function verifyVaultCopy(input: VerifyVaultCopyInput): Promise<VerifyVaultCopyResult> {
-    let first: VerifyVaultCopyResult | undefined;
-    for (const p of input.libraryPaths) {
-      const result = await verifyOne(p);
+    if (input.libraryPaths.length === 0)
+      throw permanentFailure(FailureType.INVALID_INPUT, 'verifyVaultCopy needs at least one path');
+    const method = methodFor(await rclone.features());
+    const records =
+      input.local ?? (await hashLocal(input.libraryPaths, method, { signal: activitySignal() }));
+    const bytesReadLocally = records.reduce((n, r) => n + r.sizeBytes, 0);
+    let first: VaultVerification | undefined;
+    let bytesDownloaded = 0;
+    for (const record of records) {
+      const changed = await localChange(record);
+      if (changed) return { match: false, reason: changed, changed: true };
+      const result = await checkRemote(record, method);
       if (!result.match) return result;
-      first ??= result;
+      bytesDownloaded += result.verification.bytesDownloaded ?? 0;
+      first ??= result.verification;
     }
-    if (!first) throw permanentFailure(FailureType.INVALID_INPUT, 'verifyVaultCopy needs at least one path');
-    return first;
+    return { match: true, verification: { ...first!, bytesReadLocally, bytesDownloaded } };
   }
 
   /**
-   * Deletes the local copies of a media file, but only after re-verifying its vault copy against
-   * what was recorded at copy time (same size, same local sha256, same remote hash or modtime).
+   * Waits until the union view's vault mount shows each file at its path with its size: the
+   * mount's directory cache is refreshed through its remote control, then the file is stat'ed
+   * through the mount (with a timeout: a dead FUSE mount can hang).
    *
-   * @returns `{ evicted: true, freedBytes }`, or `{ evicted: false, reason }` when the vault copy no
-   *   longer matches (nothing is deleted; the caller recopies)
-   * @throws ApplicationFailure `SOURCE_MISSING` (not retried) when the local file is already gone
+   * @throws ApplicationFailure `VAULT_NOT_VISIBLE` (retried) when the mount is dead or does not
+   *   show a file within `unionVisibleWaitMs`
+   */
+  const awaitVisibleThroughMount = async (files: Array<{ libraryPath: string; sizeBytes: number }>) => {
+    const mount = deps.unionVaultMount;
+    if (!mount) return;
+    reportProgress({ phase: 'waiting-for-vault-mount', bytesDone: 0, bytesTotal: 0 });
+    const problem = await anchorProblem(mount);
+    if (problem) throw retryable(FailureType.VAULT_NOT_VISIBLE, problem);
+    const deadline = Date.now() + (deps.unionVisibleWaitMs ?? 60_000);
+    for (let refreshed = false; ;) {
+      if (!refreshed && deps.unionRcFile)
+        refreshed = await refreshVaultMount(
+          deps.unionRcFile,
+          files.map((f) => path.posix.dirname(f.libraryPath)),
+        );
+      const missing: string[] = [];
+      for (const f of files) {
+        const seen = await stat(path.join(mount, f.libraryPath)).catch(() => undefined);
+        if (seen?.size !== f.sizeBytes) missing.push(f.libraryPath);
+      }
+      if (missing.length === 0) return;
+      if (Date.now() > deadline)
+        throw retryable(
+          FailureType.VAULT_NOT_VISIBLE,
+          `the vault mount at ${mount} does not show ${missing.join(', ')} yet; the local copy stays`,
+        );
+      activitySignal()?.throwIfAborted();
+      refreshed = false;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+
+  /**
+   * Deletes the local copies of a media file, but only once every one of its files (video and
+   * subtitles) is verified on the vault again — the video against what was recorded at copy time
+   * (same size and modtime locally, same hash or modtime on the vault, or the same sha256 read
+   * back), each subtitle afresh — and, with the union view, once the vault mount shows them at
+   * the same paths, so that reads through `Media/` never miss a file.
+   *
+   * @returns `{ evicted: true, freedBytes }`, or `{ evicted: false, reason }` when a vault copy no
+   *   longer matches or a local file changed (nothing is deleted; the caller recopies)
+   * @throws ApplicationFailure `SOURCE_MISSING` (not retried) when a local file is already gone;
+   *   `VAULT_NOT_VISIBLE` (retried) while the vault mount does not show the copy; any error
+   *   reading the vault is retried — and nothing is deleted in every one of these cases
    */
   async function evictLocalCopy(input: EvictLocalCopyInput): Promise<EvictLocalCopyResult> {
     const [video, ...subtitles] = input.libraryPaths;
     if (!video) throw permanentFailure(FailureType.INVALID_INPUT, 'evictLocalCopy needs at least one path');
-    const now = await verifyOne(video);
-    if (!now.match) return { evicted: false, reason: now.reason };
-    const v = now.verification;
-    if (v.sha256 !== input.expected.sha256 || v.sizeBytes !== input.expected.sizeBytes) {
-      return { evicted: false, reason: `${video} changed locally since it was vaulted` };
-    }
-    if (v.method === input.expected.method && v.remoteValue !== input.expected.remoteValue) {
-      return {
-        evicted: false,
-        reason: `${video}: the vault copy's ${v.method} changed since it was verified`,
+    const expected = input.expected;
+    const method = methodFor(await rclone.features());
+    const signal = activitySignal();
+
+    // The video: the local file is still the one verified, and so is its vault copy.
+    const now = await localStat(video);
+    let videoRecord: LocalFileRecord;
+    if (expected.mtimeMs !== undefined) {
+      if (now.size !== expected.sizeBytes || now.mtimeMs !== expected.mtimeMs)
+        return { evicted: false, reason: `${video} changed locally since it was vaulted` };
+      videoRecord = {
+        libraryPath: video,
+        sizeBytes: now.size,
+        mtimeMs: now.mtimeMs,
+        hashes: { sha256: expected.sha256 },
       };
+    } else {
+      // Verified by an older version that did not record the modtime: hash it again.
+      [videoRecord] = (await hashLocal([video], { kind: 'read-back' }, { signal })) as [LocalFileRecord];
+      if (videoRecord.hashes.sha256 !== expected.sha256 || videoRecord.sizeBytes !== expected.sizeBytes)
+        return { evicted: false, reason: `${video} changed locally since it was vaulted` };
     }
-    for (const sub of subtitles) {
-      const r = await verifyOne(sub).catch(() => undefined);
-      if (r && !r.match) return { evicted: false, reason: r.reason };
+    const videoMethod: Method =
+      expected.method === 'modtime' && method.kind === 'modtime'
+        ? method
+        : expected.method === 'sha256-download'
+          ? { kind: 'read-back' }
+          : { kind: 'hash', hashType: expected.method };
+    if (videoMethod.kind === 'hash') videoRecord.hashes[videoMethod.hashType] = expected.remoteValue;
+    const videoCheck = await checkRemote(
+      videoRecord,
+      videoMethod,
+      videoMethod.kind === 'read-back' ? undefined : expected.remoteValue,
+    );
+    if (!videoCheck.match) return { evicted: false, reason: videoCheck.reason };
+
+    // Each subtitle, afresh (small files): any error aborts the eviction with nothing deleted.
+    const subtitleRecords = await hashLocal(subtitles, method, { signal });
+    for (const record of subtitleRecords) {
+      const check = await checkRemote(record, method);
+      if (!check.match) return { evicted: false, reason: check.reason };
     }
+
+    await awaitVisibleThroughMount([videoRecord, ...subtitleRecords]);
+
+    reportProgress({ phase: 'deleting', bytesDone: 0, bytesTotal: 0 });
     let freedBytes = 0;
     for (const p of input.libraryPaths) {
       const abs = resolveInRoot(localRoot, p);

@@ -74,6 +74,23 @@ export const MODTIME_UNSUPPORTED_NS = 3153600000000000000;
 const AUTH_PATTERN =
   /\b(401|403)\b|unauthori[sz]ed|forbidden|invalid_grant|authentication failed|access denied/i;
 
+/**
+ * Turns a `--bwlimit` value into an upload-only limit: `8M` → `8M:off`, and each slot of a
+ * timetable likewise (`"08:00,2M 23:00,off"` → `"08:00,2M:off 23:00,off"`). A slot that already
+ * gives `UP:DOWN` is kept. Verification read-backs are downloads and must not be slowed by it.
+ */
+export function uploadOnlyBwLimit(bwLimit: string): string {
+  return bwLimit
+    .trim()
+    .split(/\s+/)
+    .map((slot) => {
+      const comma = slot.lastIndexOf(',');
+      const [when, rate] = comma >= 0 ? [slot.slice(0, comma + 1), slot.slice(comma + 1)] : ['', slot];
+      return rate.includes(':') || rate === 'off' ? slot : `${when}${rate}:off`;
+    })
+    .join(' ');
+}
+
 /** Joins a remote spec and a library-relative path (`gdrive:` + `Movies/x` → `gdrive:Movies/x`). */
 export function joinRemote(remote: string, relativePath: string): string {
   if (!relativePath) return remote;
@@ -620,28 +637,81 @@ export class Rclone {
     await this.run(['purge', this.remotePath(relativePath)]);
   }
 
-  /** Hash of a remote object computed by reading it back (`rclone hashsum --download`). */
-  async downloadHash(relativePath: string, hashType = 'sha256', signal?: AbortSignal): Promise<string> {
-    const daemon = hashType === 'sha256' ? await this.daemon() : undefined;
-    const body = await daemon?.get(relativePath, signal).catch(() => undefined);
+  /**
+   * sha256 of a remote object computed by reading it back once, streamed (through the daemon's
+   * `--rc-serve`, else `rclone cat`). Downloads are never throttled by the upload limit (see
+   * {@link uploadOnlyBwLimit}).
+   *
+   * @param options.signal - stops the read
+   * @param options.onBytes - called with the bytes read so far
+   * @throws RcloneError when the object cannot be read (`not-found` when it is missing)
+   */
+  async downloadHash(
+    relativePath: string,
+    options: { signal?: AbortSignal; onBytes?: (bytesDone: number) => void } = {},
+  ): Promise<string> {
+    const hash = createHash('sha256');
+    let done = 0;
+    const consume = (chunk: Uint8Array) => {
+      hash.update(chunk);
+      done += chunk.length;
+      options.onBytes?.(done);
+    };
+    const daemon = await this.daemon();
+    const body = await daemon?.get(relativePath, options.signal).catch(() => undefined);
     if (body) {
-      const hash = createHash('sha256');
-      for await (const chunk of body) hash.update(chunk);
-      return hash.digest('hex');
+      try {
+        for await (const chunk of body) consume(chunk);
+        return hash.digest('hex');
+      } catch (err) {
+        if (options.signal?.aborted)
+          throw new RcloneError('rclone read-back was cancelled', 'other', undefined);
+        // The daemon's HTTP server cut the stream (seen with WebDAV remotes): read it again as a
+        // process, whose error, if the object really cannot be read, is the one to report.
+        return this.downloadHashProcess(relativePath, options, (err as Error).message);
+      }
     }
-    const out = await this.run(
-      ['hashsum', hashType, '--download', this.remotePath(relativePath)],
-      undefined,
-      signal,
-    );
-    const value = out.trim().split(/\s+/)[0];
-    if (!value) throw new RcloneError(`rclone hashsum printed nothing for ${relativePath}`, 'not-found', 0);
-    return value;
+    return this.downloadHashProcess(relativePath, options);
   }
 
-  /** Hash of a local file computed by rclone, for hash types Node's crypto lacks (quickxor, dropbox, ...). */
-  async localHash(absolutePath: string, hashType: string): Promise<string> {
-    const out = await this.run(['hashsum', hashType, absolutePath]);
+  private async downloadHashProcess(
+    relativePath: string,
+    options: { signal?: AbortSignal; onBytes?: (bytesDone: number) => void },
+    daemonError?: string,
+  ): Promise<string> {
+    const hash = createHash('sha256');
+    let done = 0;
+    const consume = (chunk: Uint8Array) => {
+      hash.update(chunk);
+      done += chunk.length;
+      options.onBytes?.(done);
+    };
+    const child = execa(this.options.binary, [...this.globalFlags(), 'cat', this.remotePath(relativePath)], {
+      reject: false,
+      cancelSignal: options.signal,
+      buffer: { stdout: false, stderr: true },
+      encoding: 'buffer',
+    });
+    child.stdout?.on('data', (chunk: Buffer) => consume(chunk));
+    const result = await child;
+    if (result.isCanceled) throw new RcloneError('rclone cat was cancelled', 'other', undefined);
+    if (result.exitCode !== 0) {
+      const stderr = Buffer.from(result.stderr as Uint8Array).toString('utf8');
+      const error = this.toError('cat', result.exitCode, stderr);
+      if (daemonError) error.message += ` (the daemon's read failed too: ${daemonError})`;
+      throw error;
+    }
+    return hash.digest('hex');
+  }
+
+  /**
+   * Hash of a local file computed by rclone, for hash types Node's crypto lacks (quickxor,
+   * dropbox, ...).
+   *
+   * @throws RcloneError when rclone fails or is cancelled
+   */
+  async localHash(absolutePath: string, hashType: string, signal?: AbortSignal): Promise<string> {
+    const out = await this.run(['hashsum', hashType, absolutePath], undefined, signal);
     return out.trim().split(/\s+/)[0] ?? '';
   }
 

@@ -5,10 +5,12 @@
  * a dead one.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { stopChild, waitFor } from './wait.js';
+import { freePort, stopChild, waitFor } from './wait.js';
 
 const run = promisify(execFile);
 
@@ -28,6 +30,63 @@ export interface UnionOptions {
   logDir: string;
   /** Extra `rclone mount` flags (e.g. `--vfs-cache-mode full`). */
   mountFlags: string[];
+  /**
+   * Where the mount's remote control address and credentials are written (mode 0600) for this
+   * host's worker, which refreshes the mount's directory cache before an eviction; see
+   * {@link unionRcFile}.
+   */
+  rcFile?: string;
+}
+
+/** The remote control of a running vault mount (`rclone mount --rc`), as written to its rc file. */
+export interface VaultMountControl {
+  /** `http://127.0.0.1:<port>/` */
+  url: string;
+  user: string;
+  pass: string;
+}
+
+/** Where `vaultarr union` leaves the vault mount's remote control for the worker: `<dataDir>/run/union-rc.json`. */
+export function unionRcFile(dataDir: string): string {
+  return path.join(dataDir, 'run', 'union-rc.json');
+}
+
+/**
+ * Makes the vault mount re-read the given folders now (rclone `vfs/refresh`), so that a file
+ * copied to the vault seconds ago is visible through the mount before its local copy goes. Each
+ * ancestor is refreshed first: a cached parent listing from before the folder existed would hide it.
+ *
+ * @param rcFile - the mount's rc file; nothing is done when it does not exist (no union, or an
+ *   older union process without remote control: the caller's stat then waits out the cache)
+ * @param folders - library-relative folders (`Movies/Heat (1995)`)
+ * @returns whether a refresh was sent
+ * @throws nothing: a failed refresh is reported as `false` (the stat through the mount decides)
+ */
+export async function refreshVaultMount(rcFile: string, folders: string[]): Promise<boolean> {
+  let control: VaultMountControl;
+  try {
+    control = JSON.parse(await readFile(rcFile, 'utf8')) as VaultMountControl;
+  } catch {
+    return false;
+  }
+  const dirs = new Set<string>();
+  for (const folder of folders) {
+    const parts = folder.split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  const auth = Buffer.from(`${control.user}:${control.pass}`).toString('base64');
+  let ok = true;
+  for (const dir of ['', ...dirs]) {
+    const res = await fetch(new URL('vfs/refresh', control.url), {
+      method: 'POST',
+      headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
+      body: JSON.stringify(dir ? { dir } : {}),
+      signal: AbortSignal.timeout(10_000),
+    }).catch(() => undefined);
+    await res?.body?.cancel();
+    ok = ok && Boolean(res?.ok);
+  }
+  return ok;
 }
 
 /** True when the path is a mount point right now (per /proc/mounts). */
@@ -85,6 +144,16 @@ export async function startUnion(
   await run(options.rcloneBinary, [...config, 'touch', `${remoteRoot}${ANCHOR_NAME}`]);
 
   const log = openSync(path.join(options.logDir, 'union.log'), 'a');
+  const control: VaultMountControl | undefined = options.rcFile
+    ? {
+        url: `http://127.0.0.1:${await freePort()}/`,
+        user: `vaultarr-${randomBytes(6).toString('hex')}`,
+        pass: randomBytes(24).toString('base64url'),
+      }
+    : undefined;
+  // The credentials go in the environment, never on the command line (`ps` shows it).
+  const rcFlags = control ? ['--rc', '--rc-addr', new URL(control.url).host] : [];
+  const rcEnv = control ? { RCLONE_RC_USER: control.user, RCLONE_RC_PASS: control.pass } : {};
   const rclone = spawn(
     options.rcloneBinary,
     [
@@ -97,9 +166,10 @@ export async function startUnion(
       '30s',
       '--vfs-read-chunk-size',
       '32M',
+      ...rcFlags,
       ...options.mountFlags,
     ],
-    { stdio: ['ignore', log, log] },
+    { stdio: ['ignore', log, log], env: { ...process.env, ...rcEnv } },
   );
   await waitFor(
     `rclone mount at ${options.vaultMount}`,
@@ -110,6 +180,10 @@ export async function startUnion(
     },
     30_000,
   );
+  if (control && options.rcFile) {
+    mkdirSync(path.dirname(options.rcFile), { recursive: true });
+    writeFileSync(options.rcFile, JSON.stringify(control), { mode: 0o600 });
+  }
   const mergerfs = spawn(
     'mergerfs',
     [
@@ -137,6 +211,7 @@ export async function startUnion(
   return {
     exited,
     stop: async () => {
+      if (options.rcFile) rmSync(options.rcFile, { force: true });
       await stopChild(mergerfs);
       await unmount(options.mediaMount);
       await stopChild(rclone);

@@ -1,9 +1,11 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { execFileSync, execSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
-import { createVaultActivities, type CopyHeartbeat } from '../../activities/vault/activities.js';
+import { heartbeating, type ActivityProgress } from '../../activities/progress.js';
+import { createVaultActivities, type CopyToVaultResult } from '../../activities/vault/activities.js';
 import { Rclone } from '../../activities/vault/rclone.js';
 import { makeVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 
@@ -48,32 +50,46 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
   });
 
   const activities = (extraFlags: string[] = []) =>
-    createVaultActivities({
-      localRoot,
-      rclone: new Rclone({ binary: 'rclone', remote: remote.spec, extraFlags }),
-    });
+    heartbeating(
+      createVaultActivities({
+        localRoot,
+        rclone: new Rclone({ binary: 'rclone', remote: remote.spec, extraFlags }),
+      }),
+    );
+  /** An activity context with a heartbeat timeout, so the heartbeat pump runs (every 100 ms). */
+  const heartbeatEnv = () => new MockActivityEnvironment({ heartbeatTimeoutMs: 300 });
 
   test('copies a library file and its subtitle byte-identical, heartbeating progress, and verifies them', async () => {
     const video = 'Movies/The Matrix (1999)/The Matrix (1999).mkv';
     const subtitle = 'Movies/The Matrix (1999)/The Matrix (1999).en.srt';
     makeVideo(path.join(localRoot, video), 2, 1);
     writeFileSync(path.join(localRoot, subtitle), '1\n00:00:01,000 --> 00:00:02,000\nHello\n');
-    const env = new MockActivityEnvironment();
-    const beats: CopyHeartbeat[] = [];
-    env.on('heartbeat', (d: CopyHeartbeat) => beats.push(d));
+    const env = heartbeatEnv();
+    const beats: ActivityProgress[] = [];
+    env.on('heartbeat', (d: ActivityProgress) => beats.push(d));
     const { copyToVault, verifyVaultCopy } = activities();
-    const result: CopyHeartbeat = await env.run(copyToVault, { libraryPaths: [video, subtitle] });
+    const result: CopyToVaultResult = await env.run(copyToVault, { libraryPaths: [video, subtitle] });
     expect(result.bytesTotal).toBeGreaterThan(0);
-    expect(beats[0]).toEqual({ bytesDone: 0, bytesTotal: result.bytesTotal });
+    expect(beats[0]).toMatchObject({ phase: 'starting', bytesDone: 0 });
     for (const p of [video, subtitle])
       expect(sha256(path.join(remote.dir, p))).toBe(sha256(path.join(localRoot, p)));
+    // The local files were hashed during the copy, for verification.
+    expect(result.local.map((r) => r.hashes.sha256)).toEqual([
+      sha256(path.join(localRoot, video)),
+      sha256(path.join(localRoot, subtitle)),
+    ]);
 
-    const verified = await run(verifyVaultCopy, {
-      libraryPaths: [video, subtitle],
-    });
+    const verified = await run(verifyVaultCopy, { libraryPaths: [video, subtitle], local: result.local });
+    const total = result.bytesTotal;
     expect(verified).toMatchObject({
       match: true,
-      verification: { method: remote.expectedMethod, sha256: sha256(path.join(localRoot, video)) },
+      verification: {
+        method: remote.expectedMethod,
+        sha256: sha256(path.join(localRoot, video)),
+        bytesReadLocally: total,
+        // Only a remote with neither hashes nor modtimes is read back, each file once.
+        bytesDownloaded: remote.expectedMethod === 'sha256-download' ? total : 0,
+      },
     });
   });
 
@@ -111,12 +127,14 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     const big = 'Movies/Heat (1995)/Heat (1995).mkv';
     mkdirSync(path.join(localRoot, path.dirname(big)), { recursive: true });
     writeFileSync(path.join(localRoot, big), randomBytes(12 * 1024 * 1024));
-    const env = new MockActivityEnvironment();
+    const env = heartbeatEnv();
     let killed = false;
-    env.on('heartbeat', (d: CopyHeartbeat) => {
-      if (!killed && d.bytesDone > 0 && d.bytesDone < d.bytesTotal) {
+    env.on('heartbeat', (d: ActivityProgress) => {
+      if (!killed && d.phase === 'copying' && d.bytesDone > 0 && d.bytesDone < d.bytesTotal) {
         killed = true;
-        execSync(`pkill -9 -f -- '--bwlimit 2M'`);
+        // No shell between: its own command line would match the pattern too.
+        const pids = execFileSync('pgrep', ['-f', '--', '--bwlimit 2M'], { encoding: 'utf8' });
+        for (const pid of pids.split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGKILL');
       }
     });
     // Slow the first attempt down so that it is surely cut off half way.
@@ -146,5 +164,102 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
         type: 'PATH_ESCAPES_ROOT',
       },
     );
+  });
+
+  describe('eviction deletes only what it verified', () => {
+    // Each test its own movie: a remote without hashes or modtimes skips a same-size file on copy.
+    let video = '';
+    let subtitle = '';
+    let n = 0;
+    const srt = '1\n00:00:01,000 --> 00:00:02,000\nIn space no one can hear you scream\n';
+
+    /** A video and its subtitle copied and verified; returns what eviction gets. */
+    const vaulted = async () => {
+      n++;
+      video = `Movies/Alien ${n} (1979)/Alien ${n} (1979).mkv`;
+      subtitle = `Movies/Alien ${n} (1979)/Alien ${n} (1979).en.srt`;
+      makeVideo(path.join(localRoot, video), 1, 7 + n);
+      writeFileSync(path.join(localRoot, subtitle), srt);
+      const { copyToVault, verifyVaultCopy } = activities();
+      const copied = await run(copyToVault, { libraryPaths: [video, subtitle] });
+      const verified = await run(verifyVaultCopy, { libraryPaths: [video, subtitle], local: copied.local });
+      if (!verified.match) throw new Error(verified.reason);
+      return { libraryPaths: [video, subtitle], expected: verified.verification };
+    };
+    const localFilesStay = () => {
+      expect(existsSync(path.join(localRoot, video))).toBe(true);
+      expect(readFileSync(path.join(localRoot, subtitle), 'utf8')).toBe(srt);
+    };
+
+    test('a subtitle whose vault copy is corrupted (same size) keeps the video and the subtitle', async () => {
+      const input = await vaulted();
+      writeFileSync(path.join(remote.dir, subtitle), srt.replace('space', 'SPACE'));
+      const result = await run(activities().evictLocalCopy, input);
+      expect(result).toMatchObject({ evicted: false });
+      expect(result.evicted === false && result.reason).toContain(subtitle);
+      localFilesStay();
+    });
+
+    test('a subtitle missing on the vault keeps the video and the subtitle', async () => {
+      const input = await vaulted();
+      // Through the remote itself: `rclone serve webdav` would not see a file deleted behind its back.
+      execFileSync('rclone', [
+        'deletefile',
+        new Rclone({ binary: 'rclone', remote: remote.spec }).remotePath(subtitle),
+      ]);
+      const result = await run(activities().evictLocalCopy, input);
+      expect(result).toEqual({ evicted: false, reason: `${subtitle} is missing on the vault` });
+      localFilesStay();
+    });
+
+    test('a verified video and subtitle are both evicted', async () => {
+      const input = await vaulted();
+      const result = await run(activities().evictLocalCopy, input);
+      expect(result).toMatchObject({ evicted: true });
+      expect(existsSync(path.join(localRoot, video))).toBe(false);
+      expect(existsSync(path.join(localRoot, subtitle))).toBe(false);
+    });
+
+    if (kind === 'webdav') {
+      test('a subtitle the WebDAV server cannot read fails the eviction with nothing deleted', async () => {
+        const input = await vaulted();
+        // In front of the real server: listings pass, reading the subtitle answers 500.
+        const proxy = http.createServer((req, res) => {
+          if (req.method === 'GET' && decodeURIComponent(req.url ?? '').endsWith('.srt')) {
+            res.writeHead(500).end('cannot read');
+            return;
+          }
+          const upstream = http.request(
+            {
+              host: '127.0.0.1',
+              port: webdav!.port,
+              path: req.url,
+              method: req.method,
+              headers: req.headers,
+            },
+            (up) => {
+              res.writeHead(up.statusCode ?? 502, up.headers);
+              up.pipe(res);
+            },
+          );
+          req.pipe(upstream);
+        });
+        await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+        const port = (proxy.address() as { port: number }).port;
+        try {
+          const faulty = heartbeating(
+            createVaultActivities({
+              localRoot,
+              rclone: new Rclone({ binary: 'rclone', remote: `:webdav,url='http://127.0.0.1:${port}':` }),
+            }),
+          );
+          await expect(run(faulty.evictLocalCopy, input)).rejects.toThrow();
+          localFilesStay();
+        } finally {
+          proxy.closeAllConnections();
+          await new Promise((r) => proxy.close(r));
+        }
+      });
+    }
   });
 });

@@ -1,0 +1,75 @@
+/**
+ * Timeouts of the host activities, chosen per activity in this one place. Every host activity
+ * heartbeats every third of its heartbeat timeout while it works (see `activities/progress.ts`),
+ * so the heartbeat timeout only decides how soon a dead worker's attempt is retried; the
+ * start-to-close timeout bounds one attempt on the slowest host we support (a Raspberry Pi with a
+ * USB disk, ~30 MB/s, a 60 GiB remux), and `scheduleToCloseTimeout` (`hostWaitMs`) how long
+ * the work waits for an offline host.
+ */
+import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import type { SortActivities, VaultActivities } from '../activities/index.js';
+import { FailureType } from '../domain/failures.js';
+import type { MediaItemPolicy } from '../domain/messages.js';
+import { hostTaskQueue } from '../domain/task-queues.js';
+
+/** The activities `mediaItemWorkflow` runs on its host's task queue. */
+export type HostActivities = SortActivities & VaultActivities;
+
+/** Start-to-close timeout of one attempt of each host activity. */
+export const HOST_ACTIVITY_START_TO_CLOSE: Record<keyof HostActivities, string> = {
+  // Lists a release and waits for nothing: quick.
+  planSort: '10 minutes',
+  // Moves within a filesystem are renames; across filesystems a 60 GiB copy at 30 MB/s is ~35 min.
+  placeRelease: '12 hours',
+  placeApproved: '12 hours',
+  moveToUnsorted: '12 hours',
+  // A 60 GiB upload on a slow uplink (10 Mbit/s is ~14 h).
+  copyToVault: '48 hours',
+  // A read-back of 60 GiB on a remote without hashes, over the same slow line.
+  verifyVaultCopy: '48 hours',
+  evictLocalCopy: '48 hours',
+  msUntilUploadWindow: '1 minute',
+};
+
+/** Failure types the item workflow never retries (they park the item or go back to the caller). */
+export const NON_RETRYABLE = [
+  FailureType.INVALID_INPUT,
+  FailureType.PATH_ESCAPES_ROOT,
+  FailureType.SOURCE_MISSING,
+  FailureType.DESTINATION_EXISTS,
+  FailureType.NO_MEDIA_MATCH,
+  FailureType.REMOTE_AUTH_FAILED,
+];
+
+/** Retry of the item workflow's activities: 1 s doubling to 5 min, permanent failures excepted. */
+export const ITEM_RETRY: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '5 minutes',
+  nonRetryableErrorTypes: NON_RETRYABLE,
+};
+
+/**
+ * One host activity with its own timeouts, on the item's host task queue.
+ *
+ * @param name - the activity
+ * @param hostId - the host whose disk holds the file
+ * @param policy - `hostWaitMs` (schedule-to-close) and `copyHeartbeatTimeoutMs` (heartbeat timeout)
+ * @param summary - shown on the activity's row in the Web UI
+ */
+export function hostActivity<K extends keyof HostActivities>(
+  name: K,
+  hostId: string,
+  policy: MediaItemPolicy,
+  summary?: string,
+): HostActivities[K] {
+  const options: ActivityOptions = {
+    taskQueue: hostTaskQueue(hostId),
+    scheduleToCloseTimeout: policy.hostWaitMs,
+    startToCloseTimeout: HOST_ACTIVITY_START_TO_CLOSE[name],
+    heartbeatTimeout: policy.copyHeartbeatTimeoutMs,
+    retry: ITEM_RETRY,
+    ...(summary ? { summary } : {}),
+  };
+  return proxyActivities<HostActivities>(options)[name];
+}
