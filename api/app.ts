@@ -9,6 +9,7 @@ import type { MediaItemPolicy, PeerImportPolicy } from '../domain/messages.js';
 import { anchorProblem } from '../lib/infra/union.js';
 import { ItemError, ItemService } from '../lib/items.js';
 import type { PathRewrite } from '../lib/path-rewrites.js';
+import { redactText } from '../lib/secrets.js';
 import { tokenAuth } from './auth.js';
 import { itemsRouter } from './items.js';
 import { peersRouter } from './peers.js';
@@ -64,6 +65,11 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', settings.trustProxy ?? false);
+  // Every string in a JSON answer goes through the one redaction rule: an item's reason may quote
+  // an rclone or media-server error naming a credential.
+  app.set('json replacer', (_key: string, value: unknown) =>
+    typeof value === 'string' ? redactText(value) : value,
+  );
   app.use(express.json({ limit: settings.maxBodyBytes, strict: false, type: () => true }));
   const items = new ItemService({ client: deps.client, pool: deps.pool });
   const auth = tokenAuth(deps.pool, {

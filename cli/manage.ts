@@ -13,6 +13,7 @@ import { endpoints } from '../lib/endpoints.js';
 import { UserError } from '../lib/errors.js';
 import { ItemError, ItemService, type ItemAction, type ItemRow } from '../lib/items.js';
 import { connectClient } from '../lib/temporal.js';
+import { redactText } from '../lib/secrets.js';
 import { createToken, listTokens, revokeToken } from '../lib/tokens.js';
 import type pg from 'pg';
 
@@ -20,6 +21,12 @@ import type pg from 'pg';
 export const out = (text: string): void => {
   process.stdout.write(`${text}\n`);
 };
+
+/**
+ * Prints a line about items on stdout through the one redaction rule: a reason or history entry
+ * may quote an rclone or media-server error that names a credential.
+ */
+const show = (text: string): void => out(redactText(text));
 
 /** Runs `fn` with a small Postgres pool on the configured database, closed afterwards. */
 export async function withDb<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
@@ -86,7 +93,7 @@ export function registerManageCommands(program: Command): void {
         const page = await withItems((s) =>
           s.list({ stage: opts.stage, kind: opts.kind, q: opts.query, limit: opts.limit }),
         );
-        out(opts.json ? JSON.stringify(page, null, 2) : table(page.items));
+        show(opts.json ? JSON.stringify(page, null, 2) : table(page.items));
       },
     );
 
@@ -96,10 +103,10 @@ export function registerManageCommands(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       const shown = await withItems((s) => s.get(id));
-      if (opts.json) return out(JSON.stringify(shown, null, 2));
+      if (opts.json) return show(JSON.stringify(shown, null, 2));
       const row = shown.item;
       const live = shown.live;
-      out(
+      show(
         [
           `id:         ${row?.id ?? id}`,
           `stage:      ${live?.stage ?? row?.stage ?? 'unknown'}${(live?.reason ?? row?.reason) ? ` (${live?.reason ?? row?.reason})` : ''}`,
@@ -154,7 +161,7 @@ export function registerManageCommands(program: Command): void {
           );
         }
         const result = await withItems((s) => s.approve(id, parsed.data as Approval));
-        out(opts.json ? JSON.stringify(result) : `approved: moved to ${result.libraryPath}`);
+        show(opts.json ? JSON.stringify(result) : `approved: moved to ${result.libraryPath}`);
       },
     );
 
@@ -172,7 +179,7 @@ export function registerManageCommands(program: Command): void {
       .option('--json', 'print JSON')
       .action(async (id: string, opts: { json?: boolean }) => {
         const result = await withItems((s) => s.act(id, action as ItemAction));
-        out(
+        show(
           opts.json
             ? JSON.stringify({ accepted: action, ...result })
             : `${action} sent to ${result.id} (was ${result.stage})`,

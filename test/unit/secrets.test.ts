@@ -1,18 +1,23 @@
 /**
  * No secret printed or logged: one secret of each kind planted in a config file, then the real CLI
- * (`vaultarr config`, `vaultarr api` started briefly, a component failing), the logger and the
- * redaction rule itself are checked for every planted value.
+ * (`vaultarr config`, `vaultarr api` started briefly, a component failing), the logger, the REST
+ * API's answers and the redaction rule itself are checked for every planted value.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import request from 'supertest';
 import { stringify } from 'yaml';
+import { createApp } from '../../api/app.js';
+import { createPool } from '../../lib/db.js';
+import { createToken } from '../../lib/tokens.js';
 import { loadConfig } from '../../lib/config.js';
 import { freePort } from '../../lib/infra/wait.js';
 import { createLogger } from '../../lib/logger.js';
 import { redactText } from '../../lib/secrets.js';
 import { Component } from '../helpers/component.js';
-import { databaseUrl, temporalAddress, tempDir } from '../helpers/env.js';
+import { databaseUrl, freshDatabase, temporalAddress, tempDir } from '../helpers/env.js';
 
 /** One planted secret of each kind, by what it is. */
 const SECRETS = {
@@ -145,6 +150,39 @@ describe('secrets', () => {
     }
     expect(lines).toHaveLength(4);
     expect(leaked(lines.join(''))).toEqual([]);
+  });
+
+  test('an item reason quoting an rclone error is answered by the REST API without the credential', async () => {
+    const connection = await Connection.connect({ address: temporalAddress() });
+    const pool = createPool(await freshDatabase());
+    try {
+      const { token } = await createToken(pool, 'secrets-test');
+      await pool.query(
+        `INSERT INTO media_items (workflow_id, host_id, stage, library_path, reason)
+         VALUES ('media:5ec7e75', 'h', 'failed-needs-attention', 'Movies/X (2000)/X.mkv', $1)`,
+        [`rclone copy failed: Failed to create file system for ":webdav,url='http://h',pass='NeverSeen7':"`],
+      );
+      const app = createApp({
+        client: new Client({ connection }),
+        pool,
+        settings: {
+          localRoot: dir,
+          pathRewrites: [],
+          hostId: 'h',
+          policy: { verifyAttempts: 3, hostWaitMs: 60_000, copyHeartbeatTimeoutMs: 10_000 },
+          maxBodyBytes: 1024 * 1024,
+          authFailureLimit: 10,
+          authFailureWindowMs: 60_000,
+        },
+      });
+      const res = await request(app).get('/api/v1/items/5ec7e75').set('Authorization', `Bearer ${token}`);
+      expect(res.status).toBe(200);
+      expect(res.text).not.toContain('NeverSeen7');
+      expect(res.body.item.reason).toContain('pass=***');
+    } finally {
+      await pool.end();
+      await connection.close();
+    }
   });
 
   test('credentials nobody configured are still redacted by their shape', () => {
