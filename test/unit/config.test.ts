@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../lib/config.js';
+import { apiSettings } from '../../lib/endpoints.js';
 import { UserError } from '../../lib/errors.js';
 import { tempDir } from '../helpers/env.js';
 
@@ -49,6 +50,18 @@ describe('configuration', () => {
     expect(config.vault.remote).toBe(":webdav,url='http://127.0.0.1:8080':");
     expect(config.vault.extraFlags).toEqual(['--bwlimit', '8M']);
     expect(config.eviction).toMatchObject({ enabled: true, lowFreeRatio: 0.2, highFreeRatio: 0.6 });
+  });
+
+  test('api.trustProxy and webhooks.dedupeWindowMinutes default to off and 10 minutes and reach the API settings', () => {
+    expect(apiSettings(loadConfig({ env: {}, cwd: dir }))).toMatchObject({
+      trustProxy: false,
+      dedupeWindowMs: 600_000,
+    });
+    const config = loadConfig({
+      env: { VAULTARR_API__TRUST_PROXY: 'loopback', VAULTARR_WEBHOOKS__DEDUPE_WINDOW_MINUTES: '0.5' },
+      cwd: dir,
+    });
+    expect(apiSettings(config)).toMatchObject({ trustProxy: 'loopback', dedupeWindowMs: 30_000 });
   });
 
   test('every problem is reported at once with its key path', () => {
