@@ -84,10 +84,14 @@ export interface PlacedFile {
   follows?: string;
 }
 
-/** A file of a release that never enters the library, with the reason. */
+/**
+ * A file of a release that never enters the library, with the reason: `junk` by the stated rule
+ * (deleted with the release folder), or kept in `Unsorted/` (`extra`, `other`, subtitles that
+ * follow no single video).
+ */
 export interface IgnoredFile {
   path: string;
-  reason: 'sample' | 'extra' | 'junk' | 'duplicate-subtitle' | 'orphan-subtitle';
+  reason: 'sample' | 'extra' | 'junk' | 'other' | 'duplicate-subtitle' | 'orphan-subtitle';
 }
 
 /** One main video of a release with its identity and the files that go with it. */

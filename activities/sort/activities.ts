@@ -22,9 +22,12 @@ import {
   moveTreeNoClobber,
   sameContent,
 } from '../../lib/files.js';
+import { filesOpenForWriting } from '../../lib/open-files.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
+import { fileIo } from '../progress.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
-import { planRelease } from './release-planner.js';
+import { readJournal, writeJournal } from './journal.js';
+import { isJunkFile, planRelease } from './release-planner.js';
 
 /** Dependencies of the sort activities. */
 export interface SortDeps {
@@ -54,6 +57,28 @@ export interface PlaceReleaseInput {
   files: PlacedFile[];
 }
 
+/** What the rest of a release folder became once its media files were placed. */
+export interface ReleaseLeftover {
+  /** The `Unsorted/` entry holding what was left (moved there as it was), library-relative. */
+  unsortedPath: string;
+  /** Every file left there, relative to that entry. */
+  files: string[];
+}
+
+/** Output of `placeRelease` (and, for its placement, of `placeApproved`). */
+export interface PlaceReleaseResult {
+  placed: PlacedFile[];
+  /**
+   * Targets that already held a separate, byte-identical file (same size and sha256): the
+   * release's copy was removed instead of moved (library-relative target paths).
+   */
+  identical: string[];
+  /** Junk files deleted with the emptied release folder (by the rule of `isJunkFile`), root-relative. */
+  removed: string[];
+  /** Files left that are not junk (unmatched subtitles, extras, anything unknown): kept in `Unsorted/`. */
+  leftover?: ReleaseLeftover;
+}
+
 /** Input of `placeApproved`. */
 export interface PlaceApprovedInput {
   /** The item's entry in `Unsorted/` (file or folder), library-relative. */
@@ -65,6 +90,12 @@ export interface PlaceApprovedInput {
 /** Input of `moveToUnsorted`. */
 export interface MoveToUnsortedInput {
   releasePath: string;
+}
+
+/** True when both paths are the same inode (a hard link made by an interrupted move). */
+async function sameInode(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+  return sa.dev === sb.dev && sa.ino === sb.ino;
 }
 
 /**
@@ -81,8 +112,8 @@ export function createSortActivities(deps: SortDeps) {
    * Lists a release in `Incoming/` and plans where each of its files goes.
    *
    * @returns the {@link SortPlan} and workflow IDs of its media files
-   * @throws ApplicationFailure `RELEASE_INCOMPLETE` (retried) while a file has a partial name or
-   *   changed within the settle time; `SOURCE_MISSING` (not retried) when the release is gone;
+   * @throws ApplicationFailure `RELEASE_INCOMPLETE` (retried) while a file has a partial name,
+   *   changed within the settle time, or is open for writing by any process (`/proc`, as `fuser`); `SOURCE_MISSING` (not retried) when the release is gone;
    *   `INVALID_INPUT` / `PATH_ESCAPES_ROOT` (not retried) for a path outside `Incoming/`
    */
   async function planSort(input: PlanSortInput): Promise<PlanSortResult> {
@@ -111,6 +142,14 @@ export function createSortActivities(deps: SortDeps) {
         message: `release ${input.releasePath} is still being written (${busy.map((f) => f.path).join(', ') || 'folder changed'})`,
       });
     }
+    // A writer that paused longer than the settle time still holds its file open for writing.
+    const writing = await filesOpenForWriting(files.map((f) => (isFolder ? path.join(abs, f.path) : abs)));
+    if (writing.length > 0) {
+      throw ApplicationFailure.create({
+        type: FailureType.RELEASE_INCOMPLETE,
+        message: `release ${input.releasePath} is still open for writing (${writing.map((f) => path.relative(localRoot, f)).join(', ')})`,
+      });
+    }
     const plan = planRelease({ releasePath: input.releasePath, isFolder, files });
     const workflowIds: Record<string, string> = {};
     if (plan.kind === 'matched') {
@@ -119,26 +158,88 @@ export function createSortActivities(deps: SortDeps) {
     return { plan, workflowIds };
   }
 
+  /** The workflow ID of the item an activity works for (the key of its journal records). */
+  const itemId = (): string => {
+    const info = Context.current().info;
+    return info.workflowExecution?.workflowId ?? info.activityId;
+  };
+
+  /**
+   * Moves a file or folder to `Unsorted/<name>` (or `<name> (2)` ... when taken), recording the
+   * chosen entry for this item first, so a retry returns this item's entry and never another's.
+   */
+  async function moveKeyedToUnsorted(from: string, name: string, step: string): Promise<string> {
+    const id = itemId();
+    const recorded = await readJournal<{ unsortedPath: string }>(localRoot, id, step);
+    const recordedThere = recorded ? await exists(resolve(recorded.unsortedPath)) : false;
+    if (!(await exists(from))) {
+      if (recorded && recordedThere) return recorded.unsortedPath;
+      throw permanentFailure(FailureType.SOURCE_MISSING, `${path.relative(localRoot, from)} is gone`);
+    }
+    const isFolder = (await stat(from)).isDirectory();
+    if (recorded && recordedThere && isFolder) {
+      // An earlier attempt was moving the folder file by file (across filesystems): finish it.
+      for (const file of await listFiles(from))
+        await moveFileNoClobber(
+          path.join(from, file.path),
+          path.join(resolve(recorded.unsortedPath), file.path),
+          fileIo('moving', file.sizeBytes, recorded.unsortedPath),
+        );
+      await rm(from, { recursive: true, force: true });
+      return recorded.unsortedPath;
+    }
+    const ext = isFolder ? '' : path.extname(name);
+    const base = name.slice(0, name.length - ext.length);
+    for (let n = 1; n < 100; n++) {
+      const candidate = `${LIBRARY_FOLDERS.unsorted}/${n === 1 ? name : `${base} (${n})${ext}`}`;
+      const to = resolve(candidate);
+      if (await exists(to)) continue;
+      await writeJournal(localRoot, id, step, { unsortedPath: candidate });
+      try {
+        await moveTreeNoClobber(from, to, fileIo('moving', 0, candidate));
+        return candidate;
+      } catch (err) {
+        if (err instanceof DestinationExistsError) continue;
+        throw err;
+      }
+    }
+    throw permanentFailure(FailureType.DESTINATION_EXISTS, `no free name in Unsorted/ for ${name}`);
+  }
+
   /**
    * Moves every planned file of a release into the library, never overwriting: all targets are
-   * checked first, and if any holds a different file nothing moves. Then the rest of the release
-   * folder (samples, `.nfo`, junk) is removed. Safe to retry: files already in place count as done.
+   * checked first, and if any holds a different file nothing moves. A target that already holds a
+   * separate, byte-identical file (same size and sha256) keeps it, and the release's copy is
+   * removed (reported in `identical` and logged). Then the rest of the release folder: when all of
+   * it is junk by the stated rule ({@link isJunkFile}) the folder is removed and every removed file
+   * listed (result and log); otherwise nothing is deleted and what is left moves as it is to
+   * `Unsorted/<release name>` (an entry already in `Unsorted/` stays where it is). Safe to retry:
+   * files already in place count as done, and what an earlier attempt removed or moved is read
+   * back from the item's journal.
    *
-   * @returns the files placed
+   * @returns the files placed, identical copies removed, junk removed and the leftover entry
    * @throws ApplicationFailure `DESTINATION_EXISTS` (not retried) with `details[0].conflicts`
    *   listing the targets held by different files; `SOURCE_MISSING` (not retried) when a source
    *   and its target are both gone
    */
-  async function placeRelease(input: PlaceReleaseInput): Promise<{ placed: PlacedFile[] }> {
+  async function placeRelease(input: PlaceReleaseInput): Promise<PlaceReleaseResult> {
     const ctx = Context.current();
+    const step = `place:${input.releasePath}`;
+    const journal: Omit<PlaceReleaseResult, 'placed'> = (await readJournal(localRoot, itemId(), step)) ?? {
+      identical: [],
+      removed: [],
+    };
     const conflicts: string[] = [];
+    const identical: PlacedFile[] = [];
     for (const file of input.files) {
       const from = resolve(file.from);
       const to = resolve(file.to);
       const [haveFrom, haveTo] = await Promise.all([exists(from), exists(to)]);
       if (!haveFrom && !haveTo) throw permanentFailure(FailureType.SOURCE_MISSING, `${file.from} is gone`);
-      if (haveFrom && haveTo && !(await sameContent(from, to))) conflicts.push(file.to);
-      ctx.heartbeat({ checked: file.to });
+      if (haveFrom && haveTo) {
+        if (!(await sameContent(from, to, fileIo('comparing', 0, file.to)))) conflicts.push(file.to);
+        else if (!(await sameInode(from, to))) identical.push(file); // not our own half-done move
+      }
     }
     if (conflicts.length > 0) {
       throw permanentFailure(
@@ -147,34 +248,67 @@ export function createSortActivities(deps: SortDeps) {
         { conflicts },
       );
     }
+    if (identical.length > 0) {
+      journal.identical = [...new Set([...journal.identical, ...identical.map((f) => f.to)])];
+      await writeJournal(localRoot, itemId(), step, journal);
+    }
     for (const file of input.files) {
       try {
-        await moveFileNoClobber(resolve(file.from), resolve(file.to));
+        await moveFileNoClobber(resolve(file.from), resolve(file.to), fileIo('moving', 0, file.to));
       } catch (err) {
         if (err instanceof DestinationExistsError) {
           throw permanentFailure(FailureType.DESTINATION_EXISTS, err.message, { conflicts: [file.to] });
         }
         throw err;
       }
-      ctx.heartbeat({ placed: file.to });
+      if (identical.includes(file)) {
+        ctx.log.info(`removed ${file.from}: a byte-identical copy of ${file.to}, already in the library`, {
+          from: file.from,
+          libraryPath: file.to,
+        });
+      }
     }
     const release = resolve(input.releasePath);
-    if (await exists(release)) {
-      if ((await stat(release)).isDirectory()) await rm(release, { recursive: true, force: true });
+    if ((await exists(release)) && (await stat(release)).isDirectory()) {
+      const left = (await listFiles(release)).map((f) => f.path);
+      if (left.every(isJunkFile)) {
+        journal.removed = [...new Set([...journal.removed, ...left.map((f) => `${input.releasePath}/${f}`)])];
+        if (left.length > 0) await writeJournal(localRoot, itemId(), step, journal);
+        await rm(release, { recursive: true, force: true });
+        if (left.length > 0) {
+          ctx.log.info(`removed the junk left in ${input.releasePath}: ${left.join(', ')}`, {
+            releasePath: input.releasePath,
+            removed: journal.removed,
+          });
+        }
+      } else {
+        const unsortedPath = input.releasePath.startsWith(`${LIBRARY_FOLDERS.unsorted}/`)
+          ? input.releasePath
+          : await moveKeyedToUnsorted(release, path.basename(release), `leftover:${input.releasePath}`);
+        journal.leftover = { unsortedPath, files: left };
+        await writeJournal(localRoot, itemId(), step, journal);
+        ctx.log.info(`kept what ${input.releasePath} held besides its media files in ${unsortedPath}`, {
+          releasePath: input.releasePath,
+          unsortedPath,
+          files: left,
+        });
+      }
     }
-    return { placed: input.files };
+    return { placed: input.files, ...journal };
   }
 
   /**
    * Places an `Unsorted/` entry as the identity a human approved (the `approveSort` update): its
    * largest video and the subtitles that follow it go to the library path of that identity.
    *
-   * @returns the placed media file
+   * @returns the placed media file, and what {@link placeRelease} did with the rest of the entry
    * @throws ApplicationFailure `DESTINATION_EXISTS` (not retried) when a different file holds the
    *   target; `NO_MEDIA_MATCH` (not retried) when the entry holds no video; `SOURCE_MISSING`,
    *   `INVALID_INPUT` (not retried)
    */
-  async function placeApproved(input: PlaceApprovedInput): Promise<{ item: PlannedMediaFile }> {
+  async function placeApproved(
+    input: PlaceApprovedInput,
+  ): Promise<{ item: PlannedMediaFile } & Omit<PlaceReleaseResult, 'placed'>> {
     if (!input.unsortedPath.startsWith(`${LIBRARY_FOLDERS.unsorted}/`)) {
       throw permanentFailure(FailureType.INVALID_INPUT, `${input.unsortedPath} is not under Unsorted/`);
     }
@@ -193,40 +327,27 @@ export function createSortActivities(deps: SortDeps) {
     if (plan.kind !== 'matched')
       throw permanentFailure(FailureType.NO_MEDIA_MATCH, `${input.unsortedPath}: ${plan.reason}`);
     const item = plan.items[0]!;
-    await placeRelease({ releasePath: input.unsortedPath, files: [item.video, ...item.subtitles] });
-    return { item };
+    const { placed: _placed, ...rest } = await placeRelease({
+      releasePath: input.unsortedPath,
+      files: [item.video, ...item.subtitles],
+    });
+    return { item, ...rest };
   }
 
   /**
    * Moves a release as it is to `Unsorted/<original name>` (or `Unsorted/<name> (2)` ... when that
-   * name is taken by something else). Safe to retry: a release already moved is found there.
+   * name is taken by something else). The entry chosen is recorded for this item (its workflow ID)
+   * before the move, so a retry after a lost completion returns this item's entry, never another
+   * item's that happens to carry the same name.
    *
    * @returns the library-relative path of the `Unsorted/` entry
-   * @throws ApplicationFailure `SOURCE_MISSING` (not retried) when the release is gone
+   * @throws ApplicationFailure `SOURCE_MISSING` (not retried) when the release is gone and this
+   *   item moved nothing to `Unsorted/`; `DESTINATION_EXISTS` (not retried) when no free name is left
    */
   async function moveToUnsorted(input: MoveToUnsortedInput): Promise<{ unsortedPath: string }> {
-    const name = path.basename(input.releasePath);
     const from = resolve(input.releasePath);
-    const isFolder = (await exists(from)) && (await stat(from)).isDirectory();
-    const ext = isFolder ? '' : path.extname(name);
-    const base = name.slice(0, name.length - ext.length);
-    for (let n = 1; n < 100; n++) {
-      const candidate = `${LIBRARY_FOLDERS.unsorted}/${n === 1 ? name : `${base} (${n})${ext}`}`;
-      const to = resolve(candidate);
-      if (!(await exists(from))) {
-        if (await exists(to)) return { unsortedPath: candidate };
-        throw permanentFailure(FailureType.SOURCE_MISSING, `release ${input.releasePath} is gone`);
-      }
-      if (await exists(to)) continue;
-      try {
-        await moveTreeNoClobber(from, to);
-        return { unsortedPath: candidate };
-      } catch (err) {
-        if (err instanceof DestinationExistsError) continue;
-        throw err;
-      }
-    }
-    throw permanentFailure(FailureType.DESTINATION_EXISTS, `no free name in Unsorted/ for ${name}`);
+    const unsortedPath = await moveKeyedToUnsorted(from, path.basename(input.releasePath), 'unsorted');
+    return { unsortedPath };
   }
 
   return { planSort, placeRelease, placeApproved, moveToUnsorted };

@@ -24,6 +24,16 @@ export const VIDEO_EXTENSIONS = new Set([
 /** Extensions of subtitle files that follow their video. */
 export const SUBTITLE_EXTENSIONS = new Set(['srt', 'ass', 'ssa', 'sub', 'idx', 'vtt']);
 
+/**
+ * The junk rule: what may be deleted with an emptied release folder. Nothing else in a release is
+ * ever deleted (it goes to `Unsorted/`). Stated in the README's Sort section.
+ */
+export const JUNK_EXTENSIONS = new Set([
+  'nfo', 'txt', 'url', 'website', 'lnk', 'jpg', 'jpeg', 'png', 'gif', 'bmp', 'sfv', 'md5', 'nzb', 'torrent', 'exe',
+]); // prettier-ignore
+/** File names that are junk whatever their extension (folder metadata of Windows and macOS). */
+const JUNK_NAMES = new Set(['thumbs.db', 'desktop.ini', '.ds_store']);
+
 const SUBTITLE_FLAGS = new Set(['forced', 'sdh', 'cc', 'hi']);
 const EXTRA_FOLDERS = new Set([
   'extras', 'featurettes', 'behind the scenes', 'deleted scenes', 'interviews', 'scenes', 'shorts', 'trailers', 'other',
@@ -95,6 +105,19 @@ function isExtra(p: string): boolean {
     .split('/')
     .slice(0, -1)
     .some((d) => EXTRA_FOLDERS.has(d));
+}
+
+/**
+ * Whether a file left in a release is junk by the stated rule: a sample video (in a `Sample/`
+ * folder or named `sample`), one of {@link JUNK_EXTENSIONS}, or `Thumbs.db` / `desktop.ini` /
+ * `.DS_Store`. Extras, subtitles, archives and anything unknown are not junk.
+ *
+ * @param relativePath - path inside the release, `/`-separated
+ */
+export function isJunkFile(relativePath: string): boolean {
+  const ext = extOf(relativePath);
+  if (VIDEO_EXTENSIONS.has(ext)) return isSample(relativePath);
+  return JUNK_EXTENSIONS.has(ext) || JUNK_NAMES.has(path.basename(relativePath).toLowerCase());
 }
 
 /**
@@ -183,8 +206,11 @@ export function subtitleSuffix(subtitlePath: string): string {
  *
  * Rules: the main videos (video extensions, not samples, not extras) are identified from the
  * release name (single video) or each file's own name (several videos, e.g. a season pack), the
- * other one used as a fallback; subtitles follow their video with language and flags kept;
- * samples, extras, `.nfo`, `.txt`, `.url` and everything else are ignored. Any main video without
+ * other one used as a fallback; subtitles follow their video with language and flags kept (a
+ * subtitle of a several-video release follows the video whose stem starts its name or names its
+ * folder; one that matches no single video is an `orphan-subtitle`); samples, extras, junk (see
+ * {@link isJunkFile}) and everything else are not placed (the sort activity deletes only junk,
+ * and keeps the rest in `Unsorted/`). Any main video without
  * a strict identity, or two videos on one target, makes the whole release `unmatched`.
  *
  * With `approved` (a human's `approveSort`), no name is parsed: the largest main video is that
@@ -214,7 +240,7 @@ export function planRelease(input: PlanReleaseInput, approved?: VideoIdentity): 
     } else if (SUBTITLE_EXTENSIONS.has(ext)) {
       subtitles.push(file.path);
     } else {
-      ignored.push({ path: full(file.path), reason: 'junk' });
+      ignored.push({ path: full(file.path), reason: isJunkFile(file.path) ? 'junk' : 'other' });
     }
   }
   if (videos.length === 0) return unmatched('no main video file in the release');
