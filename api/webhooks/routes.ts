@@ -6,7 +6,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, type SignalDefinition } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import { createHash } from 'node:crypto';
-import { lstat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import {
@@ -66,7 +66,8 @@ async function scopeProblems(mapped: Mapped[], localRoot: string): Promise<strin
   const depth = (libraryPath: string) => libraryPath.split('/').length;
   const kindOf = async (libraryPath: string): Promise<'file' | 'folder' | 'missing' | 'other'> => {
     try {
-      const s = await lstat(path.join(localRoot, libraryPath));
+      // Symlinks are followed: mapping already refused any that leads out of the library.
+      const s = await stat(path.join(localRoot, libraryPath));
       return s.isFile() ? 'file' : s.isDirectory() ? 'folder' : 'other';
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
