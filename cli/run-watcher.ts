@@ -25,6 +25,7 @@ export async function runWatcher(config: Config): Promise<void> {
       const workflowId = await startIncomingItem(client, {
         releasePath: release.releasePath,
         arrival: release.arrival,
+        localRoot: config.library.localRoot,
         hostId: config.hostId,
         policy,
       });

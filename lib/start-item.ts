@@ -1,4 +1,7 @@
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { LIBRARY_FOLDERS } from '../domain/media.js';
 import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
 import {
@@ -21,13 +24,20 @@ import { incomingKey, legacyIncomingKey, mediaItemWorkflowId, type ArrivalIdenti
  */
 export async function startMediaItem(
   client: Client,
-  options: { workflowId: string; input: MediaItemInput; summary: string; taskQueue?: string },
+  options: {
+    workflowId: string;
+    input: MediaItemInput;
+    summary: string;
+    taskQueue?: string;
+    /** `FAIL` throws `WorkflowExecutionAlreadyStartedError` instead of attaching (default `USE_EXISTING`). */
+    conflictPolicy?: 'USE_EXISTING' | 'FAIL';
+  },
 ): Promise<string> {
   const handle = await client.workflow.start(MEDIA_ITEM_WORKFLOW, {
     taskQueue: options.taskQueue ?? SHARED_TASK_QUEUE,
     workflowId: options.workflowId,
     args: [options.input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy[options.conflictPolicy ?? 'USE_EXISTING'],
     staticSummary: options.summary,
     typedSearchAttributes: [
       { key: STAGE_ATTRIBUTE, value: options.input.origin.kind === 'incoming' ? 'sorting' : 'copying' },
@@ -47,20 +57,23 @@ export interface StartIncomingOptions {
   policy: MediaItemPolicy;
   /** Workflow task queue (default `vaultarr`). */
   taskQueue?: string;
+  /** The local root (`.Local`): where the release is looked for when a workflow under its key has moved on. */
+  localRoot: string;
 }
 
 /** Most workflows one arrival key may be tried under (`<key>`, `<key>#2`, ...) before giving up. */
 const MAX_ARRIVAL_IDS = 20;
 
 /**
- * Starts the workflow of a release that arrived in `Incoming/`, or attaches to the one already
- * carrying this very arrival. The ID is derived from the path and the arrival's identity
- * (`incomingKey`); a workflow found under it is this arrival's when it started after the arrival
- * was born, or is still sorting. One that started earlier and has moved on (it sorted an earlier
- * file whose inode and times this one happens to share) is never reused: the next ID of the
+ * Starts the workflow of a release that arrived in `Incoming/`, or finds the one already carrying
+ * this very arrival. The ID is derived from the path and the arrival's identity (`incomingKey`). A
+ * workflow already running under it carries the arrival while it is still sorting (or parked with
+ * sorting as the failed stage), or once it has moved on with the release gone from `Incoming/`
+ * (it took it). One that has moved on while a release sits at that path again is an earlier
+ * file's item whose key this one happens to share: it is never reused, the next ID of the
  * sequence (`<key>#2`, ...) is tried, so the same arrival always lands on the same item and a new
- * one on a new item. A running workflow under the key of earlier versions (`legacyIncomingKey`)
- * that is still sorting is attached to as well.
+ * one on a new item. A workflow under the key of earlier versions (`legacyIncomingKey`) that is
+ * still sorting is found as well.
  *
  * @returns the workflow ID of the item carrying this arrival
  * @throws Temporal client errors (connection lost; the caller retries); `Error` when
@@ -68,19 +81,26 @@ const MAX_ARRIVAL_IDS = 20;
  */
 export async function startIncomingItem(client: Client, options: StartIncomingOptions): Promise<string> {
   const { releasePath, arrival } = options;
-  const bornMs = Number(BigInt(arrival.bornNs.replace(/^c/, '')) / 1_000_000n);
+  const stillThere = () => existsSync(path.join(options.localRoot, releasePath));
   const legacy = mediaItemWorkflowId(legacyIncomingKey(releasePath, arrival));
-  if (await carriesArrival(client, legacy, Infinity)) return legacy;
+  if ((await runningStage(client, legacy)) === 'sorting') return legacy;
   const key = incomingKey(releasePath, arrival);
   for (let n = 1; n <= MAX_ARRIVAL_IDS; n++) {
     const workflowId = mediaItemWorkflowId(n === 1 ? key : `${key}#${n}`);
-    await startMediaItem(client, {
-      workflowId,
-      taskQueue: options.taskQueue,
-      summary: `release ${releasePath.slice(`${LIBRARY_FOLDERS.incoming}/`.length)}`,
-      input: { hostId: options.hostId, origin: { kind: 'incoming', releasePath }, policy: options.policy },
-    });
-    if (await carriesArrival(client, workflowId, bornMs)) return workflowId;
+    try {
+      await startMediaItem(client, {
+        workflowId,
+        taskQueue: options.taskQueue,
+        conflictPolicy: 'FAIL',
+        summary: `release ${releasePath.slice(`${LIBRARY_FOLDERS.incoming}/`.length)}`,
+        input: { hostId: options.hostId, origin: { kind: 'incoming', releasePath }, policy: options.policy },
+      });
+      return workflowId;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    const stage = await runningStage(client, workflowId);
+    if (stage === 'sorting' || stage === undefined || !stillThere()) return workflowId;
   }
   throw new Error(
     `${releasePath}: ${MAX_ARRIVAL_IDS} workflow IDs for this arrival are all held by other items`,
@@ -88,23 +108,22 @@ export async function startIncomingItem(client: Client, options: StartIncomingOp
 }
 
 /**
- * Whether the workflow under this ID (its latest run) carries the arrival born at `bornMs`: it
- * started no earlier than that, or it is running and still holds its release in `Incoming/` (stage
- * `sorting`, or parked in `failed-needs-attention` with sorting as the failed stage).
+ * The stage of the running workflow under this ID, as far as sorting goes: `sorting` while it
+ * sorts (or is parked with sorting as the failed stage), `moved-on` past it, `undefined` when none
+ * runs (it closed between the start and this look: whatever it did, it did with this arrival).
  */
-async function carriesArrival(client: Client, workflowId: string, bornMs: number): Promise<boolean> {
+async function runningStage(client: Client, workflowId: string): Promise<'sorting' | 'moved-on' | undefined> {
   const handle = client.workflow.getHandle(workflowId);
   let description;
   try {
     description = await handle.describe();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
+    if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
-  if (description.startTime.getTime() >= bornMs) return true;
-  if (description.status.name !== 'RUNNING') return false;
+  if (description.status.name !== 'RUNNING') return undefined;
   const stage = description.typedSearchAttributes.get(STAGE_ATTRIBUTE);
-  if (stage === 'sorting') return true;
-  if (stage !== 'failed-needs-attention') return false;
-  return (await handle.query(statusQuery)).failedStage === 'sorting';
+  if (stage === 'sorting') return 'sorting';
+  if (stage !== 'failed-needs-attention') return 'moved-on';
+  return (await handle.query(statusQuery)).failedStage === 'sorting' ? 'sorting' : 'moved-on';
 }

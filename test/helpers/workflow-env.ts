@@ -99,6 +99,7 @@ export async function createWorkflowTestEnv(
       return startIncomingItem(client, {
         releasePath,
         arrival: await arrivalIdentity(path.join(localRoot, releasePath)),
+        localRoot,
         hostId,
         taskQueue,
         policy: { ...policy, ...override },
