@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { FailureType } from '../../domain/failures.js';
 import type { PeerNotification } from '../../domain/peers.js';
 import { getPeer, listPeers } from '../../lib/peers.js';
+import { redactText } from '../../lib/secrets.js';
 import { permanentFailure } from '../failures.js';
 import type { Rclone } from '../vault/rclone.js';
 
@@ -59,14 +60,18 @@ export function createPeerActivities(deps: PeerActivityDeps) {
           redirect: 'manual',
         });
       } catch (err) {
-        throw new Error(`peer "${peer.name}" at ${peer.url} is unreachable: ${(err as Error).message}`);
+        throw new Error(
+          redactText(`peer "${peer.name}" at ${peer.url} is unreachable: ${(err as Error).message}`),
+        );
       }
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel();
         const location = res.headers.get('location') ?? '(no Location header)';
         throw permanentFailure(
           FailureType.PEER_REJECTED,
-          `peer "${peer.name}" at ${peer.url} answered HTTP ${res.status} redirecting to ${location}; redirects are not followed (the token would go along): add the peer again with the URL it really answers at`,
+          redactText(
+            `peer "${peer.name}" at ${peer.url} answered HTTP ${res.status} redirecting to ${location}; redirects are not followed (the token would go along): add the peer again with the URL it really answers at`,
+          ),
         );
       }
       const text = await res.text();
@@ -77,7 +82,8 @@ export function createPeerActivities(deps: PeerActivityDeps) {
           return { status: 'accepted' };
         }
       }
-      const detail = text.slice(0, 500);
+      // Failure messages end up in workflow histories: no credential in them.
+      const detail = redactText(text.slice(0, 500));
       if ([400, 401, 403, 404, 413].includes(res.status)) {
         throw permanentFailure(
           FailureType.PEER_REJECTED,

@@ -73,6 +73,20 @@ describe('notifyPeer', () => {
     expect(elsewhere.requests).toHaveLength(0);
   });
 
+  test('a failure naming a peer whose URL holds credentials does not show them', async () => {
+    await addPeer(pool, {
+      name: 'dave',
+      url: 'http://dave:PeerUrlSecret9@127.0.0.1:1',
+      token: 'vt_dave-token',
+    });
+    const activities = createPeerActivities({ pool, rclone: undefined as never, fetchTimeoutMs: 2_000 });
+
+    const failure = await failureOf(activities.notifyPeer({ peer: 'dave', notification }));
+
+    expect(failure.message).toContain('peer "dave" at http://dave:***@127.0.0.1:1');
+    expect(failure.message).not.toContain('PeerUrlSecret9');
+  });
+
   test('a peer that answers directly gets the notification with its token', async () => {
     const peer = await serve(() => ({ status: 200, body: '{"status":"accepted","workflowId":"w1"}' }));
     servers.push(peer.server);
