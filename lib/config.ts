@@ -23,6 +23,9 @@ const port = z
   .max(65535, 'must be a TCP port (1-65535)');
 const seconds = z.number().positive('must be a positive number of seconds');
 
+/** Default of `webhooks.dedupeWindowMinutes`: the same webhook body again within it is a duplicate. */
+export const DEFAULT_DEDUPE_WINDOW_MINUTES = 10;
+
 /** One *arr app of this instance (where peers' items are added unmonitored). */
 const arrApp = z.strictObject({
   url: secret(z.url('must be an http(s) URL'), 'credentials'),
@@ -153,7 +156,7 @@ const ConfigSchema = z.strictObject({
        * The same webhook body (app + JSON) delivered again within this many minutes is a duplicate
        * and ignored; after it, it is a new event.
        */
-      dedupeWindowMinutes: z.number().positive().default(10),
+      dedupeWindowMinutes: z.number().positive().default(DEFAULT_DEDUPE_WINDOW_MINUTES),
     })
     .prefault({}),
   watcher: z

@@ -18,6 +18,7 @@ import {
   type MediaItemPolicy,
 } from '../../domain/messages.js';
 import { SHARED_TASK_QUEUE } from '../../domain/task-queues.js';
+import { DEFAULT_DEDUPE_WINDOW_MINUTES } from '../../lib/config.js';
 import { ItemService } from '../../lib/items.js';
 import { mapArrPath, type PathRewrite } from '../../lib/path-rewrites.js';
 import { ARR_APPS, interpretWebhook, type ArrApp, type WebhookIntent } from './interpret.js';
@@ -34,7 +35,7 @@ export interface WebhookDeps {
   policy: MediaItemPolicy;
   /** Workflow task queue (default `vaultarr`). */
   taskQueue?: string;
-  /** The same body delivered again within this many ms is a duplicate (default 10 minutes). */
+  /** The same body delivered again within this many ms is a duplicate (default `webhooks.dedupeWindowMinutes`'s). */
   dedupeWindowMs?: number;
 }
 
@@ -169,7 +170,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
   const router = Router();
   const base = { hostId: deps.hostId, policy: deps.policy };
   const taskQueue = deps.taskQueue ?? SHARED_TASK_QUEUE;
-  const dedupeWindowMs = deps.dedupeWindowMs ?? 10 * 60_000;
+  const dedupeWindowMs = deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MINUTES * 60_000;
 
   /** Workflow IDs by library path, looked up once per delivery (and while its dedupe row is written). */
   type IdLookup = (libraryPath: string) => Promise<string>;
