@@ -11,7 +11,7 @@ import { loadConfig } from '../lib/config.js';
 import { createPool } from '../lib/db.js';
 import { endpoints } from '../lib/endpoints.js';
 import { UserError } from '../lib/errors.js';
-import { ItemError, ItemService, type ItemAction, type ItemRow } from '../lib/items.js';
+import { ItemError, ItemService, type ItemAction, type ItemProgress, type ItemRow } from '../lib/items.js';
 import { connectClient } from '../lib/temporal.js';
 import { redactText } from '../lib/secrets.js';
 import { createToken, listTokens, revokeToken } from '../lib/tokens.js';
@@ -72,6 +72,13 @@ function table(rows: ItemRow[]): string {
     .join('\n');
 }
 
+/** `copyToVault: copying 1.2 GiB / 3.0 GiB (40.0 %), attempt 1` */
+function describeProgress(p: ItemProgress): string {
+  const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
+  const bytes = p.bytesTotal > 0 ? ` ${gib(p.bytesDone)} / ${gib(p.bytesTotal)} (${p.percent ?? 0} %)` : '';
+  return `${p.activity}: ${p.phase}${bytes}${p.file ? ` ${p.file}` : ''}, attempt ${p.attempt}`;
+}
+
 /** Registers `items` and `token` on the program. */
 export function registerManageCommands(program: Command): void {
   const items = program.command('items').description('list, inspect and steer media items');
@@ -116,6 +123,7 @@ export function registerManageCommands(program: Command): void {
           `verified:   ${row?.verifiedBy ? `${row.verifiedBy} (sha256 ${row.sha256})` : 'no'}`,
           `pinned:     ${(live?.pinned ?? row?.pinned) ? 'yes' : 'no'}`,
           `workflow:   ${shown.workflowStatus}`,
+          ...(shown.progress ? [`progress:   ${describeProgress(shown.progress)}`] : []),
         ].join('\n'),
       );
     });

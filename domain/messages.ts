@@ -45,8 +45,13 @@ export interface MediaItemPolicy {
   verifyAttempts: number;
   /** How long host activities may wait for their host to come back, in ms (`scheduleToCloseTimeout`). */
   hostWaitMs: number;
-  /** Heartbeat timeout of the vault copy, in ms: a dead worker's copy is retried after this. */
+  /**
+   * Heartbeat timeout of every host activity (copy, verify, evict, moves), in ms: a dead worker's
+   * attempt is retried after this. Live activities heartbeat every third of it.
+   */
   copyHeartbeatTimeoutMs: number;
+  /** Continue-as-new once the history passes this many events (default 2000), or when Temporal suggests it. */
+  continueAsNewAfterEvents?: number;
   /** Daily window (host local time, `HH:MM`) outside which copies wait; always open when absent. */
   uploadWindow?: { start: string; end: string };
   /** How long a failing media server is retried before the item parks, in ms (default 6 h). */
@@ -69,6 +74,28 @@ export interface MediaItemInput {
   hostId: string;
   origin: MediaItemOrigin;
   policy: MediaItemPolicy;
+  /** State carried into a run that continued as new (absent in a first run). */
+  carried?: CarriedItemState;
+}
+
+/** What a `mediaItemWorkflow` run hands the next one when it continues as new. */
+export interface CarriedItemState {
+  status: MediaItemStatus;
+  /** Media servers and peers were told about the file already. */
+  announced: boolean;
+  /** The next copy must not skip files whose size and modtime match. */
+  forceNextCopy?: boolean;
+  /** Commands received and not yet carried out when the run continued as new. */
+  pending?: {
+    needsCopy?: boolean;
+    importPending?: boolean;
+    contentChanged?: boolean;
+    pinChanged?: boolean;
+    evictRequested?: boolean;
+    renameTo?: string;
+    deletion?: LibraryDelete;
+    replaces?: ReplacedFile[];
+  };
 }
 
 /** What the vault copy was verified with, and the figures it matched. */
@@ -81,6 +108,12 @@ export interface VaultVerification {
   /** The remote's value for `method` (hash hex or ISO time). */
   remoteValue: string;
   verifiedAt: string;
+  /** The local file's modification time when it was hashed, in ms since the epoch (absent in items verified before it was recorded). */
+  mtimeMs?: number;
+  /** Bytes of local files read to verify the copy (each file once, all hashes in one pass). */
+  bytesReadLocally?: number;
+  /** Bytes of the vault copy downloaded to verify it (only when the remote keeps neither hashes nor modtimes). */
+  bytesDownloaded?: number;
 }
 
 /** Answer of the `status` query. */
@@ -108,6 +141,13 @@ export interface MediaItemStatus {
   verification?: VaultVerification;
   /** Notifications sent to peers so far (the last one's `seq`). */
   notificationsSent?: number;
+  /**
+   * What the release held besides its placed media files and junk (subtitles that follow no single
+   * video, extras, unknown files): kept, as they were, in this `Unsorted/` entry.
+   */
+  leftover?: { unsortedPath: string; files: string[] };
+  /** For a `duplicate`: the workflow ID of the item that already carries the identical library file. */
+  duplicateOf?: string;
 }
 
 /** Query: the item's current {@link MediaItemStatus}. */
@@ -229,6 +269,11 @@ export interface ReconcileReport {
   missingLocally: string[];
   /** Files on the vault that no catalog item knows (a peer's, or from before vaultarr). */
   vaultOnly: string[];
+  /**
+   * Resident items whose local file changed (size, or modification time) since its vault copy was
+   * verified: their workflows are told to copy and verify again (absent in reports of older versions).
+   */
+  changedLocally?: string[];
   /** Workflow IDs started or restarted. */
   started: string[];
   /** True when nothing needed doing. */

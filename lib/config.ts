@@ -159,6 +159,25 @@ const ConfigSchema = z.strictObject({
       dedupeWindowMinutes: z.number().positive().default(DEFAULT_DEDUPE_WINDOW_MINUTES),
     })
     .prefault({}),
+  worker: z
+    .strictObject({
+      /**
+       * Host-only profile (`vaultarr worker --host-only`): run just this host's activity queue
+       * (`vaultarr-host-<hostId>`), without the workflow bundle, on a small storage host (a
+       * Raspberry Pi) whose workflows run on another host's worker.
+       */
+      hostOnly: z.boolean().default(false),
+    })
+    .prefault({}),
+  workflows: z
+    .strictObject({
+      /**
+       * An item's workflow continues as new (same workflow ID, state carried, history restarted)
+       * once its history passes this many events, or earlier when Temporal suggests it.
+       */
+      continueAsNewAfterEvents: z.number().int().min(50).default(2000),
+    })
+    .prefault({}),
   watcher: z
     .strictObject({
       /** A release counts as complete once nothing in it changed for this long. */

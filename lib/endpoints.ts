@@ -26,6 +26,7 @@ export function mediaItemPolicy(config: Config) {
     verifyAttempts: config.vault.verifyAttempts,
     hostWaitMs: Math.round(config.hostWaitHours * 3600_000),
     copyHeartbeatTimeoutMs: Math.round(config.vault.copyHeartbeatTimeoutSeconds * 1000),
+    continueAsNewAfterEvents: config.workflows.continueAsNewAfterEvents,
     uploadWindow: config.vault.uploadWindow,
     scanGiveUpMs: Math.round(config.scan.giveUpAfterHours * 3600_000),
     peerDelivery: {

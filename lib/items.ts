@@ -10,6 +10,7 @@ import {
   type SignalDefinition,
   type Workflow,
 } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type pg from 'pg';
 import type { Approval } from '../domain/approval.js';
 import {
@@ -52,6 +53,51 @@ export interface ItemRow {
   evictedAt: string | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * What a running host activity of an item reports (its last heartbeat, see
+ * `activities/progress.ts`): shown by `vaultarr items show` and `GET /api/v1/items/:id`.
+ */
+export interface ItemProgress {
+  /** The activity (`copyToVault`, `verifyVaultCopy`, `evictLocalCopy`, ...). */
+  activity: string;
+  /** Its attempt number (1 unless it failed before). */
+  attempt: number;
+  phase: string;
+  bytesDone: number;
+  bytesTotal: number;
+  /** Percent of `bytesTotal`, one decimal, when the total is known. */
+  percent?: number;
+  /** The file it works on, when one. */
+  file?: string;
+}
+
+/** The progress of the first pending activity that heartbeats it. */
+function progressOf(
+  pending: Array<{
+    activityType?: { name?: string | null } | null;
+    attempt?: number | null;
+    heartbeatDetails?: { payloads?: unknown[] | null } | null;
+  }>,
+): ItemProgress | undefined {
+  for (const a of pending) {
+    const payload = a.heartbeatDetails?.payloads?.[0];
+    if (!payload) continue;
+    const details = defaultPayloadConverter.fromPayload(payload as Payload) as
+      Partial<ItemProgress> | undefined;
+    if (!details || typeof details.phase !== 'string') continue;
+    return {
+      activity: a.activityType?.name ?? '?',
+      attempt: a.attempt ?? 1,
+      phase: details.phase,
+      bytesDone: details.bytesDone ?? 0,
+      bytesTotal: details.bytesTotal ?? 0,
+      percent: details.percent,
+      file: details.file,
+    };
+  }
+  return undefined;
 }
 
 /** Filters of {@link ItemService.list}. */
@@ -210,9 +256,12 @@ export class ItemService {
    * @param ref - a full workflow ID or a unique prefix (see {@link ItemService.resolve})
    * @throws ItemError 404 when neither the catalog nor Temporal knows the ID; 409 for an ambiguous prefix
    */
-  async get(
-    ref: string,
-  ): Promise<{ item: ItemRow | null; live: MediaItemStatus | null; workflowStatus: string }> {
+  async get(ref: string): Promise<{
+    item: ItemRow | null;
+    live: MediaItemStatus | null;
+    workflowStatus: string;
+    progress?: ItemProgress;
+  }> {
     const id = await this.resolve(ref);
     const { rows } = await this.deps.pool.query(`SELECT ${COLUMNS} FROM media_items WHERE workflow_id = $1`, [
       id,
@@ -220,15 +269,17 @@ export class ItemService {
     const handle = this.deps.client.workflow.getHandle(id);
     let workflowStatus = 'UNKNOWN';
     let live: MediaItemStatus | null = null;
+    let progress: ItemProgress | undefined;
     try {
       const description = await handle.describe();
       workflowStatus = description.status.name;
       live = await handle.query(statusQuery);
+      progress = progressOf(description.raw.pendingActivities ?? []);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       if (!rows[0]) throw new ItemError(404, 'not-found', `no item ${id}`);
     }
-    return { item: (rows[0] as ItemRow | undefined) ?? null, live, workflowStatus };
+    return { item: (rows[0] as ItemRow | undefined) ?? null, live, workflowStatus, progress };
   }
 
   private async liveStatus(id: string): Promise<MediaItemStatus> {

@@ -13,6 +13,7 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
+  makeContinueAsNewFunc,
   ParentClosePolicy,
   patched,
   proxyActivities,
@@ -23,13 +24,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type {
-  CatalogActivities,
-  PeerActivities,
-  RemoteActivities,
-  SortActivities,
-  VaultActivities,
-} from '../activities/index.js';
+import type { CatalogActivities, PeerActivities, RemoteActivities } from '../activities/index.js';
 import { approvalProblems, type Approval } from '../domain/approval.js';
 import { FailureType } from '../domain/failures.js';
 import {
@@ -68,21 +63,13 @@ import {
   TITLE_ATTRIBUTE,
 } from '../domain/search-attributes.js';
 import type { Stage } from '../domain/stages.js';
-import { hostTaskQueue } from '../domain/task-queues.js';
 import type { PeerEvent, PeerNotification } from '../domain/peers.js';
+import { hostActivity, ITEM_RETRY } from './activity-options.js';
 import { folderOf, scanTargets, type FolderChange } from './scan-targets.js';
 
 const DEFAULT_SCAN_GIVE_UP_MS = 6 * 3600_000;
 const DEFAULT_PEER_DELIVERY = { retryMs: 14 * 24 * 3600_000, maxIntervalMs: 10 * 60_000 };
-
-const NON_RETRYABLE = [
-  FailureType.INVALID_INPUT,
-  FailureType.PATH_ESCAPES_ROOT,
-  FailureType.SOURCE_MISSING,
-  FailureType.DESTINATION_EXISTS,
-  FailureType.NO_MEDIA_MATCH,
-  FailureType.REMOTE_AUTH_FAILED,
-];
+const DEFAULT_CONTINUE_AS_NEW_EVENTS = 2000;
 
 /** Unwinds the workflow when it ends early (cancel, skip, delete); carries nothing. */
 class Ended extends Error {}
@@ -116,26 +103,20 @@ function followRename(subtitle: string, oldVideo: string, newVideo: string): str
  *   workflow stays open while the file lives)
  */
 export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaItemStatus> {
-  const { hostId, origin, policy } = input;
-  const retry = {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '5 minutes',
-    nonRetryableErrorTypes: NON_RETRYABLE,
+  const { hostId, origin, policy, carried } = input;
+  const pending = carried?.pending;
+  const retry = ITEM_RETRY;
+  // Each host activity with its own timeouts (workflows/activity-options.ts).
+  const host = {
+    planSort: hostActivity('planSort', hostId, policy),
+    placeRelease: hostActivity('placeRelease', hostId, policy),
+    placeApproved: hostActivity('placeApproved', hostId, policy),
+    moveToUnsorted: hostActivity('moveToUnsorted', hostId, policy),
+    verifyVaultCopy: hostActivity('verifyVaultCopy', hostId, policy),
+    evictLocalCopy: hostActivity('evictLocalCopy', hostId, policy),
+    msUntilUploadWindow: hostActivity('msUntilUploadWindow', hostId, policy),
   };
-  const hostOptions = {
-    taskQueue: hostTaskQueue(hostId),
-    scheduleToCloseTimeout: policy.hostWaitMs,
-    heartbeatTimeout: policy.copyHeartbeatTimeoutMs,
-    retry,
-  };
-  const host = proxyActivities<SortActivities & VaultActivities>({
-    ...hostOptions,
-    startToCloseTimeout: '2 hours',
-  });
-  const copyToVault = (summary: string) =>
-    proxyActivities<VaultActivities>({ ...hostOptions, startToCloseTimeout: '24 hours', summary })
-      .copyToVault;
+  const copyToVault = (summary: string) => hostActivity('copyToVault', hostId, policy, summary);
   const remote = proxyActivities<RemoteActivities>({
     // Server-side moves are quick; a short timeout bounds the wait when a completion is lost.
     startToCloseTimeout: '10 minutes',
@@ -152,7 +133,7 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     retry: { initialInterval: '1s', maximumInterval: '1 minute' },
   });
 
-  const status: MediaItemStatus = {
+  const status: MediaItemStatus = carried?.status ?? {
     stage: 'sorting',
     hostId,
     kind: 'unknown',
@@ -163,17 +144,20 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
   let retryRequested = false;
   let skipRequested = false;
   let cancelled = false;
-  let evictRequested = false;
+  let evictRequested = pending?.evictRequested ?? false;
   let approval: Approval | undefined;
   let approvalOutcome: { libraryPath: string } | { error: string } | undefined;
-  let importPending = false;
+  let importPending = pending?.importPending ?? false;
   // The file's content is new to the media servers and peers (first copy, or an *arr re-import).
-  let contentChanged = true;
-  let announced = false;
-  let replaces: ReplacedFile[] = origin.kind === 'library' ? (origin.replaces ?? []) : [];
-  let renameTo: string | undefined;
-  let deletion: LibraryDelete | undefined;
-  let pinChanged = false;
+  let contentChanged = carried ? (pending?.contentChanged ?? false) : true;
+  let announced = carried?.announced ?? false;
+  // The next copy must not skip files whose size and modtime match (the vault copy failed a re-verification).
+  let forceNextCopy = carried?.forceNextCopy ?? false;
+  let replaces: ReplacedFile[] =
+    pending?.replaces ?? (origin.kind === 'library' ? (origin.replaces ?? []) : []);
+  let renameTo: string | undefined = pending?.renameTo;
+  let deletion: LibraryDelete | undefined = pending?.deletion;
+  let pinChanged = pending?.pinChanged ?? false;
   let ended = false;
 
   setHandler(statusQuery, () => status);
@@ -231,6 +215,15 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     status.title = identityTitle(identity);
   }
 
+  /** The item's search attributes as its status says. */
+  const searchAttributes = () => [
+    { key: STAGE_ATTRIBUTE, value: status.stage },
+    { key: KIND_ATTRIBUTE, value: status.kind },
+    { key: HOST_ATTRIBUTE, value: hostId },
+    ...(status.title ? [{ key: TITLE_ATTRIBUTE, value: status.title }] : []),
+    ...(status.libraryPath ? [{ key: LIBRARY_PATH_ATTRIBUTE, value: status.libraryPath }] : []),
+  ];
+
   /** Records a stage change: status, search attributes, catalog row and event. */
   const enter = async (stage: Stage, outcome: string, details?: Record<string, unknown>): Promise<void> => {
     // The catalog is written first, so whoever sees the new stage in the status query finds it there too.
@@ -249,13 +242,7 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
       details,
     });
     status.stage = stage;
-    upsertSearchAttributes([
-      { key: STAGE_ATTRIBUTE, value: stage },
-      { key: KIND_ATTRIBUTE, value: status.kind },
-      { key: HOST_ATTRIBUTE, value: hostId },
-      ...(status.title ? [{ key: TITLE_ATTRIBUTE, value: status.title }] : []),
-      ...(status.libraryPath ? [{ key: LIBRARY_PATH_ATTRIBUTE, value: status.libraryPath }] : []),
-    ]);
+    upsertSearchAttributes(searchAttributes());
   };
 
   /** Waits for `until`, ending the workflow on `cancel`. */
@@ -374,25 +361,41 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
         throw new Ended();
       }
       const identity = approval as VideoIdentity;
-      try {
-        const { item } = await attempt('awaiting-approval', () =>
-          host.placeApproved({ unsortedPath, identity }),
-        );
-        approvalOutcome = { libraryPath: item.video.to };
+      let refusal: unknown;
+      const placed = await attempt('awaiting-approval', async () => {
+        try {
+          return await host.placeApproved({ unsortedPath, identity });
+        } catch (err) {
+          // A target held by a different file (or no video to place) answers the caller's update
+          // and the item keeps waiting; histories from before this patch parked the item instead.
+          const type = failureType(err);
+          const refused = type === FailureType.DESTINATION_EXISTS || type === FailureType.NO_MEDIA_MATCH;
+          if (!refused || !patched('approval-refusal-answers-caller')) throw err;
+          refusal = err;
+          return undefined;
+        }
+      });
+      if (!placed) {
+        approvalOutcome = { error: failureMessage(refusal) };
         approval = undefined;
-        status.reason = undefined;
-        return item;
-      } catch (err) {
-        if (
-          failureType(err) !== FailureType.DESTINATION_EXISTS &&
-          failureType(err) !== FailureType.NO_MEDIA_MATCH
-        )
-          throw err;
-        approvalOutcome = { error: failureMessage(err) };
-        approval = undefined;
-        status.reason = failureMessage(err);
+        status.reason = failureMessage(refusal);
         await enter('awaiting-approval', 'approval-failed');
+        continue;
       }
+      const { item } = placed;
+      if ((placed.removed?.length || placed.leftover) && patched('release-placed-event')) {
+        status.leftover = placed.leftover;
+        await enter('awaiting-approval', 'placed', {
+          unsortedPath,
+          placed: [item.video.to, ...item.subtitles.map((s) => s.to)],
+          removed: placed.removed ?? [],
+          leftover: placed.leftover,
+        });
+      }
+      approvalOutcome = { libraryPath: item.video.to };
+      approval = undefined;
+      status.reason = undefined;
+      return item;
     }
   };
 
@@ -407,12 +410,13 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     }
     const files: PlacedFile[] = plan.items.flatMap((item) => [item.video, ...item.subtitles]);
     let conflict: string | undefined;
-    await attempt('sorting', async () => {
+    const placed = await attempt('sorting', async () => {
       try {
-        await host.placeRelease({ releasePath, files });
+        return await host.placeRelease({ releasePath, files });
       } catch (err) {
         if (failureType(err) !== FailureType.DESTINATION_EXISTS) throw err;
         conflict = failureMessage(err);
+        return undefined;
       }
     });
     if (conflict) {
@@ -446,6 +450,36 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
     }
+    const accounted = placed && (placed.identical?.length || placed.removed?.length || placed.leftover);
+    if (accounted && patched('release-placed-event')) {
+      // Every file that left the release other than by a plain move is accounted for: removed as
+      // junk or as an identical copy, or kept in Unsorted/ (named in the status).
+      status.leftover = placed.leftover;
+      await enter('sorting', 'placed', {
+        releasePath,
+        placed: files.map((f) => f.to),
+        identical: placed.identical ?? [],
+        removed: placed.removed ?? [],
+        leftover: placed.leftover,
+      });
+      if (placed.identical?.includes(first!.video.to)) {
+        const { workflowId: carrier } = await catalog.findLibraryItem({
+          libraryPath: first!.video.to,
+          exceptWorkflowId: workflowInfo().workflowId,
+        });
+        if (carrier) {
+          identify(first!.identity);
+          status.duplicateOf = carrier;
+          status.reason = `a byte-identical copy of ${first!.video.to}, which item ${carrier} already carries: removed from Incoming/`;
+          await enter('duplicate', 'duplicate', {
+            libraryPath: first!.video.to,
+            duplicateOf: carrier,
+            removedFromIncoming: first!.video.from,
+          });
+          throw new Ended();
+        }
+      }
+    }
     return first!;
   };
 
@@ -467,12 +501,23 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
           }
         }
         const copy = copyToVault(`copy ${status.libraryPath} to the vault`);
-        const copied = await attempt('copying', () => copy({ libraryPaths, force: round > 1 }));
+        const force = round > 1 || forceNextCopy;
+        const copied = await attempt('copying', () => copy({ libraryPaths, force }));
+        forceNextCopy = false;
         await enter('verifying', 'entered', { bytesCopied: copied.bytesDone });
-        const result = await attempt('verifying', () => host.verifyVaultCopy({ libraryPaths }));
+        // `local`: the files as hashed during the copy, so verification reads none of them again.
+        const result = await attempt('verifying', () =>
+          host.verifyVaultCopy({ libraryPaths, local: copied.local }),
+        );
         if (result.match) {
           status.verification = result.verification;
           verified = true;
+        } else if (result.changed) {
+          // The local file changed after it was copied (a writer still at work): copy it again.
+          status.reason = result.reason;
+          await enter('copying', 'changed-locally', { round });
+          status.reason = undefined;
+          round--;
         } else {
           status.reason = result.reason;
           await enter('verifying', 'mismatch', { round });
@@ -550,16 +595,53 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     if (result.evicted) {
       await enter('evicted', 'evicted', { freedBytes: result.freedBytes });
     } else {
-      // The vault copy no longer matches: never delete, recopy instead.
+      // The vault copy no longer matches: never delete, recopy instead — forced, since size and
+      // modtime may still match and a plain copy would skip the file.
       status.reason = result.reason;
       await enter('evicting', 'reverify-failed');
       status.reason = undefined;
       importPending = true;
+      forceNextCopy = true;
     }
   };
 
+  /**
+   * Continues as new once the history is long (past `continueAsNewAfterEvents`, or when Temporal
+   * suggests it), carrying the item's state and the commands not yet carried out: an item lives
+   * as long as its file, and signals may keep arriving.
+   */
+  const continueIfLong = async (needsCopy: boolean): Promise<void> => {
+    const info = workflowInfo();
+    const limit = policy.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_EVENTS;
+    if (!(info.continueAsNewSuggested || info.historyLength >= limit)) return;
+    if (!patched('continue-as-new')) return;
+    await condition(allHandlersFinished);
+    await makeContinueAsNewFunc<typeof mediaItemWorkflow>({ typedSearchAttributes: searchAttributes() })({
+      hostId,
+      policy,
+      origin: { kind: 'library', libraryPath: status.libraryPath!, identity: status.identity },
+      carried: {
+        status: { ...status },
+        announced,
+        forceNextCopy,
+        pending: {
+          needsCopy,
+          importPending,
+          contentChanged,
+          pinChanged,
+          evictRequested,
+          renameTo,
+          deletion,
+          replaces,
+        },
+      },
+    });
+  };
+
   try {
-    if (origin.kind === 'incoming') {
+    if (carried) {
+      // A continued run: the state is carried, nothing to sort or copy.
+    } else if (origin.kind === 'incoming') {
       const placed = await sortRelease(origin.releasePath);
       status.libraryPath = placed.video.to;
       status.subtitlePaths = placed.subtitles.map((s) => s.to);
@@ -570,8 +652,9 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
       identify(origin.identity);
     }
 
-    let needsCopy = true;
+    let needsCopy = carried ? (pending?.needsCopy ?? false) : true;
     for (;;) {
+      await continueIfLong(needsCopy);
       if (deletion) await handleDelete(deletion);
       if (renameTo) {
         const to = renameTo;
@@ -592,7 +675,12 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
           announced = true;
           await notifyPeers('imported');
         }
-        await enter('resident', 'verified', { method: status.verification?.method });
+        const v = status.verification;
+        await enter('resident', 'verified', {
+          method: v?.method,
+          bytesReadLocally: v?.bytesReadLocally,
+          bytesDownloaded: v?.bytesDownloaded,
+        });
         await retireReplaced();
         if (patched('wake-janitor-after-verify')) {
           // A new local copy may have pushed the disk past the low watermark.
