@@ -17,6 +17,8 @@ export const STAGES = [
   'evicted',
   'failed-needs-attention',
   'deleted',
+  // A byte-identical copy of a file another item already carries: removed from Incoming/, the workflow ends.
+  'duplicate',
 ] as const;
 
 /** One of {@link STAGES}. */

@@ -46,7 +46,7 @@ export async function listHosts(
     // Hosts that registered a worker, and hosts only the catalog knows; items counted once per host.
     `SELECT h.host_id, max(h.local_root) AS local_root,
             (SELECT count(*) FROM media_items m
-              WHERE m.host_id = h.host_id AND m.stage NOT IN ('resident','evicted','deleted')) AS in_flight
+              WHERE m.host_id = h.host_id AND m.stage NOT IN ('resident','evicted','deleted','duplicate')) AS in_flight
      FROM (SELECT host_id, local_root FROM hosts
            UNION ALL SELECT DISTINCT host_id, NULL FROM media_items) h
      GROUP BY h.host_id ORDER BY h.host_id`,

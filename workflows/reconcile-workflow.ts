@@ -1,12 +1,19 @@
 /**
  * `reconcileWorkflow`: compares this host's `.Local`, the vault and the catalog, starts item
  * workflows for local files that events missed while something was down, restarts items whose
- * workflow ended before their copy was verified, and reports what else does not line up.
+ * workflow ended before their copy was verified, has resident items whose local file changed since
+ * its verification copied again, and reports what else does not line up.
  */
-import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
+import {
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  startChild,
+} from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ReconcileActivities } from '../activities/index.js';
-import type { ReconcileInput, ReconcileReport } from '../domain/messages.js';
+import { libraryFileImportedSignal, type ReconcileInput, type ReconcileReport } from '../domain/messages.js';
 import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
 import { hostTaskQueue } from '../domain/task-queues.js';
 import { mediaItemWorkflow } from './media-item-workflow.js';
@@ -48,6 +55,21 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<Reconcil
     .map((c) => c.libraryPath);
   const vaultOnly = vault.filter((p) => !byPath.has(p) && !localSet.has(p));
 
+  // A resident file changed after its verification (a writer that came back, an edit): its vault
+  // copy is no longer a backup of it, so its workflow copies and verifies it again.
+  let changedLocally: string[] | undefined;
+  if (patched('reconcile-local-changes')) {
+    const changes = await host.findLocalChanges({ hostId: input.hostId });
+    changedLocally = changes.map((c) => c.libraryPath);
+    if (!input.dryRun) {
+      for (const change of changes) {
+        await getExternalWorkflowHandle(change.workflowId)
+          .signal(libraryFileImportedSignal, {})
+          .catch(() => undefined); // its workflow ended: nothing carries the file to copy it
+      }
+    }
+  }
+
   const started: string[] = [];
   if (!input.dryRun) {
     const targets = [
@@ -86,8 +108,15 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<Reconcil
     stalled: stalled.map((c) => c.libraryPath),
     missingLocally,
     vaultOnly,
+    ...(changedLocally ? { changedLocally } : {}),
     started,
-    clean: untracked.length + stalled.length + missingLocally.length + vaultOnly.length === 0,
+    clean:
+      untracked.length +
+        stalled.length +
+        missingLocally.length +
+        vaultOnly.length +
+        (changedLocally?.length ?? 0) ===
+      0,
   };
   return report;
 }

@@ -54,9 +54,9 @@ export function createCatalogActivities(deps: CatalogDeps) {
       await client.query('BEGIN');
       await client.query(
         `INSERT INTO media_items AS m (workflow_id, host_id, release_name, library_path, subtitle_paths, kind, title,
-           year, season, episodes, stage, reason, size_bytes, sha256, verified_by, vault_value, vaulted_at, pinned)
+           year, season, episodes, stage, reason, size_bytes, sha256, verified_by, vault_value, vaulted_at, pinned, mtime)
          VALUES ($1,$2,$3,$4,COALESCE($5::text[],'{}'),COALESCE($6::text,'unknown'),$7,$8,$9,$10::int[],$11,$12,$13,$14,$15,$16,$17,
-           COALESCE($18::boolean, false))
+           COALESCE($18::boolean, false), to_timestamp($19::float8 / 1000))
          ON CONFLICT (workflow_id) DO UPDATE SET
            host_id = EXCLUDED.host_id,
            release_name = COALESCE(EXCLUDED.release_name, m.release_name),
@@ -74,6 +74,7 @@ export function createCatalogActivities(deps: CatalogDeps) {
            verified_by = COALESCE(EXCLUDED.verified_by, m.verified_by),
            vault_value = COALESCE(EXCLUDED.vault_value, m.vault_value),
            vaulted_at = COALESCE(EXCLUDED.vaulted_at, m.vaulted_at),
+           mtime = CASE WHEN EXCLUDED.vaulted_at IS NOT NULL THEN EXCLUDED.mtime ELSE m.mtime END,
            pinned = COALESCE($18::boolean, m.pinned),
            evicted_at = CASE WHEN EXCLUDED.stage = 'evicted' THEN COALESCE(m.evicted_at, now())
                              WHEN EXCLUDED.stage IN ('copying', 'verifying') THEN NULL ELSE m.evicted_at END,
@@ -97,6 +98,7 @@ export function createCatalogActivities(deps: CatalogDeps) {
           input.verification?.remoteValue ?? null,
           input.verification?.verifiedAt ?? null,
           input.pinned ?? null,
+          input.verification?.mtimeMs ?? null,
         ],
       );
       await client.query(
@@ -119,7 +121,29 @@ export function createCatalogActivities(deps: CatalogDeps) {
     }
   }
 
-  return { recordStage };
+  /**
+   * The live item (not deleted, not a duplicate) that carries a library path, other than the asking
+   * workflow: the one an identical re-drop is a duplicate of.
+   *
+   * @param input.libraryPath - library-relative path
+   * @param input.exceptWorkflowId - the asking item's workflow ID
+   * @returns its workflow ID, or `{}` when no other item carries the path
+   * @throws pg errors (retried)
+   */
+  async function findLibraryItem(input: {
+    libraryPath: string;
+    exceptWorkflowId: string;
+  }): Promise<{ workflowId?: string }> {
+    const { rows } = await pool.query<{ workflow_id: string }>(
+      `SELECT workflow_id FROM media_items
+       WHERE library_path = $1 AND workflow_id <> $2 AND stage NOT IN ('deleted', 'duplicate')
+       ORDER BY updated_at DESC LIMIT 1`,
+      [input.libraryPath, input.exceptWorkflowId],
+    );
+    return rows[0] ? { workflowId: rows[0].workflow_id } : {};
+  }
+
+  return { recordStage, findLibraryItem };
 }
 
 /** The catalog activities' functions, for `proxyActivities<CatalogActivities>`. */

@@ -21,16 +21,62 @@ export interface CatalogEntry {
   verified: boolean;
 }
 
+/** A resident item's recorded verification, as `findLocalChanges` compares it with the local file. */
+export interface VerifiedResident {
+  workflowId: string;
+  libraryPath: string;
+  /** Size of the local file when its vault copy was verified, in bytes. */
+  sizeBytes: number;
+  /** Its modification time then, in ms since the epoch (absent for items verified before it was recorded). */
+  mtimeMs?: number;
+  /** When the vault copy was verified, in ms since the epoch. */
+  verifiedAtMs: number;
+}
+
+/** A resident item whose local file is no longer the one that was verified. */
+export interface LocalChange {
+  workflowId: string;
+  libraryPath: string;
+  /** What differs, e.g. `size 10485760 B, verified 5242880 B`. */
+  reason: string;
+}
+
 const SKIPPED_TOP = new Set<string>([LIBRARY_FOLDERS.incoming, LIBRARY_FOLDERS.unsorted]);
 
 /**
- * Host activity: every media file under this host's `.Local` except `Incoming/`, `Unsorted/`,
- * hidden folders (`.trash`, temp files) and subtitles (they travel with their video).
+ * Host activities of reconcile: the listing of this host's `.Local` and the comparison of its
+ * resident files with their recorded verification.
  *
- * @returns library-relative paths
+ * @param deps - local root, and the catalog pool (read only)
  */
-export function createLocalScanActivities(deps: { localRoot: string }) {
+export function createLocalScanActivities(deps: { localRoot: string; pool: pg.Pool }) {
   /**
+   * The host's resident items with a verified vault copy, and what the verification recorded.
+   *
+   * @throws pg errors (retried)
+   */
+  async function listVerifiedResidents(input: { hostId: string }): Promise<VerifiedResident[]> {
+    const { rows } = await deps.pool.query(
+      `SELECT workflow_id, library_path, size_bytes::float8 AS size_bytes,
+              extract(epoch FROM mtime) * 1000 AS mtime_ms, extract(epoch FROM vaulted_at) * 1000 AS verified_ms
+       FROM media_items
+       WHERE host_id = $1 AND stage = 'resident' AND verified_by IS NOT NULL AND library_path IS NOT NULL
+         AND size_bytes IS NOT NULL AND vaulted_at IS NOT NULL`,
+      [input.hostId],
+    );
+    return rows.map((r) => ({
+      workflowId: r.workflow_id,
+      libraryPath: r.library_path,
+      sizeBytes: Number(r.size_bytes),
+      mtimeMs: r.mtime_ms === null ? undefined : Number(r.mtime_ms),
+      verifiedAtMs: Number(r.verified_ms),
+    }));
+  }
+
+  /**
+   * Every media file under this host's `.Local` except `Incoming/`, `Unsorted/`, hidden folders
+   * (`.trash`, temp files) and subtitles (they travel with their video), as library-relative paths.
+   *
    * @param input.settledForMs - files whose inode changed (moved in, written) more recently than
    *   this are left out of `settled`: an item being sorted right now has its file in place before
    *   the catalog knows its path
@@ -53,7 +99,34 @@ export function createLocalScanActivities(deps: { localRoot: string }) {
     }
     return { all, settled };
   }
-  return { listLocalLibrary };
+
+  /**
+   * Compares resident items' local files with their recorded verification: a different size, a
+   * different modification time (more than 1 s off; where none was recorded, one later than the
+   * verification) means the file changed after its vault copy was verified. Files gone locally
+   * are left to `missingLocally`.
+   *
+   * @param input.hostId - this host (its resident, verified catalog items are compared)
+   * @returns the items whose local file changed
+   * @throws pg errors (retried)
+   */
+  async function findLocalChanges(input: { hostId: string }): Promise<LocalChange[]> {
+    const changed: LocalChange[] = [];
+    for (const item of await listVerifiedResidents(input)) {
+      const s = await stat(path.join(deps.localRoot, item.libraryPath)).catch(() => undefined);
+      if (!s?.isFile()) continue;
+      let reason: string | undefined;
+      if (s.size !== item.sizeBytes) reason = `size ${s.size} B, verified ${item.sizeBytes} B`;
+      else if (
+        item.mtimeMs !== undefined ? Math.abs(s.mtimeMs - item.mtimeMs) > 1000 : s.mtimeMs > item.verifiedAtMs
+      )
+        reason = `modified ${new Date(s.mtimeMs).toISOString()}, after its vault copy was verified`;
+      if (reason) changed.push({ workflowId: item.workflowId, libraryPath: item.libraryPath, reason });
+    }
+    return changed;
+  }
+
+  return { listLocalLibrary, findLocalChanges };
 }
 
 /** Shared activities: the vault listing, the catalog, and which workflows still run. */

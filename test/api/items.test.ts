@@ -2,13 +2,14 @@
  * Items REST and interventions on the real API and dev server: list and show from the catalog,
  * approve (the approveSort update and its validator), retry, skip, pin, unpin, evict, cancel.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
 import { recordHistory } from '../helpers/histories.js';
-import { makeVideo } from '../helpers/env.js';
+import { makeVideo, temporalAddress } from '../helpers/env.js';
 import { waitFor } from '../../lib/infra/wait.js';
 import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
@@ -131,6 +132,76 @@ describe('items API', () => {
     await handle.signal('cancel');
     await handle.result();
     await recordHistory('approved-episode-evicted-cancelled', handle);
+  });
+
+  test('an approval onto an occupied target answers 409 with the reason; the item keeps waiting and takes a free target', async () => {
+    const taken = 'Movies/Taken (2008)/Taken (2008).mkv';
+    makeVideo(path.join(env.localRoot, taken), 1, 20); // a different file already there
+    makeVideo(path.join(env.localRoot, 'Incoming/vid_20080101.mkv'), 1, 21);
+    const workflowId = await env.startIncoming('Incoming/vid_20080101.mkv');
+    await env.waitForStage(workflowId, 'awaiting-approval');
+    const before = readFileSync(path.join(env.localRoot, taken));
+
+    const conflict = await api().post(`/api/v1/items/${id(workflowId)}/approve`, {
+      kind: 'movie',
+      title: 'Taken',
+      year: 2008,
+    });
+    expect(conflict.status).toBe(409);
+    expect(JSON.stringify(conflict.body)).toContain(`a different file already exists at ${taken}`);
+    const waiting = await env.waitForStage(workflowId, 'awaiting-approval');
+    expect(waiting.reason).toContain(taken);
+    expect(readFileSync(path.join(env.localRoot, taken)).equals(before)).toBe(true);
+    expect(existsSync(path.join(env.localRoot, 'Unsorted/vid_20080101.mkv'))).toBe(true);
+
+    const approved = await api().post(`/api/v1/items/${id(workflowId)}/approve`, {
+      kind: 'movie',
+      title: 'Taken 2',
+      year: 2012,
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toEqual({ libraryPath: 'Movies/Taken 2 (2012)/Taken 2 (2012).mkv' });
+    await env.waitForStage(workflowId, 'resident');
+  });
+
+  test('vaultarr items approve onto an occupied target exits 1 with the reason; the item keeps waiting', async () => {
+    const taken = 'Movies/Ronin (1998)/Ronin (1998).mkv';
+    makeVideo(path.join(env.localRoot, taken), 1, 22);
+    makeVideo(path.join(env.localRoot, 'Incoming/cam_0007.mkv'), 1, 23);
+    const workflowId = await env.startIncoming('Incoming/cam_0007.mkv');
+    await env.waitForStage(workflowId, 'awaiting-approval');
+    // The CLI runs as its own process, asynchronously: this process's worker must keep answering.
+    const cli = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          path.resolve('node_modules/.bin/tsx'),
+          [path.resolve('cli/vaultarr.ts'), ...args],
+          {
+            cwd: env.root,
+            encoding: 'utf8',
+            env: {
+              PATH: process.env.PATH,
+              HOME: process.env.HOME,
+              VAULTARR_DATA_DIR: path.join(env.root, 'cli-data'),
+              VAULTARR_TEMPORAL__ADDRESS: temporalAddress(),
+              DATABASE_URL: (env.pool as unknown as { options: { connectionString: string } }).options
+                .connectionString,
+            },
+          },
+          (err, stdout, stderr) =>
+            resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      );
+    const refused = await cli('items', 'approve', workflowId, '--movie', 'Ronin', '--year', '1998');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain(`a different file already exists at ${taken}`);
+    expect((await env.waitForStage(workflowId, 'awaiting-approval')).reason).toContain(taken);
+
+    const approved = await cli('items', 'approve', workflowId, '--movie', 'Ronin Redux', '--year', '1998');
+    expect(approved.stderr).toBe('');
+    expect(approved.status).toBe(0);
+    expect(approved.stdout).toContain('moved to Movies/Ronin Redux (1998)/Ronin Redux (1998).mkv');
+    await env.waitForStage(workflowId, 'resident');
   });
 
   test('skip ends an item awaiting approval and leaves its file in Unsorted/', async () => {

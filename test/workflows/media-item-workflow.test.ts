@@ -37,7 +37,7 @@ describe('mediaItemWorkflow on the real dev server', () => {
     expect(description.typedSearchAttributes.get(STAGE_ATTRIBUTE)).toBe('resident');
     expect(description.typedSearchAttributes.get(KIND_ATTRIBUTE)).toBe('movie');
     expect(description.typedSearchAttributes.get(TITLE_ATTRIBUTE)).toBe('The Matrix');
-    expect(await description.staticSummary()).toBe(`release ${release}`);
+    expect(await description.staticSummary()).toBe(`release ${path.basename(release)}`); // as the watcher names it
 
     const { rows } = await env.pool.query(
       'SELECT stage, kind, title, year, verified_by, sha256 FROM media_items WHERE workflow_id = $1',

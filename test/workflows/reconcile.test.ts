@@ -1,5 +1,8 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { statusQuery } from '../../domain/messages.js';
+import { waitFor } from '../../lib/infra/wait.js';
 import type { ReconcileReport } from '../../domain/messages.js';
 import { runReconcile } from '../../lib/temporal.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
@@ -71,5 +74,42 @@ describe('reconcileWorkflow', () => {
       env.taskQueue,
     );
     expect(inFlight).toMatchObject({ clean: true, missingLocally: [], untracked: [] });
+  });
+
+  test('a resident file changed locally after its verification is copied again: the vault copy equals the new content', async () => {
+    const workflowId = await env.startIncoming(
+      await (async () => {
+        makeVideo(path.join(env.localRoot, 'Incoming/Sicario.2015.1080p.BluRay.x264-GROUP.mkv'), 1, 5);
+        return 'Incoming/Sicario.2015.1080p.BluRay.x264-GROUP.mkv';
+      })(),
+    );
+    await env.waitForStage(workflowId, 'resident');
+    const libraryPath = 'Movies/Sicario (2015)/Sicario (2015).mkv';
+    const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+    const verifiedRounds = (await env.client.workflow.getHandle(workflowId).query(statusQuery)).copyRounds;
+
+    // The local file changes in place (a writer that came back, an edit): same path, new bytes.
+    makeVideo(path.join(env.root, 'sicario-new.mkv'), 2, 6);
+    copyFileSync(path.join(env.root, 'sicario-new.mkv'), path.join(env.localRoot, libraryPath));
+    const fresh = sha256(path.join(env.localRoot, libraryPath));
+    expect(sha256(path.join(env.vaultDir, libraryPath))).not.toBe(fresh);
+
+    const dry = await reconcile(true);
+    expect(dry).toMatchObject({ clean: false, changedLocally: [libraryPath] });
+    const report = await reconcile();
+    expect(report.changedLocally).toEqual([libraryPath]);
+    await waitFor(
+      'the changed file copied and verified again',
+      async () => {
+        const status = await env.client.workflow.getHandle(workflowId).query(statusQuery);
+        return status.stage === 'resident' && status.verification?.sha256 === fresh;
+      },
+      60_000,
+    );
+    expect(sha256(path.join(env.vaultDir, libraryPath))).toBe(fresh);
+    expect((await env.client.workflow.getHandle(workflowId).query(statusQuery)).copyRounds).toBeGreaterThan(
+      verifiedRounds,
+    );
+    expect(await reconcile()).toMatchObject({ clean: true, changedLocally: [] });
   });
 });
