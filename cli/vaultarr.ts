@@ -117,6 +117,10 @@ program
             ...section('local files no item carries (started)', report.untracked),
             ...section('items whose workflow stopped before verification (restarted)', report.stalled),
             ...section('resident items whose local file is gone', report.missingLocally),
+            ...section(
+              'resident items whose local file changed since verification (copied again)',
+              report.changedLocally ?? [],
+            ),
             ...section('vault files no item knows', report.vaultOnly),
             `${report.started.length} workflow(s) started${opts.dryRun ? ' (dry run: none)' : ''}`,
           ];
