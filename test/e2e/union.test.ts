@@ -47,13 +47,33 @@ describe('the union view', () => {
       60_000,
     );
     const original = sha256(local);
-    expect(sha256(path.join(media(), libraryPath))).toBe(original); // served from .Local
+    const throughMedia = path.join(media(), libraryPath);
+    expect(sha256(throughMedia)).toBe(original); // served from .Local
 
+    // A player reading through Media/ every 50 ms across the eviction: not one read may fail.
+    let reads = 0;
+    const failures: string[] = [];
+    let reading = true;
+    const player = (async () => {
+      while (reading) {
+        try {
+          readFileSync(throughMedia);
+          reads++;
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
     expect(stack.cli('items', 'evict', id).status).toBe(0);
-    await waitFor('the local copy to be evicted', async () => !existsSync(local), 30_000);
-    // Now served from the vault through rclone mount + mergerfs.
-    await waitFor('the file through Media/', async () => existsSync(path.join(media(), libraryPath)), 30_000);
-    expect(sha256(path.join(media(), libraryPath))).toBe(original);
+    await waitFor('the local copy to be evicted', async () => !existsSync(local), 60_000);
+    await new Promise((r) => setTimeout(r, 3000)); // keep reading after the eviction
+    reading = false;
+    await player;
+    expect(failures).toEqual([]);
+    expect(reads).toBeGreaterThan(20);
+    // Now served from the vault through rclone mount + mergerfs, byte-identical.
+    expect(sha256(throughMedia)).toBe(original);
   });
 
   test('a dead vault mount shows in /readyz with the reason, and the union comes back by itself', async () => {
