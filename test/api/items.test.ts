@@ -162,6 +162,10 @@ describe('items API', () => {
     expect(approved.status).toBe(200);
     expect(approved.body).toEqual({ libraryPath: 'Movies/Taken 2 (2012)/Taken 2 (2012).mkv' });
     await env.waitForStage(workflowId, 'resident');
+    const handle = env.client.workflow.getHandle(workflowId);
+    await handle.signal('cancel');
+    await handle.result();
+    await recordHistory('approval-refused-then-approved-cancelled', handle);
   });
 
   test('vaultarr items approve onto an occupied target exits 1 with the reason; the item keeps waiting', async () => {

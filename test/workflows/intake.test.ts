@@ -10,12 +10,13 @@ import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
-import { evictSignal, statusQuery } from '../../domain/messages.js';
+import { cancelSignal, evictSignal, statusQuery } from '../../domain/messages.js';
 import { waitFor } from '../../lib/infra/wait.js';
 import { startIncomingItem } from '../../lib/start-item.js';
 import { arrivalIdentity } from '../../lib/workflow-ids.js';
 import { IncomingWatcher } from '../../watcher/incoming-watcher.js';
 import { makeVideo, tempDir } from '../helpers/env.js';
+import { recordHistory } from '../helpers/histories.js';
 import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -133,6 +134,7 @@ describe('intake: complete releases, one item per arrival, nothing lost', () => 
     ]);
     expect(events[1]!.details).toMatchObject({ identical: [libraryPath] });
     expect(events[2]!.details).toMatchObject({ duplicateOf: first, removedFromIncoming: again });
+    await recordHistory('incoming-identical-duplicate', env.client.workflow.getHandle(second));
   });
 
   test('a workflow found under an arrival key that sorted an earlier file is not reused: the arrival becomes a new item', async () => {
@@ -188,6 +190,10 @@ describe('intake: complete releases, one item per arrival, nothing lost', () => 
     );
     expect(rows[0]!.details.leftover.files).toContain('Subs/2_English.srt');
     expect(existsSync(abs)).toBe(false);
+    const handle = env.client.workflow.getHandle(workflowId);
+    await handle.signal(cancelSignal);
+    await handle.result();
+    await recordHistory('season-pack-leftover-kept-cancelled', handle);
   });
 });
 
