@@ -26,6 +26,8 @@ interface Host {
   local: string;
   worker: Component;
   watcher: Component;
+  /** What the worker prints once it polls. */
+  ready: string;
 }
 
 describe('workers on several hosts', () => {
@@ -47,19 +49,27 @@ describe('workers on several hosts', () => {
       VAULTARR_WATCHER__SETTLE_SECONDS: '1',
       DATABASE_URL: databaseUrl,
     });
+    // pi-b is a small storage host in the host-only profile: its worker runs only its activity
+    // queue; pi-a's worker runs every workflow.
     hosts = ['pi-a', 'pi-b'].map((name) => {
       const id = uniqueName(name);
       const local = path.join(dir, id, '.Local');
       makeLibrary(local);
+      const hostOnly = name === 'pi-b';
       return {
         id,
         local,
-        worker: new Component('worker', env({ id, local }), dir),
+        worker: new Component(
+          'worker',
+          { ...env({ id, local }), ...(hostOnly ? { VAULTARR_WORKER__HOST_ONLY: 'true' } : {}) },
+          dir,
+        ),
         watcher: new Component('watcher', env({ id, local }), dir),
+        ready: hostOnly ? 'host activity worker running' : 'workers running',
       };
     });
     for (const h of hosts) {
-      await h.worker.start('workers running');
+      await h.worker.start(h.ready);
       await h.watcher.start('watching Incoming/');
     }
     client = new Client({ connection: await Connection.connect({ address: temporalAddress() }) });
@@ -122,6 +132,16 @@ describe('workers on several hosts', () => {
     return identities;
   };
 
+  /** Worker identities (`pid@host`) that ran the item's workflow tasks. */
+  const workflowTaskWorkers = async (id: string): Promise<Set<string>> => {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    return new Set(
+      (history.events ?? [])
+        .map((e) => e.workflowTaskStartedEventAttributes?.identity)
+        .filter((i): i is string => Boolean(i)),
+    );
+  };
+
   /** `vaultarr hosts --json`, run as a user would on the first host. */
   const listHosts = () => {
     const res = spawnSync(process.execPath, [path.resolve('dist/cli/vaultarr.js'), 'hosts', '--json'], {
@@ -153,6 +173,10 @@ describe('workers on several hosts', () => {
       for (const id of ids) {
         const workers = await hostActivityWorkers(id);
         expect([...workers]).toEqual([expect.stringMatching(new RegExp(`^${h.worker.pid}@`))]);
+        // Every workflow task ran on pi-a: the host-only worker loads no workflows.
+        expect([...(await workflowTaskWorkers(id))]).toEqual([
+          expect.stringMatching(new RegExp(`^${a!.worker.pid}@`)),
+        ]);
       }
     }
     expect(existsSync(path.join(a!.local, 'Movies/The Matrix (1999)/The Matrix (1999).mkv'))).toBe(true);
@@ -188,7 +212,7 @@ describe('workers on several hosts', () => {
     expect(during.find((r) => r.hostId === b!.id)?.itemsInFlight).toBe(1);
     expect(during.find((r) => r.hostId === a!.id)?.itemsInFlight).toBe(0);
 
-    await b!.worker.start('workers running');
+    await b!.worker.start(b!.ready);
     await waitResident(bIds);
     expect(existsSync(path.join(cloud, 'Movies/Gattaca (1997)/Gattaca (1997).mkv'))).toBe(true);
     const workers = await hostActivityWorkers(waiting[0]!);
