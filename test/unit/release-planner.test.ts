@@ -1,4 +1,4 @@
-import { planRelease, subtitleSuffix } from '../../activities/sort/release-planner.js';
+import { isJunkFile, planRelease, subtitleSuffix } from '../../activities/sort/release-planner.js';
 import type { SortPlan } from '../../domain/media.js';
 
 /** Plans a single-file release dropped into Incoming/. */
@@ -210,6 +210,32 @@ describe('sort planner on release folders', () => {
       ['RARBG.txt', 'junk'],
       ['Visit.Site.url', 'junk'],
     ]);
+  });
+
+  test('the junk rule: samples, release info, links, images and OS metadata are junk; subtitles, extras and archives are not', () => {
+    for (const junk of [
+      'Sample/x.mkv',
+      'x-sample.mkv',
+      'x.nfo',
+      'RARBG.txt',
+      'Visit.url',
+      'poster.JPG',
+      'x.sfv',
+      'Thumbs.db',
+      '.DS_Store',
+      'RARBG_DO_NOT_MIRROR.exe',
+    ])
+      expect([junk, isJunkFile(junk)]).toEqual([junk, true]);
+    for (const kept of [
+      'Subs/2_English.srt',
+      'Featurettes/Making Of.mkv',
+      'x.mkv',
+      'x.rar',
+      'x.iso',
+      'notes.pdf',
+      'x.idx',
+    ])
+      expect([kept, isJunkFile(kept)]).toEqual([kept, false]);
   });
 
   test('an obfuscated file name in a well-named folder is identified from the folder', () => {
