@@ -269,6 +269,18 @@ export function createSortActivities(deps: SortDeps) {
       }
     }
     const release = resolve(input.releasePath);
+    const leftoverStep = `leftover:${input.releasePath}`;
+    if (!(await exists(release)) && !journal.leftover) {
+      // An earlier attempt may have moved the leftover and lost its answer before recording it.
+      const moved = await readJournal<{ unsortedPath: string }>(localRoot, itemId(), leftoverStep);
+      const entry = moved && resolve(moved.unsortedPath);
+      if (entry && (await exists(entry)) && (await stat(entry)).isDirectory()) {
+        journal.leftover = {
+          unsortedPath: moved.unsortedPath,
+          files: (await listFiles(entry)).map((f) => f.path),
+        };
+      }
+    }
     if ((await exists(release)) && (await stat(release)).isDirectory()) {
       const left = (await listFiles(release)).map((f) => f.path);
       if (left.every(isJunkFile)) {
@@ -284,7 +296,7 @@ export function createSortActivities(deps: SortDeps) {
       } else {
         const unsortedPath = input.releasePath.startsWith(`${LIBRARY_FOLDERS.unsorted}/`)
           ? input.releasePath
-          : await moveKeyedToUnsorted(release, path.basename(release), `leftover:${input.releasePath}`);
+          : await moveKeyedToUnsorted(release, path.basename(release), leftoverStep);
         journal.leftover = { unsortedPath, files: left };
         await writeJournal(localRoot, itemId(), step, journal);
         ctx.log.info(`kept what ${input.releasePath} held besides its media files in ${unsortedPath}`, {

@@ -1,5 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import {
   copyFileSync,
@@ -14,6 +15,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { createSortActivities } from '../../activities/sort/activities.js';
+import { journalDir } from '../../activities/sort/journal.js';
 import { moveFileNoClobber, DestinationExistsError } from '../../lib/files.js';
 import { makeLibrary, makeVideo, tempDir } from '../helpers/env.js';
 
@@ -175,13 +177,17 @@ describe('sort activities on a real library folder', () => {
     ).toBe('which episode?');
     expect(existsSync(path.join(localRoot, 'Shows/Lost/Season 01/Lost - S01E02.mkv'))).toBe(true);
     expect(existsSync(abs)).toBe(false);
-    // A retry after a lost completion reports the same leftover.
-    expect(
-      await runFor('media:pack', sort.placeRelease, {
+    // A retry after a lost completion reports the same leftover, even when the first attempt
+    // stopped before recording its result (only the move to Unsorted/ was recorded).
+    const retry = () =>
+      runFor('media:pack', sort.placeRelease, {
         releasePath: release,
         files: plan.items.flatMap((i) => [i.video, ...i.subtitles]),
-      }),
-    ).toEqual(result);
+      });
+    expect(await retry()).toEqual(result);
+    const key = createHash('sha1').update(`media:pack#place:${release}`).digest('hex');
+    rmSync(path.join(journalDir(localRoot), `${key}.json`));
+    expect(await retry()).toEqual(result);
   });
 
   test('a release folder emptied of all but junk is removed, and every removed file is listed', async () => {
