@@ -117,6 +117,21 @@ function lastError(stderr: string): string {
   return lines[lines.length - 1] ?? stderr.trim().split('\n').pop() ?? '';
 }
 
+/** A sha256 that reports the bytes fed to it so far. */
+function countingSha256(onBytes?: (bytesDone: number) => void) {
+  const hash = createHash('sha256');
+  let done = 0;
+  return {
+    update(chunk: Uint8Array): void {
+      hash.update(chunk);
+      done += chunk.length;
+      onBytes?.(done);
+    },
+    /** Lowercase hex. */
+    digest: (): string => hash.digest('hex'),
+  };
+}
+
 /** Error of a daemon call: the message rclone gave and the HTTP status. */
 export class RcloneDaemonError extends Error {
   constructor(
@@ -650,19 +665,13 @@ export class Rclone {
     relativePath: string,
     options: { signal?: AbortSignal; onBytes?: (bytesDone: number) => void } = {},
   ): Promise<string> {
-    const hash = createHash('sha256');
-    let done = 0;
-    const consume = (chunk: Uint8Array) => {
-      hash.update(chunk);
-      done += chunk.length;
-      options.onBytes?.(done);
-    };
+    const hash = countingSha256(options.onBytes);
     const daemon = await this.daemon();
     const body = await daemon?.get(relativePath, options.signal).catch(() => undefined);
     if (body) {
       try {
-        for await (const chunk of body) consume(chunk);
-        return hash.digest('hex');
+        for await (const chunk of body) hash.update(chunk);
+        return hash.digest();
       } catch (err) {
         if (options.signal?.aborted)
           throw new RcloneError('rclone read-back was cancelled', 'other', undefined);
@@ -679,20 +688,14 @@ export class Rclone {
     options: { signal?: AbortSignal; onBytes?: (bytesDone: number) => void },
     daemonError?: string,
   ): Promise<string> {
-    const hash = createHash('sha256');
-    let done = 0;
-    const consume = (chunk: Uint8Array) => {
-      hash.update(chunk);
-      done += chunk.length;
-      options.onBytes?.(done);
-    };
+    const hash = countingSha256(options.onBytes);
     const child = execa(this.options.binary, [...this.globalFlags(), 'cat', this.remotePath(relativePath)], {
       reject: false,
       cancelSignal: options.signal,
       buffer: { stdout: false, stderr: true },
       encoding: 'buffer',
     });
-    child.stdout?.on('data', (chunk: Buffer) => consume(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => hash.update(chunk));
     const result = await child;
     if (result.isCanceled) throw new RcloneError('rclone cat was cancelled', 'other', undefined);
     if (result.exitCode !== 0) {
@@ -701,7 +704,7 @@ export class Rclone {
       if (daemonError) error.message += ` (the daemon's read failed too: ${daemonError})`;
       throw error;
     }
-    return hash.digest('hex');
+    return hash.digest();
   }
 
   /**
