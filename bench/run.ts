@@ -16,6 +16,7 @@ import { evictionScenario } from './scenarios/eviction.js';
 import { largeFileScenario } from './scenarios/large-file.js';
 import { overheadScenario } from './scenarios/overhead.js';
 import { pipelineScenario } from './scenarios/pipeline.js';
+import { slowHostScenario } from './scenarios/slow-host.js';
 import { sortScenario } from './scenarios/sort-accuracy.js';
 import { watcherScenario } from './scenarios/watcher.js';
 import { webhookScenario } from './scenarios/webhook.js';
@@ -28,6 +29,7 @@ const SCENARIOS: Scenario[] = [
   watcherScenario,
   evictionScenario,
   sortScenario,
+  slowHostScenario,
 ];
 
 const { values } = parseArgs({

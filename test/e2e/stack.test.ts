@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { statusQuery, type MediaItemStatus } from '../../domain/messages.js';
@@ -196,15 +196,32 @@ describe('the whole stack as processes', () => {
       body: JSON.stringify(body),
     });
     expect(unauthorized.status).toBe(401);
-    // The *arr announces a file that is not there (yet): the copy fails for good and the item parks.
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        authorization: `Basic ${Buffer.from(`radarr:${token}`).toString('base64')}`,
-      },
-      body: JSON.stringify(body),
-    });
+    const post = () =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`radarr:${token}`).toString('base64')}`,
+        },
+        body: JSON.stringify(body),
+      });
+    // An import of a file that is not there is refused, naming it, and starts nothing.
+    const refused = await post();
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(await refused.json())).toContain('Heat (1995).mkv');
+
+    // The file is there when the *arr announces it, but gone by the time the (paused) worker
+    // copies it: the copy fails for good and the item parks.
+    makeVideo(file, 1, 7);
+    const workers = stack.pidsOf('worker');
+    for (const pid of workers) process.kill(pid, 'SIGSTOP');
+    let res: Response;
+    try {
+      res = await post();
+      rmSync(file);
+    } finally {
+      for (const pid of workers) process.kill(pid, 'SIGCONT');
+    }
     expect(res.status).toBe(200);
     const [workflowId] = ((await res.json()) as { workflows: string[] }).workflows;
     await waitFor(
