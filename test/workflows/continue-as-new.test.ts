@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '../../lib/infra/wait.js';
 import { makeVideo } from '../helpers/env.js';
+import { recordHistory } from '../helpers/histories.js';
 import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
 describe('mediaItemWorkflow continue-as-new', () => {
@@ -30,9 +31,9 @@ describe('mediaItemWorkflow continue-as-new', () => {
     const libraryPath = 'Movies/Blade Runner (1982)/Blade Runner (1982).mkv';
     makeVideo(path.join(env.localRoot, release), 1, 11);
     const workflowId = await env.startIncoming(release);
-    const before = await env.waitForStage(workflowId, 'resident');
     const handle = env.client.workflow.getHandle(workflowId);
     const firstRun = (await handle.describe()).runId;
+    const before = await env.waitForStage(workflowId, 'resident');
 
     for (let i = 0; i < 15; i++) {
       await handle.signal(pinSignal);
@@ -84,5 +85,7 @@ describe('mediaItemWorkflow continue-as-new', () => {
     await handle.signal(evictSignal);
     await env.waitForStage(workflowId, 'evicted');
     expect(existsSync(path.join(env.localRoot, libraryPath))).toBe(false);
+    // The first run, which ended by continuing as new, for the replay test.
+    await recordHistory('continued-as-new-first-run', env.client.workflow.getHandle(workflowId, firstRun));
   });
 });
