@@ -94,9 +94,26 @@ export interface IgnoredFile {
   reason: 'sample' | 'extra' | 'junk' | 'other' | 'duplicate-subtitle' | 'orphan-subtitle';
 }
 
+/**
+ * Where a release's identity came from: `agreement` (both release-name parsers read the same),
+ * `library` (a folder already in the library confirmed one parser's reading), `sonarr`/`radarr`
+ * (the *arr's parse or its series/movie list), or one parser alone (`guessit`,
+ * `video-filename-parser`: only ever a suggestion).
+ */
+export type IdentitySource =
+  'agreement' | 'library' | 'sonarr' | 'radarr' | 'guessit' | 'video-filename-parser';
+
+/** A candidate identity of an `Unsorted/` item, with where it came from; `approveSort` accepts its `identity` as it is. */
+export interface SortSuggestion {
+  identity: VideoIdentity;
+  source: IdentitySource;
+}
+
 /** One main video of a release with its identity and the files that go with it. */
 export interface PlannedMediaFile {
   identity: VideoIdentity;
+  /** How the identity was decided (absent for an approved identity and in plans made before it was recorded). */
+  source?: IdentitySource;
   video: PlacedFile;
   subtitles: PlacedFile[];
 }
@@ -108,7 +125,14 @@ export interface PlannedMediaFile {
  */
 export type SortPlan =
   | { kind: 'matched'; releaseName: string; items: PlannedMediaFile[]; ignored: IgnoredFile[] }
-  | { kind: 'unmatched'; releaseName: string; reason: string; unsortedPath: string };
+  | {
+      kind: 'unmatched';
+      releaseName: string;
+      reason: string;
+      unsortedPath: string;
+      /** Up to three candidate identities, best first (absent in plans made before suggestions). */
+      suggestions?: SortSuggestion[];
+    };
 
 /** Library roots under the local root. */
 export const LIBRARY_FOLDERS = {

@@ -1,10 +1,9 @@
 /**
  * Sort planner: turns a release (one file, or a folder of files) into library paths. Pure: no I/O,
- * so it is unit-tested on plain names. Release-name parsing is `@ctrl/video-filename-parser`;
- * our rules decide what counts as a strict match and how paths are written (Plex / Sonarr / Radarr
- * conventions).
+ * so it is unit-tested on plain names. What each video is comes from `./identity.ts` (two parsers
+ * that must agree, known titles, the *arr's answers); this module decides which names are asked,
+ * what follows each video and how paths are written (Plex / Sonarr / Radarr conventions).
  */
-import { filenameParse } from '@ctrl/video-filename-parser';
 import langs from 'langs';
 import path from 'node:path/posix';
 import {
@@ -15,7 +14,11 @@ import {
   type PlacedFile,
   type PlannedMediaFile,
   type SortPlan,
+  type SortSuggestion,
 } from '../../domain/media.js';
+import { decideIdentity, isCameraName, type IdentityContext } from './identity.js';
+
+export { cleanTitle } from './identity.js';
 
 /** Extensions of main video files. */
 export const VIDEO_EXTENSIONS = new Set([
@@ -38,15 +41,6 @@ const SUBTITLE_FLAGS = new Set(['forced', 'sdh', 'cc', 'hi']);
 const EXTRA_FOLDERS = new Set([
   'extras', 'featurettes', 'behind the scenes', 'deleted scenes', 'interviews', 'scenes', 'shorts', 'trailers', 'other',
 ]); // prettier-ignore
-const EPISODE_MARKER = /(?:^|[^a-z0-9])(?:s\d{1,3}[ ._-]?e\d{1,4}|\d{1,2}x\d{2,3})(?:[^0-9]|$)/i;
-/** An air date (`2024.01.15`, `2024-01-15`): a daily show or a recording, never a movie's year. */
-const AIR_DATE = /(?:^|[^0-9])(?:19|20)\d{2}[ ._-](?:0[1-9]|1[0-2])[ ._-](?:0[1-9]|[12]\d|3[01])(?:[^0-9]|$)/;
-/** A fansub release numbered by absolute episode (`[Group] Title - 12 ...`): an episode, never a movie. */
-const ABSOLUTE_EPISODE = /^\[[^\]]+\].*\s-\s\d{1,4}(?:v\d)?(?:\s|\[|\(|$)/;
-/** Words kept lowercase inside a title written all in lowercase (as TVDB and TMDB write them). */
-const SMALL_WORDS = new Set(['a', 'an', 'and', 'as', 'at', 'by', 'for', 'from', 'in', 'into', 'of', 'on', 'or', 'the', 'to', 'vs', 'with']); // prettier-ignore
-/** Country suffixes Sonarr and TVDB write in brackets: `The Office (US)`. */
-const COUNTRY_SUFFIX = /^(.*\S)\s+\(?(US|UK|AU|NZ|CA)\)?$/;
 const PART_MARKER = /(?:^|[ ._-])(?:cd|dis[ck]|part|pt)[ ._-]?(\d)(?:[ ._-]|$)/i;
 
 /** One file of a release, as listed by the sort activity. */
@@ -64,6 +58,30 @@ export interface PlanReleaseInput {
   isFolder: boolean;
   /** Every file of the release (for a single-file release: just that file). */
   files: ReleaseFile[];
+  /** Known titles and *arr answers the identity decision may use (see `decideIdentity`). */
+  context?: IdentityContext;
+}
+
+/**
+ * The names the planner asks about for a release's videos, best first: for a single video the
+ * release name then the file's own name; for several videos each file's own name then the release
+ * name. The sort activity asks the *arr about exactly these.
+ *
+ * @returns the distinct names (file names without extension), in the order they are tried
+ */
+export function candidateNames(input: Omit<PlanReleaseInput, 'context'>): string[] {
+  const releaseName = path.basename(input.releasePath);
+  const releaseStem = input.isFolder ? releaseName : stemOf(releaseName);
+  const videos = mainVideos(input.files.map((f) => f.path));
+  const names = videos.flatMap((v) =>
+    videos.length === 1 ? [releaseStem, stemOf(v)] : [stemOf(v), releaseStem],
+  );
+  return [...new Set(names)];
+}
+
+/** The main videos among a release's files: video extensions, not samples, not extras. */
+function mainVideos(paths: string[]): string[] {
+  return paths.filter((p) => VIDEO_EXTENSIONS.has(extOf(p)) && !isSample(p) && !isExtra(p)).sort();
 }
 
 function extOf(p: string): string {
@@ -74,23 +92,6 @@ function stemOf(p: string): string {
   const base = path.basename(p);
   const ext = path.extname(base);
   return ext ? base.slice(0, -ext.length) : base;
-}
-
-/** Removes characters that Windows, SMB shares and most media servers refuse in names. */
-export function cleanTitle(title: string): string {
-  let t = title
-    .replace(/:/g, ' -')
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what names may not hold
-    .replace(/[<>"/\\|?*\u0000-\u001f]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/[. ]+$/, '');
-  if (t === t.toLowerCase())
-    t = t
-      .split(' ')
-      .map((w, i) => (i > 0 && SMALL_WORDS.has(w) ? w : w.replace(/^\p{L}/u, (c) => c.toUpperCase())))
-      .join(' ');
-  return t;
 }
 
 function isSample(p: string): boolean {
@@ -118,40 +119,6 @@ export function isJunkFile(relativePath: string): boolean {
   const ext = extOf(relativePath);
   if (VIDEO_EXTENSIONS.has(ext)) return isSample(relativePath);
   return JUNK_EXTENSIONS.has(ext) || JUNK_NAMES.has(path.basename(relativePath).toLowerCase());
-}
-
-/**
- * Identifies a media file from one name (a release or file name without extension).
- *
- * @returns the strict identity, or `undefined` when the name is not a strict match: an episode
- *   needs an explicit marker (`S01E02`, `1x02`), a series name, one season and at least one
- *   episode; a movie needs a title and a year.
- */
-export function identify(rawName: string): VideoIdentity | undefined {
-  // `The_Big_Lebowski_1998_1080p`, `the-big-short-2015-1080p`: underscores or dashes as the only separators.
-  const name = /[ .]/.test(rawName) ? rawName : rawName.replace(/[_-]/g, '.');
-  if (EPISODE_MARKER.test(name)) {
-    const tv = filenameParse(name, true);
-    if (!('seasons' in tv)) return undefined;
-    const seasons = tv.seasons ?? [];
-    const episodes = [...new Set(tv.episodeNumbers ?? [])].sort((a, b) => a - b);
-    const title = cleanTitle(tv.title ?? '');
-    if (!title || seasons.length !== 1 || episodes.length === 0 || tv.fullSeason) return undefined;
-    const withYear = /^(.*\S)\s+\(?((?:19|20)\d{2})\)?$/.exec(title);
-    const country = COUNTRY_SUFFIX.exec(title);
-    const series = withYear
-      ? `${withYear[1]} (${withYear[2]})`
-      : country
-        ? `${country[1]} (${country[2]})`
-        : title;
-    return { kind: 'episode', series, season: seasons[0]!, episodes };
-  }
-  if (AIR_DATE.test(name) || ABSOLUTE_EPISODE.test(name)) return undefined;
-  const movie = filenameParse(name, false);
-  const title = cleanTitle(movie.title ?? '');
-  const year = Number(movie.year);
-  if (!title || !Number.isInteger(year) || year < 1888 || year > 2100) return undefined;
-  return { kind: 'movie', title, year };
 }
 
 /**
@@ -202,6 +169,48 @@ export function subtitleSuffix(subtitlePath: string): string {
 }
 
 /**
+ * What one main video is: its own name and the release's are asked in turn (see
+ * {@link candidateNames}); the first placed decision wins. A season-pack folder name identifies no
+ * single episode, and a video whose own name is a camera or screen-recording name is never placed,
+ * whatever its folder is called.
+ */
+function decideVideo(
+  video: string,
+  videoCount: number,
+  releaseStem: string,
+  context: IdentityContext | undefined,
+):
+  | { kind: 'placed'; identity: VideoIdentity; source: PlannedMediaFile['source'] }
+  | { kind: 'unsorted'; reason: string; suggestions: SortSuggestion[] } {
+  const own = stemOf(video);
+  if (isCameraName(own))
+    return {
+      kind: 'unsorted',
+      reason: `"${own}" is a camera, phone or screen-recording name: never placed as a movie or episode`,
+      suggestions: [],
+    };
+  const names = [...new Set(videoCount === 1 ? [releaseStem, own] : [own, releaseStem])];
+  const suggestions: SortSuggestion[] = [];
+  let firstReason: string | undefined;
+  for (const name of names) {
+    const decided = decideIdentity(name, context);
+    const packName = videoCount > 1 && name === releaseStem;
+    if (decided.kind === 'placed' && !(packName && decided.identity.kind === 'episode')) return decided;
+    if (decided.kind === 'unsorted') {
+      firstReason ??= decided.reason;
+      for (const s of decided.suggestions)
+        if (!suggestions.some((x) => libraryStem(x.identity) === libraryStem(s.identity)))
+          suggestions.push(s);
+    }
+  }
+  return {
+    kind: 'unsorted',
+    reason: firstReason ?? `no strict match for "${path.basename(video)}"`,
+    suggestions: suggestions.slice(0, 3),
+  };
+}
+
+/**
  * Plans where every file of a release goes.
  *
  * Rules: the main videos (video extensions, not samples, not extras) are identified from the
@@ -221,11 +230,12 @@ export function subtitleSuffix(subtitlePath: string): string {
  */
 export function planRelease(input: PlanReleaseInput, approved?: VideoIdentity): SortPlan {
   const releaseName = path.basename(input.releasePath);
-  const unmatched = (reason: string): SortPlan => ({
+  const unmatched = (reason: string, suggestions: SortSuggestion[] = []): SortPlan => ({
     kind: 'unmatched',
     releaseName,
     reason,
     unsortedPath: `${LIBRARY_FOLDERS.unsorted}/${releaseName}`,
+    ...(suggestions.length ? { suggestions } : {}),
   });
   const full = (p: string) => (input.isFolder ? `${input.releasePath}/${p}` : input.releasePath);
   const ignored: IgnoredFile[] = [];
@@ -254,13 +264,12 @@ export function planRelease(input: PlanReleaseInput, approved?: VideoIdentity): 
   const items: PlannedMediaFile[] = [];
   const targets = new Set<string>();
   for (const video of videos.sort()) {
-    const candidates = videos.length === 1 ? [releaseStem, stemOf(video)] : [stemOf(video), releaseStem];
     let identity: VideoIdentity | undefined = approved;
-    for (const name of approved ? [] : candidates) {
-      identity = identify(name);
-      // A season-pack folder name identifies no single episode: only a file's own name may.
-      if (identity && !(videos.length > 1 && identity.kind === 'episode' && name === releaseStem)) break;
-      identity = undefined;
+    let source: PlannedMediaFile['source'];
+    if (!approved) {
+      const decided = decideVideo(video, videos.length, releaseStem, input.context);
+      if (decided.kind === 'unsorted') return unmatched(decided.reason, decided.suggestions);
+      ({ identity, source } = decided);
     }
     if (!identity) return unmatched(`no strict match for "${path.basename(video)}"`);
     let stem = libraryStem(identity);
@@ -269,7 +278,12 @@ export function planRelease(input: PlanReleaseInput, approved?: VideoIdentity): 
     const to = `${stem}.${extOf(video)}`;
     if (targets.has(to)) return unmatched(`two videos of the release would both be ${to}`);
     targets.add(to);
-    items.push({ identity, video: { from: full(video), to, role: 'video' }, subtitles: [] });
+    items.push({
+      identity,
+      ...(source ? { source } : {}),
+      video: { from: full(video), to, role: 'video' },
+      subtitles: [],
+    });
   }
 
   for (const sub of subtitles.sort()) {

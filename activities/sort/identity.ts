@@ -1,0 +1,416 @@
+/**
+ * Release identity by agreement. Pure: no I/O, so it is unit-tested on plain names.
+ *
+ * Every name is parsed by two independent parsers, `@ctrl/video-filename-parser` (Sonarr's and
+ * Radarr's rules ported) and `guessit-js` (guessit's rules ported); each parse is made strict by
+ * our rules (an episode needs a series, one season and at least one episode; a movie a title and a
+ * year). A name is placed only when:
+ * - the user's Sonarr or Radarr (`GET /api/v3/parse`) names one of its own series or movies for
+ *   it (the *arr's answer wins), or
+ * - both parses agree on kind, normalised title and numbers (season and every episode, or year), or
+ * - one parse is confirmed by a known title (a folder already in the library, a series or movie of
+ *   the *arr) and no other parse contradicts it.
+ * Known titles also decide the folder name (`Office` → `The Office (US)`). Camera and phone names,
+ * screen recordings and names whose only "year" is part of a date are never placed.
+ * Anything else is `unsorted` with the reason and up to three suggestions.
+ */
+import { filenameParse } from '@ctrl/video-filename-parser';
+import { guessit } from 'guessit-js';
+import type { IdentitySource, SortSuggestion, VideoIdentity } from '../../domain/media.js';
+
+/** The release-name parsers, by the name their opinion is reported under. */
+export const PARSERS = ['video-filename-parser', 'guessit'] as const;
+/** One of {@link PARSERS}. */
+export type ParserName = (typeof PARSERS)[number];
+
+/** A title the user's library or *arr already has. */
+export interface KnownTitle {
+  kind: 'movie' | 'episode';
+  /**
+   * The title as the library writes it: a series folder (`The Office (US)`, `Doctor Who (2005)`),
+   * or a movie's title without its year (`The Matrix`).
+   */
+  title: string;
+  /** A movie's year (required for movies). */
+  year?: number;
+  /** Where it is known from. */
+  source: 'library' | 'sonarr' | 'radarr';
+}
+
+/** What a Sonarr or Radarr parse (`GET /api/v3/parse?title=`) said about one name: one of its own series or movies. */
+export interface ArrIdentity {
+  source: 'sonarr' | 'radarr';
+  identity: VideoIdentity;
+}
+
+/** What the identity decision may use besides the name. */
+export interface IdentityContext {
+  /** Series and movies already in the library (and the *arr's lists). */
+  knownTitles?: readonly KnownTitle[];
+  /** The *arr parse answers, by the exact name that was asked about. */
+  arrAnswers?: Readonly<Record<string, readonly ArrIdentity[]>>;
+}
+
+/** The identity decision for one name: placed with its source, or unsorted with reason and suggestions. */
+export type IdentityDecision =
+  | { kind: 'placed'; identity: VideoIdentity; source: IdentitySource }
+  | { kind: 'unsorted'; reason: string; suggestions: SortSuggestion[] };
+
+const EPISODE_MARKER = /(?:^|[^a-z0-9])(?:s\d{1,3}[ ._-]?e\d{1,4}|\d{1,2}x\d{2,3})(?:[^0-9]|$)/i;
+/** An air date (`2024.01.15`, `2024-01-15`, `20240115`, `15.01.2024`): never a movie's year. */
+const DATES = [
+  /(?:^|[^0-9])(?:19|20)\d{2}[ ._-]?(?:0[1-9]|1[0-2])[ ._-]?(?:0[1-9]|[12]\d|3[01])(?:[^0-9]|$)/,
+  /(?:^|[^0-9])(?:0[1-9]|[12]\d|3[01])[ ._-](?:0[1-9]|1[0-2])[ ._-](?:19|20)\d{2}(?:[^0-9]|$)/,
+];
+/** A fansub release numbered by absolute episode (`[Group] Title - 12 ...`): an episode, never a movie. */
+const ABSOLUTE_EPISODE = /^\[[^\]]+\].*\s-\s\d{1,4}(?:v\d)?(?:\s|\[|\(|$)/;
+/** Words kept lowercase inside a title written all in lowercase (as TVDB and TMDB write them). */
+const SMALL_WORDS = new Set(['a', 'an', 'and', 'as', 'at', 'by', 'for', 'from', 'in', 'into', 'of', 'on', 'or', 'the', 'to', 'vs', 'with']); // prettier-ignore
+/** Country suffixes Sonarr and TVDB write in brackets: `The Office (US)`. */
+const COUNTRY_SUFFIX = /^(.*\S)\s+\(?(US|UK|AU|NZ|CA)\)?$/;
+/** A year suffix of a series: `Doctor Who 2005`, `Doctor Who (2005)`. */
+const YEAR_SUFFIX = /^(.*\S)\s+\(?((?:19|20)\d{2})\)?$/;
+/** `www.site.tc - ` and `[ www.site.org ]` prefixes some sites put before the release name. */
+const SITE_PREFIX = /^\s*[[(]?\s*www\.[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,6}\s*[\])]?\s*(?:-\s*)?/i;
+
+/**
+ * File names cameras, phones, drones, screen recorders and video calls give their files: a home
+ * video, never a movie or an episode.
+ */
+const CAMERA_NAMES: RegExp[] = [
+  // IMG_1234, VID_20230514_142233, PXL_20230101_..., DJI_0042, MVI_1234, DSC_0042, DSCF1234, DSCN...,
+  // GOPR0042, GH010042, GX010042, MAH00042, CIMG1234, HNI_0001, P1000123, MOV_0001, WP_20140101, PANO_...
+  /^(?:img|vid|pxl|dji|mvi|dsc[fn]?|gopr|gh\d|gx\d|mah|cimg|hni|mov|wp|pano|mvimg|trim|clip)[_-]?\d{3,}/i,
+  /^P\d{7}$/i,
+  // VID-20230101-WA0001 (WhatsApp), signal-2023-01-01-..., PXL_..., video_2023-01-01_...
+  /^(?:vid|img)-\d{8}-wa\d+/i,
+  /^(?:signal|whatsapp video|telegram|video|movie|recording|record)[ _-]+\d{4}[-_.]?\d{2}/i,
+  // Screen recordings: macOS, iOS, GNOME, Windows, OBS, Zoom.
+  /^(?:screen[ _-]?recording|screen[ _-]?shot|screencast|screen[ _-]?capture|bildschirmaufnahme|rpreplay|capture d.?[ée]cran|zoom[ _-]?(?:meeting|recording)|grabaci[oó]n de pantalla)/i,
+  /^(?:gmt|zoom_)\d{8}/i,
+];
+/** A name made only of a date and time (and separators or a counter): a recording or a camera file. */
+const TIMESTAMP_ONLY =
+  /^[\s_.-]*(?:(?:19|20)\d{2}[\s_.-]?\d{2}[\s_.-]?\d{2})(?:[\s_.T-]*\d{2}[\s_.:h-]?\d{2}(?:[\s_.:m-]?\d{2})?)?(?:[\s_.()-]*\d{0,4}[\s_.()-]*)?$/i;
+
+/** Removes characters that Windows, SMB shares and most media servers refuse in names. */
+export function cleanTitle(title: string): string {
+  let t = title
+    .replace(/:/g, ' -')
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what names may not hold
+    .replace(/[<>"/\\|?*\u0000-\u001f]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[. ]+$/, '');
+  if (t === t.toLowerCase())
+    t = t
+      .split(' ')
+      .map((w, i) => (i > 0 && SMALL_WORDS.has(w) ? w : w.replace(/^\p{L}/u, (c) => c.toUpperCase())))
+      .join(' ');
+  return t;
+}
+
+/**
+ * The comparison key of a title: letters and digits only, lowercase, without accents, `&` as
+ * `and`, apostrophes dropped (`Marvel's Daredevil` and `marvels.daredevil` agree).
+ */
+export function titleKey(title: string): string {
+  return title
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/['’`]/g, '')
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** {@link titleKey} without a leading article: what a known title is looked up by. */
+function looseKey(title: string): string {
+  return titleKey(title).replace(/^(?:the|a|an) /, '');
+}
+
+/** A series or movie title without its `(2005)` / `(US)` suffix. */
+function baseTitle(title: string): string {
+  return (YEAR_SUFFIX.exec(title)?.[1] ?? COUNTRY_SUFFIX.exec(title)?.[1] ?? title).trim();
+}
+
+/** Names with underscores or dashes as their only separators (`The_Big_Lebowski_1998`) read with dots. */
+function readable(rawName: string): string {
+  const name = rawName.replace(SITE_PREFIX, '');
+  return /[ .]/.test(name) ? name : name.replace(/[_-]/g, '.');
+}
+
+/**
+ * Whether a name is a camera, phone, drone or screen-recorder file name, or only a timestamp.
+ *
+ * @param stem - a file name without its extension, or a folder name
+ */
+export function isCameraName(stem: string): boolean {
+  const name = stem.trim();
+  return CAMERA_NAMES.some((re) => re.test(name)) || TIMESTAMP_ONLY.test(name);
+}
+
+/** The series name as the library writes it: `Doctor Who 2005` → `Doctor Who (2005)`, `The Office US` → `The Office (US)`. */
+function seriesName(title: string, year?: number, country?: string): string {
+  const withYear = YEAR_SUFFIX.exec(title);
+  if (withYear) return `${withYear[1]} (${withYear[2]})`;
+  const withCountry = COUNTRY_SUFFIX.exec(title);
+  if (withCountry) return `${withCountry[1]} (${withCountry[2]})`;
+  if (year) return `${title} (${year})`;
+  if (country) return `${title} (${country === 'GB' ? 'UK' : country})`;
+  return title;
+}
+
+/** A movie year that is only part of a date in the name is no year. */
+function yearOnlyInDate(name: string, year: number): boolean {
+  const without = DATES.reduce((n, re) => n.replace(new RegExp(re.source, 'g'), ' '), name);
+  return DATES.some((re) => re.test(name)) && !without.includes(String(year));
+}
+
+/** `@ctrl/video-filename-parser`'s strict identity of a name (Sonarr's and Radarr's rules). */
+function parseWithVideoFilenameParser(name: string): VideoIdentity | undefined {
+  if (EPISODE_MARKER.test(name)) {
+    const tv = filenameParse(name, true);
+    if (!('seasons' in tv)) return undefined;
+    const seasons = tv.seasons ?? [];
+    const episodes = [...new Set(tv.episodeNumbers ?? [])].sort((a, b) => a - b);
+    const title = cleanTitle(tv.title ?? '');
+    if (!title || seasons.length !== 1 || episodes.length === 0 || tv.fullSeason) return undefined;
+    return { kind: 'episode', series: seriesName(title), season: seasons[0]!, episodes };
+  }
+  if (DATES.some((re) => re.test(name)) || ABSOLUTE_EPISODE.test(name)) return undefined;
+  const movie = filenameParse(name, false);
+  const title = cleanTitle(movie.title ?? '');
+  const year = Number(movie.year);
+  if (!title || !Number.isInteger(year) || year < 1888 || year > 2100) return undefined;
+  return { kind: 'movie', title, year };
+}
+
+/** What guessit read in a name, made strict. */
+interface GuessitReading {
+  identity?: VideoIdentity;
+  /** An episode numbered from the start of the series, without a season (`[Group] Title - 12`). */
+  absolute?: { series: string; episode: number };
+  /** guessit found release details (resolution, source, codec, group, edition, ...). */
+  releaseDetails: boolean;
+}
+
+/** guessit properties that only a release (not a home video) carries. */
+const RELEASE_PROPERTIES = ['screen_size', 'source', 'video_codec', 'audio_codec', 'release_group', 'streaming_service', 'other', 'edition', 'video_profile', 'audio_profile', 'crc32']; // prettier-ignore
+
+/** `Part II` / `Part.2` / `Part One` as the name writes it, when guessit took it out of the title. */
+const PART_IN_NAME = /(?:^|[ ._-])part[ ._-]?((?:[ivx]+|\d{1,2}|one|two|three|four|five))(?=[ ._-]|$)/i;
+
+/** guessit's reading of a name, made strict (see the module comment). */
+function readWithGuessit(name: string): GuessitReading {
+  let g: Record<string, unknown>;
+  try {
+    g = guessit(name) as Record<string, unknown>;
+  } catch {
+    return { releaseDetails: false };
+  }
+  const releaseDetails = RELEASE_PROPERTIES.some((p) => g[p] !== undefined);
+  // A date is a daily show or a recording; several years mean guessit itself is unsure.
+  if (g.date !== undefined || Array.isArray(g.year)) return { releaseDetails };
+  const year = typeof g.year === 'number' ? g.year : undefined;
+  // Several titles: the first is the title, the rest edition or language words (`Fight Club`, `10th Anniversary Edition`).
+  let raw = Array.isArray(g.title) ? (g.title[0] as unknown) : g.title;
+  // `1923.S02E07`: a series named by a number guessit took for a year.
+  if (raw === undefined && g.type === 'episode' && year !== undefined && name.startsWith(String(year)))
+    raw = String(year);
+  if (typeof raw !== 'string') return { releaseDetails };
+  let title = cleanTitle(raw);
+  const part = PART_IN_NAME.exec(name);
+  if (typeof g.part === 'number' && part) title = `${title} Part ${cleanTitle(part[1]!)}`;
+  if (!title) return { releaseDetails };
+  const titleYear = raw === String(year) ? undefined : year;
+  if (g.type === 'episode') {
+    const episodes = (Array.isArray(g.episode) ? (g.episode as unknown[]) : [g.episode]).filter(
+      (e) => e !== undefined,
+    );
+    if (episodes.length === 0 || !episodes.every((e) => typeof e === 'number')) return { releaseDetails };
+    const country = typeof g.country === 'string' ? g.country : undefined;
+    const series = seriesName(title, titleYear, country);
+    if (typeof g.season !== 'number') {
+      if (episodes.length !== 1) return { releaseDetails };
+      return { absolute: { series, episode: episodes[0]! }, releaseDetails };
+    }
+    const sorted = [...new Set(episodes)].sort((x, y) => x - y);
+    return { identity: { kind: 'episode', series, season: g.season, episodes: sorted }, releaseDetails };
+  }
+  if (g.type !== 'movie' || year === undefined || year < 1888 || year > 2100) return { releaseDetails };
+  if (yearOnlyInDate(name, year)) return { releaseDetails };
+  return { identity: { kind: 'movie', title, year }, releaseDetails };
+}
+
+/**
+ * One parser's strict identity of a name.
+ *
+ * @param parser - which parser
+ * @param rawName - a release, folder or file name without its extension
+ * @returns the identity, or `undefined` when the parse is not strict (see the module comment)
+ */
+export function parseName(parser: ParserName, rawName: string): VideoIdentity | undefined {
+  const name = readable(rawName);
+  return parser === 'guessit' ? readWithGuessit(name).identity : parseWithVideoFilenameParser(name);
+}
+
+/** The numbers of an identity, for comparison: `S03E01,02` or `1999`. */
+function numbersOf(identity: VideoIdentity): string {
+  return identity.kind === 'movie'
+    ? String(identity.year)
+    : `S${identity.season}E${identity.episodes.join(',')}`;
+}
+
+/** Title of an identity (series or movie title). */
+function titleOf(identity: VideoIdentity): string {
+  return identity.kind === 'movie' ? identity.title : identity.series;
+}
+
+/** Two identities agree: same kind, same normalised title, same numbers. */
+export function sameIdentity(a: VideoIdentity, b: VideoIdentity): boolean {
+  return a.kind === b.kind && titleKey(titleOf(a)) === titleKey(titleOf(b)) && numbersOf(a) === numbersOf(b);
+}
+
+/** `The Office (US) S02E03` or `The Matrix (1999)`, for reasons. */
+export function describeIdentity(identity: VideoIdentity): string {
+  if (identity.kind === 'movie') return `${identity.title} (${identity.year})`;
+  const episodes = identity.episodes.map((e) => `E${String(e).padStart(2, '0')}`).join('');
+  return `${identity.series} S${String(identity.season).padStart(2, '0')}${episodes}`;
+}
+
+/**
+ * The known title a parsed identity names, if exactly one: same kind, and the same title (ignoring
+ * case, punctuation, accents and a leading article), or a title that lacks only the known one's
+ * `(2005)`/`(US)` suffix while no other known title has that base; a movie's year must match too.
+ *
+ * @returns the known title, `'ambiguous'` when several match, or `undefined`
+ */
+export function matchKnownTitle(
+  identity: VideoIdentity,
+  knownTitles: readonly KnownTitle[],
+): KnownTitle | 'ambiguous' | undefined {
+  const title = titleOf(identity);
+  const key = looseKey(title);
+  const sameKind = knownTitles.filter(
+    (k) => k.kind === identity.kind && (identity.kind !== 'movie' || k.year === identity.year),
+  );
+  const distinct = (ks: KnownTitle[]) => [...new Map(ks.map((k) => [looseKey(k.title), k])).values()];
+  const exact = distinct(sameKind.filter((k) => looseKey(k.title) === key));
+  if (exact.length === 1) return exact[0];
+  if (exact.length > 1) return 'ambiguous';
+  // `The Office` names `The Office (US)` only when the library has no other `The Office (...)`.
+  if (identity.kind !== 'episode' || baseTitle(title) !== title) return undefined;
+  const byBase = distinct(sameKind.filter((k) => looseKey(baseTitle(k.title)) === key));
+  if (byBase.length === 1) return byBase[0];
+  return byBase.length > 1 ? 'ambiguous' : undefined;
+}
+
+/** The identity written with the known title's name. */
+function withKnownTitle(identity: VideoIdentity, known: KnownTitle): VideoIdentity {
+  return identity.kind === 'movie'
+    ? { ...identity, title: known.title }
+    : { ...identity, series: known.title };
+}
+
+/**
+ * Decides what a name is (see the module comment for the rule).
+ *
+ * @param rawName - a release, folder or file name without its extension
+ * @param context - known titles and the *arr's parse answers
+ * @returns `placed` with the identity and the source of the decision, or `unsorted` with the
+ *   reason and up to three suggestions (each with its source), best first
+ */
+export function decideIdentity(rawName: string, context: IdentityContext = {}): IdentityDecision {
+  const knownTitles = context.knownTitles ?? [];
+  if (isCameraName(readable(rawName)) || isCameraName(rawName))
+    return {
+      kind: 'unsorted',
+      reason: `"${rawName}" is a camera, phone or screen-recording name: never placed as a movie or episode`,
+      suggestions: [],
+    };
+  const suggestions: SortSuggestion[] = [];
+  const suggest = (identity: VideoIdentity, source: IdentitySource) => {
+    if (!suggestions.some((s) => sameIdentity(s.identity, identity))) suggestions.push({ identity, source });
+  };
+
+  // The *arr's answer wins when it names one of its own series or movies.
+  const arr = context.arrAnswers?.[rawName] ?? [];
+  const arrDistinct = arr.filter((a, i) => arr.findIndex((b) => sameIdentity(a.identity, b.identity)) === i);
+  if (arrDistinct.length === 1) return { kind: 'placed', ...arrDistinct[0]! };
+  for (const a of arrDistinct) suggest(a.identity, a.source);
+
+  const parses = PARSERS.map((parser) => ({ parser, identity: parseName(parser, rawName) }));
+  const found = parses.filter((p): p is { parser: ParserName; identity: VideoIdentity } => !!p.identity);
+  const confirmed = found.map((p) => {
+    const known = matchKnownTitle(p.identity, knownTitles);
+    return {
+      ...p,
+      known,
+      named: known && known !== 'ambiguous' ? withKnownTitle(p.identity, known) : p.identity,
+    };
+  });
+  if (arrDistinct.length > 1) {
+    for (const c of confirmed) suggest(c.named, c.parser);
+    return {
+      kind: 'unsorted',
+      reason: `Sonarr and Radarr disagree: ${arrDistinct.map((a) => `${a.source} says ${describeIdentity(a.identity)}`).join(', ')}`,
+      suggestions: suggestions.slice(0, 3),
+    };
+  }
+
+  const [a, b] = confirmed;
+  const reading = readWithGuessit(readable(rawName));
+  // `Wedding Video 2015`: title and year alone are how home videos are named too; a release says more.
+  const bare = (i: VideoIdentity) =>
+    i.kind === 'movie' && !reading.releaseDetails && !/[([]\s*(?:19|20)\d{2}\s*[)\]]/.test(rawName);
+  const agreed = !!a && !!b && sameIdentity(a.identity, b.identity);
+  const agreedButBare = agreed && !a!.known && !b!.known && bare(a!.identity);
+  if (agreed && !agreedButBare) {
+    const known = a!.known ?? b!.known;
+    if (known !== 'ambiguous')
+      return {
+        kind: 'placed',
+        identity: known ? withKnownTitle(a!.identity, known) : a!.identity,
+        source: 'agreement',
+      };
+  }
+  const byKnown = confirmed.filter((c) => c.known && c.known !== 'ambiguous');
+  // Another parse contradicts a confirmed one when it reads other numbers (or another kind), or
+  // names another known title; a title it alone reads differently is what the known title settles.
+  const contradicted = byKnown.some((c) =>
+    confirmed.some(
+      (o) =>
+        o.identity.kind !== c.identity.kind ||
+        numbersOf(o.identity) !== numbersOf(c.identity) ||
+        (o.known !== undefined && !sameIdentity(o.named, c.named)),
+    ),
+  );
+  if (byKnown.length > 0 && !contradicted) {
+    const best = byKnown[0]!;
+    return { kind: 'placed', identity: best.named, source: (best.known as KnownTitle).source };
+  }
+  // Suggestions: confirmed by a known title first, then each parser's own reading.
+  for (const c of byKnown) suggest(c.named, (c.known as KnownTitle).source);
+  for (const c of confirmed) suggest(c.named, c.parser);
+  // An absolute episode number is season 1's in most series; only a human (or the *arr) can say.
+  if (reading.absolute) {
+    const { series, episode } = reading.absolute;
+    suggest({ kind: 'episode', series, season: 1, episodes: [episode] }, 'guessit');
+  }
+
+  let reason: string;
+  if (found.length === 0 && reading.absolute)
+    reason = `"${rawName}" numbers episode ${reading.absolute.episode} without a season: which season, only Sonarr or a human can say`;
+  else if (found.length === 0)
+    reason = `no parser found a movie with a year or an episode with season and episode numbers in "${rawName}"`;
+  else if (agreedButBare)
+    reason = `"${rawName}" has a title and a year but no release details: home videos are named so too`;
+  else if (agreed) reason = `"${describeIdentity(a!.identity)}" matches several titles in the library`;
+  else if (found.length === 2)
+    reason = `the parsers disagree on "${rawName}": ${confirmed.map((c) => `${c.parser} reads ${describeIdentity(c.identity)}`).join(', ')}`;
+  else
+    reason = `only ${found[0]!.parser} reads "${rawName}" as ${describeIdentity(found[0]!.identity)}, and no known title confirms it`;
+  return { kind: 'unsorted', reason, suggestions: suggestions.slice(0, 3) };
+}
