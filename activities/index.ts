@@ -37,6 +37,8 @@ export interface HostActivityDeps {
   unionRcFile?: string;
   settleMs: number;
   rclone: RcloneOptions;
+  /** The rclone client to use (its daemon is shared with the worker's metrics); default one made from `rclone`. */
+  rcloneClient?: Rclone;
 }
 
 /**
@@ -48,7 +50,7 @@ export function createHostActivities(deps: HostActivityDeps) {
     ...createSortActivities({ localRoot: deps.localRoot, settleMs: deps.settleMs }),
     ...createVaultActivities({
       localRoot: deps.localRoot,
-      rclone: new Rclone(deps.rclone),
+      rclone: deps.rcloneClient ?? new Rclone(deps.rclone),
       unionVaultMount: deps.unionVaultMount,
       unionRcFile: deps.unionRcFile,
     }),

@@ -9,6 +9,7 @@ import type { MediaItemPolicy, PeerImportPolicy } from '../domain/messages.js';
 import { anchorProblem } from '../lib/infra/union.js';
 import { ItemError, ItemService } from '../lib/items.js';
 import type { PathRewrite } from '../lib/path-rewrites.js';
+import type { ApiMetrics } from '../lib/metrics.js';
 import { redactText } from '../lib/secrets.js';
 import { tokenAuth } from './auth.js';
 import { itemsRouter } from './items.js';
@@ -42,6 +43,8 @@ export interface ApiDeps {
   client: Client;
   pool: pg.Pool;
   settings: ApiSettings;
+  /** Prometheus metrics: `GET /metrics` and webhook observations (default none: no `/metrics`). */
+  metrics?: ApiMetrics;
 }
 
 /**
@@ -49,6 +52,7 @@ export interface ApiDeps {
  *
  * Routes (all JSON):
  * - `GET /healthz` → 200 `{ status: "ok" }` while the process runs (no auth).
+ * - `GET /metrics` → Prometheus text format (no auth), when `deps.metrics` is given.
  * - `GET /readyz` → 200 `{ status: "ready", checks }` when Temporal and Postgres answer (and, with
  *   the union view, its vault mount shows the anchor file), else 503 with each failing check's
  *   message (no auth).
@@ -100,8 +104,27 @@ export function createApp(deps: ApiDeps): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
   });
 
+  const metrics = deps.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
+
   app.use(
     '/api/v1/webhooks',
+    // Observed when the answer is sent, whatever answered it (auth, validation, the route).
+    (req, res, next) => {
+      if (!metrics) return next();
+      const started = performance.now();
+      const app = req.path.split('/')[1] ?? '';
+      res.once('finish', () => {
+        const body = req.body as { eventType?: unknown } | undefined;
+        const event = typeof body?.eventType === 'string' ? body.eventType : 'unknown';
+        metrics.observeWebhook(app, event, res.statusCode, (performance.now() - started) / 1000);
+      });
+      next();
+    },
     ...auth,
     webhookRouter({
       client: deps.client,

@@ -9,6 +9,7 @@ import type { Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
 import { apiSettings, endpoints } from '../lib/endpoints.js';
 import { createLogger } from '../lib/logger.js';
+import { createApiMetrics } from '../lib/metrics.js';
 import { connectClient } from '../lib/temporal.js';
 
 /** Serves the API until SIGINT/SIGTERM. */
@@ -18,7 +19,8 @@ export async function runApi(config: Config): Promise<void> {
   await migrate(ep.databaseUrl);
   const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
   const pool = createPool(ep.databaseUrl);
-  const server = createServer(createApp({ client, pool, settings: apiSettings(config) }));
+  const metrics = config.metrics.enabled ? createApiMetrics({ pool }) : undefined;
+  const server = createServer(createApp({ client, pool, settings: apiSettings(config), metrics }));
   server.listen(config.api.port, config.api.host);
   await once(server, 'listening');
   log.info({ host: config.api.host, port: config.api.port }, 'API listening');

@@ -16,7 +16,8 @@ import {
   ensureSearchAttributes,
   ensureTrashPurgeSchedule,
 } from '../lib/temporal.js';
-import { uploadOnlyBwLimit } from '../activities/vault/rclone.js';
+import { Rclone, uploadOnlyBwLimit } from '../activities/vault/rclone.js';
+import { createWorkerMetrics, serveMetrics } from '../lib/metrics.js';
 import { unionRcFile } from '../lib/infra/union.js';
 import { createWorkers } from '../workers/worker.js';
 import { ensureLayout } from './stack.js';
@@ -54,6 +55,15 @@ export async function runWorker(config: Config): Promise<void> {
   if (added.length) log.info({ added }, 'search attributes registered');
   const connection = await NativeConnection.connect({ address: ep.temporalAddress });
   const pool = createPool(ep.databaseUrl);
+  const rclone = new Rclone(rcloneOptions(config));
+  const metrics = config.metrics.enabled
+    ? createWorkerMetrics({
+        hostId: config.hostId,
+        localRoot: config.library.localRoot,
+        copyMethod: config.vault.rcloneDaemon ? 'rclone-daemon' : 'rclone-process',
+        rcloneDaemonUp: config.vault.rcloneDaemon ? () => rclone.daemonUp() : undefined,
+      })
+    : undefined;
   const workers = await createWorkers({
     connection,
     client,
@@ -73,7 +83,25 @@ export async function runWorker(config: Config): Promise<void> {
       mergeWindowMs: config.scan.mergeWindowSeconds * 1000,
     },
     arr: config.arr,
+    rcloneClient: rclone,
+    metrics,
   });
+  // A port already taken (a second worker on this machine) costs the metrics, not the worker.
+  const metricsServer = metrics
+    ? await serveMetrics(metrics.registry, config.metrics.port, config.metrics.host).then(
+        ({ server, port }) => {
+          log.info({ port, host: config.metrics.host }, 'metrics served on /metrics');
+          return server;
+        },
+        (err: Error) => {
+          log.error(
+            { err: err.message, port: config.metrics.port },
+            'cannot serve /metrics; set metrics.port to a free port (or metrics.enabled: false)',
+          );
+          return undefined;
+        },
+      )
+    : undefined;
   await registerHost(pool, config.hostId, config.library.localRoot);
   log.info(
     { hostId: config.hostId, hostOnly },
@@ -104,6 +132,8 @@ export async function runWorker(config: Config): Promise<void> {
     ),
   );
   await running;
+  metricsServer?.close();
+  await rclone.close();
   await client.connection.close();
   await pool.end();
   await connection.close();

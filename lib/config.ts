@@ -26,6 +26,9 @@ const seconds = z.number().positive('must be a positive number of seconds');
 /** Default of `webhooks.dedupeWindowMinutes`: the same webhook body again within it is a duplicate. */
 export const DEFAULT_DEDUPE_WINDOW_MINUTES = 10;
 
+/** Default of `metrics.port`: where a worker serves `/metrics` (the port Prometheus exporters of workers often use). */
+export const DEFAULT_WORKER_METRICS_PORT = 9464;
+
 /** One *arr app of this instance (where peers' items are added unmonitored). */
 const arrApp = z.strictObject({
   url: secret(z.url('must be an http(s) URL'), 'credentials'),
@@ -176,6 +179,19 @@ const ConfigSchema = z.strictObject({
        * once its history passes this many events, or earlier when Temporal suggests it.
        */
       continueAsNewAfterEvents: z.number().int().min(50).default(2000),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      /**
+       * Serve Prometheus metrics: `GET /metrics` on the API's port, and on `metrics.port` in every
+       * worker. `false` turns both off.
+       */
+      enabled: z.boolean().default(true),
+      /** Port of a worker's `/metrics` (the API serves its own on `api.port`). */
+      port: port.default(DEFAULT_WORKER_METRICS_PORT),
+      /** Address a worker's `/metrics` binds to. */
+      host: z.string().min(1).default('0.0.0.0'),
     })
     .prefault({}),
   watcher: z

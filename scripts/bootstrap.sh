@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what vaultarr needs and is missing, reusing whatever is cached; idempotent.
-#  - Debian packages: rclone, postgresql, ffmpeg (tests), fuse3 + mergerfs (union view), docker-compose (config check)
+#  - Debian packages: rclone, postgresql, ffmpeg (tests), fuse3 + mergerfs (union view), docker-compose (config check),
+#    prometheus (promtool checks the metrics), apprise (notifications)
 #  - npm packages (npm ci when package-lock.json changed since the last install)
 #  - the Temporal CLI v1.5.1, built with `go install` into ~/.cache/vaultarr/bin (outside the clone)
 #  - the TypeScript build (dist/), incremental
@@ -19,6 +20,8 @@ command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v mergerfs >/dev/null || need+=(mergerfs)
 command -v fusermount3 >/dev/null || need+=(fuse3)
 command -v docker-compose >/dev/null || need+=(docker-compose)
+command -v promtool >/dev/null || need+=(prometheus)
+command -v apprise >/dev/null || need+=(apprise)
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then
     log "installing Debian packages: ${need[*]}"

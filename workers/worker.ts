@@ -12,9 +12,10 @@ import type { Client } from '@temporalio/client';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { createHostActivities, createSharedActivities } from '../activities/index.js';
-import type { RcloneOptions } from '../activities/vault/rclone.js';
+import type { Rclone, RcloneOptions } from '../activities/vault/rclone.js';
 import { hostTaskQueue, SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
+import type { WorkerMetrics } from '../lib/metrics.js';
 
 /** Path of the workflows module, from sources (tests, tsx) or from `dist/`. */
 export function workflowsPath(): string {
@@ -62,6 +63,10 @@ export interface WorkerOptions {
   scan?: { servers: MediaServerConfig[]; defaultLibraryRoot?: string; mergeWindowMs?: number };
   /** This instance's own *arr apps, for items from peers (default none). */
   arr?: ArrConfig;
+  /** The host activities' rclone client (default: one made from `rclone`). */
+  rcloneClient?: Rclone;
+  /** Metrics to observe every activity with (its interceptor goes on both workers); default none. */
+  metrics?: WorkerMetrics;
 }
 
 /**
@@ -70,6 +75,7 @@ export interface WorkerOptions {
  */
 export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
   const workers: Worker[] = [];
+  const interceptors = options.metrics ? { activity: [options.metrics.interceptor] } : undefined;
   if (options.shared !== false) {
     workers.push(
       await Worker.create({
@@ -90,6 +96,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
           },
           arr: options.arr ?? {},
         }),
+        interceptors,
       }),
     );
   }
@@ -105,7 +112,9 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
         unionRcFile: options.unionRcFile,
         settleMs: options.settleMs,
         rclone: options.rclone,
+        rcloneClient: options.rcloneClient,
       }),
+      interceptors,
       maxConcurrentActivityTaskExecutions: 16,
     }),
   );

@@ -361,6 +361,21 @@ export class Rclone {
     return current?.exited ? this.daemonStart : current;
   }
 
+  /**
+   * Whether the daemon answers `rc/noop` (for the `vaultarr_rclone_daemon_up` metric). Like any
+   * call, it starts the daemon when none runs yet or the last one died.
+   *
+   * @returns false when the daemon is off (`daemon: false`), cannot start or does not answer
+   */
+  async daemonUp(): Promise<boolean> {
+    const daemon = await this.daemon();
+    if (!daemon) return false;
+    return daemon.call('rc/noop', {}).then(
+      () => true,
+      () => false,
+    );
+  }
+
   /** An rclone error from a failed daemon call (`auth`, `not-found` or `other`, as for a process). */
   private daemonError(command: string, err: unknown, daemon: RcloneDaemon): RcloneError {
     if (daemon.exited?.signal)

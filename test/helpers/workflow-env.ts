@@ -52,6 +52,12 @@ export async function createWorkflowTestEnv(
     policy?: Partial<MediaItemInput['policy']>;
     /** The sort activities' settle time, in ms (default 0: tests settle their files themselves). */
     settleMs?: number;
+    /** Worker metrics to observe the activities with (see `WorkerOptions.metrics`). */
+    metrics?: WorkerOptions['metrics'];
+    /** Makes the host activities' rclone client from the env's options (see `WorkerOptions.rcloneClient`). */
+    rcloneClient?: (rclone: WorkerOptions['rclone']) => NonNullable<WorkerOptions['rcloneClient']>;
+    /** Host ID of the worker (default a unique one). */
+    hostId?: string;
   } = {},
 ): Promise<WorkflowTestEnv> {
   const { dir: root, cleanup } = tempDir('vaultarr-wf-');
@@ -60,11 +66,16 @@ export async function createWorkflowTestEnv(
   makeLibrary(localRoot);
   mkdirSync(vaultDir, { recursive: true });
   const taskQueue = uniqueName('test');
-  const hostId = uniqueName('host');
+  const hostId = options.hostId ?? uniqueName('host');
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const clientConnection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection: clientConnection });
   const pool = createPool(await freshDatabase());
+  const rclone = {
+    binary: options.rcloneBinary ?? 'rclone',
+    remote: vaultDir,
+    daemon: options.rcloneDaemon,
+  };
   const workers: Worker[] = await createWorkers({
     connection,
     client,
@@ -73,10 +84,12 @@ export async function createWorkflowTestEnv(
     pool,
     localRoot,
     settleMs: options.settleMs ?? 0,
-    rclone: { binary: options.rcloneBinary ?? 'rclone', remote: vaultDir, daemon: options.rcloneDaemon },
+    rclone,
     sharedTaskQueue: taskQueue,
     scan: options.scan,
     arr: options.arr,
+    metrics: options.metrics,
+    rcloneClient: options.rcloneClient?.(rclone),
   });
   const running = Promise.all(workers.map((w) => w.run()));
   const policy = {

@@ -64,6 +64,13 @@ describe('configuration', () => {
     expect(apiSettings(config)).toMatchObject({ trustProxy: 'loopback', dedupeWindowMs: 30_000 });
   });
 
+  test('metrics are on by default with workers on port 9464; the environment moves or disables them', () => {
+    expect(loadConfig({ env: {}, cwd: dir }).metrics).toEqual({ enabled: true, port: 9464, host: '0.0.0.0' });
+    const moved = loadConfig({ env: { VAULTARR_METRICS__PORT: '19464' }, cwd: dir });
+    expect(moved.metrics.port).toBe(19464);
+    expect(loadConfig({ env: { VAULTARR_METRICS__ENABLED: 'false' }, cwd: dir }).metrics.enabled).toBe(false);
+  });
+
   test('every problem is reported at once with its key path', () => {
     writeFileSync(
       path.join(dir, 'vaultarr.yml'),

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
 interface ComposeService {
   image?: string;
+  profiles?: string[];
   command?: string[];
   environment?: Record<string, string>;
   volumes?: Array<{ target: string } | string>;
@@ -27,7 +29,8 @@ describe('docker-compose.yml', () => {
   ) as { services: Record<string, ComposeService> };
 
   test('has Temporal with Postgres persistence, its UI, Postgres, and the vaultarr api, worker and watcher', () => {
-    expect(Object.keys(rendered.services).sort()).toEqual([
+    const always = Object.entries(rendered.services).filter(([, s]) => !s.profiles?.length);
+    expect(always.map(([name]) => name).sort()).toEqual([
       'api',
       'postgres',
       'temporal',
@@ -42,6 +45,21 @@ describe('docker-compose.yml', () => {
     expect(rendered.services['temporal-ui']!.environment).toMatchObject({
       TEMPORAL_ADDRESS: 'temporal:7233',
     });
+  });
+
+  test('Prometheus and Grafana run only with the monitoring profile, provisioned from deploy/', () => {
+    expect(rendered.services.prometheus!.profiles).toEqual(['monitoring']);
+    expect(rendered.services.grafana!.profiles).toEqual(['monitoring']);
+    const mounts = (name: string) =>
+      (rendered.services[name]!.volumes ?? [])
+        .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+        .join('\n');
+    expect(mounts('prometheus')).toContain('deploy/prometheus/prometheus.yml');
+    expect(mounts('grafana')).toContain('deploy/grafana/vaultarr-dashboard.json');
+    expect(mounts('grafana')).toContain('deploy/grafana/provisioning');
+    const scrape = readFileSync('deploy/prometheus/prometheus.yml', 'utf8');
+    expect(scrape).toContain("'api:8686'");
+    expect(scrape).toContain("'worker:9464'");
   });
 
   test.each(['api', 'worker', 'watcher'])(

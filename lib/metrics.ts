@@ -1,0 +1,390 @@
+/**
+ * Prometheus metrics (`prom-client`): what the API and each worker expose on `/metrics`.
+ *
+ * Every metric is created on a registry of its own (no module singletons), so a process or a test
+ * can run several. Names follow Prometheus conventions: `vaultarr_` prefix, base units
+ * (`_bytes`, `_seconds`, ratios 0-1), counters end in `_total`.
+ *
+ * - The API ({@link createApiMetrics}) counts webhook requests and, at each scrape, reads the
+ *   catalog (Postgres `media_items`): items by stage and host.
+ * - A worker ({@link createWorkerMetrics}) observes its activities through an activity interceptor
+ *   ({@link WorkerMetrics.interceptor}): copies, verifications, scans, peer deliveries, evictions
+ *   and failures by type, computed from each activity's input and result. Workflow code is not
+ *   involved. At each scrape it measures the local disk's free ratio and whether the rclone daemon
+ *   answers.
+ */
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
+import { statfs } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type pg from 'pg';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { STAGES } from '../domain/stages.js';
+
+/** Duration buckets of copies and verifications, in seconds (a subtitle to a 50 GB remux on a slow line). */
+const TRANSFER_SECONDS_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 12 * 3600];
+/** Duration buckets of webhook requests, in seconds. */
+const REQUEST_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * prom-client's process and Node.js metrics (CPU, memory, event loop lag, GC), without the three
+ * gauges it names `..._total` (`nodejs_active_handles_total`, ...), which break the Prometheus
+ * convention that only counters end in `_total` (`promtool check metrics` rejects them).
+ */
+function defaultMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total',
+  ])
+    registry.removeSingleMetric(name);
+}
+
+/** Metrics of the API process. */
+export interface ApiMetrics {
+  registry: Registry;
+  /**
+   * Records one webhook request.
+   *
+   * @param app - `radarr`, `sonarr`, `lidarr`, `readarr` (anything else is recorded as `unknown`)
+   * @param event - the payload's `eventType` (`Download`, `Test`, ...; `unknown` when absent or odd)
+   * @param status - the HTTP status answered
+   * @param durationSeconds - time from request to answer
+   */
+  observeWebhook(app: string, event: string, status: number, durationSeconds: number): void;
+}
+
+const WEBHOOK_APPS = new Set(['radarr', 'sonarr', 'lidarr', 'readarr']);
+
+/**
+ * Creates the API's registry: webhook requests and the catalog's items by stage and host (read
+ * from Postgres at each scrape; a failing query leaves the gauges out of that scrape and is
+ * reported by `vaultarr_catalog_up 0`).
+ *
+ * @param deps.pool - the catalog
+ */
+export function createApiMetrics(deps: { pool: pg.Pool }): ApiMetrics {
+  const registry = new Registry();
+  defaultMetrics(registry);
+  const requests = new Counter({
+    name: 'vaultarr_webhook_requests_total',
+    help: 'Webhook requests from the *arr apps, by app, event type and HTTP status answered.',
+    labelNames: ['app', 'event', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'vaultarr_webhook_request_duration_seconds',
+    help: 'Time to answer a webhook request, by app and event type.',
+    labelNames: ['app', 'event'] as const,
+    buckets: REQUEST_SECONDS_BUCKETS,
+    registers: [registry],
+  });
+  const catalogUp = new Gauge({
+    name: 'vaultarr_catalog_up',
+    help: '1 when the catalog (Postgres) answered the last scrape, else 0.',
+    registers: [registry],
+  });
+  const items = new Gauge({
+    name: 'vaultarr_items',
+    help: 'Media items in the catalog, by stage and by the host whose disk holds them.',
+    labelNames: ['stage', 'host'] as const,
+    registers: [registry],
+  });
+  const itemBytes = new Gauge({
+    name: 'vaultarr_item_size_bytes',
+    help: 'Total size of the media items in the catalog, by stage and host.',
+    labelNames: ['stage', 'host'] as const,
+    registers: [registry],
+  });
+  const refreshCatalog = async (): Promise<void> => {
+    try {
+      const { rows } = await deps.pool.query<{ host_id: string; stage: string; n: string; bytes: string }>(
+        `SELECT host_id, stage, count(*) AS n, COALESCE(sum(size_bytes), 0) AS bytes
+           FROM media_items GROUP BY host_id, stage`,
+      );
+      const { rows: hosts } = await deps.pool.query<{ host_id: string }>('SELECT host_id FROM hosts');
+      items.reset();
+      itemBytes.reset();
+      // Every stage of every known host, zero when empty, so a dashboard's series never vanish.
+      for (const host of new Set([...hosts.map((h) => h.host_id), ...rows.map((r) => r.host_id)])) {
+        for (const stage of STAGES) {
+          items.set({ stage, host }, 0);
+          itemBytes.set({ stage, host }, 0);
+        }
+      }
+      for (const r of rows) {
+        items.set({ stage: r.stage, host: r.host_id }, Number(r.n));
+        itemBytes.set({ stage: r.stage, host: r.host_id }, Number(r.bytes));
+      }
+      catalogUp.set(1);
+    } catch {
+      items.reset();
+      itemBytes.reset();
+      catalogUp.set(0);
+    }
+  };
+  // One query pair per scrape, shared by both gauges.
+  const metrics = registry.metrics.bind(registry);
+  registry.metrics = async () => {
+    await refreshCatalog();
+    return metrics();
+  };
+  return {
+    registry,
+    observeWebhook(app, event, status, durationSeconds) {
+      const a = WEBHOOK_APPS.has(app) ? app : 'unknown';
+      const e = /^[A-Za-z]{1,40}$/.test(event) ? event : 'unknown';
+      requests.inc({ app: a, event: e, status: String(status) });
+      duration.observe({ app: a, event: e }, durationSeconds);
+    },
+  };
+}
+
+/** What a worker's metrics look at besides its activities. */
+export interface WorkerMetricsDeps {
+  hostId: string;
+  /** `.Local`, whose free share is measured at each scrape. */
+  localRoot: string;
+  /** How rclone copies run here: `rclone-daemon` (the long-lived `rclone rcd`) or `rclone-process`. */
+  copyMethod: 'rclone-daemon' | 'rclone-process';
+  /**
+   * Whether the rclone daemon answers (checked at each scrape); absent when copies run one process
+   * each, and `vaultarr_rclone_daemon_up` is then not exported.
+   */
+  rcloneDaemonUp?: () => Promise<boolean>;
+}
+
+/** Metrics of a worker process. */
+export interface WorkerMetrics {
+  registry: Registry;
+  /** Activity interceptor that observes every activity this worker runs (see `WorkerOptions.metrics`). */
+  interceptor: ActivityInterceptorsFactory;
+}
+
+/** The shape of the activity results the interceptor reads; every field is checked before use. */
+interface Observed {
+  bytesDone?: number;
+  match?: boolean;
+  changed?: boolean;
+  verification?: { method?: string; sizeBytes?: number };
+  evicted?: boolean;
+  freedBytes?: number;
+  status?: string;
+}
+
+/**
+ * The failure type of an activity error: an `ApplicationFailure`'s `type` (`SOURCE_MISSING`,
+ * `REMOTE_AUTH_FAILED`, ...), `cancelled` for a cancelled attempt, else `transient` (a plain
+ * error Temporal retries).
+ */
+function failureTypeOf(err: unknown): string {
+  const e = err as { type?: unknown; name?: string };
+  if (typeof e?.type === 'string' && e.type) return e.type;
+  if (e?.name === 'CancelledFailure' || e?.name === 'AbortError') return 'cancelled';
+  return 'transient';
+}
+
+/**
+ * Creates a worker's registry and its activity interceptor.
+ *
+ * Exported (all labelled with `host`): copies, verifications, evictions, scans and peer
+ * deliveries with their outcomes, bytes and seconds; activity failures by activity and type; the
+ * local disk's free ratio and bytes; the rclone daemon's state.
+ */
+export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
+  const registry = new Registry();
+  defaultMetrics(registry);
+  registry.setDefaultLabels({ host: deps.hostId });
+  const reg = { registers: [registry] };
+  const copies = new Counter({
+    name: 'vaultarr_vault_copies_total',
+    help: 'Vault copies finished, by method (rclone-daemon or rclone-process).',
+    labelNames: ['method'] as const,
+    ...reg,
+  });
+  const copiedBytes = new Counter({
+    name: 'vaultarr_vault_copied_bytes_total',
+    help: 'Bytes uploaded to the vault by finished copies (files already there count 0).',
+    labelNames: ['method'] as const,
+    ...reg,
+  });
+  const copySeconds = new Histogram({
+    name: 'vaultarr_vault_copy_duration_seconds',
+    help: 'Duration of a finished vault copy (local hashing included), by method.',
+    labelNames: ['method'] as const,
+    buckets: TRANSFER_SECONDS_BUCKETS,
+    ...reg,
+  });
+  const verifications = new Counter({
+    name: 'vaultarr_vault_verifications_total',
+    help: 'Vault copy verifications, by method (sha256, md5, modtime, sha256-download, none) and outcome (match, mismatch, changed).',
+    labelNames: ['method', 'outcome'] as const,
+    ...reg,
+  });
+  const verifiedBytes = new Counter({
+    name: 'vaultarr_vault_verified_bytes_total',
+    help: 'Bytes of vault copies found matching, by method.',
+    labelNames: ['method'] as const,
+    ...reg,
+  });
+  const verifySeconds = new Histogram({
+    name: 'vaultarr_vault_verification_duration_seconds',
+    help: 'Duration of a vault copy verification, by method.',
+    labelNames: ['method'] as const,
+    buckets: TRANSFER_SECONDS_BUCKETS,
+    ...reg,
+  });
+  const failures = new Counter({
+    name: 'vaultarr_activity_failures_total',
+    help: 'Failed activity attempts, by activity and failure type (a type from domain/failures.ts, transient or cancelled).',
+    labelNames: ['activity', 'type'] as const,
+    ...reg,
+  });
+  const scans = new Counter({
+    name: 'vaultarr_scans_total',
+    help: 'Media server scan requests, by target and outcome (scanned, failed).',
+    labelNames: ['target', 'outcome'] as const,
+    ...reg,
+  });
+  const deliveries = new Counter({
+    name: 'vaultarr_peer_deliveries_total',
+    help: 'Notifications delivered to peers, by peer and outcome (accepted, duplicate, failed).',
+    labelNames: ['peer', 'outcome'] as const,
+    ...reg,
+  });
+  const evictions = new Counter({
+    name: 'vaultarr_evictions_total',
+    help: 'Local copies the janitor evicted or tried to, by outcome (evicted, refused, failed).',
+    labelNames: ['outcome'] as const,
+    ...reg,
+  });
+  const freedBytes = new Counter({
+    name: 'vaultarr_evicted_bytes_total',
+    help: 'Bytes freed on the local disk by evictions.',
+    ...reg,
+  });
+  new Gauge({
+    name: 'vaultarr_local_free_ratio',
+    help: 'Free share of the local disk (.Local), 0-1, as unprivileged users see it.',
+    ...reg,
+    async collect() {
+      const s = await statfs(deps.localRoot).catch(() => undefined);
+      if (s) this.set(s.blocks > 0 ? s.bavail / s.blocks : 1);
+    },
+  });
+  new Gauge({
+    name: 'vaultarr_local_free_bytes',
+    help: 'Free bytes of the local disk (.Local).',
+    ...reg,
+    async collect() {
+      const s = await statfs(deps.localRoot).catch(() => undefined);
+      if (s) this.set(s.bavail * s.bsize);
+    },
+  });
+  if (deps.rcloneDaemonUp) {
+    const up = deps.rcloneDaemonUp;
+    new Gauge({
+      name: 'vaultarr_rclone_daemon_up',
+      help: '1 when the rclone daemon (rclone rcd) answers, else 0.',
+      ...reg,
+      async collect() {
+        this.set((await up().catch(() => false)) ? 1 : 0);
+      },
+    });
+  }
+
+  const observe = (activity: string, args: unknown[], result: Observed, seconds: number): void => {
+    const input = (args[0] ?? {}) as { peer?: string; target?: string };
+    switch (activity) {
+      case 'copyToVault':
+        copies.inc({ method: deps.copyMethod });
+        copiedBytes.inc({ method: deps.copyMethod }, result.bytesDone ?? 0);
+        copySeconds.observe({ method: deps.copyMethod }, seconds);
+        return;
+      case 'verifyVaultCopy': {
+        const method = result.verification?.method ?? 'none';
+        const outcome = result.match ? 'match' : result.changed ? 'changed' : 'mismatch';
+        verifications.inc({ method, outcome });
+        if (result.match) verifiedBytes.inc({ method }, result.verification?.sizeBytes ?? 0);
+        verifySeconds.observe({ method }, seconds);
+        return;
+      }
+      case 'evictLocalCopy':
+        evictions.inc({ outcome: result.evicted ? 'evicted' : 'refused' });
+        if (result.evicted) freedBytes.inc(result.freedBytes ?? 0);
+        return;
+      case 'scanMediaServer':
+        scans.inc({ target: input.target ?? 'unknown', outcome: 'scanned' });
+        return;
+      case 'notifyPeer':
+        deliveries.inc({ peer: input.peer ?? 'unknown', outcome: result.status ?? 'accepted' });
+        return;
+    }
+  };
+  const observeFailure = (activity: string, args: unknown[], err: unknown): void => {
+    const type = failureTypeOf(err);
+    failures.inc({ activity, type });
+    const input = (args[0] ?? {}) as { peer?: string; target?: string };
+    if (type === 'cancelled') return;
+    if (activity === 'scanMediaServer') scans.inc({ target: input.target ?? 'unknown', outcome: 'failed' });
+    if (activity === 'notifyPeer') deliveries.inc({ peer: input.peer ?? 'unknown', outcome: 'failed' });
+    if (activity === 'evictLocalCopy') evictions.inc({ outcome: 'failed' });
+  };
+
+  const interceptor: ActivityInterceptorsFactory = (ctx) => ({
+    inbound: {
+      async execute(input, next) {
+        const activity = ctx.info.activityType;
+        const started = performance.now();
+        try {
+          const result = await next(input);
+          // A metric must never fail the activity it watches.
+          try {
+            observe(activity, input.args, (result ?? {}) as Observed, (performance.now() - started) / 1000);
+          } catch {
+            /* ignored */
+          }
+          return result;
+        } catch (err) {
+          observeFailure(activity, input.args, err);
+          throw err;
+        }
+      },
+    },
+  });
+  return { registry, interceptor };
+}
+
+/**
+ * Serves a registry's `/metrics` (Prometheus text format) on its own port; any other path is 404.
+ *
+ * @param port - TCP port (0: any free one)
+ * @param host - address to bind (default all interfaces, for a Prometheus elsewhere)
+ * @returns the server and the port it listens on
+ * @throws Error (`EADDRINUSE`, `EACCES`) when the port cannot be bound
+ */
+export async function serveMetrics(
+  registry: Registry,
+  port: number,
+  host = '0.0.0.0',
+): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics unavailable\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return { server, port: typeof address === 'object' && address ? address.port : port };
+}
