@@ -517,6 +517,46 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> {
 }
 
 const radarrMovieSchema = libraryItemSchema.extend({ tmdbId: z.number().int() });
+
+/** A series or movie an *arr has, as the sort's known titles need it. */
+export interface ArrTitle {
+  /** Its title as the *arr writes it (`The Office (US)`, `The Matrix`). */
+  title: string;
+  year?: number;
+  /** Its folder in the *arr's own view (`/media/Shows/The Office (US)`), when the *arr says. */
+  path?: string;
+}
+
+/** A series or movie an *arr lists: what the sort reads of Sonarr's `SeriesResource` and Radarr's `MovieResource`. */
+const arrListedSchema = z.object({
+  id: z.number().int().nullish(),
+  title: z.string().nullish(),
+  year: z.number().int().nullish(),
+  path: z.string().nullish(),
+});
+const radarrListedSchema = arrListedSchema.extend({ title: z.string() });
+/** Radarr's `ParseResource`: `movie` is set when the name is one of its movies. */
+const radarrParseSchema = z.object({ movie: arrListedSchema.nullish() });
+/** Sonarr's `ParseResource`: `series` when the name is one of its series, `episodes` as Sonarr maps them. */
+const sonarrParseSchema = z.object({
+  parsedEpisodeInfo: z
+    .object({
+      seasonNumber: z.number().int().nullish(),
+      episodeNumbers: z.array(z.number().int()).nullish(),
+      fullSeason: z.boolean().nullish(),
+    })
+    .nullish(),
+  series: arrListedSchema.nullish(),
+  episodes: z.array(z.object({ seasonNumber: z.number().int(), episodeNumber: z.number().int() })).nullish(),
+});
+
+/** What Sonarr makes of an episode's release name: its series and the episodes it maps the name to. */
+export interface SonarrParsedEpisode {
+  series: ArrTitle;
+  season: number;
+  /** Ascending, at least one. */
+  episodes: number[];
+}
 const radarrCandidateSchema = z.object({
   tmdbId: z.number().int().positive(),
   title: z.string(),
@@ -566,6 +606,34 @@ export class RadarrClient extends ArrClient<RadarrSettings, RadarrCandidate> {
     });
     if (answer.kind !== 'ok' || answer.json === null) return undefined;
     return this.parse(radarrCandidateSchema, answer.json, what);
+  }
+
+  /**
+   * Every movie Radarr has (`GET /api/v3/movie`): its title and year, for the sort's known titles.
+   *
+   * @throws see {@link ArrClient}
+   */
+  async listMovies(): Promise<ArrTitle[]> {
+    const what = 'list movies';
+    const answer = await this.send('GET', this.itemsPath, { what });
+    const movies = this.parse(z.array(radarrListedSchema), answer.kind === 'ok' ? answer.json : [], what);
+    return movies.map((m) => ({ title: m.title, year: m.year ?? undefined, path: m.path ?? undefined }));
+  }
+
+  /**
+   * What Radarr makes of a release name (`GET /api/v3/parse?title=`): the movie it names when it is
+   * one of Radarr's own, else `undefined`.
+   *
+   * @param title - a release, folder or file name
+   * @throws see {@link ArrClient}
+   */
+  async parseRelease(title: string): Promise<ArrTitle | undefined> {
+    const what = `parse "${title}"`;
+    const answer = await this.send('GET', `${this.apiRoot}/parse`, { what, query: [['title', title]] });
+    const parsed = this.parse(radarrParseSchema, answer.kind === 'ok' ? (answer.json ?? {}) : {}, what);
+    const movie = parsed.movie;
+    if (!movie?.id || !movie.title || !movie.year) return undefined;
+    return { title: movie.title, year: movie.year, path: movie.path ?? undefined };
   }
 
   /** ARR.md's unmonitored add: `monitored` always sent (Radarr defaults it to true), no search. */
@@ -622,6 +690,54 @@ export class SonarrClient extends ArrClient<SonarrSettings, SonarrCandidate> {
   /** The lookup of `tvdb:<id>`, for the season list the add body needs. */
   protected candidateByKey(key: ForeignKey): Promise<SonarrCandidate | undefined> {
     return this.lookupByKey(key, `tvdb:${key}`);
+  }
+
+  /**
+   * Every series Sonarr has (`GET /api/v3/series`): title, year and folder, for the sort's known titles.
+   *
+   * @throws see {@link ArrClient}
+   */
+  async listSeries(): Promise<ArrTitle[]> {
+    const what = 'list series';
+    const answer = await this.send('GET', this.itemsPath, { what });
+    const series = this.parse(z.array(arrListedSchema), answer.kind === 'ok' ? answer.json : [], what);
+    return series.flatMap((x) =>
+      x.title ? [{ title: x.title, year: x.year ?? undefined, path: x.path ?? undefined }] : [],
+    );
+  }
+
+  /**
+   * What Sonarr makes of a release name (`GET /api/v3/parse?title=`): the series when it is one of
+   * Sonarr's own, with the season and episodes Sonarr maps the name to (its `episodes`, which also
+   * maps absolute anime numbering; else the parsed numbers), or `undefined`.
+   *
+   * @param title - a release, folder or file name
+   * @throws see {@link ArrClient}
+   */
+  async parseRelease(title: string): Promise<SonarrParsedEpisode | undefined> {
+    const what = `parse "${title}"`;
+    const answer = await this.send('GET', `${this.apiRoot}/parse`, { what, query: [['title', title]] });
+    const parsed = this.parse(sonarrParseSchema, answer.kind === 'ok' ? (answer.json ?? {}) : {}, what);
+    const series = parsed.series;
+    if (!series?.id || !series.title) return undefined;
+    const mapped = parsed.episodes ?? [];
+    const info = parsed.parsedEpisodeInfo;
+    const seasons = new Set(mapped.map((e) => e.seasonNumber));
+    let season: number | undefined;
+    let episodes: number[];
+    if (mapped.length > 0 && seasons.size === 1) {
+      season = mapped[0]!.seasonNumber;
+      episodes = mapped.map((e) => e.episodeNumber);
+    } else if (mapped.length === 0 && !info?.fullSeason) {
+      season = info?.seasonNumber ?? undefined;
+      episodes = info?.episodeNumbers ?? [];
+    } else return undefined;
+    if (season === undefined || episodes.length === 0) return undefined;
+    return {
+      series: { title: series.title, year: series.year ?? undefined, path: series.path ?? undefined },
+      season,
+      episodes: [...new Set(episodes)].sort((a, b) => a - b),
+    };
   }
 
   /** ARR.md's unmonitored add: series, new seasons and every known season unmonitored, no search. */

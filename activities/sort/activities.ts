@@ -27,7 +27,9 @@ import { permanentFailure, resolveInRoot } from '../failures.js';
 import { fileIo } from '../progress.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { readJournal, writeJournal } from './journal.js';
-import { isJunkFile, planRelease } from './release-planner.js';
+import { isCameraName } from './identity.js';
+import { createTitleSources, type TitleSources } from './known-titles.js';
+import { candidateNames, isJunkFile, planRelease } from './release-planner.js';
 
 /** Dependencies of the sort activities. */
 export interface SortDeps {
@@ -35,6 +37,8 @@ export interface SortDeps {
   localRoot: string;
   /** A release counts as complete once no file in it changed for this long, in ms. */
   settleMs: number;
+  /** Known titles and *arr answers (default: the library's own folders only, see `createTitleSources`). */
+  titles?: TitleSources;
 }
 
 /** Input of `planSort`. */
@@ -105,11 +109,14 @@ async function sameInode(a: string, b: string): Promise<boolean> {
  */
 export function createSortActivities(deps: SortDeps) {
   const { localRoot, settleMs } = deps;
+  const titles = deps.titles ?? createTitleSources({ localRoot });
 
   const resolve = (relativePath: string): string => resolveInRoot(localRoot, relativePath);
 
   /**
-   * Lists a release in `Incoming/` and plans where each of its files goes.
+   * Lists a release in `Incoming/` and plans where each of its files goes: each video's identity
+   * by agreement of two parsers, known titles (library folders, the *arr's lists) and the *arr's
+   * parse answers (see `decideIdentity`); a failing *arr is logged and sorting goes on without it.
    *
    * @returns the {@link SortPlan} and workflow IDs of its media files
    * @throws ApplicationFailure `RELEASE_INCOMPLETE` (retried) while a file has a partial name,
@@ -150,7 +157,18 @@ export function createSortActivities(deps: SortDeps) {
         message: `release ${input.releasePath} is still open for writing (${writing.map((f) => path.relative(localRoot, f)).join(', ')})`,
       });
     }
-    const plan = planRelease({ releasePath: input.releasePath, isFolder, files });
+    const release = { releasePath: input.releasePath, isFolder, files };
+    // The *arr is asked only about names that could be media (a camera name never is).
+    const names = candidateNames(release).filter((n) => !isCameraName(n));
+    const [known, arr] = await Promise.all([titles.knownTitles(), titles.arrAnswers(names)]);
+    for (const problem of new Set([...known.problems, ...arr.problems]))
+      Context.current().log.warn(`sorting ${input.releasePath} without it: ${problem}`, {
+        releasePath: input.releasePath,
+      });
+    const plan = planRelease({
+      ...release,
+      context: { knownTitles: known.titles, arrAnswers: arr.answers },
+    });
     const workflowIds: Record<string, string> = {};
     if (plan.kind === 'matched') {
       for (const item of plan.items) workflowIds[item.video.to] = mediaItemWorkflowId(item.video.to);

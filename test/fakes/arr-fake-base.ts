@@ -790,3 +790,17 @@ export function commandResource(id: number, body: Record<string, unknown>): Reco
     updateScheduledTask: true,
   };
 }
+
+/**
+ * A title as Sonarr and Radarr compare titles (their `CleanSeriesTitle`/`CleanMovieTitle`, in
+ * short): lowercase letters and digits only, without the articles `a`, `an`, `the` and the word `and`.
+ */
+export function arrCleanTitle(title: string): string {
+  return title
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/&/g, ' and ')
+    .replace(/(?<=^|[^a-z0-9])(?:a|an|and|the)(?=[^a-z0-9]|$)/g, ' ')
+    .replace(/[^a-z0-9]+/g, '');
+}

@@ -10,6 +10,7 @@
  * server does it a moment later.
  */
 import {
+  arrCleanTitle,
   contractValidator,
   nextId,
   V3ArrFake,
@@ -125,9 +126,30 @@ export class FakeRadarr extends V3ArrFake<FakeMovie, TmdbMovie> {
         );
       case 'POST /api/v3/command':
         return this.command(req.body as Record<string, unknown>);
+      case 'GET /api/v3/parse':
+        return json(this.parseResource(req.query.title?.[0] ?? ''));
       default:
         return empty(404);
     }
+  }
+
+  /**
+   * Radarr's `ParseResource` for a release title: the words before the first year are the title;
+   * `movie` when a library movie has that title (cleaned as Radarr cleans titles) and that year.
+   */
+  private parseResource(title: string): Record<string, unknown> {
+    const m = /^(.*?)[ ._([-]+((?:19|20)\d{2})(?:[ ._)\]-]|$)/.exec(title);
+    if (!m) return { title };
+    const movieTitle = m[1]!.replace(/[._]/g, ' ').trim();
+    const year = Number(m[2]);
+    const movie = this.movies.find(
+      (x) => x.year === year && arrCleanTitle(x.title) === arrCleanTitle(movieTitle),
+    );
+    return {
+      title,
+      parsedMovieInfo: { movieTitles: [movieTitle], releaseTitle: title, year, languages: [] },
+      ...(movie ? { movie: this.resource(movie) } : {}),
+    };
   }
 
   private add(body: Record<string, unknown>): FakeResponse {

@@ -11,6 +11,7 @@
  * predicate before answering.
  */
 import {
+  arrCleanTitle,
   contractValidator,
   nextId,
   V3ArrFake,
@@ -47,6 +48,8 @@ export interface FakeSeries extends FakeLibraryItem {
   seasons: FakeSeason[];
   /** True once a rescan found a file (the fake does not track single episodes). */
   hasFile: boolean;
+  /** Other titles releases name it by (TVDB aliases, scene names), matched by `GET /api/v3/parse`. */
+  alternateTitles?: string[];
   qualityProfileId: number;
   rootFolderPath: string;
   /** `<rootFolderPath>/<title>`. */
@@ -148,9 +151,65 @@ export class FakeSonarr extends V3ArrFake<FakeSeries, TvdbSeries> {
         );
       case 'POST /api/v3/command':
         return this.command(req.body as Record<string, unknown>);
+      case 'GET /api/v3/parse':
+        return json(this.parseResource(req.query.title?.[0] ?? ''));
       default:
         return empty(404);
     }
+  }
+
+  /**
+   * Sonarr's `ParseResource` for a release title: `SxxEyy[Ezz|-Ezz|-zz]` or `NxMM` after the series
+   * title; `series` and `episodes` when the title (cleaned as Sonarr cleans titles) is a library
+   * series' title, its title without the `(year)`/`(US)` suffix, or one of its alternate titles.
+   */
+  private parseResource(title: string): Record<string, unknown> {
+    const m =
+      /^(.*?)[ ._-]+s(\d{1,3})[ ._-]?e(\d{1,4})((?:(?:[ ._-]?e|-e?)\d{1,4})*)(?:[ ._-]|$)/i.exec(title) ??
+      /^(.*?)[ ._-]+(\d{1,2})x(\d{2,3})()(?:[ ._-]|$)/i.exec(title);
+    if (!m) return { title };
+    const seriesTitle = m[1]!.replace(/[._]/g, ' ').trim();
+    const seasonNumber = Number(m[2]);
+    const first = Number(m[3]);
+    const more = [...(m[4] ?? '').matchAll(/\d{1,4}/g)].map((x) => Number(x[0]));
+    const last = more.length ? more[more.length - 1]! : first;
+    const episodeNumbers = Array.from({ length: Math.max(1, last - first + 1) }, (_, i) => first + i);
+    const key = arrCleanTitle(seriesTitle);
+    const series = this.series.find((s) =>
+      [s.title, s.title.replace(/\s*\([^)]*\)$/, ''), ...(s.alternateTitles ?? [])].some(
+        (t) => arrCleanTitle(t) === key,
+      ),
+    );
+    return {
+      title,
+      parsedEpisodeInfo: {
+        releaseTitle: title,
+        seriesTitle,
+        seasonNumber,
+        episodeNumbers,
+        absoluteEpisodeNumbers: [],
+        fullSeason: false,
+        isPartialSeason: false,
+        isMultiSeason: false,
+        isSeasonExtra: false,
+        special: seasonNumber === 0,
+      },
+      ...(series
+        ? {
+            series: this.resource(series),
+            episodes: episodeNumbers.map((episodeNumber) => ({
+              id: series.id * 10_000 + seasonNumber * 1000 + episodeNumber,
+              seriesId: series.id,
+              tvdbId: 0,
+              seasonNumber,
+              episodeNumber,
+              title: `Episode ${episodeNumber}`,
+              hasFile: false,
+              monitored: true,
+            })),
+          }
+        : {}),
+    };
   }
 
   private add(body: Record<string, unknown>): FakeResponse {
@@ -200,6 +259,7 @@ export class FakeSonarr extends V3ArrFake<FakeSeries, TvdbSeries> {
       added: s.added,
       images: [],
       genres: [],
+      alternateTitles: (s.alternateTitles ?? []).map((t) => ({ title: t })),
       statistics: { episodeFileCount: s.hasFile ? 1 : 0 },
     };
   }

@@ -1,0 +1,192 @@
+import { jest } from '@jest/globals';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SonarrClient } from '../../activities/arr/clients.js';
+import { createSortActivities } from '../../activities/sort/activities.js';
+import { createTitleSources, titleSourcesFromConfig } from '../../activities/sort/known-titles.js';
+import type { ArrConfig } from '../../lib/config.js';
+import { makeLibrary, tempDir } from '../helpers/env.js';
+import { FakeRadarr } from '../fakes/radarr.js';
+import { FakeSonarr } from '../fakes/sonarr.js';
+
+const SONARR_KEY = 'sonarr-key-0123456789abcdef';
+const RADARR_KEY = 'radarr-key-0123456789abcdef';
+const THE_OFFICE = { tvdbId: 73244, title: 'The Office (US)', year: 2005, seasons: [1, 2, 3] };
+
+const run = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P): Promise<R> =>
+  new MockActivityEnvironment().run(fn, ...args);
+
+let localRoot: string;
+let cleanup: () => void;
+let sonarr: FakeSonarr;
+let radarr: FakeRadarr;
+
+function arrConfig(): ArrConfig {
+  return {
+    sonarr: {
+      url: sonarr.url,
+      apiKey: SONARR_KEY,
+      qualityProfileId: 1,
+      rootFolderPath: '/media/Shows',
+      unmonitorExisting: false,
+      seriesType: 'standard',
+    },
+    radarr: {
+      url: radarr.url,
+      apiKey: RADARR_KEY,
+      qualityProfileId: 1,
+      rootFolderPath: '/media/Movies',
+      unmonitorExisting: false,
+      minimumAvailability: 'released',
+    },
+  };
+}
+
+/** Drops a finished (settled) file into Incoming/. */
+function drop(name: string): string {
+  const file = path.join(localRoot, 'Incoming', name);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `video of ${name}`);
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(file, old, old);
+  return `Incoming/${name}`;
+}
+
+beforeEach(async () => {
+  const t = tempDir('vaultarr-titles-');
+  cleanup = t.cleanup;
+  localRoot = path.join(t.dir, '.Local');
+  makeLibrary(localRoot);
+  sonarr = new FakeSonarr({ apiKey: SONARR_KEY, catalog: [THE_OFFICE] });
+  radarr = new FakeRadarr({
+    apiKey: RADARR_KEY,
+    catalog: [{ tmdbId: 603, title: 'The Matrix', year: 1999 }],
+  });
+  await sonarr.start();
+  await radarr.start();
+});
+
+afterEach(async () => {
+  for (const fake of [sonarr, radarr]) {
+    expect(fake.received.filter((r) => r.authorized && !r.spec?.valid)).toEqual([]);
+    await fake.stop();
+  }
+  cleanup();
+});
+
+describe('Sonarr and Radarr as sources of identity', () => {
+  test("Sonarr's parse endpoint names its own series, with the season and episodes it maps", async () => {
+    sonarr.seedSeries({
+      tvdbId: THE_OFFICE.tvdbId,
+      title: THE_OFFICE.title,
+      year: THE_OFFICE.year,
+      alternateTitles: ['The Office'],
+    });
+    const client = new SonarrClient({ url: sonarr.url, apiKey: SONARR_KEY });
+    await expect(client.parseRelease('Office.S01E02.720p.WEB.h264-GRP')).resolves.toEqual({
+      series: { title: 'The Office (US)', year: 2005, path: '/media/Shows/The Office (US)' },
+      season: 1,
+      episodes: [2],
+    });
+    await expect(client.parseRelease('Parks.and.Recreation.S01E02.720p')).resolves.toBeUndefined();
+    expect(sonarr.requestsTo('GET', '/api/v3/parse').map((r) => r.query.title)).toEqual([
+      ['Office.S01E02.720p.WEB.h264-GRP'],
+      ['Parks.and.Recreation.S01E02.720p'],
+    ]);
+  });
+
+  test('a release Sonarr knows is planned into the series folder Sonarr uses', async () => {
+    sonarr.seedSeries({
+      tvdbId: THE_OFFICE.tvdbId,
+      title: THE_OFFICE.title,
+      year: THE_OFFICE.year,
+      alternateTitles: ['The Office'],
+    });
+    const sort = createSortActivities({
+      localRoot,
+      settleMs: 1000,
+      titles: titleSourcesFromConfig(localRoot, arrConfig()),
+    });
+    const releasePath = drop('Office.S01E02.720p.WEB.h264-GRP.mkv');
+    const { plan } = await run(sort.planSort, { releasePath });
+    expect(plan).toMatchObject({
+      kind: 'matched',
+      items: [
+        {
+          identity: { kind: 'episode', series: 'The Office (US)', season: 1, episodes: [2] },
+          source: 'sonarr',
+          video: { to: 'Shows/The Office (US)/Season 01/The Office (US) - S01E02.mkv' },
+        },
+      ],
+    });
+  });
+
+  test('a bare "title year" name Radarr has is placed as its movie; without Radarr it waits in Unsorted with that suggestion', async () => {
+    radarr.seedMovie({ tmdbId: 603, title: 'The Matrix', year: 1999 });
+    const releasePath = drop('The Matrix 1999.mkv');
+    const withRadarr = createSortActivities({
+      localRoot,
+      settleMs: 1000,
+      titles: titleSourcesFromConfig(localRoot, arrConfig()),
+    });
+    const { plan } = await run(withRadarr.planSort, { releasePath });
+    expect(plan).toMatchObject({
+      kind: 'matched',
+      items: [{ source: 'radarr', video: { to: 'Movies/The Matrix (1999)/The Matrix (1999).mkv' } }],
+    });
+    const alone = createSortActivities({ localRoot, settleMs: 1000 });
+    const { plan: unsorted } = await run(alone.planSort, { releasePath });
+    expect(unsorted).toMatchObject({
+      kind: 'unmatched',
+      suggestions: [{ identity: { kind: 'movie', title: 'The Matrix', year: 1999 } }],
+    });
+  });
+
+  test('a Sonarr that is down is not fatal, and is not asked again for every item', async () => {
+    let clock = 1_000_000;
+    const url = sonarr.url;
+    await sonarr.stop();
+    const client = new SonarrClient({ url, apiKey: SONARR_KEY }, { timeoutMs: 1000 });
+    const asked = jest.spyOn(client, 'parseRelease');
+    const listed = jest.spyOn(client, 'listSeries');
+    const titles = createTitleSources({ localRoot, sonarr: client, downForMs: 60_000, now: () => clock });
+    mkdirSync(path.join(localRoot, 'Shows', 'The Office (US)'));
+    const first = await titles.arrAnswers(['Office.S01E02.720p', 'Office.S01E03.720p']);
+    expect(first.answers).toEqual({});
+    expect(first.problems).toHaveLength(1);
+    expect(first.problems[0]).toMatch(/^Sonarr is not used for sorting for 60 s: \[Sonarr\] failed to parse/);
+    expect(asked).toHaveBeenCalledTimes(1);
+    // The library still decides; the down Sonarr's list is not asked for within the minute.
+    const known = await titles.knownTitles();
+    expect(known.titles).toEqual([{ kind: 'episode', title: 'The Office (US)', source: 'library' }]);
+    expect(listed).not.toHaveBeenCalled();
+    clock += 30_000;
+    await titles.arrAnswers(['Office.S01E04.720p']);
+    expect(asked).toHaveBeenCalledTimes(1);
+    clock += 31_000;
+    const later = await titles.arrAnswers(['Office.S01E04.720p']);
+    expect(asked).toHaveBeenCalledTimes(2);
+    expect(later.problems).toHaveLength(1);
+    // A fresh Sonarr so afterEach has one to check and stop.
+    sonarr = new FakeSonarr({ apiKey: SONARR_KEY, catalog: [THE_OFFICE] });
+    await sonarr.start();
+  });
+
+  test('a series folder already in the library names the folder two agreeing parsers place an episode in', async () => {
+    mkdirSync(path.join(localRoot, 'Shows', 'Doctor Who (2005)'));
+    const sort = createSortActivities({ localRoot, settleMs: 1000 });
+    const releasePath = drop('Doctor.Who.S13E01.1080p.HDTV.H264-FTP.mkv');
+    const { plan } = await run(sort.planSort, { releasePath });
+    expect(plan).toMatchObject({
+      kind: 'matched',
+      items: [
+        {
+          source: 'agreement',
+          video: { to: 'Shows/Doctor Who (2005)/Season 13/Doctor Who (2005) - S13E01.mkv' },
+        },
+      ],
+    });
+    expect(existsSync(path.join(localRoot, releasePath))).toBe(true);
+  });
+});
