@@ -12,6 +12,7 @@ import { heartbeating } from './progress.js';
 import { createScanActivities } from './scan/activities.js';
 import { createLocalScanActivities, createReconcileActivities } from './reconcile/activities.js';
 import { createSortActivities } from './sort/activities.js';
+import { titleSourcesFromConfig } from './sort/known-titles.js';
 import { createSpaceActivities } from './space/activities.js';
 import { Rclone, type RcloneOptions } from './vault/rclone.js';
 import { createVaultActivities } from './vault/activities.js';
@@ -37,6 +38,8 @@ export interface HostActivityDeps {
   unionRcFile?: string;
   settleMs: number;
   rclone: RcloneOptions;
+  /** This instance's *arr apps: Sonarr's and Radarr's titles and parse answers help sort releases. */
+  arr?: ArrConfig;
   /** The rclone client to use (its daemon is shared with the worker's metrics); default one made from `rclone`. */
   rcloneClient?: Rclone;
 }
@@ -47,7 +50,11 @@ export interface HostActivityDeps {
  */
 export function createHostActivities(deps: HostActivityDeps) {
   return heartbeating({
-    ...createSortActivities({ localRoot: deps.localRoot, settleMs: deps.settleMs }),
+    ...createSortActivities({
+      localRoot: deps.localRoot,
+      settleMs: deps.settleMs,
+      titles: titleSourcesFromConfig(deps.localRoot, deps.arr),
+    }),
     ...createVaultActivities({
       localRoot: deps.localRoot,
       rclone: deps.rcloneClient ?? new Rclone(deps.rclone),

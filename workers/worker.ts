@@ -112,6 +112,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
         unionRcFile: options.unionRcFile,
         settleMs: options.settleMs,
         rclone: options.rclone,
+        arr: options.arr,
         rcloneClient: options.rcloneClient,
       }),
       interceptors,
