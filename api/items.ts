@@ -1,11 +1,12 @@
 /**
- * Items REST: `GET /api/v1/items`, `GET /api/v1/items/:id`, `POST /api/v1/items/:id/{approve|retry|skip|pin|unpin|evict|cancel}`.
+ * Items REST: `GET /api/v1/items`, `GET /api/v1/items/:id`, `POST /api/v1/items/:id/{approve|retry|skip|pin|unpin|evict|cancel}`
+ * (`approve` takes an identity or `{ suggestion: N }`).
  * `:id` is what `vaultarr items list` prints or the CLI accepts: a full workflow ID or a unique
  * prefix of its hash (an ambiguous prefix → 409 `ambiguous`, an unknown one → 404).
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { ApprovalSchema } from '../domain/approval.js';
+import { parseApprovalRequest } from '../domain/approval.js';
 import { STAGES } from '../domain/stages.js';
 import type { ItemAction, ItemService } from '../lib/items.js';
 
@@ -44,12 +45,21 @@ export function itemsRouter(items: ItemService): Router {
     }),
   );
 
-  /** Body: an approval (`{kind:"movie",title,year}` or `{kind:"episode",series,season,episodes}`) → 200 `{ libraryPath }`. */
+  /**
+   * Body: an approval (`{kind:"movie",title,year}` or `{kind:"episode",series,season,episodes}`) →
+   * 200 `{ libraryPath }`; or `{suggestion: N}` (the Nth of the item's `suggestions`) → 200
+   * `{ libraryPath, approved: { identity, source } }`, 409 when the item has no such suggestion.
+   */
   router.post(
     '/:id/approve',
     wrap(async (req, res) => {
-      const approval = ApprovalSchema.parse(req.body ?? {});
-      res.json(await items.approve(String(req.params.id), approval));
+      const request = parseApprovalRequest(req.body ?? {});
+      const id = String(req.params.id);
+      res.json(
+        'suggestion' in request
+          ? await items.approveSuggestion(id, request)
+          : await items.approve(id, request),
+      );
     }),
   );
 

@@ -5,7 +5,8 @@
  */
 import { Command, Option } from 'commander';
 import type { Approval } from '../domain/approval.js';
-import { ApprovalSchema } from '../domain/approval.js';
+import { ApprovalSchema, SuggestionChoiceSchema } from '../domain/approval.js';
+import type { SortSuggestion } from '../domain/media.js';
 import { STAGES } from '../domain/stages.js';
 import { loadConfig } from '../lib/config.js';
 import { createPool } from '../lib/db.js';
@@ -72,6 +73,16 @@ function table(rows: ItemRow[]): string {
     .join('\n');
 }
 
+/** `The Office (US) S01E02E03 (from sonarr)`, `The Matrix (1999) (from guessit)`. */
+function describeSuggestion({ identity, source }: SortSuggestion): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const what =
+    identity.kind === 'movie'
+      ? `${identity.title} (${identity.year})`
+      : `${identity.series} S${pad(identity.season)}${identity.episodes.map((e) => `E${pad(e)}`).join('')}`;
+  return `${what} (from ${source})`;
+}
+
 /** `copyToVault: copying 1.2 GiB / 3.0 GiB (40.0 %), attempt 1` */
 function describeProgress(p: ItemProgress): string {
   const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
@@ -124,6 +135,9 @@ export function registerManageCommands(program: Command): void {
           `pinned:     ${(live?.pinned ?? row?.pinned) ? 'yes' : 'no'}`,
           `workflow:   ${shown.workflowStatus}`,
           ...(shown.progress ? [`progress:   ${describeProgress(shown.progress)}`] : []),
+          ...(live?.suggestions ?? []).map(
+            (s, i) => `${i === 0 ? 'suggested:  ' : '            '}${i + 1}. ${describeSuggestion(s)}`,
+          ),
         ].join('\n'),
       );
     });
@@ -141,11 +155,13 @@ export function registerManageCommands(program: Command): void {
       (v, acc: number[]) => [...acc, Number(v)],
       [],
     )
+    .option('--suggestion <n>', "it is the item's Nth suggestion (see items show)", (v) => Number(v))
     .option('--json', 'print JSON')
     .action(
       async (
         id: string,
         opts: {
+          suggestion?: number;
           movie?: string;
           year?: number;
           series?: string;
@@ -154,9 +170,25 @@ export function registerManageCommands(program: Command): void {
           json?: boolean;
         },
       ) => {
+        if (opts.suggestion !== undefined) {
+          if (opts.movie || opts.series)
+            throw new UserError('give either --suggestion N or an identity (--movie / --series), not both');
+          const choice = SuggestionChoiceSchema.safeParse({ suggestion: opts.suggestion });
+          if (!choice.success)
+            throw new UserError(
+              'invalid approval',
+              choice.error.issues.map((i) => i.message),
+            );
+          const result = await withItems((s) => s.approveSuggestion(id, choice.data));
+          return show(
+            opts.json
+              ? JSON.stringify(result)
+              : `approved as ${describeSuggestion(result.approved)}: moved to ${result.libraryPath}`,
+          );
+        }
         if (Boolean(opts.movie) === Boolean(opts.series))
           throw new UserError(
-            'give either --movie "Title" --year N or --series "Name" --season N --episode N',
+            'give either --suggestion N, --movie "Title" --year N or --series "Name" --season N --episode N',
           );
         const raw = opts.movie
           ? { kind: 'movie', title: opts.movie, year: opts.year }

@@ -34,3 +34,27 @@ export function approvalProblems(input: unknown): string[] {
     ? []
     : result.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`);
 }
+
+/** Approval by suggestion: the Nth (1-based) of the item's `suggestions`, as it is. */
+export const SuggestionChoiceSchema = z.strictObject({
+  suggestion: z
+    .number()
+    .int('suggestion must be a whole number')
+    .min(1, 'suggestion must be 1 or more')
+    .max(3, 'suggestion must be 3 or less'),
+});
+
+/** A choice of suggestion: `{ suggestion: N }`. */
+export type SuggestionChoice = z.infer<typeof SuggestionChoiceSchema>;
+
+/**
+ * What an approval request may be: a full identity, or `{ suggestion: N }`. A body with a
+ * `suggestion` field is read as a choice of suggestion, anything else as an identity, so each
+ * answers with its own messages.
+ *
+ * @throws ZodError listing every problem of the request
+ */
+export function parseApprovalRequest(body: unknown): Approval | SuggestionChoice {
+  const isChoice = typeof body === 'object' && body !== null && 'suggestion' in body;
+  return isChoice ? SuggestionChoiceSchema.parse(body) : ApprovalSchema.parse(body);
+}

@@ -5,7 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Approval } from './approval.js';
 import type { PeerNotification } from './peers.js';
-import type { MediaIdentity, MediaKind } from './media.js';
+import type { MediaIdentity, MediaKind, SortSuggestion } from './media.js';
 import type { Stage } from './stages.js';
 
 /** Workflow type name of the per-file lifecycle. Never rename: it is the type on the wire. */
@@ -132,6 +132,11 @@ export interface MediaItemStatus {
   subtitlePaths: string[];
   /** Why the item waits (`awaiting-approval`, `failed-needs-attention`). */
   reason?: string;
+  /**
+   * While an `Unsorted/` item awaits approval: up to three candidate identities, best first, each
+   * with its source (`approve --suggestion N` places it as the Nth).
+   */
+  suggestions?: SortSuggestion[];
   /** Copy-and-verify rounds done so far. */
   copyRounds: number;
   /** Pinned items are never evicted by the janitor. */

@@ -12,7 +12,8 @@ import {
 } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type pg from 'pg';
-import type { Approval } from '../domain/approval.js';
+import type { Approval, SuggestionChoice } from '../domain/approval.js';
+import type { SortSuggestion } from '../domain/media.js';
 import {
   approveSortUpdate,
   cancelSignal,
@@ -342,6 +343,45 @@ export class ItemService {
       }
       throw err;
     }
+  }
+
+  /**
+   * Approves an item as one of its suggestions: the Nth (1-based) of its status's `suggestions`,
+   * sent as the `approveSort` update exactly as if its identity had been typed.
+   *
+   * @param ref - a full workflow ID or a unique prefix (see {@link ItemService.resolve})
+   * @param choice - `{ suggestion: N }`
+   * @returns where the item went, and the suggestion it was approved as
+   * @throws ItemError 404 (unknown), 409 (not awaiting approval, no such suggestion, a different
+   *   file at the target), 400 (the workflow's validator refused the identity)
+   */
+  async approveSuggestion(
+    ref: string,
+    choice: SuggestionChoice,
+  ): Promise<ApproveSortResult & { approved: SortSuggestion }> {
+    const id = await this.resolve(ref);
+    const status = await this.liveStatus(id);
+    if (status.stage !== 'awaiting-approval') {
+      throw new ItemError(409, 'conflict', `the item is ${status.stage}, not awaiting approval`);
+    }
+    const suggestions = status.suggestions ?? [];
+    const approved = suggestions[choice.suggestion - 1];
+    if (!approved) {
+      throw new ItemError(
+        409,
+        'conflict',
+        suggestions.length === 0
+          ? 'the item has no suggestions: approve it with a full identity'
+          : `the item has ${suggestions.length} suggestion(s), not ${choice.suggestion}`,
+      );
+    }
+    const identity = approved.identity;
+    const approval: Approval =
+      identity.kind === 'movie'
+        ? { kind: 'movie', title: identity.title, year: identity.year }
+        : { kind: 'episode', series: identity.series, season: identity.season, episodes: identity.episodes };
+    const result = await this.approve(id, approval);
+    return { ...result, approved };
   }
 
   /** The workflow ID that carries a library path: the catalog's, else the one derived from the path. */

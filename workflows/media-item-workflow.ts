@@ -395,6 +395,7 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
       approvalOutcome = { libraryPath: item.video.to };
       approval = undefined;
       status.reason = undefined;
+      if (status.suggestions) status.suggestions = undefined;
       return item;
     }
   };
@@ -406,6 +407,8 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     const { plan, workflowIds } = await attempt('sorting', () => host.planSort({ releasePath }));
     if (plan.kind === 'unmatched') {
       const { unsortedPath } = await attempt('sorting', () => host.moveToUnsorted({ releasePath }));
+      // Candidate identities for the human (`approve --suggestion N`); histories from before this patch had none.
+      if (plan.suggestions?.length && patched('sort-suggestions')) status.suggestions = plan.suggestions;
       return awaitApproval(plan.reason, unsortedPath);
     }
     const files: PlacedFile[] = plan.items.flatMap((item) => [item.video, ...item.subtitles]);
