@@ -5,8 +5,10 @@
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
+import { AppriseNotifier, type NotificationSettings, type Notifier } from '../lib/notifications.js';
 import { createArrActivities } from './arr/activities.js';
 import { createCatalogActivities } from './catalog/activities.js';
+import { createNotificationActivities } from './notifications/activities.js';
 import { createPeerActivities } from './peers/activities.js';
 import { heartbeating } from './progress.js';
 import { createScanActivities } from './scan/activities.js';
@@ -20,6 +22,7 @@ import { createRemoteActivities } from './vault/remote-activities.js';
 
 export type { ArrActivities } from './arr/activities.js';
 export type { CatalogActivities } from './catalog/activities.js';
+export type { NotificationActivities } from './notifications/activities.js';
 export type { ScanActivities } from './scan/activities.js';
 export type { PeerActivities } from './peers/activities.js';
 export type { ReconcileActivities } from './reconcile/activities.js';
@@ -82,13 +85,36 @@ export interface SharedActivityDeps {
   scan: { servers: MediaServerConfig[]; defaultLibraryRoot: string; mergeWindowMs: number };
   /** This instance's own *arr apps (where peers' items are added unmonitored). */
   arr: ArrConfig;
+  /** Notifications (default none); `notifier` defaults to Apprise with `settings.urls`. */
+  notifications?: { settings: NotificationSettings; namespace: string; notifier?: Notifier };
 }
 
 /** Activities for the shared task queue (Postgres, HTTP and the vault remote only). */
 export function createSharedActivities(deps: SharedActivityDeps) {
   const rclone = new Rclone(deps.rclone);
+  const notifications = deps.notifications?.settings.urls.length ? deps.notifications : undefined;
   return {
-    ...createCatalogActivities({ pool: deps.pool }),
+    ...createCatalogActivities({
+      pool: deps.pool,
+      notifications: notifications && { events: notifications.settings.events, client: deps.client },
+    }),
+    // Registered even without targets: a notification workflow started before they were removed finds its activity.
+    ...createNotificationActivities({
+      pool: deps.pool,
+      client: deps.client,
+      namespace: notifications?.namespace ?? 'default',
+      settings: notifications?.settings ?? {
+        urls: [],
+        events: [],
+        appriseBinary: 'apprise',
+        hostOfflineMinutes: 15,
+        peerUnreachableHours: 24,
+        digestAt: '08:00',
+      },
+      notifier:
+        notifications?.notifier ??
+        new AppriseNotifier(notifications?.settings.urls ?? [], notifications?.settings.appriseBinary),
+    }),
     ...createReconcileActivities({
       pool: deps.pool,
       rclone,

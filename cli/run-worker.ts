@@ -18,6 +18,7 @@ import {
 } from '../lib/temporal.js';
 import { Rclone, uploadOnlyBwLimit } from '../activities/vault/rclone.js';
 import { createWorkerMetrics, serveMetrics } from '../lib/metrics.js';
+import { checkApprise, ensureNotificationSchedules } from '../lib/notifications.js';
 import { unionRcFile } from '../lib/infra/union.js';
 import { createWorkers } from '../workers/worker.js';
 import { ensureLayout } from './stack.js';
@@ -47,6 +48,9 @@ export async function runWorker(config: Config): Promise<void> {
   const hostOnly = config.worker.hostOnly;
   const log = createLogger('worker', config.logLevel);
   const ep = endpoints(config);
+  // Only the shared worker sends notifications; a missing apprise is a start-up error there.
+  const notify = !hostOnly && config.notifications.urls.length > 0;
+  if (notify) checkApprise(config.notifications);
   ensureLayout(config);
   await migrate(ep.databaseUrl);
   // One client for start-up housekeeping and for the activities that look at other workflows.
@@ -85,6 +89,7 @@ export async function runWorker(config: Config): Promise<void> {
     arr: config.arr,
     rcloneClient: rclone,
     metrics,
+    notifications: notify ? { settings: config.notifications } : undefined,
   });
   // A port already taken (a second worker on this machine) costs the metrics, not the worker.
   const metricsServer = metrics
@@ -117,6 +122,14 @@ export async function runWorker(config: Config): Promise<void> {
         everyHours: config.reconcileEveryHours,
       }),
     ],
+    ...(notify
+      ? [
+          [
+            'create the notification schedules',
+            ensureNotificationSchedules(client, config.notifications),
+          ] as [string, Promise<void>],
+        ]
+      : []),
     ...(config.eviction.enabled
       ? [
           [

@@ -20,6 +20,7 @@ import {
 import { unmount } from '../lib/infra/union.js';
 import { stopChild, waitFor } from '../lib/infra/wait.js';
 import { createLogger } from '../lib/logger.js';
+import { checkApprise } from '../lib/notifications.js';
 
 const COMPONENTS = ['worker', 'api', 'watcher'] as const;
 
@@ -34,10 +35,12 @@ export function ensureLayout(config: Config): void {
 /**
  * Runs the stack until SIGINT/SIGTERM.
  *
- * @throws UserError for a missing Temporal CLI or Postgres; Error when a service does not start
+ * @throws UserError for a missing Temporal CLI or Postgres, or a missing `apprise` when
+ *   notifications are configured; Error when a service does not start
  */
 export async function runStack(config: Config): Promise<void> {
   const log = createLogger('stack', config.logLevel);
+  checkApprise(config.notifications);
   const logDir = path.join(config.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
   ensureLayout(config);

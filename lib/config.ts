@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { NOTIFICATION_EVENTS } from '../domain/notifications.js';
 import { UserError } from './errors.js';
 import { redactFields, rememberSecrets, secret, secretPathsOf, secretValues } from './secrets.js';
 
@@ -192,6 +193,28 @@ const ConfigSchema = z.strictObject({
       port: port.default(DEFAULT_WORKER_METRICS_PORT),
       /** Address a worker's `/metrics` binds to. */
       host: z.string().min(1).default('0.0.0.0'),
+    })
+    .prefault({}),
+  notifications: z
+    .strictObject({
+      /**
+       * Apprise URLs to notify (`discord://…`, `tgram://…`, `ntfy://…`, `pover://…`, `json://…`);
+       * empty: no notifications. Each is a secret (they carry tokens).
+       */
+      urls: z.array(secret(z.string().min(1))).default([]),
+      /** Which events to send (default all). */
+      events: z.array(z.enum(NOTIFICATION_EVENTS)).default([...NOTIFICATION_EVENTS]),
+      /** The `apprise` command (Debian package `apprise`, or `pip install apprise`). */
+      appriseBinary: z.string().min(1).default('apprise'),
+      /** A host whose worker has not polled its task queue for this many minutes is offline. */
+      hostOfflineMinutes: z.number().positive().default(15),
+      /** A peer whose deliveries have been retried for this many hours is unreachable. */
+      peerUnreachableHours: z.number().positive().default(24),
+      /** Local time of the daily digest. */
+      digestAt: z
+        .string()
+        .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)')
+        .default('08:00'),
     })
     .prefault({}),
   watcher: z

@@ -7,7 +7,10 @@ import { REDACTED, redactText } from './secrets.js';
  * object and up to two levels down (`{ server: { token } }`, `{ arr: { radarr: { apiKey } } }`).
  */
 function redactPaths(): string[] {
-  const keys = new Set(CONFIG_SECRET_PATHS.filter((p) => p.kind === 'value').map((p) => p.path.at(-1)!));
+  // A secret list's items (`notifications.urls.*`) are redacted by the list's key.
+  const keys = new Set(
+    CONFIG_SECRET_PATHS.filter((p) => p.kind === 'value').map((p) => p.path.filter((k) => k !== '*').at(-1)!),
+  );
   return [...keys].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 }
 

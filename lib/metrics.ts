@@ -170,6 +170,8 @@ interface Observed {
   evicted?: boolean;
   freedBytes?: number;
   status?: string;
+  event?: string;
+  outcome?: string;
 }
 
 /**
@@ -263,6 +265,12 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
     help: 'Bytes freed on the local disk by evictions.',
     ...reg,
   });
+  const notifications = new Counter({
+    name: 'vaultarr_notifications_total',
+    help: 'Notification attempts through Apprise, by event and outcome (sent, already-sent, resolved, failed).',
+    labelNames: ['event', 'outcome'] as const,
+    ...reg,
+  });
   new Gauge({
     name: 'vaultarr_local_free_ratio',
     help: 'Free share of the local disk (.Local), 0-1, as unprivileged users see it.',
@@ -319,6 +327,9 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
       case 'notifyPeer':
         deliveries.inc({ peer: input.peer ?? 'unknown', outcome: result.status ?? 'accepted' });
         return;
+      case 'sendNotification':
+        notifications.inc({ event: result.event ?? 'unknown', outcome: result.outcome ?? 'unknown' });
+        return;
     }
   };
   const observeFailure = (activity: string, args: unknown[], err: unknown): void => {
@@ -329,6 +340,7 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
     if (activity === 'scanMediaServer') scans.inc({ target: input.target ?? 'unknown', outcome: 'failed' });
     if (activity === 'notifyPeer') deliveries.inc({ peer: input.peer ?? 'unknown', outcome: 'failed' });
     if (activity === 'evictLocalCopy') evictions.inc({ outcome: 'failed' });
+    if (activity === 'sendNotification') notifications.inc({ event: 'unknown', outcome: 'failed' });
   };
 
   const interceptor: ActivityInterceptorsFactory = (ctx) => ({

@@ -16,6 +16,7 @@ import type { Rclone, RcloneOptions } from '../activities/vault/rclone.js';
 import { hostTaskQueue, SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
 import type { WorkerMetrics } from '../lib/metrics.js';
+import type { NotificationSettings, Notifier } from '../lib/notifications.js';
 
 /** Path of the workflows module, from sources (tests, tsx) or from `dist/`. */
 export function workflowsPath(): string {
@@ -65,6 +66,8 @@ export interface WorkerOptions {
   arr?: ArrConfig;
   /** The host activities' rclone client (default: one made from `rclone`). */
   rcloneClient?: Rclone;
+  /** Notifications through Apprise (default none); `notifier` replaces Apprise (tests). */
+  notifications?: { settings: NotificationSettings; notifier?: Notifier };
   /** Metrics to observe every activity with (its interceptor goes on both workers); default none. */
   metrics?: WorkerMetrics;
 }
@@ -95,6 +98,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
             mergeWindowMs: options.scan?.mergeWindowMs ?? 5000,
           },
           arr: options.arr ?? {},
+          notifications: options.notifications && { ...options.notifications, namespace: options.namespace },
         }),
         interceptors,
       }),

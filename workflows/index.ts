@@ -9,3 +9,4 @@ export {
 } from './vault-trash-workflows.js';
 export { peerDeliveryWorkflow } from './peer-delivery-workflow.js';
 export { peerImportWorkflow } from './peer-import-workflow.js';
+export { notificationChecksWorkflow, notificationWorkflow } from './notification-workflows.js';

@@ -3,14 +3,22 @@
  * the workflows' state; workflow code never writes it directly.
  */
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { identityTitle, type MediaIdentity } from '../../domain/media.js';
 import type { VaultVerification } from '../../domain/messages.js';
+import type { NotificationEvent } from '../../domain/notifications.js';
 import type { Stage } from '../../domain/stages.js';
+import { noteItemStageChange, startNotification } from '../notifications/activities.js';
 
 /** Dependencies of the catalog activities. */
 export interface CatalogDeps {
   pool: pg.Pool;
+  /**
+   * When notifications are configured: the events to send, and a client to start each
+   * notification's workflow with (on this activity's task queue).
+   */
+  notifications?: { events: NotificationEvent[]; client: Client };
 }
 
 /** Input of `recordStage`: the item's state after a stage change, and the event that says why. */
@@ -42,6 +50,8 @@ export function createCatalogActivities(deps: CatalogDeps) {
   /**
    * Upserts the item's `media_items` row and appends one `events` row, in one transaction.
    * Idempotent: the event is keyed by workflow run and activity ID, so a retry appends nothing twice.
+   * With notifications configured, entering `failed-needs-attention` or `awaiting-approval` also
+   * opens a notification in the same transaction (once per parking) and starts its workflow.
    *
    * @throws pg errors (retried)
    */
@@ -50,6 +60,7 @@ export function createCatalogActivities(deps: CatalogDeps) {
     const dedupeKey = `${input.workflowId}:${info.workflowExecution?.runId ?? ''}:${info.activityId}`;
     const id = input.identity;
     const client = await pool.connect();
+    let notify: string | undefined;
     try {
       await client.query('BEGIN');
       await client.query(
@@ -112,6 +123,16 @@ export function createCatalogActivities(deps: CatalogDeps) {
           JSON.stringify({ reason: input.reason, ...input.details }),
         ],
       );
+      if (deps.notifications) {
+        const { rows } = await client.query<{ id: string }>('SELECT id FROM events WHERE dedupe_key = $1', [
+          dedupeKey,
+        ]);
+        notify = await noteItemStageChange(
+          client,
+          { ...input, eventId: rows[0]!.id },
+          deps.notifications.events,
+        );
+      }
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -119,6 +140,8 @@ export function createCatalogActivities(deps: CatalogDeps) {
     } finally {
       client.release();
     }
+    if (notify && deps.notifications)
+      await startNotification(deps.notifications.client, notify, info.taskQueue);
   }
 
   /**

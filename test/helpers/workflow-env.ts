@@ -56,6 +56,8 @@ export async function createWorkflowTestEnv(
     metrics?: WorkerOptions['metrics'];
     /** Makes the host activities' rclone client from the env's options (see `WorkerOptions.rcloneClient`). */
     rcloneClient?: (rclone: WorkerOptions['rclone']) => NonNullable<WorkerOptions['rcloneClient']>;
+    /** Notifications (see `WorkerOptions.notifications`). */
+    notifications?: WorkerOptions['notifications'];
     /** Host ID of the worker (default a unique one). */
     hostId?: string;
   } = {},
@@ -89,6 +91,7 @@ export async function createWorkflowTestEnv(
     scan: options.scan,
     arr: options.arr,
     metrics: options.metrics,
+    notifications: options.notifications,
     rcloneClient: options.rcloneClient?.(rclone),
   });
   const running = Promise.all(workers.map((w) => w.run()));

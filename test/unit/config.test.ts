@@ -2,9 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { loadConfig } from '../../lib/config.js';
+import { loadConfig, redactConfig } from '../../lib/config.js';
 import { apiSettings } from '../../lib/endpoints.js';
 import { UserError } from '../../lib/errors.js';
+import { redactText } from '../../lib/secrets.js';
 import { tempDir } from '../helpers/env.js';
 
 describe('configuration', () => {
@@ -69,6 +70,16 @@ describe('configuration', () => {
     const moved = loadConfig({ env: { VAULTARR_METRICS__PORT: '19464' }, cwd: dir });
     expect(moved.metrics.port).toBe(19464);
     expect(loadConfig({ env: { VAULTARR_METRICS__ENABLED: 'false' }, cwd: dir }).metrics.enabled).toBe(false);
+  });
+
+  test('notifications are off by default; their Apprise URLs are secrets hidden from printed config and logs', () => {
+    expect(loadConfig({ env: {}, cwd: dir }).notifications).toMatchObject({ urls: [], digestAt: '08:00' });
+    const url = 'discord://1234567890/s3cr3t-webhook-token';
+    const config = loadConfig({ env: { VAULTARR_NOTIFICATIONS__URLS: `["${url}"]` }, cwd: dir });
+    expect(config.notifications.urls).toEqual([url]);
+    expect(config.notifications.events).toContain('needs-attention');
+    expect(JSON.stringify(redactConfig(config))).not.toContain('s3cr3t');
+    expect(redactText(`apprise failed on ${url}`)).not.toContain('s3cr3t');
   });
 
   test('every problem is reported at once with its key path', () => {

@@ -1,0 +1,134 @@
+/**
+ * Notifications through Apprise (https://github.com/caronc/apprise): any Apprise URL
+ * (`discord://`, `tgram://`, `ntfy://`, `pover://`, `json://`, ...) from config
+ * `notifications.urls`, sent by running the `apprise` command line.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import type { Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import {
+  NOTIFICATION_CHECKS_WORKFLOW,
+  type NotificationChecksInput,
+  type NotificationEvent,
+} from '../domain/notifications.js';
+import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
+import { UserError } from './errors.js';
+import { redactText } from './secrets.js';
+
+/** How notifications go out (config `notifications`). */
+export interface NotificationSettings {
+  /** Apprise URLs; empty: no notifications. */
+  urls: string[];
+  /** Events to send (default all). */
+  events: NotificationEvent[];
+  /** The `apprise` command. */
+  appriseBinary: string;
+  /** A host counts as offline once its queue has not been polled for this many minutes. */
+  hostOfflineMinutes: number;
+  /** A peer counts as unreachable once a delivery to it has been retried for this many hours. */
+  peerUnreachableHours: number;
+  /** Local time of the daily digest, `HH:MM`. */
+  digestAt: string;
+}
+
+/** One message. */
+export interface NotificationMessage {
+  title: string;
+  body: string;
+  /** Apprise's notification type. */
+  type: 'info' | 'success' | 'warning' | 'failure';
+}
+
+/** Sends a message to every configured target. */
+export interface Notifier {
+  /**
+   * @throws Error when a target did not take it (retried by the calling activity)
+   */
+  send(message: NotificationMessage): Promise<void>;
+}
+
+/** A {@link Notifier} that runs `apprise -t <title> -b <body> -n <type> <url>...`. */
+export class AppriseNotifier implements Notifier {
+  constructor(
+    private readonly urls: string[],
+    private readonly binary = 'apprise',
+    private readonly timeoutMs = 60_000,
+  ) {}
+
+  async send(message: NotificationMessage): Promise<void> {
+    const args = ['-t', message.title, '-b', message.body, '-n', message.type, ...this.urls];
+    await new Promise<void>((resolve, reject) => {
+      execFile(this.binary, args, { timeout: this.timeoutMs }, (err, stdout, stderr) => {
+        if (!err) return resolve();
+        // Apprise prints the URL it failed on, which may hold a token: the redaction rule hides it.
+        const said = `${stderr}${stdout}`.trim().split('\n').slice(-3).join(' | ');
+        reject(new Error(redactText(`apprise failed (${err.code ?? err.message}): ${said}`)));
+      });
+    });
+  }
+}
+
+/**
+ * Checks that the `apprise` command runs, when notifications are configured.
+ *
+ * @throws UserError naming the missing command and how to install it
+ */
+export function checkApprise(settings: Pick<NotificationSettings, 'urls' | 'appriseBinary'>): void {
+  if (settings.urls.length === 0) return;
+  const run = spawnSync(settings.appriseBinary, ['--version'], { stdio: 'ignore', timeout: 30_000 });
+  if (run.error || run.status !== 0) {
+    throw new UserError(
+      `notifications.urls is set but the apprise command (${settings.appriseBinary}) does not run` +
+        `${run.error ? `: ${run.error.message}` : ''}. Install it (Debian: apt-get install apprise; ` +
+        'elsewhere: pip install apprise), set notifications.appriseBinary, or remove notifications.urls.',
+    );
+  }
+}
+
+/** IDs of the notification Schedules. */
+export const NOTIFICATION_SCHEDULE_IDS = {
+  watch: 'vaultarr-notifications-watch',
+  digest: 'vaultarr-notifications-digest',
+} as const;
+
+/**
+ * Creates the notification Schedules when they do not exist: host and peer checks every 5
+ * minutes, and the daily digest at `digestAt` in this process's time zone.
+ */
+export async function ensureNotificationSchedules(
+  client: Client,
+  settings: Pick<NotificationSettings, 'digestAt'>,
+  taskQueue = SHARED_TASK_QUEUE,
+): Promise<void> {
+  const [hour, minute] = settings.digestAt.split(':').map(Number) as [number, number];
+  const schedules: Array<
+    [string, NotificationChecksInput, Parameters<Client['schedule']['create']>[0]['spec']]
+  > = [
+    [NOTIFICATION_SCHEDULE_IDS.watch, { kind: 'watch' }, { intervals: [{ every: '5 minutes' }] }],
+    [
+      NOTIFICATION_SCHEDULE_IDS.digest,
+      { kind: 'digest' },
+      {
+        calendars: [{ hour, minute }],
+        timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+      },
+    ],
+  ];
+  for (const [scheduleId, input, spec] of schedules) {
+    try {
+      await client.schedule.create({
+        scheduleId,
+        spec,
+        policies: { overlap: ScheduleOverlapPolicy.SKIP },
+        action: {
+          type: 'startWorkflow',
+          workflowType: NOTIFICATION_CHECKS_WORKFLOW,
+          taskQueue,
+          args: [input],
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    }
+  }
+}
