@@ -168,13 +168,40 @@ function yearOnlyInDate(name: string, year: number): boolean {
   return DATES.some((re) => re.test(name)) && !without.includes(String(year));
 }
 
+/** A run of episode markers of one season: `S03E01.S03E02`, `S6E1-S6E2`, `S01E01E02E03`, `S01E01-E03`, `S01E01-03`. */
+const EPISODE_RUN =
+  /(?:^|[^a-z0-9])s(\d{1,3})[ ._-]?e(\d{1,4})((?:(?:[ ._-]?s\1[ ._-]?e|[ ._-]?e|-)\d{1,4})*)(?=[^0-9]|$)/i;
+
+/**
+ * Every episode a name's first marker run lists: `E01E02E03` and `.S03E02` add one, `-E03` and
+ * `-03` run from the previous number (as Sonarr reads them).
+ */
+function markedEpisodes(name: string): number[] {
+  const m = EPISODE_RUN.exec(name);
+  if (!m) return [];
+  const episodes = [Number(m[2])];
+  for (const step of m[3]!.matchAll(/([ ._-]?s\d{1,3}[ ._-]?e|[ ._-]?e|-)(\d{1,4})/gi)) {
+    const n = Number(step[2]);
+    const from = episodes[episodes.length - 1]!;
+    if (step[1] === '-' || step[1]!.toLowerCase() === '-e') {
+      if (n <= from || n - from > 50) return [];
+      for (let e = from + 1; e <= n; e++) episodes.push(e);
+    } else episodes.push(n);
+  }
+  return [...new Set(episodes)].sort((a, b) => a - b);
+}
+
 /** `@ctrl/video-filename-parser`'s strict identity of a name (Sonarr's and Radarr's rules). */
 function parseWithVideoFilenameParser(name: string): VideoIdentity | undefined {
   if (EPISODE_MARKER.test(name)) {
     const tv = filenameParse(name, true);
     if (!('seasons' in tv)) return undefined;
     const seasons = tv.seasons ?? [];
-    const episodes = [...new Set(tv.episodeNumbers ?? [])].sort((a, b) => a - b);
+    let episodes = [...new Set(tv.episodeNumbers ?? [])].sort((a, b) => a - b);
+    // The parser drops the first episodes of some multi-episode runs (`S03E01.S03E02` → 2): a run of
+    // explicit markers of one season is read in full.
+    const marked = markedEpisodes(name);
+    if (marked.length > 1 && episodes.every((e) => marked.includes(e))) episodes = marked;
     const title = cleanTitle(tv.title ?? '');
     if (!title || seasons.length !== 1 || episodes.length === 0 || tv.fullSeason) return undefined;
     return { kind: 'episode', series: seriesName(title), season: seasons[0]!, episodes };

@@ -10,6 +10,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { statusQuery } from '../../domain/messages.js';
 import { makeVideo, temporalAddress } from '../helpers/env.js';
+import { recordHistory } from '../helpers/histories.js';
 import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 import { FakeSonarr } from '../fakes/sonarr.js';
 
@@ -130,8 +131,13 @@ describe('sorting with the library, Sonarr and suggestions', () => {
     expect(resident.suggestions).toBeUndefined();
     expect(existsSync(path.join(env.localRoot, 'Movies/Casablanca (1942)/Casablanca (1942).mkv'))).toBe(true);
     expect(existsSync(path.join(env.localRoot, 'Unsorted/Casablanca 1942.mkv'))).toBe(false);
-    const final = await env.client.workflow.getHandle(workflowId).query(statusQuery);
-    expect(final.libraryPath).toBe('Movies/Casablanca (1942)/Casablanca (1942).mkv');
+    const handle = env.client.workflow.getHandle(workflowId);
+    expect((await handle.query(statusQuery)).libraryPath).toBe(
+      'Movies/Casablanca (1942)/Casablanca (1942).mkv',
+    );
+    await handle.signal('cancel');
+    await handle.result();
+    await recordHistory('unsorted-suggestions-approved-by-suggestion-cancelled', handle);
   });
 
   test('a camera file is never placed and comes with no suggestion', async () => {
