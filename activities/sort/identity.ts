@@ -400,7 +400,8 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
       return {
         kind: 'placed',
         identity: known ? withKnownTitle(a!.identity, known) : a!.identity,
-        source: 'agreement',
+        // A bare name is placed only because the library or the *arr has that title.
+        source: known && bare(a!.identity) ? known.source : 'agreement',
       };
   }
   const byKnown = confirmed.filter((c) => c.known && c.known !== 'ambiguous');

@@ -1,0 +1,230 @@
+/**
+ * The identity rule on plain names (no I/O): two parsers must agree, known titles confirm and name
+ * folders, the *arr's answer wins, camera names are never placed, multi-episode runs keep every
+ * episode. Names here are the tests' own (the bench corpus stays out of the unit tests).
+ */
+import {
+  decideIdentity,
+  isCameraName,
+  matchKnownTitle,
+  parseName,
+  type KnownTitle,
+} from '../../activities/sort/identity.js';
+import { libraryStem, planRelease } from '../../activities/sort/release-planner.js';
+import type { VideoIdentity } from '../../domain/media.js';
+
+/** Where a decision puts the name (`Unsorted` when it does not). */
+function placedAt(name: string, context = {}): string {
+  const decided = decideIdentity(name, context);
+  return decided.kind === 'placed' ? libraryStem(decided.identity) : 'Unsorted';
+}
+
+const episode = (series: string, season: number, episodes: number[]): VideoIdentity => ({
+  kind: 'episode',
+  series,
+  season,
+  episodes,
+});
+
+describe('identity by agreement of two parsers', () => {
+  test('a name both parsers read alike is placed, with agreement as its source', () => {
+    expect(decideIdentity('Halt.and.Catch.Fire.S02E04.1080p.AMZN.WEB-DL.DDP5.1.H.264-GRP')).toEqual({
+      kind: 'placed',
+      identity: episode('Halt and Catch Fire', 2, [4]),
+      source: 'agreement',
+    });
+    expect(decideIdentity('Gattaca.1997.1080p.BluRay.x264-GRP')).toEqual({
+      kind: 'placed',
+      identity: { kind: 'movie', title: 'Gattaca', year: 1997 },
+      source: 'agreement',
+    });
+  });
+
+  test('parsers that disagree on the episodes send the name to Unsorted with both readings as suggestions', () => {
+    const decided = decideIdentity('Firefly.S01E01.22.720p.BluRay.x264-GRP');
+    expect(decided.kind).toBe('unsorted');
+    if (decided.kind !== 'unsorted') return;
+    expect(decided.reason).toMatch(/^the parsers disagree on "Firefly\.S01E01\.22\.720p\.BluRay\.x264-GRP"/);
+    expect(decided.suggestions.map((s) => s.source).sort()).toEqual(['guessit', 'video-filename-parser']);
+    expect(decided.suggestions.map((s) => s.identity)).toContainEqual(episode('Firefly', 1, [1]));
+  });
+
+  test('title and year alone (no release details) are how home videos are named: Unsorted, with the movie suggested', () => {
+    const decided = decideIdentity('Ponyo 2008');
+    expect(decided).toMatchObject({
+      kind: 'unsorted',
+      reason: expect.stringContaining('no release details'),
+      suggestions: [{ identity: { kind: 'movie', title: 'Ponyo', year: 2008 } }],
+    });
+    // A bracketed year is how Plex and Radarr name movie files: enough on its own.
+    expect(placedAt('Ponyo (2008)')).toBe('Movies/Ponyo (2008)/Ponyo (2008)');
+  });
+
+  test('a site prefix before the release name is not part of the title', () => {
+    expect(placedAt('www.example.tc - Gattaca (1997) 1080p BluRay')).toBe(
+      'Movies/Gattaca (1997)/Gattaca (1997)',
+    );
+  });
+
+  test('an episode numbered without a season goes to Unsorted, season 1 suggested', () => {
+    const decided = decideIdentity('[SomeSubs] Kaguya-sama - 07 (1080p) [0A1B2C3D]');
+    expect(decided.kind).toBe('unsorted');
+    if (decided.kind !== 'unsorted') return;
+    expect(decided.reason).toContain('without a season');
+    expect(decided.suggestions[0]?.identity).toEqual(episode('Kaguya-sama', 1, [7]));
+  });
+
+  test('each parser alone can be asked, and says nothing about a name it cannot read strictly', () => {
+    expect(parseName('guessit', 'Halt.and.Catch.Fire.S02E04.720p')).toEqual(
+      episode('Halt and Catch Fire', 2, [4]),
+    );
+    expect(parseName('video-filename-parser', 'Halt.and.Catch.Fire.S02E04.720p')).toEqual(
+      episode('Halt and Catch Fire', 2, [4]),
+    );
+    expect(parseName('guessit', 'family_reunion_final_cut')).toBeUndefined();
+    expect(parseName('video-filename-parser', 'family_reunion_final_cut')).toBeUndefined();
+  });
+});
+
+describe('multi-episode files keep every episode', () => {
+  test.each([
+    ['Mad.Men.S03E01.S03E02.720p.HDTV.x264-GRP', [1, 2], 'S03E01-E02'],
+    ['Mad.Men.S6E1-S6E2.720p.HDTV.x264-GRP', [1, 2], 'S06E01-E02'],
+    ['Mad.Men.S03E01E02E03.720p.HDTV.x264-GRP', [1, 2, 3], 'S03E01-E03'],
+    ['Mad.Men.S03E04-E06.720p.HDTV.x264-GRP', [4, 5, 6], 'S03E04-E06'],
+  ])('%s → episodes %j', (name, episodes, range) => {
+    const decided = decideIdentity(name);
+    expect(decided).toMatchObject({ kind: 'placed', identity: { episodes } });
+    if (decided.kind === 'placed')
+      expect(libraryStem(decided.identity)).toMatch(new RegExp(`Mad Men - ${range}$`));
+  });
+});
+
+describe('known titles', () => {
+  const library = (...titles: Array<string | [string, number]>): KnownTitle[] =>
+    titles.map((t) =>
+      typeof t === 'string'
+        ? { kind: 'episode', title: t, source: 'library' }
+        : { kind: 'movie', title: t[0], year: t[1], source: 'library' },
+    );
+
+  test('a series folder in the library names the folder: The Office → The Office (US)', () => {
+    expect(
+      placedAt('The.Office.S05E01.720p.HDTV.x264-GRP', { knownTitles: library('The Office (US)') }),
+    ).toBe('Shows/The Office (US)/Season 05/The Office (US) - S05E01');
+    expect(
+      placedAt('doctor.who.s10e01.720p.hdtv.x264-grp', { knownTitles: library('Doctor Who (2005)') }),
+    ).toBe('Shows/Doctor Who (2005)/Season 10/Doctor Who (2005) - S10E01');
+  });
+
+  test('two library series it could be (US and UK) leave it to a human, both named in the suggestions', () => {
+    const decided = decideIdentity('The.Office.S02E03.720p.HDTV.x264-GRP', {
+      knownTitles: library('The Office (US)', 'The Office (UK)'),
+    });
+    expect(decided).toMatchObject({ kind: 'unsorted', reason: expect.stringContaining('several titles') });
+  });
+
+  test('a movie folder matches only with the same year', () => {
+    const known = library(['Solaris', 1972]);
+    expect(matchKnownTitle({ kind: 'movie', title: 'solaris', year: 1972 }, known)).toMatchObject({
+      title: 'Solaris',
+    });
+    expect(matchKnownTitle({ kind: 'movie', title: 'Solaris', year: 2002 }, known)).toBeUndefined();
+    // A bare name the library already has is that movie.
+    expect(placedAt('Solaris 1972', { knownTitles: known })).toBe('Movies/Solaris (1972)/Solaris (1972)');
+  });
+
+  test('one reading confirmed by a known title is placed when no other reading contradicts it', () => {
+    // guessit reads the series as "Sama": the parsers disagree on the title, not on the numbers.
+    const name = 'Kaguya-sama.S01E03.1080p.WEB.h264-GRP';
+    expect(decideIdentity(name)).toMatchObject({
+      kind: 'unsorted',
+      reason: expect.stringContaining('disagree'),
+    });
+    expect(decideIdentity(name, { knownTitles: library('Kaguya-sama') })).toEqual({
+      kind: 'placed',
+      identity: episode('Kaguya-sama', 1, [3]),
+      source: 'library',
+    });
+    // A reading with other numbers contradicts the confirmed one: a human decides.
+    expect(placedAt('Firefly.S01E01.22.720p.BluRay.x264-GRP', { knownTitles: library('Firefly') })).toBe(
+      'Unsorted',
+    );
+  });
+
+  test("the *arr's movie list confirms a reading only one parser has, and is named as the source", () => {
+    const name = 'Us.2019.1080p.WEB-DL.DD5.1.H264-GRP';
+    expect(placedAt(name)).toBe('Unsorted');
+    expect(
+      decideIdentity(name, { knownTitles: [{ kind: 'movie', title: 'Us', year: 2019, source: 'radarr' }] }),
+    ).toEqual({ kind: 'placed', identity: { kind: 'movie', title: 'Us', year: 2019 }, source: 'radarr' });
+  });
+
+  test('a bare name whose movie Radarr lists is placed, Radarr named as the source', () => {
+    const decided = decideIdentity('Ponyo 2008', {
+      knownTitles: [{ kind: 'movie', title: 'Ponyo', year: 2008, source: 'radarr' }],
+    });
+    expect(decided).toEqual({
+      kind: 'placed',
+      identity: { kind: 'movie', title: 'Ponyo', year: 2008 },
+      source: 'radarr',
+    });
+  });
+
+  test("the *arr's parse answer wins when it names one of its own series", () => {
+    const name = 'Office.S01E02.720p.WEB.h264-GRP';
+    const decided = decideIdentity(name, {
+      arrAnswers: { [name]: [{ source: 'sonarr', identity: episode('The Office (US)', 1, [2]) }] },
+    });
+    expect(decided).toEqual({
+      kind: 'placed',
+      identity: episode('The Office (US)', 1, [2]),
+      source: 'sonarr',
+    });
+  });
+});
+
+describe('never a movie: camera, phone and screen-recording names', () => {
+  test.each([
+    'IMG_4821',
+    'VID_20230101_101010',
+    'PXL_20240704_201500123',
+    'DJI_0173',
+    'GOPR0042',
+    'GX010211',
+    'MVI_5532',
+    'DSC_0042',
+    'DSCF0042',
+    'VID-20230101-WA0001',
+    '20230715_123456',
+    '2024-07-04 20-15-00',
+    'Screen Recording 2024-03-01 at 10.15.22',
+    'RPReplay_Final1712345678',
+  ])('%s', (name) => {
+    expect(isCameraName(name)).toBe(true);
+    expect(decideIdentity(name)).toMatchObject({ kind: 'unsorted', suggestions: [] });
+  });
+
+  test('a year that is only part of a date is no movie year', () => {
+    expect(placedAt('Birthday.Party.2019.05.12.1080p')).toBe('Unsorted');
+    expect(placedAt('Birthday Party 12.05.2019 1080p')).toBe('Unsorted');
+  });
+
+  test('a camera file inside a folder named like a movie is still not placed', () => {
+    const plan = planRelease({
+      releasePath: 'Incoming/Holiday.2023.1080p.x264-GRP',
+      isFolder: true,
+      files: [{ path: 'IMG_0001.MOV', sizeBytes: 1 }],
+    });
+    expect(plan).toMatchObject({ kind: 'unmatched', reason: expect.stringContaining('camera') });
+  });
+
+  test('ordinary release names are not camera names', () => {
+    for (const name of [
+      'Gattaca.1997.1080p.BluRay.x264-GRP',
+      'Dsc.Documentary.2019.1080p',
+      'Image.Of.Truth.2020.720p',
+    ])
+      expect(isCameraName(name)).toBe(false);
+  });
+});
