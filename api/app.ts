@@ -4,6 +4,8 @@
 import type { Client } from '@temporalio/client';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type pg from 'pg';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from '../lib/logger.js';
 import { ZodError } from 'zod';
 import type { MediaItemPolicy, PeerImportPolicy } from '../domain/messages.js';
 import { anchorProblem } from '../lib/infra/union.js';
@@ -45,6 +47,11 @@ export interface ApiDeps {
   settings: ApiSettings;
   /** Prometheus metrics: `GET /metrics` and webhook observations (default none: no `/metrics`). */
   metrics?: ApiMetrics;
+  /**
+   * Logs one line per request (`pino-http`: method, path, status, time in ms) through the process
+   * logger and its redaction rule; `/metrics` and `/healthz` polls are not logged. Default none.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -69,6 +76,29 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', settings.trustProxy ?? false);
+  if (deps.logger) {
+    app.use(
+      pinoHttp({
+        logger: deps.logger,
+        autoLogging: { ignore: (req) => req.url === '/metrics' || req.url === '/healthz' },
+        customLogLevel: (_req, res, err) =>
+          err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        // Routers rewrite `req.url` to their own part of the path; the line names the whole one.
+        customSuccessMessage: (req, res) => `${req.method} ${pathOf(req)} ${res.statusCode}`,
+        customErrorMessage: (req, res) => `${req.method} ${pathOf(req)} ${res.statusCode}`,
+        // No headers: they carry API keys and basic auth. What is left still passes the redaction rule.
+        serializers: {
+          req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+            id: req.id,
+            method: req.method,
+            url: req.url,
+            remoteAddress: req.remoteAddress,
+          }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+      }),
+    );
+  }
   // Every string in a JSON answer goes through the one redaction rule: an item's reason may quote
   // an rclone or media-server error naming a credential.
   app.set('json replacer', (_key: string, value: unknown) =>
@@ -186,6 +216,11 @@ export function createApp(deps: ApiDeps): express.Express {
     res.status(500).json({ error: 'internal' });
   });
   return app;
+}
+
+/** The path a request asked for (with its query), as the client sent it. */
+function pathOf(req: { url?: string; originalUrl?: string }): string {
+  return req.originalUrl ?? req.url ?? '';
 }
 
 function isUnavailable(err: unknown): boolean {

@@ -20,7 +20,9 @@ export async function runApi(config: Config): Promise<void> {
   const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
   const pool = createPool(ep.databaseUrl);
   const metrics = config.metrics.enabled ? createApiMetrics({ pool }) : undefined;
-  const server = createServer(createApp({ client, pool, settings: apiSettings(config), metrics }));
+  const server = createServer(
+    createApp({ client, pool, settings: apiSettings(config), metrics, logger: log }),
+  );
   server.listen(config.api.port, config.api.host);
   await once(server, 'listening');
   log.info({ host: config.api.host, port: config.api.port }, 'API listening');

@@ -3,12 +3,12 @@
  * do not load its dependencies (memory on small hosts).
  */
 import { Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
 import { endpoints, janitorSettings, mediaItemPolicy } from '../lib/endpoints.js';
 import { registerHost } from '../lib/hosts.js';
-import { createLogger } from '../lib/logger.js';
+import { createLogger, temporalLogger } from '../lib/logger.js';
 import {
   connectClient,
   ensureJanitor,
@@ -47,6 +47,12 @@ function rcloneOptions(config: Config) {
 export async function runWorker(config: Config): Promise<void> {
   const hostOnly = config.worker.hostOnly;
   const log = createLogger('worker', config.logLevel);
+  // The SDK's own lines (worker state, task failures, and the native core's warnings) go to the
+  // same JSON log; installed before the first connection, as the Runtime requires.
+  Runtime.install({
+    logger: temporalLogger(log),
+    telemetryOptions: { logging: { forward: {}, filter: { core: 'WARN', other: 'ERROR' } } },
+  });
   const ep = endpoints(config);
   // Only the shared worker sends notifications; a missing apprise is a start-up error there.
   const notify = !hostOnly && config.notifications.urls.length > 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `vaultarr` command line. Subcommands: `start` (whole stack on embedded defaults), `worker`,
- * `api`, `watcher` (one component each), `migrate`.
+ * `api`, `watcher` (one component each), `migrate`, `logs`.
  */
 import { Command } from 'commander';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { runMain } from '../lib/errors.js';
 import { startUnion, unionRcFile } from '../lib/infra/union.js';
 import { createLogger } from '../lib/logger.js';
 import { connectClient, runReconcile } from '../lib/temporal.js';
+import { registerLogsCommand } from './logs.js';
 import { registerManageCommands } from './manage.js';
 import { registerPeerCommands } from './peers.js';
 import { runStack } from './stack.js';
@@ -132,6 +133,7 @@ program
 
 registerManageCommands(program);
 registerPeerCommands(program);
+registerLogsCommand(program);
 
 runMain(async () => {
   await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+import type { Logger as TemporalLogger, LogLevel, LogMetadata } from '@temporalio/common';
 import { pino, type Logger } from 'pino';
 import { CONFIG_SECRET_PATHS } from './config.js';
 import { REDACTED, redactText } from './secrets.js';
@@ -14,20 +15,67 @@ function redactPaths(): string[] {
   return [...keys].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
 }
 
+/** Where log lines go (default the process's stdout, which `vaultarr start` sends to `<dataDir>/logs/<component>.log`). */
+export interface LogDestination {
+  write(line: string): unknown;
+}
+
 /**
- * Creates the process logger (pino, JSON lines on stdout). Secrets never reach the output: the
- * config's secret fields are redacted by key (pino `redact`), and every line goes through the
- * one redaction rule of `lib/secrets.ts` (the loaded config's secret values wherever they appear,
- * URL and rclone credentials, tokens), error messages and stacks included.
+ * Creates the process logger (pino, JSON lines with ISO timestamps). Secrets never reach the
+ * output: the config's secret fields are redacted by key (pino `redact`), and every line goes
+ * through the one redaction rule of `lib/secrets.ts` (the loaded config's secret values wherever
+ * they appear, URL and rclone credentials, tokens), error messages and stacks included.
  *
  * @param name - the component (`worker`, `api`, `watcher`, `stack`)
  * @param level - pino level (`info` by default)
+ * @param destination - where lines go (default stdout)
  */
-export function createLogger(name: string, level = 'info'): Logger {
+export function createLogger(name: string, level = 'info', destination?: LogDestination): Logger {
+  const out = destination ?? process.stdout;
   return pino(
-    { name, level, base: { component: name }, redact: { paths: redactPaths(), censor: REDACTED } },
-    { write: (line: string) => process.stdout.write(redactText(line)) },
+    {
+      name,
+      level,
+      base: { component: name },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: redactPaths(), censor: REDACTED },
+    },
+    { write: (line: string) => out.write(redactText(line)) },
   );
+}
+
+const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/**
+ * The Temporal SDK's logger interface on a pino logger, for `Runtime.install({ logger })`: the SDK's
+ * own lines (worker state, activity and workflow task failures, native core logs when forwarded)
+ * land in the same JSON file as the component's, with their metadata (`sdkComponent`,
+ * `taskQueue`, `workflowId`, ...) as fields.
+ */
+export function temporalLogger(log: Logger): TemporalLogger {
+  const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    const fields = { ...(meta ?? {}) } as Record<string, unknown>;
+    // pino serializes `err`; the SDK names an error `error`.
+    if (fields.error instanceof Error) {
+      fields.err = fields.error;
+      delete fields.error;
+    }
+    log[PINO_LEVEL[level]](fields, message);
+  };
+  return {
+    log: write,
+    trace: (m, meta) => write('TRACE', m, meta),
+    debug: (m, meta) => write('DEBUG', m, meta),
+    info: (m, meta) => write('INFO', m, meta),
+    warn: (m, meta) => write('WARN', m, meta),
+    error: (m, meta) => write('ERROR', m, meta),
+  };
 }
 
 export type { Logger };

@@ -5,6 +5,7 @@
 import {
   bundleWorkflowCode,
   NativeConnection,
+  Runtime,
   Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
@@ -26,11 +27,22 @@ export function workflowsPath(): string {
 
 let bundleCache: Promise<WorkflowBundleWithSourceMap> | undefined;
 
-/** Bundles the workflow code once per process. */
+/**
+ * Bundles the workflow code once per process. The bundler's errors go to the Temporal Runtime's
+ * logger (the process's pino logger once `vaultarr worker` installed it); its chatter is dropped.
+ */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  const sdk = Runtime.instance().logger;
   bundleCache ??= bundleWorkflowCode({
     workflowsPath: workflowsPath(),
-    logger: { debug() {}, info() {}, warn() {}, error: console.error, trace() {}, log() {} },
+    logger: {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (message, meta) => sdk.error(message, { sdkComponent: 'bundler', ...meta }),
+      trace() {},
+      log() {},
+    },
   });
   return bundleCache;
 }
