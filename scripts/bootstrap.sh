@@ -39,7 +39,8 @@ stamp=node_modules/.vaultarr-lock-hash
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "installing npm packages"
-  npm install --no-audit --no-fund --loglevel=error
+  # npm ci installs the lock as committed and never rewrites it, so the clone stays as it was.
+  npm ci --no-audit --no-fund --loglevel=error
   echo "$want" > "$stamp"
 fi
 
