@@ -26,6 +26,18 @@ function writeSparseFile(file: string, sizeBytes: number): void {
   }
 }
 
+/** A release name per size (titles the sort places without doubt) and where it lands. */
+const RELEASES = [
+  {
+    name: 'Interstellar.2014.2160p.UHD.BluRay.REMUX.HDR.HEVC.Atmos-BENCH.mkv',
+    libraryPath: 'Movies/Interstellar (2014)/Interstellar (2014).mkv',
+  },
+  {
+    name: 'Lawrence.of.Arabia.1962.2160p.UHD.BluRay.REMUX.HDR.HEVC-BENCH.mkv',
+    libraryPath: 'Movies/Lawrence of Arabia (1962)/Lawrence of Arabia (1962).mkv',
+  },
+];
+
 export const slowHostScenario: Scenario = {
   number: 9,
   ids: ['slow-host', 'slow'],
@@ -40,8 +52,7 @@ export const slowHostScenario: Scenario = {
       try {
         const staging = path.join(stack.dir, 'staging');
         mkdirSync(staging, { recursive: true });
-        const name = `Slow.Host.Movie.${sizeBytes / MiB}.2021.2160p.UHD.REMUX-BENCH.mkv`;
-        const libraryPath = `Movies/Slow Host Movie ${sizeBytes / MiB} (2021)/Slow Host Movie ${sizeBytes / MiB} (2021).mkv`;
+        const { name, libraryPath } = RELEASES[sizes.indexOf(sizeBytes)]!;
         ctx.log(`slow host: ${label}`);
         writeSparseFile(path.join(staging, name), sizeBytes);
         const started = Date.now();
