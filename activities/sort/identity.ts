@@ -49,6 +49,11 @@ export interface IdentityContext {
   knownTitles?: readonly KnownTitle[];
   /** The *arr parse answers, by the exact name that was asked about. */
   arrAnswers?: Readonly<Record<string, readonly ArrIdentity[]>>;
+  /**
+   * Decide by this one parser's strict reading alone, as a single-parser sorter would (no
+   * agreement, no known titles, no other rule): for comparison in bench scenario 8, never in sorting.
+   */
+  parserAlone?: ParserName;
 }
 
 /** The identity decision for one name: placed with its source, or unsorted with reason and suggestions. */
@@ -223,8 +228,12 @@ interface GuessitReading {
   releaseDetails: boolean;
 }
 
-/** guessit properties that only a release (not a home video) carries. */
-const RELEASE_PROPERTIES = ['screen_size', 'source', 'video_codec', 'audio_codec', 'release_group', 'streaming_service', 'other', 'edition', 'video_profile', 'audio_profile', 'crc32']; // prettier-ignore
+/**
+ * guessit properties that only a release (not a home video) carries. A resolution alone is not
+ * one (phones and editors write `1080p` too), nor a "group" guessit found in brackets (`(edited)`):
+ * a release group counts when it ends the name scene-style (`-GROUP`) or starts it fansub-style (`[Group]`).
+ */
+const RELEASE_PROPERTIES = ['source', 'video_codec', 'audio_codec', 'streaming_service', 'other', 'edition', 'video_profile', 'audio_profile', 'crc32']; // prettier-ignore
 
 /** `Part II` / `Part.2` / `Part One` as the name writes it, when guessit took it out of the title. */
 const PART_IN_NAME = /(?:^|[ ._-])part[ ._-]?((?:[ivx]+|\d{1,2}|one|two|three|four|five))(?=[ ._-]|$)/i;
@@ -237,9 +246,15 @@ function readWithGuessit(name: string): GuessitReading {
   } catch {
     return { releaseDetails: false };
   }
-  const releaseDetails = RELEASE_PROPERTIES.some((p) => g[p] !== undefined);
-  // A date is a daily show or a recording; several years mean guessit itself is unsure.
-  if (g.date !== undefined || Array.isArray(g.year)) return { releaseDetails };
+  const group = typeof g.release_group === 'string' ? g.release_group : undefined;
+  const sceneGroup =
+    !!group &&
+    (name.endsWith(`-${group}`) || name.startsWith(`[${group}]`) || name.startsWith(`[ ${group} ]`));
+  const releaseDetails = sceneGroup || RELEASE_PROPERTIES.some((p) => g[p] !== undefined);
+  // A date is a daily show or a recording (unless an SxxEyy marker numbers the episode: then it
+  // is the air date); several years mean guessit itself is unsure.
+  const numbered = g.type === 'episode' && typeof g.season === 'number' && g.episode !== undefined;
+  if ((g.date !== undefined && !numbered) || Array.isArray(g.year)) return { releaseDetails };
   const year = typeof g.year === 'number' ? g.year : undefined;
   // Several titles: the first is the title, the rest edition or language words (`Fight Club`, `10th Anniversary Edition`).
   let raw = Array.isArray(g.title) ? (g.title[0] as unknown) : g.title;
@@ -247,7 +262,15 @@ function readWithGuessit(name: string): GuessitReading {
   if (raw === undefined && g.type === 'episode' && year !== undefined && name.startsWith(String(year)))
     raw = String(year);
   if (typeof raw !== 'string') return { releaseDetails };
-  let title = cleanTitle(raw);
+  let text = raw;
+  // `12.Angry.Men.1957`: guessit splits a title that starts with a number into "12" and an
+  // alternative title "Angry Men"; the name says they are one.
+  const alternative = typeof g.alternative_title === 'string' ? g.alternative_title : undefined;
+  if (/^\d+$/.test(text) && alternative) {
+    const joined = `${text} ${alternative}`;
+    if (titleKey(name).startsWith(titleKey(joined))) text = joined;
+  }
+  let title = cleanTitle(text);
   const part = PART_IN_NAME.exec(name);
   if (typeof g.part === 'number' && part) title = `${title} Part ${cleanTitle(part[1]!)}`;
   if (!title) return { releaseDetails };
@@ -350,6 +373,12 @@ function withKnownTitle(identity: VideoIdentity, known: KnownTitle): VideoIdenti
  *   reason and up to three suggestions (each with its source), best first
  */
 export function decideIdentity(rawName: string, context: IdentityContext = {}): IdentityDecision {
+  if (context.parserAlone) {
+    const identity = parseName(context.parserAlone, rawName);
+    return identity
+      ? { kind: 'placed', identity, source: context.parserAlone }
+      : { kind: 'unsorted', reason: `${context.parserAlone} finds no strict reading`, suggestions: [] };
+  }
   const knownTitles = context.knownTitles ?? [];
   if (isCameraName(readable(rawName)) || isCameraName(rawName))
     return {

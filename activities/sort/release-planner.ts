@@ -183,7 +183,7 @@ function decideVideo(
   | { kind: 'placed'; identity: VideoIdentity; source: PlannedMediaFile['source'] }
   | { kind: 'unsorted'; reason: string; suggestions: SortSuggestion[] } {
   const own = stemOf(video);
-  if (isCameraName(own))
+  if (isCameraName(own) && !context?.parserAlone)
     return {
       kind: 'unsorted',
       reason: `"${own}" is a camera, phone or screen-recording name: never placed as a movie or episode`,
