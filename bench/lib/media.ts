@@ -15,14 +15,15 @@ const WORDS = [
 const SOURCES = ['1080p.BluRay.x264-GROUP', '2160p.WEB-DL.DDP5.1.HDR.H.265-FLUX', '720p.BluRay.x264-SPARKS'];
 
 /**
- * A distinct, strictly matching movie release name for index `i`, e.g.
- * `Silent.River.17.1987.1080p.BluRay.x264-GROUP` (title words, a number keeping titles apart, a year).
+ * A distinct movie release name for index `i` that the sort places (both release-name parsers
+ * agree on it), e.g. `Harbor.Silent.Silent.Silent.1953.1080p.BluRay.x264-GROUP`: four title words
+ * (distinct for 160,000 indexes; a number in the title would make the parsers disagree on some), a year.
  */
 export function movieReleaseName(i: number): string {
-  const a = WORDS[i % WORDS.length]!;
-  const b = WORDS[Math.floor(i / WORDS.length) % WORDS.length]!;
+  const n = WORDS.length;
+  const words = [i, i / n, i / n ** 2, i / n ** 3].map((x) => WORDS[Math.floor(x) % n]!);
   const year = 1950 + (i % 70);
-  return `${a}.${b}.${i}.${year}.${SOURCES[i % SOURCES.length]}`;
+  return `${words.join('.')}.${year}.${SOURCES[i % SOURCES.length]}`;
 }
 
 /** Writes `sizeBytes` of random bytes to a file (in 4 MiB blocks; every file's bytes differ). */
