@@ -155,6 +155,9 @@ export async function runStack(config: Config): Promise<void> {
       ...(config.union.enabled ? [`  Union view        ${config.union.mediaMount}`] : []),
       `  Vault remote      ${joinRemote(config.vault.remote, '')}`,
       `  API               ${apiUrl}/healthz`,
+      ...(config.metrics.enabled
+        ? [`  Metrics           ${apiUrl}/metrics, worker :${config.metrics.port}/metrics`]
+        : []),
       `  Logs              ${logDir}`,
       'Press Ctrl-C to stop.',
       '',

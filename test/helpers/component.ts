@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { waitFor } from '../../lib/infra/wait.js';
+import { freePort, waitFor } from '../../lib/infra/wait.js';
 
 /** A `vaultarr` component process that can be killed and started again. */
 export class Component {
@@ -28,14 +28,18 @@ export class Component {
     return this.out;
   }
 
-  /** Starts it and waits until it prints `ready` (a log message). */
+  /**
+   * Starts it and waits until it prints `ready` (a log message). A worker's `/metrics` goes to a
+   * free loopback port unless the env names one.
+   */
   async start(ready: string, timeoutMs = 90_000): Promise<void> {
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VAULTARR_')));
     delete base.DATABASE_URL;
+    const metrics = { VAULTARR_METRICS__PORT: String(await freePort()), VAULTARR_METRICS__HOST: '127.0.0.1' };
     this.out = '';
     const child = spawn(process.execPath, [path.resolve('dist/cli/vaultarr.js'), this.command], {
       cwd: this.cwd,
-      env: { ...base, ...this.env },
+      env: { ...base, ...metrics, ...this.env },
     });
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));

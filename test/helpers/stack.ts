@@ -23,7 +23,7 @@ export class TestStack {
   private readonly cleanupDir: () => void;
 
   private constructor(
-    readonly ports: { temporal: number; ui: number; pg: number; api: number },
+    readonly ports: { temporal: number; ui: number; pg: number; api: number; metrics: number },
     private readonly extraEnv: Record<string, string>,
   ) {
     const t = tempDir('vaultarr-e2e-');
@@ -44,6 +44,7 @@ export class TestStack {
       ui: await freePort(),
       pg: await freePort(),
       api: await freePort(),
+      metrics: await freePort(),
     };
     return new TestStack(ports, extraEnv);
   }
@@ -63,6 +64,8 @@ export class TestStack {
       VAULTARR_DATABASE__EMBEDDED__PORT: String(this.ports.pg),
       VAULTARR_API__PORT: String(this.ports.api),
       VAULTARR_API__HOST: '127.0.0.1',
+      VAULTARR_METRICS__PORT: String(this.ports.metrics),
+      VAULTARR_METRICS__HOST: '127.0.0.1',
       VAULTARR_WATCHER__SETTLE_SECONDS: '1',
       ...this.extraEnv,
     };
