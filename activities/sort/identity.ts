@@ -331,16 +331,12 @@ export function describeIdentity(identity: VideoIdentity): string {
 }
 
 /**
- * The known title a parsed identity names, if exactly one: same kind, and the same title (ignoring
- * case, punctuation, accents and a leading article), or a title that lacks only the known one's
- * `(2005)`/`(US)` suffix while no other known title has that base; a movie's year must match too.
- *
- * @returns the known title, `'ambiguous'` when several match, or `undefined`
+ * The known titles a parsed identity may name: same kind, and the same title (ignoring case,
+ * punctuation, accents and a leading article), else titles that differ only by their
+ * `(2005)`/`(US)` suffix (`The Office` → `The Office (US)`, `The Office (UK)`); a movie's year must
+ * match too. Titles the library and the *arr both know count once.
  */
-export function matchKnownTitle(
-  identity: VideoIdentity,
-  knownTitles: readonly KnownTitle[],
-): KnownTitle | 'ambiguous' | undefined {
+function knownCandidates(identity: VideoIdentity, knownTitles: readonly KnownTitle[]): KnownTitle[] {
   const title = titleOf(identity);
   const key = looseKey(title);
   const sameKind = knownTitles.filter(
@@ -348,13 +344,22 @@ export function matchKnownTitle(
   );
   const distinct = (ks: KnownTitle[]) => [...new Map(ks.map((k) => [looseKey(k.title), k])).values()];
   const exact = distinct(sameKind.filter((k) => looseKey(k.title) === key));
-  if (exact.length === 1) return exact[0];
-  if (exact.length > 1) return 'ambiguous';
-  // `The Office` names `The Office (US)` only when the library has no other `The Office (...)`.
-  if (identity.kind !== 'episode' || baseTitle(title) !== title) return undefined;
-  const byBase = distinct(sameKind.filter((k) => looseKey(baseTitle(k.title)) === key));
-  if (byBase.length === 1) return byBase[0];
-  return byBase.length > 1 ? 'ambiguous' : undefined;
+  if (exact.length > 0 || identity.kind !== 'episode' || baseTitle(title) !== title) return exact;
+  return distinct(sameKind.filter((k) => looseKey(baseTitle(k.title)) === key));
+}
+
+/**
+ * The known title a parsed identity names, if exactly one (see the rule of matching above: the
+ * same title, or the same title but for a `(2005)`/`(US)` suffix no other known title shares).
+ *
+ * @returns the known title, `'ambiguous'` when several match, or `undefined`
+ */
+export function matchKnownTitle(
+  identity: VideoIdentity,
+  knownTitles: readonly KnownTitle[],
+): KnownTitle | 'ambiguous' | undefined {
+  const candidates = knownCandidates(identity, knownTitles);
+  return candidates.length > 1 ? 'ambiguous' : candidates[0];
 }
 
 /** The identity written with the known title's name. */
@@ -448,8 +453,18 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
     const best = byKnown[0]!;
     return { kind: 'placed', identity: best.named, source: (best.known as KnownTitle).source };
   }
-  // Suggestions: confirmed by a known title first, then each parser's own reading.
+  // Suggestions: confirmed by a known title first, then every known title an ambiguous reading may
+  // name (`The Office (US)`, `The Office (UK)`), then each parser's own reading.
+  const ambiguous = confirmed.flatMap((c) =>
+    c.known === 'ambiguous'
+      ? knownCandidates(c.identity, knownTitles).map((k) => ({
+          identity: withKnownTitle(c.identity, k),
+          source: k.source,
+        }))
+      : [],
+  );
   for (const c of byKnown) suggest(c.named, (c.known as KnownTitle).source);
+  for (const k of ambiguous) suggest(k.identity, k.source);
   for (const c of confirmed) suggest(c.named, c.parser);
   // An absolute episode number is season 1's in most series; only a human (or the *arr) can say.
   if (reading.absolute) {

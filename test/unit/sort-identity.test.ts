@@ -86,6 +86,28 @@ describe('identity by agreement of two parsers', () => {
   });
 });
 
+describe("reading guessit's answers", () => {
+  test('a date after the SxxEyy marker is the air date: the marker numbers the episode', () => {
+    expect(placedAt('Night.Court.S03E05.2024.11.19.1080p.WEB.h264-GRP')).toBe(
+      'Shows/Night Court/Season 03/Night Court - S03E05',
+    );
+  });
+
+  test('a title that starts with a number stays whole', () => {
+    expect(placedAt('28.Days.Later.2002.1080p.BluRay.x264-GRP')).toBe(
+      'Movies/28 Days Later (2002)/28 Days Later (2002)',
+    );
+  });
+
+  test('a resolution or a bracketed word alone is not a release detail: such a name waits for a human', () => {
+    expect(placedAt('Lake Weekend 2021 1080p')).toBe('Unsorted');
+    expect(placedAt('Lake Weekend 2021 (final)')).toBe('Unsorted');
+    expect(placedAt('Lake.Weekend.2021.1080p.WEB-DL.x264-GRP')).toBe(
+      'Movies/Lake Weekend (2021)/Lake Weekend (2021)',
+    );
+  });
+});
+
 describe('multi-episode files keep every episode', () => {
   test.each([
     ['Mad.Men.S03E01.S03E02.720p.HDTV.x264-GRP', [1, 2], 'S03E01-E02'],
@@ -122,6 +144,11 @@ describe('known titles', () => {
       knownTitles: library('The Office (US)', 'The Office (UK)'),
     });
     expect(decided).toMatchObject({ kind: 'unsorted', reason: expect.stringContaining('several titles') });
+    if (decided.kind !== 'unsorted') return;
+    expect(decided.suggestions.slice(0, 2)).toEqual([
+      { identity: episode('The Office (US)', 2, [3]), source: 'library' },
+      { identity: episode('The Office (UK)', 2, [3]), source: 'library' },
+    ]);
   });
 
   test('a movie folder matches only with the same year', () => {
