@@ -11,7 +11,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import { identityTitle, type MediaIdentity } from '../../domain/media.js';
-import { statusQuery } from '../../domain/messages.js';
+import { statusQuery, type MediaItemStatus } from '../../domain/messages.js';
 import {
   NOTIFICATION_WORKFLOW,
   notificationWorkflowId,
@@ -185,27 +185,27 @@ export interface SendNotificationResult {
   outcome: 'sent' | 'already-sent' | 'resolved' | 'unknown';
 }
 
-/** Suggestions an item's `status` query may carry (the sorter's candidates), as far as a message needs them. */
-interface StatusWithSuggestions {
-  suggestions?: Array<{ identity?: MediaIdentity }>;
-}
-
 /** Creates the notification activities. */
 export function createNotificationActivities(deps: NotificationDeps) {
   const { pool, settings } = deps;
 
-  /** The suggestion lines of an item awaiting approval, from its `status` query (none when it has none or does not answer). */
+  /**
+   * The suggestion lines of an item awaiting approval, numbered as `vaultarr items approve
+   * --suggestion N` takes them, from its `status` query (none when it has none or does not answer).
+   */
   const suggestionLines = async (workflowId: string): Promise<string[]> => {
-    const status = (await deps.client.workflow
+    const status: MediaItemStatus | undefined = await deps.client.workflow
       .getHandle(workflowId)
       .query(statusQuery)
-      .catch(() => undefined)) as StatusWithSuggestions | undefined;
-    const found = (status?.suggestions ?? []).filter((s) => s.identity);
-    if (found.length === 0) return [];
+      .catch(() => undefined);
+    const suggestions = status?.suggestions ?? [];
+    if (suggestions.length === 0) return [];
     return [
       'Suggestions:',
-      ...found.map((s, i) => `  ${i + 1}. ${itemLabel({ identity: s.identity, workflowId })}`),
-      `Approve one with: vaultarr items approve ${workflowId} …`,
+      ...suggestions.map(
+        (s, i) => `  ${i + 1}. ${itemLabel({ identity: s.identity, workflowId })} (from ${s.source})`,
+      ),
+      `Approve one with: vaultarr items approve ${workflowId} --suggestion <N>`,
     ];
   };
 

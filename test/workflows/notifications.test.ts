@@ -124,6 +124,26 @@ describe('notifications through Apprise', () => {
     expect(message!.message).toContain(`Item ${workflowId} on host ${env.hostId}.`);
   });
 
+  test("an item waiting with the sorter's suggestions lists them, numbered as items approve --suggestion takes them", async () => {
+    const release = 'Incoming/Casablanca 1942.mkv';
+    makeVideo(path.join(env.localRoot, release), 1, 24);
+    const workflowId = await env.startIncoming(release);
+    const status = await env.waitForStage(workflowId, 'awaiting-approval');
+    expect(status.suggestions?.length).toBeGreaterThan(0);
+    await waitFor(
+      'the message',
+      async () => titled('Casablanca 1942.mkv awaits approval').length === 1,
+      30_000,
+    );
+    const [message] = titled('Casablanca 1942.mkv awaits approval');
+    expect(message!.message).toContain(
+      `Suggestions:\n  1. Casablanca (1942) (from ${status.suggestions![0]!.source})`,
+    );
+    expect(message!.message).toContain(
+      `Approve one with: vaultarr items approve ${workflowId} --suggestion <N>`,
+    );
+  });
+
   test('a host nobody polls is reported offline once, however often the checks run', async () => {
     await registerHost(env.pool, 'gone-host', '/srv/gone/.Local');
     await checks('watch');
@@ -160,7 +180,7 @@ describe('notifications through Apprise', () => {
     expect(digests).toHaveLength(1);
     expect(digests[0]!.message).toMatch(/^Last 24 hours: 2 item\(s\) vaulted \(0\.00 GiB\), 0 eviction\(s\)/);
     expect(digests[0]!.message).toContain(
-      'Waiting for a person: 0 item(s) need attention, 1 await approval.',
+      'Waiting for a person: 0 item(s) need attention, 2 await approval.',
     );
   });
 });
