@@ -402,7 +402,12 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
   if (arrDistinct.length === 1) return { kind: 'placed', ...arrDistinct[0]! };
   for (const a of arrDistinct) suggest(a.identity, a.source);
 
-  const parses = PARSERS.map((parser) => ({ parser, identity: parseName(parser, rawName) }));
+  // guessit's whole reading is needed below (release details, absolute numbers): read it once.
+  const reading = readWithGuessit(readable(rawName));
+  const parses = PARSERS.map((parser) => ({
+    parser,
+    identity: parser === 'guessit' ? reading.identity : parseName(parser, rawName),
+  }));
   const found = parses.filter((p): p is { parser: ParserName; identity: VideoIdentity } => !!p.identity);
   const confirmed = found.map((p) => {
     const known = matchKnownTitle(p.identity, knownTitles);
@@ -422,7 +427,6 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
   }
 
   const [a, b] = confirmed;
-  const reading = readWithGuessit(readable(rawName));
   // `Wedding Video 2015`: title and year alone are how home videos are named too; a release says more.
   const bare = (i: VideoIdentity) =>
     i.kind === 'movie' && !reading.releaseDetails && !/[([]\s*(?:19|20)\d{2}\s*[)\]]/.test(rawName);
