@@ -5,7 +5,7 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import type { Client } from '@temporalio/client';
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleSpec } from '@temporalio/client';
 import {
   NOTIFICATION_CHECKS_WORKFLOW,
   type NotificationChecksInput,
@@ -92,8 +92,8 @@ export const NOTIFICATION_SCHEDULE_IDS = {
 } as const;
 
 /**
- * Creates the notification Schedules when they do not exist: host and peer checks every 5
- * minutes, and the daily digest at `digestAt` in this process's time zone.
+ * Creates the notification Schedules, or brings existing ones to the current settings: host and
+ * peer checks every 5 minutes, and the daily digest at `digestAt` in this process's time zone.
  */
 export async function ensureNotificationSchedules(
   client: Client,
@@ -101,34 +101,32 @@ export async function ensureNotificationSchedules(
   taskQueue = SHARED_TASK_QUEUE,
 ): Promise<void> {
   const [hour, minute] = settings.digestAt.split(':').map(Number) as [number, number];
-  const schedules: Array<
-    [string, NotificationChecksInput, Parameters<Client['schedule']['create']>[0]['spec']]
-  > = [
+  const schedules: Array<[string, NotificationChecksInput, ScheduleSpec]> = [
     [NOTIFICATION_SCHEDULE_IDS.watch, { kind: 'watch' }, { intervals: [{ every: '5 minutes' }] }],
     [
       NOTIFICATION_SCHEDULE_IDS.digest,
       { kind: 'digest' },
-      {
-        calendars: [{ hour, minute }],
-        timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-      },
+      { calendars: [{ hour, minute }], timezone: Intl.DateTimeFormat().resolvedOptions().timeZone },
     ],
   ];
   for (const [scheduleId, input, spec] of schedules) {
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: NOTIFICATION_CHECKS_WORKFLOW,
+      taskQueue,
+      args: [input],
+    };
     try {
       await client.schedule.create({
         scheduleId,
         spec,
         policies: { overlap: ScheduleOverlapPolicy.SKIP },
-        action: {
-          type: 'startWorkflow',
-          workflowType: NOTIFICATION_CHECKS_WORKFLOW,
-          taskQueue,
-          args: [input],
-        },
+        action,
       });
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      // A changed digestAt (or task queue) takes effect at the next start.
+      await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
     }
   }
 }

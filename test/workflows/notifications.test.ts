@@ -11,7 +11,11 @@ import { NOTIFICATION_CHECKS_WORKFLOW, NOTIFICATION_EVENTS } from '../../domain/
 import { UserError } from '../../lib/errors.js';
 import { registerHost } from '../../lib/hosts.js';
 import { freePort, waitFor } from '../../lib/infra/wait.js';
-import { checkApprise } from '../../lib/notifications.js';
+import {
+  checkApprise,
+  ensureNotificationSchedules,
+  NOTIFICATION_SCHEDULE_IDS,
+} from '../../lib/notifications.js';
 import { addPeer } from '../../lib/peers.js';
 import { makeVideo, uniqueName } from '../helpers/env.js';
 import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
@@ -182,6 +186,38 @@ describe('notifications through Apprise', () => {
     expect(digests[0]!.message).toContain(
       'Waiting for a person: 0 item(s) need attention, 2 await approval.',
     );
+  });
+});
+
+describe('the notification Schedules', () => {
+  let env: WorkflowTestEnv;
+  beforeAll(async () => {
+    env = await createWorkflowTestEnv();
+  });
+  afterAll(async () => {
+    for (const id of Object.values(NOTIFICATION_SCHEDULE_IDS))
+      await env.client.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
+    await env.close();
+  });
+
+  test('are created once and follow a changed digestAt at the next start', async () => {
+    const digestAt = async () => {
+      const { spec } = await env.client.schedule.getHandle(NOTIFICATION_SCHEDULE_IDS.digest).describe();
+      const at = spec.calendars?.[0];
+      return `${String(at?.hour?.[0]?.start).padStart(2, '0')}:${String(at?.minute?.[0]?.start).padStart(2, '0')}`;
+    };
+    await ensureNotificationSchedules(env.client, { digestAt: '08:00' }, env.taskQueue);
+    expect(await digestAt()).toBe('08:00');
+    await ensureNotificationSchedules(env.client, { digestAt: '21:30' }, env.taskQueue);
+    expect(await digestAt()).toBe('21:30');
+    const watch = await env.client.schedule.getHandle(NOTIFICATION_SCHEDULE_IDS.watch).describe();
+    expect(watch.action).toMatchObject({
+      workflowType: 'notificationChecksWorkflow',
+      args: [{ kind: 'watch' }],
+    });
   });
 });
 
