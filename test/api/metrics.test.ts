@@ -9,6 +9,7 @@ import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
 import { Rclone } from '../../activities/vault/rclone.js';
+import { evictSignal } from '../../domain/messages.js';
 import { createApp } from '../../api/app.js';
 import {
   createApiMetrics,
@@ -19,8 +20,10 @@ import {
 import { registerHost } from '../../lib/hosts.js';
 import { createToken } from '../../lib/tokens.js';
 import * as arr from '../helpers/arr-payloads.js';
-import { freePort } from '../../lib/infra/wait.js';
+import { freePort, waitFor } from '../../lib/infra/wait.js';
+import { addPeer } from '../../lib/peers.js';
 import { Component } from '../helpers/component.js';
+import { FakePlex } from '../fakes/plex.js';
 import {
   freshDatabase,
   makeLibrary,
@@ -61,8 +64,13 @@ describe('/metrics on the API and a worker', () => {
   let app: Express;
   let token: string;
   const movie = 'Movies/Alien (1979)/Alien (1979).mkv';
+  const plex = new FakePlex({
+    token: 'plex-token',
+    sections: [{ key: '1', title: 'Movies', type: 'movie', locations: ['/media/Movies'] }],
+  });
 
   beforeAll(async () => {
+    await plex.start();
     workerMetrics = createWorkerMetrics({
       hostId,
       localRoot,
@@ -74,6 +82,17 @@ describe('/metrics on the API and a worker', () => {
       localRoot,
       metrics: workerMetrics,
       rcloneClient: (options) => (rclone = new Rclone(options)),
+      scan: {
+        servers: [{ name: 'plex', type: 'plex', url: plex.url, token: 'plex-token', pathRewrites: [] }],
+        defaultLibraryRoot: '/media',
+        mergeWindowMs: 0,
+      },
+    });
+    // A peer nobody answers for: its delivery fails (and keeps retrying).
+    await addPeer(env.pool, {
+      name: 'far-away',
+      url: `http://127.0.0.1:${await freePort()}`,
+      token: `vt_${'y'.repeat(24)}`,
     });
     await registerHost(env.pool, hostId, localRoot);
     const served = await serveMetrics(workerMetrics.registry, 0, '127.0.0.1');
@@ -105,6 +124,7 @@ describe('/metrics on the API and a worker', () => {
     metricsServer?.close();
     await env?.close();
     await rclone?.close();
+    await plex.stop();
     cleanup();
   });
 
@@ -133,6 +153,27 @@ describe('/metrics on the API and a worker', () => {
     expect(freeRatio).toBeGreaterThan(0);
     expect(freeRatio).toBeLessThanOrEqual(1);
     expect(scrape).toContain('# TYPE vaultarr_activity_failures_total counter');
+  });
+
+  test('a worker counts the scan of a media server and the failed delivery to a peer', async () => {
+    let scrape = '';
+    await waitFor(
+      'the failed peer delivery',
+      async () => {
+        scrape = await (await fetch(workerUrl)).text();
+        return (
+          (sample(scrape, 'vaultarr_peer_deliveries_total', { peer: 'far-away', outcome: 'failed' }) ?? 0) >=
+          1
+        );
+      },
+      30_000,
+    );
+    expect(sample(scrape, 'vaultarr_scans_total', { host: hostId, target: 'plex', outcome: 'scanned' })).toBe(
+      1,
+    );
+    expect(
+      sample(scrape, 'vaultarr_activity_failures_total', { activity: 'notifyPeer', type: 'transient' }),
+    ).toBeGreaterThanOrEqual(1);
   });
 
   test('any other path on the worker metrics port answers 404', async () => {
@@ -175,6 +216,24 @@ describe('/metrics on the API and a worker', () => {
     expect(
       sample(scrape, 'vaultarr_webhook_request_duration_seconds_count', { app: 'radarr', event: 'Test' }),
     ).toBe(2);
+  });
+
+  test('an eviction is counted with the bytes it freed, and the API then counts the item evicted', async () => {
+    const sizeBytes = statSync(path.join(localRoot, movie)).size;
+    const workflowId = (
+      await env.pool.query<{ workflow_id: string }>(
+        'SELECT workflow_id FROM media_items WHERE library_path = $1',
+        [movie],
+      )
+    ).rows[0]!.workflow_id;
+    await env.client.workflow.getHandle(workflowId).signal(evictSignal);
+    await env.waitForStage(workflowId, 'evicted');
+    const scrape = await (await fetch(workerUrl)).text();
+    expect(sample(scrape, 'vaultarr_evictions_total', { host: hostId, outcome: 'evicted' })).toBe(1);
+    expect(sample(scrape, 'vaultarr_evicted_bytes_total', { host: hostId })).toBe(sizeBytes);
+    const api = (await request(app).get('/metrics')).text;
+    expect(sample(api, 'vaultarr_items', { stage: 'evicted', host: hostId })).toBe(1);
+    expect(sample(api, 'vaultarr_items', { stage: 'resident', host: hostId })).toBe(0);
   });
 
   test('a worker counts a failed activity attempt by its failure type', async () => {
