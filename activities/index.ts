@@ -56,7 +56,7 @@ export function createHostActivities(deps: HostActivityDeps) {
     ...createSortActivities({
       localRoot: deps.localRoot,
       settleMs: deps.settleMs,
-      titles: titleSourcesFromConfig(deps.localRoot, deps.arr),
+      titles: titleSourcesFromConfig(deps.localRoot, deps.arr, deps.unionVaultMount),
     }),
     ...createVaultActivities({
       localRoot: deps.localRoot,

@@ -1,6 +1,7 @@
 /**
  * Where the sort's known titles and *arr answers come from: the library's own folders (`Shows/*`,
- * `Movies/*`, read at every plan, so always fresh) and, when configured, Sonarr's and Radarr's
+ * `Movies/*`, locally and on the union view's vault mount when enabled, read at every plan, so
+ * always fresh) and, when configured, Sonarr's and Radarr's
  * series and movie lists and their parse endpoint (`GET /api/v3/series`, `GET /api/v3/movie`,
  * `GET /api/v3/parse?title=`), cached. A failing *arr is not fatal: it is reported, left alone for
  * a while (so one down Sonarr does not slow every item), and the library and parsers still decide.
@@ -35,6 +36,11 @@ export interface TitleSources {
 export interface TitleSourcesOptions {
   /** Absolute local root (`.Local`), holding `Shows/` and `Movies/`. */
   localRoot: string;
+  /**
+   * The union view's vault mount, when enabled: its `Shows/` and `Movies/` hold what was evicted
+   * locally too. Read with a {@link VAULT_LIST_TIMEOUT_MS} timeout (a dead FUSE mount can hang).
+   */
+  vaultMount?: string;
   /** The configured Sonarr, if any (build it with a short timeout: it is asked while an item sorts). */
   sonarr?: SonarrClient;
   /** The configured Radarr, if any. */
@@ -51,6 +57,9 @@ export interface TitleSourcesOptions {
 
 /** Per-request timeout of the *arr while sorting, in ms: an item waits for it. */
 export const SORT_ARR_TIMEOUT_MS = 5000;
+
+/** How long the vault mount's folders are waited for, in ms, before sorting goes on without them. */
+export const VAULT_LIST_TIMEOUT_MS = 2000;
 
 /** Defaults of {@link TitleSourcesOptions}, in ms. */
 export const TITLE_SOURCE_DEFAULTS = { listTtlMs: 5 * 60_000, parseTtlMs: 3600_000, downForMs: 60_000 };
@@ -87,6 +96,21 @@ export async function libraryTitles(localRoot: string): Promise<KnownTitle[]> {
   ];
 }
 
+/** {@link libraryTitles} of the vault mount, or none (with a problem) when it does not answer in time. */
+async function vaultTitles(vaultMount: string, problems: string[]): Promise<KnownTitle[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), VAULT_LIST_TIMEOUT_MS);
+  });
+  const titles = await Promise.race([libraryTitles(vaultMount), timeout]);
+  clearTimeout(timer);
+  if (!titles)
+    problems.push(
+      `the vault mount ${vaultMount} did not list its folders within ${VAULT_LIST_TIMEOUT_MS} ms`,
+    );
+  return titles ?? [];
+}
+
 /** A series' folder name as Sonarr writes it: the last part of its path, else its title. */
 function seriesFolder(series: ArrTitle): string {
   const last = series.path?.split(/[\\/]/).filter(Boolean).pop();
@@ -103,7 +127,9 @@ class CachedApp<List> {
     readonly name: 'Sonarr' | 'Radarr',
     private readonly fetchList: () => Promise<List>,
     private readonly fetchParse: (title: string) => Promise<ArrIdentity | undefined>,
-    private readonly options: Required<Omit<TitleSourcesOptions, 'localRoot' | 'sonarr' | 'radarr'>>,
+    private readonly options: Required<
+      Omit<TitleSourcesOptions, 'localRoot' | 'vaultMount' | 'sonarr' | 'radarr'>
+    >,
   ) {
     this.parses = new LRUCache({ max: 5000, ttl: options.parseTtlMs, ttlAutopurge: false });
   }
@@ -200,14 +226,16 @@ export function createTitleSources(options: TitleSourcesOptions): TitleSources {
   return {
     async knownTitles() {
       const problems: string[] = [];
-      const [library, series, movies] = await Promise.all([
+      const [library, vault, series, movies] = await Promise.all([
         libraryTitles(options.localRoot),
+        options.vaultMount ? vaultTitles(options.vaultMount, problems) : [],
         sonarrApp?.getList(problems),
         radarrApp?.getList(problems),
       ]);
       return {
         titles: [
           ...library,
+          ...vault,
           ...(series ?? []).map((s): KnownTitle => ({
             kind: 'episode',
             title: seriesFolder(s),
@@ -236,16 +264,23 @@ export function createTitleSources(options: TitleSourcesOptions): TitleSources {
 }
 
 /**
- * The title sources of a host: its library folders, and the `arr.sonarr` / `arr.radarr` of the
- * config when set (asked with a {@link SORT_ARR_TIMEOUT_MS} timeout).
+ * The title sources of a host: its library folders (local, and on the union view's vault mount
+ * when enabled), and the `arr.sonarr` / `arr.radarr` of the config when set (asked with a
+ * {@link SORT_ARR_TIMEOUT_MS} timeout).
  *
  * @param localRoot - absolute local root
  * @param arr - the config's `arr` section (only `sonarr` and `radarr` are used)
+ * @param vaultMount - the union view's vault mount, if enabled
  */
-export function titleSourcesFromConfig(localRoot: string, arr: ArrConfig | undefined): TitleSources {
+export function titleSourcesFromConfig(
+  localRoot: string,
+  arr: ArrConfig | undefined,
+  vaultMount?: string,
+): TitleSources {
   const timeout = { timeoutMs: SORT_ARR_TIMEOUT_MS };
   return createTitleSources({
     localRoot,
+    vaultMount,
     sonarr: arr?.sonarr && new SonarrClient(arr.sonarr, timeout),
     radarr: arr?.radarr && new RadarrClient(arr.radarr, timeout),
   });

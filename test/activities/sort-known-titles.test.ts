@@ -173,6 +173,20 @@ describe('Sonarr and Radarr as sources of identity', () => {
     await sonarr.start();
   });
 
+  test("series and movies only the vault holds (the union view's vault mount) are known titles too", async () => {
+    const vaultMount = path.join(path.dirname(localRoot), '.Vault');
+    mkdirSync(path.join(vaultMount, 'Shows', 'Doctor Who (2005)'), { recursive: true });
+    mkdirSync(path.join(vaultMount, 'Movies', 'Solaris (1972)'), { recursive: true });
+    mkdirSync(path.join(localRoot, 'Shows', 'Severance'));
+    const { titles, problems } = await createTitleSources({ localRoot, vaultMount }).knownTitles();
+    expect(problems).toEqual([]);
+    expect(titles).toEqual([
+      { kind: 'episode', title: 'Severance', source: 'library' },
+      { kind: 'episode', title: 'Doctor Who (2005)', source: 'library' },
+      { kind: 'movie', title: 'Solaris', year: 1972, source: 'library' },
+    ]);
+  });
+
   test('a series folder already in the library names the folder two agreeing parsers place an episode in', async () => {
     mkdirSync(path.join(localRoot, 'Shows', 'Doctor Who (2005)'));
     const sort = createSortActivities({ localRoot, settleMs: 1000 });
