@@ -233,7 +233,7 @@ export function createNotificationActivities(deps: NotificationDeps) {
     if (row.resolved_at && row.event !== 'daily-digest') return { event: row.event, outcome: 'resolved' };
     const extra = row.event === 'awaiting-approval' ? await suggestionLines(row.subject) : [];
     await deps.notifier.send({
-      title: row.title,
+      title: redactText(row.title),
       body: redactText([row.body, ...extra].join('\n')),
       type: MESSAGE_TYPE[row.event],
     });

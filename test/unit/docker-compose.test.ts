@@ -57,6 +57,10 @@ describe('docker-compose.yml', () => {
     expect(mounts('prometheus')).toContain('deploy/prometheus/prometheus.yml');
     expect(mounts('grafana')).toContain('deploy/grafana/vaultarr-dashboard.json');
     expect(mounts('grafana')).toContain('deploy/grafana/provisioning');
+    // Prometheus's own check of its configuration file.
+    expect(
+      execFileSync('promtool', ['check', 'config', 'deploy/prometheus/prometheus.yml'], { encoding: 'utf8' }),
+    ).toContain('SUCCESS');
     const scrape = readFileSync('deploy/prometheus/prometheus.yml', 'utf8');
     expect(scrape).toContain("'api:8686'");
     expect(scrape).toContain("'worker:9464'");
