@@ -61,12 +61,13 @@ export interface LifecycleFigures {
   };
 }
 
-/** First `workflow started` log time of the watcher (epoch ms), from its pino log. */
+/** First `workflow started` log time of the watcher (epoch ms), from its pino log (ISO times). */
 function firstStartMs(logFile: string): number | undefined {
   const times = readFileSync(logFile, 'utf8')
     .split('\n')
     .filter((l) => l.includes('"workflow started"'))
-    .map((l) => (JSON.parse(l) as { time: number }).time);
+    // Log times are ISO strings (lib/logger.ts).
+    .map((l) => Date.parse((JSON.parse(l) as { time: string }).time));
   return times.length ? Math.min(...times) : undefined;
 }
 

@@ -14,10 +14,14 @@ import { BenchStack } from '../lib/stack.js';
 
 /** `workflow started` lines of the watcher's pino log: release path and time. */
 function startsLogged(logFile: string): Array<{ release: string; time: number }> {
-  return readFileSync(logFile, 'utf8')
-    .split('\n')
-    .filter((l) => l.includes('"workflow started"'))
-    .map((l) => JSON.parse(l) as { release: string; time: number });
+  return (
+    readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"workflow started"'))
+      .map((l) => JSON.parse(l) as { release: string; time: string })
+      // Log times are ISO strings (lib/logger.ts).
+      .map((e) => ({ release: e.release, time: Date.parse(e.time) }))
+  );
 }
 
 export const watcherScenario: Scenario = {
