@@ -480,7 +480,7 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
   if (found.length === 0 && reading.absolute)
     reason = `"${rawName}" numbers episode ${reading.absolute.episode} without a season: which season, only Sonarr or a human can say`;
   else if (found.length === 0)
-    reason = `no parser found a movie with a year or an episode with season and episode numbers in "${rawName}"`;
+    reason = `no strict match for "${rawName}": neither parser reads a movie with a year or an episode with season and episode numbers`;
   else if (agreedButBare)
     reason = `"${rawName}" has a title and a year but no release details: home videos are named so too`;
   else if (agreed) reason = `"${describeIdentity(a!.identity)}" matches several titles in the library`;
