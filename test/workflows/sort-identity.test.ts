@@ -140,6 +140,38 @@ describe('sorting with the library, Sonarr and suggestions', () => {
     await recordHistory('unsorted-suggestions-approved-by-suggestion-cancelled', handle);
   });
 
+  test('the API approves by suggestion too, and says which suggestion it placed', async () => {
+    makeVideo(path.join(env.localRoot, 'Incoming/Stagecoach 1939.mkv'), 1, 44);
+    const workflowId = await env.startIncoming('Incoming/Stagecoach 1939.mkv');
+    await env.waitForStage(workflowId, 'awaiting-approval');
+    const shown = await request(app)
+      .get(`/api/v1/items/${encodeURIComponent(workflowId)}`)
+      .set('Authorization', `Bearer ${token}`);
+    expect(shown.body.live.suggestions[0]).toEqual({
+      identity: { kind: 'movie', title: 'Stagecoach', year: 1939 },
+      source: 'video-filename-parser',
+    });
+    const approved = await request(app)
+      .post(`/api/v1/items/${encodeURIComponent(workflowId)}/approve`)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ suggestion: 1 });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toEqual({
+      libraryPath: 'Movies/Stagecoach (1939)/Stagecoach (1939).mkv',
+      approved: {
+        identity: { kind: 'movie', title: 'Stagecoach', year: 1939 },
+        source: 'video-filename-parser',
+      },
+    });
+    const invalid = await request(app)
+      .post(`/api/v1/items/${encodeURIComponent(workflowId)}/approve`)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ suggestion: 0 });
+    expect(invalid.status).toBe(400);
+    await env.waitForStage(workflowId, 'resident');
+    expect(existsSync(path.join(env.localRoot, 'Movies/Stagecoach (1939)/Stagecoach (1939).mkv'))).toBe(true);
+  });
+
   test('a camera file is never placed and comes with no suggestion', async () => {
     makeVideo(path.join(env.localRoot, 'Incoming/PXL_20240704_201500123.mp4'), 1, 43);
     const workflowId = await env.startIncoming('Incoming/PXL_20240704_201500123.mp4');
