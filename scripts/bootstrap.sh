@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what vaultarr needs and is missing, reusing whatever is cached; idempotent.
 #  - Debian packages: rclone, postgresql, ffmpeg (tests), fuse3 + mergerfs (union view), docker-compose (config check),
-#    prometheus (promtool checks the metrics), apprise (notifications)
+#    prometheus (promtool checks the metrics), apprise (notifications); with --test also chromium
 #  - npm packages (npm ci when package-lock.json changed since the last install)
 #  - the Temporal CLI v1.5.1, built with `go install` into ~/.cache/vaultarr/bin (outside the clone)
 #  - the TypeScript build (dist/), incremental
@@ -22,6 +22,8 @@ command -v fusermount3 >/dev/null || need+=(fuse3)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v apprise >/dev/null || need+=(apprise)
+# Test-only (npm test passes --test): Debian's Chromium for the Web UI check (playwright-core drives it).
+if [ "${1:-}" = "--test" ]; then command -v chromium >/dev/null || need+=(chromium); fi
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then
     log "installing Debian packages: ${need[*]}"
