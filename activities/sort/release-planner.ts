@@ -142,7 +142,7 @@ export function libraryStem(identity: VideoIdentity): string {
 
 /**
  * Language and flags of a subtitle file, read from the last tokens of its name
- * (`Movie.2019.eng.forced.srt` → `en.forced`, `Subs/2_English.srt` → `en`).
+ * (`Movie.2019.eng.forced.srt` and `Movie.2019.forced.eng.srt` → `en.forced`, `Subs/2_English.srt` → `en`).
  *
  * @returns the suffix to put between the video's stem and the extension, without dots at either end; `''` when none
  */
@@ -158,12 +158,14 @@ export function subtitleSuffix(subtitlePath: string): string {
       flags.unshift(token === 'hi' ? 'sdh' : token);
       continue;
     }
+    // Flags may come before the language too (`Movie.forced.eng.srt`): after it, only flags are read.
+    if (language) break;
     const found =
       (token.length === 2 && langs.where('1', token)) ||
       (token.length === 3 && (langs.where('2B', token) || langs.where('2T', token))) ||
       (token.length > 3 && langs.where('name', token.charAt(0).toUpperCase() + token.slice(1)));
-    if (found) language = found['1'];
-    break;
+    if (!found) break;
+    language = found['1'];
   }
   return [language, ...flags].filter(Boolean).join('.');
 }

@@ -356,6 +356,8 @@ describe('subtitle language tags', () => {
     ['2_English.srt', 'en'],
     ['Movie.2019.ger.forced.srt', 'de'.concat('.forced')],
     ['Movie.2019.spa.sdh.srt', 'es.sdh'],
+    ['Movie.2019.forced.eng.srt', 'en.forced'],
+    ['Movie.2019.sdh.forced.fre.srt', 'fr.sdh.forced'],
     ['Movie.2019.1080p.srt', ''],
     ['Movie.2019.fre.idx', 'fr'],
   ])('%s → "%s"', (name, expected) => {
