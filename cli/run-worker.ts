@@ -16,7 +16,7 @@ import {
   ensureSearchAttributes,
   ensureTrashPurgeSchedule,
 } from '../lib/temporal.js';
-import { Rclone, uploadOnlyBwLimit } from '../activities/vault/rclone.js';
+import { Rclone } from '../activities/vault/rclone.js';
 import { createWorkerMetrics, serveMetrics } from '../lib/metrics.js';
 import { checkApprise, ensureNotificationSchedules } from '../lib/notifications.js';
 import { unionRcFile } from '../lib/infra/union.js';
@@ -29,11 +29,8 @@ function rcloneOptions(config: Config) {
     remote: config.vault.remote,
     configFile: config.vault.rcloneConfig,
     daemon: config.vault.rcloneDaemon,
-    extraFlags: [
-      // Upload-only: verification read-backs are downloads.
-      ...(config.vault.bwLimit ? ['--bwlimit', uploadOnlyBwLimit(config.vault.bwLimit)] : []),
-      ...config.vault.extraFlags,
-    ],
+    bwLimit: config.vault.bwLimit,
+    extraFlags: config.vault.extraFlags,
   };
 }
 

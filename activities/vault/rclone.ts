@@ -27,8 +27,14 @@ export interface RcloneOptions {
   remote: string;
   /** rclone config file; rclone's default when unset. */
   configFile?: string;
-  /** Extra flags for copies (`--bwlimit`, `--transfers`, ...); the daemon gets them as global flags. */
+  /** Extra flags for copies (`--transfers`, ...); the daemon gets them as global flags. */
   extraFlags?: string[];
+  /**
+   * Upload bandwidth limit (`--bwlimit` syntax: `8M`, or a timetable). It applies to copies only:
+   * verification read-backs run without it. (rclone's `UP:DOWN` form limits only at the HTTP
+   * transport, so it would not limit a local or SFTP vault at all.)
+   */
+  bwLimit?: string;
   /** Use a long-lived `rclone rcd` (default true); false runs a process per call. */
   daemon?: boolean;
 }
@@ -73,23 +79,6 @@ export const MODTIME_UNSUPPORTED_NS = 3153600000000000000;
 
 const AUTH_PATTERN =
   /\b(401|403)\b|unauthori[sz]ed|forbidden|invalid_grant|authentication failed|access denied/i;
-
-/**
- * Turns a `--bwlimit` value into an upload-only limit: `8M` → `8M:off`, and each slot of a
- * timetable likewise (`"08:00,2M 23:00,off"` → `"08:00,2M:off 23:00,off"`). A slot that already
- * gives `UP:DOWN` is kept. Verification read-backs are downloads and must not be slowed by it.
- */
-export function uploadOnlyBwLimit(bwLimit: string): string {
-  return bwLimit
-    .trim()
-    .split(/\s+/)
-    .map((slot) => {
-      const comma = slot.lastIndexOf(',');
-      const [when, rate] = comma >= 0 ? [slot.slice(0, comma + 1), slot.slice(comma + 1)] : ['', slot];
-      return rate.includes(':') || rate === 'off' ? slot : `${when}${rate}:off`;
-    })
-    .join(' ');
-}
 
 /** Joins a remote spec and a library-relative path (`gdrive:` + `Movies/x` → `gdrive:Movies/x`). */
 export function joinRemote(remote: string, relativePath: string): string {
@@ -353,7 +342,7 @@ export class Rclone {
       RcloneDaemon.start({
         binary: this.options.binary,
         remote: this.options.remote,
-        flags: [...this.globalFlags(), ...(this.options.extraFlags ?? [])],
+        flags: [...this.globalFlags(), ...this.bwLimitFlags(), ...(this.options.extraFlags ?? [])],
       }).catch(() => undefined);
     const starting = (this.daemonStart ??= start());
     const current = await starting;
@@ -398,6 +387,10 @@ export class Rclone {
 
   private globalFlags(): string[] {
     return this.options.configFile ? ['--config', this.options.configFile] : [];
+  }
+
+  private bwLimitFlags(): string[] {
+    return this.options.bwLimit ? ['--bwlimit', this.options.bwLimit] : [];
   }
 
   private async run(args: string[], input?: string, signal?: AbortSignal): Promise<string> {
@@ -459,6 +452,7 @@ export class Rclone {
       '--retries',
       '1',
       ...(options.force ? ['--ignore-times'] : []),
+      ...this.bwLimitFlags(),
       ...(this.options.extraFlags ?? []),
     ];
     const child: ResultPromise = execa(this.options.binary, [...this.globalFlags(), ...args], {
@@ -669,8 +663,8 @@ export class Rclone {
 
   /**
    * sha256 of a remote object computed by reading it back once, streamed (through the daemon's
-   * `--rc-serve`, else `rclone cat`). Downloads are never throttled by the upload limit (see
-   * {@link uploadOnlyBwLimit}).
+   * `--rc-serve`, else `rclone cat`). Never throttled by the upload limit: with a `bwLimit` the
+   * read-back runs as its own process, without it.
    *
    * @param options.signal - stops the read
    * @param options.onBytes - called with the bytes read so far
@@ -681,7 +675,8 @@ export class Rclone {
     options: { signal?: AbortSignal; onBytes?: (bytesDone: number) => void } = {},
   ): Promise<string> {
     const hash = countingSha256(options.onBytes);
-    const daemon = await this.daemon();
+    // The daemon carries the upload limit for every transfer it runs, downloads included.
+    const daemon = this.options.bwLimit ? undefined : await this.daemon();
     const body = await daemon?.get(relativePath, options.signal).catch(() => undefined);
     if (body) {
       try {
