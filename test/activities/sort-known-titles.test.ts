@@ -96,6 +96,42 @@ describe('Sonarr and Radarr as sources of identity', () => {
     ]);
   });
 
+  test('an absolute anime number is placed in the season and episode Sonarr maps it to', async () => {
+    sonarr.seedSeries({
+      tvdbId: 424536,
+      title: "Frieren: Beyond Journey's End",
+      year: 2023,
+      alternateTitles: ['Sousou no Frieren'],
+      episodesPerSeason: { 1: 28, 2: 10 },
+    });
+    const sort = createSortActivities({
+      localRoot,
+      settleMs: 1000,
+      titles: titleSourcesFromConfig(localRoot, arrConfig()),
+    });
+    const releasePath = drop('[SomeSubs] Sousou no Frieren - 31 (1080p) [0A1B2C3D].mkv');
+    const { plan } = await run(sort.planSort, { releasePath });
+    // Sonarr's folder is its path's last part; ':' is not written in names.
+    expect(plan).toMatchObject({
+      kind: 'matched',
+      items: [
+        {
+          source: 'sonarr',
+          video: {
+            to: "Shows/Frieren - Beyond Journey's End/Season 02/Frieren - Beyond Journey's End - S02E03.mkv",
+          },
+        },
+      ],
+    });
+    // Without Sonarr it waits in Unsorted, season 1 suggested (wrongly here: only Sonarr knows).
+    const alone = createSortActivities({ localRoot, settleMs: 1000 });
+    const { plan: unsorted } = await run(alone.planSort, { releasePath });
+    expect(unsorted).toMatchObject({
+      kind: 'unmatched',
+      reason: expect.stringContaining('without a season'),
+    });
+  });
+
   test('a release Sonarr knows is planned into the series folder Sonarr uses', async () => {
     sonarr.seedSeries({
       tvdbId: THE_OFFICE.tvdbId,

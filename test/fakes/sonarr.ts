@@ -50,6 +50,8 @@ export interface FakeSeries extends FakeLibraryItem {
   hasFile: boolean;
   /** Other titles releases name it by (TVDB aliases, scene names), matched by `GET /api/v3/parse`. */
   alternateTitles?: string[];
+  /** Episodes per season (`{ 1: 28, 2: 12 }`): how `GET /api/v3/parse` maps absolute numbers. */
+  episodesPerSeason?: Record<number, number>;
   qualityProfileId: number;
   rootFolderPath: string;
   /** `<rootFolderPath>/<title>`. */
@@ -160,26 +162,53 @@ export class FakeSonarr extends V3ArrFake<FakeSeries, TvdbSeries> {
 
   /**
    * Sonarr's `ParseResource` for a release title: `SxxEyy[Ezz|-Ezz|-zz]` or `NxMM` after the series
-   * title; `series` and `episodes` when the title (cleaned as Sonarr cleans titles) is a library
-   * series' title, its title without the `(year)`/`(US)` suffix, or one of its alternate titles.
+   * title, or an absolute number (`[Group] Title - 12`); `series` and `episodes` when the title
+   * (cleaned as Sonarr cleans titles) is a library series' title, its title without the
+   * `(year)`/`(US)` suffix, or one of its alternate titles. An absolute number is mapped to a season
+   * and episode by the series' `episodesPerSeason` (as Sonarr maps it by TVDB's absolute order).
    */
   private parseResource(title: string): Record<string, unknown> {
-    const m =
+    const marked =
       /^(.*?)[ ._-]+s(\d{1,3})[ ._-]?e(\d{1,4})((?:(?:[ ._-]?e|-e?)\d{1,4})*)(?:[ ._-]|$)/i.exec(title) ??
       /^(.*?)[ ._-]+(\d{1,2})x(\d{2,3})()(?:[ ._-]|$)/i.exec(title);
+    const absolute = marked
+      ? null
+      : /^\[[^\]]+\][ _]*(.*?)[ _]+-[ _]+(\d{1,4})(?:v\d)?(?:[ _[(]|$)/.exec(title);
+    const m = marked ?? absolute;
     if (!m) return { title };
     const seriesTitle = m[1]!.replace(/[._]/g, ' ').trim();
-    const seasonNumber = Number(m[2]);
-    const first = Number(m[3]);
-    const more = [...(m[4] ?? '').matchAll(/\d{1,4}/g)].map((x) => Number(x[0]));
-    const last = more.length ? more[more.length - 1]! : first;
-    const episodeNumbers = Array.from({ length: Math.max(1, last - first + 1) }, (_, i) => first + i);
     const key = arrCleanTitle(seriesTitle);
     const series = this.series.find((s) =>
       [s.title, s.title.replace(/\s*\([^)]*\)$/, ''), ...(s.alternateTitles ?? [])].some(
         (t) => arrCleanTitle(t) === key,
       ),
     );
+    let seasonNumber = 0;
+    let episodeNumbers: number[] = [];
+    const absoluteEpisodeNumbers: number[] = [];
+    let mapped: Array<[number, number]> = [];
+    if (marked) {
+      seasonNumber = Number(m[2]);
+      const first = Number(m[3]);
+      const more = [...(m[4] ?? '').matchAll(/\d{1,4}/g)].map((x) => Number(x[0]));
+      const last = more.length ? more[more.length - 1]! : first;
+      episodeNumbers = Array.from({ length: Math.max(1, last - first + 1) }, (_, i) => first + i);
+      mapped = episodeNumbers.map((e) => [seasonNumber, e]);
+    } else {
+      const n = Number(m[2]);
+      absoluteEpisodeNumbers.push(n);
+      let rest = n;
+      for (const [season, count] of Object.entries(series?.episodesPerSeason ?? {}).sort(
+        ([a], [b]) => Number(a) - Number(b),
+      )) {
+        if (Number(season) === 0) continue;
+        if (rest <= count) {
+          mapped = [[Number(season), rest]];
+          break;
+        }
+        rest -= count;
+      }
+    }
     return {
       title,
       parsedEpisodeInfo: {
@@ -187,21 +216,21 @@ export class FakeSonarr extends V3ArrFake<FakeSeries, TvdbSeries> {
         seriesTitle,
         seasonNumber,
         episodeNumbers,
-        absoluteEpisodeNumbers: [],
+        absoluteEpisodeNumbers,
         fullSeason: false,
         isPartialSeason: false,
         isMultiSeason: false,
         isSeasonExtra: false,
-        special: seasonNumber === 0,
+        special: marked !== null && seasonNumber === 0,
       },
       ...(series
         ? {
             series: this.resource(series),
-            episodes: episodeNumbers.map((episodeNumber) => ({
-              id: series.id * 10_000 + seasonNumber * 1000 + episodeNumber,
+            episodes: mapped.map(([season, episodeNumber]) => ({
+              id: series.id * 10_000 + season * 1000 + episodeNumber,
               seriesId: series.id,
               tvdbId: 0,
-              seasonNumber,
+              seasonNumber: season,
               episodeNumber,
               title: `Episode ${episodeNumber}`,
               hasFile: false,
