@@ -3,6 +3,7 @@
  * each speaking the requests of ../shared/contracts/ARR.md ("Media servers and autoscan") with
  * Node's global `fetch`, and mapping HTTP outcomes to failures Temporal retries or not.
  */
+import { isIPv4, isIPv6 } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { FailureType } from '../../domain/failures.js';
@@ -37,6 +38,15 @@ export interface MediaServer {
    *   A plain `Error` (retried) when the server is unreachable, times out, or answers 5xx/408/429.
    */
   scan(changes: FolderChange[]): Promise<void>;
+  /**
+   * Counts the remote streams playing now (playing or buffering, not paused; a player outside the
+   * server's LAN), for stream-aware upload throttling. Plex, Jellyfin and Emby have it; autoscan
+   * has no sessions.
+   *
+   * @returns the number of remote streams
+   * @throws as {@link MediaServer.scan} (the poller counts a failing server as 0 and says so)
+   */
+  remoteStreams?(): Promise<number>;
 }
 
 /** Tuning of the media server clients. */
@@ -164,6 +174,19 @@ abstract class HttpMediaServer implements MediaServer {
     );
   }
 
+  /** A `GET /Sessions` answer (Jellyfin, Emby), parsed. */
+  protected sessions(text: string): z.infer<typeof sessionInfoSchema> {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw this.unreadable('GET /Sessions did not answer JSON');
+    }
+    const parsed = sessionInfoSchema.safeParse(json);
+    if (!parsed.success) throw this.unreadable('GET /Sessions did not answer a list of sessions');
+    return parsed.data;
+  }
+
   /** A permanent failure for an answer that is not what the contract describes. */
   protected unreadable(what: string): Error {
     return permanentFailure(FailureType.MEDIA_SERVER_REJECTED, `${this.label} ${what}`, {
@@ -195,6 +218,66 @@ const plexSectionsSchema = z.object({
       .default([]),
   }),
 });
+
+/** The part of Plex's `GET /status/sessions` the throttle reads (one `Metadata` entry per session). */
+const plexSessionsSchema = z.object({
+  MediaContainer: z.object({
+    Metadata: z
+      .array(
+        z.object({
+          Player: z
+            .object({
+              state: z.string().optional(),
+              local: z.union([z.boolean(), z.number(), z.string()]).optional(),
+            })
+            .optional(),
+          Session: z.object({ location: z.string().optional() }).optional(),
+        }),
+      )
+      .default([]),
+  }),
+});
+
+/** Jellyfin's and Emby's `GET /Sessions`: the fields of `SessionInfo` the throttle reads. */
+const sessionInfoSchema = z.array(
+  z.object({
+    NowPlayingItem: z.unknown().optional(),
+    PlayState: z.object({ IsPaused: z.boolean().nullish() }).nullish(),
+    RemoteEndPoint: z.string().nullish(),
+  }),
+);
+
+/**
+ * True for an address on this side of the router: loopback, RFC 1918, link-local, IPv6 ULA and
+ * link-local, and IPv4-mapped forms of them. Unparseable addresses count as remote.
+ */
+export function isLanAddress(address: string): boolean {
+  let a = address.trim().replace(/^\[(.*)\](:\d+)?$/, '$1');
+  if (/^[\d.]+:\d+$/.test(a)) a = a.replace(/:\d+$/, '');
+  a = a.replace(/^::ffff:/i, '');
+  if (isIPv4(a)) {
+    const [x, y] = a.split('.').map(Number) as [number, number];
+    return (
+      x === 10 ||
+      x === 127 ||
+      (x === 172 && y >= 16 && y <= 31) ||
+      (x === 192 && y === 168) ||
+      (x === 169 && y === 254)
+    );
+  }
+  if (isIPv6(a)) {
+    const lower = a.toLowerCase();
+    return lower === '::1' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower);
+  }
+  return false;
+}
+
+/** Remote streams in a `GET /Sessions` answer: something playing, not paused, from outside the LAN. */
+function countRemoteSessions(sessions: z.infer<typeof sessionInfoSchema>): number {
+  return sessions.filter(
+    (s) => s.NowPlayingItem && !s.PlayState?.IsPaused && !isLanAddress(s.RemoteEndPoint ?? ''),
+  ).length;
+}
 
 /** A Plex library section as `GET /library/sections` lists it (ARR.md). */
 export interface PlexSection {
@@ -293,6 +376,30 @@ export class PlexServer extends HttpMediaServer {
   }
 
   /**
+   * Remote streams from `GET /status/sessions`: each `MediaContainer.Metadata[]` whose
+   * `Player.state` is `playing` or `buffering` and whose `Session.location` is `wan` (or, from
+   * servers that do not send it, whose `Player.local` is false).
+   */
+  async remoteStreams(): Promise<number> {
+    const answer = await this.send('GET', '/status/sessions', { headers: this.headers });
+    let json: unknown;
+    try {
+      json = JSON.parse(answer.text);
+    } catch {
+      throw this.unreadable('GET /status/sessions did not answer JSON; is mediaServers[].url a Plex server?');
+    }
+    const parsed = plexSessionsSchema.safeParse(json);
+    if (!parsed.success) throw this.unreadable('GET /status/sessions did not answer a MediaContainer');
+    return parsed.data.MediaContainer.Metadata.filter((m) => {
+      const state = m.Player?.state;
+      if (state !== 'playing' && state !== 'buffering') return false;
+      if (m.Session?.location) return m.Session.location === 'wan';
+      const local = m.Player?.local;
+      return local === false || local === 0 || local === '0';
+    }).length;
+  }
+
+  /**
    * Refreshes each distinct (section, folder) once, one request after the other.
    *
    * @throws ApplicationFailure `NO_LIBRARY_SECTION` (not retried) when no section contains a folder
@@ -359,6 +466,14 @@ export class JellyfinServer extends HttpMediaServer {
       body: mediaUpdatedBody(changes),
     });
   }
+
+  /** Remote streams from `GET /Sessions`: a `NowPlayingItem`, not paused, `RemoteEndPoint` outside the LAN. */
+  async remoteStreams(): Promise<number> {
+    const answer = await this.send('GET', '/Sessions', {
+      headers: { Authorization: `MediaBrowser Token="${this.config.token ?? ''}"` },
+    });
+    return countRemoteSessions(this.sessions(answer.text));
+  }
 }
 
 /** Emby: every change in one `POST /emby/Library/Media/Updated`, `X-Emby-Token` header. */
@@ -375,6 +490,14 @@ export class EmbyServer extends HttpMediaServer {
       headers: { 'X-Emby-Token': this.config.token ?? '', 'Content-Type': 'application/json' },
       body: mediaUpdatedBody(changes),
     });
+  }
+
+  /** Remote streams from `GET /emby/Sessions`, counted as Jellyfin's. */
+  async remoteStreams(): Promise<number> {
+    const answer = await this.send('GET', '/emby/Sessions', {
+      headers: { 'X-Emby-Token': this.config.token ?? '' },
+    });
+    return countRemoteSessions(this.sessions(answer.text));
   }
 }
 

@@ -333,6 +333,9 @@ export class Rclone {
   private featuresCache?: Promise<RemoteFeatures>;
   private daemonStart?: Promise<RcloneDaemon | undefined>;
 
+  /** A limit other than `off` was set through {@link setBwLimit} (throttling). */
+  private daemonLimited = false;
+
   constructor(readonly options: RcloneOptions) {}
 
   /** The daemon, started on first use and again after it died; undefined when it cannot run. */
@@ -363,6 +366,43 @@ export class Rclone {
       () => true,
       () => false,
     );
+  }
+
+  /**
+   * Sets the daemon's bandwidth limit at once, for the transfers running and those to come (rc
+   * `core/bwlimit`; stream-aware throttling). While a limit other than `off` is set this way,
+   * read-backs run as their own process, as with a configured `bwLimit`.
+   *
+   * @param rate - one rate in `--bwlimit` syntax (no timetable), e.g. `2M`; `off` lifts the limit
+   * @returns the rate rclone now applies (e.g. `2Mi`), or undefined when no daemon runs
+   *   (`daemon: false`, or it cannot start): process copies keep the flags they started with
+   * @throws RcloneError when the daemon refuses the rate or does not answer
+   */
+  async setBwLimit(rate: string): Promise<string | undefined> {
+    const daemon = await this.daemon();
+    if (!daemon) return undefined;
+    this.daemonLimited = rate !== 'off';
+    try {
+      return (await daemon.call<{ rate: string }>('core/bwlimit', { rate })).rate;
+    } catch (err) {
+      throw this.daemonError('core/bwlimit', err, daemon);
+    }
+  }
+
+  /**
+   * The daemon's bandwidth limit as rclone reports it (rc `core/bwlimit` without a rate).
+   *
+   * @returns e.g. `2Mi` or `off`; undefined when no daemon runs
+   * @throws RcloneError when the daemon does not answer
+   */
+  async bwLimit(): Promise<string | undefined> {
+    const daemon = await this.daemon();
+    if (!daemon) return undefined;
+    try {
+      return (await daemon.call<{ rate: string }>('core/bwlimit', {})).rate;
+    } catch (err) {
+      throw this.daemonError('core/bwlimit', err, daemon);
+    }
   }
 
   /** An rclone error from a failed daemon call (`auth`, `not-found` or `other`, as for a process). */
@@ -663,8 +703,8 @@ export class Rclone {
 
   /**
    * sha256 of a remote object computed by reading it back once, streamed (through the daemon's
-   * `--rc-serve`, else `rclone cat`). Never throttled by the upload limit: with a `bwLimit` the
-   * read-back runs as its own process, without it.
+   * `--rc-serve`, else `rclone cat`). Never throttled by the upload limit: with a `bwLimit` (or
+   * one set by {@link setBwLimit}) the read-back runs as its own process, without it.
    *
    * @param options.signal - stops the read
    * @param options.onBytes - called with the bytes read so far
@@ -676,7 +716,7 @@ export class Rclone {
   ): Promise<string> {
     const hash = countingSha256(options.onBytes);
     // The daemon carries the upload limit for every transfer it runs, downloads included.
-    const daemon = this.options.bwLimit ? undefined : await this.daemon();
+    const daemon = this.options.bwLimit || this.daemonLimited ? undefined : await this.daemon();
     const body = await daemon?.get(relativePath, options.signal).catch(() => undefined);
     if (body) {
       try {

@@ -3,8 +3,9 @@
  * (../shared/contracts/ARR.md, "Media servers and autoscan"): `X-Emby-Token` header or `api_key`
  * query; a wrong or missing one → 401 with an empty body.
  */
-import { empty, header, HttpFake, type FakeRequest, type FakeResponse } from './http-fake.js';
+import { empty, header, HttpFake, json, type FakeRequest, type FakeResponse } from './http-fake.js';
 import { isMediaUpdatedBody, type MediaUpdate } from './jellyfin.js';
+import { sessionInfos, type FakeStream } from './sessions.js';
 
 /** Options of {@link FakeEmby}. */
 export interface FakeEmbyOptions {
@@ -14,9 +15,12 @@ export interface FakeEmbyOptions {
 
 /**
  * Fake Emby: `POST /emby/Library/Media/Updated` with `{ Updates: [{ Path, UpdateType }] }` → 204
- * (a missing JSON content type → 415, a bad body → 400).
+ * (a missing JSON content type → 415, a bad body → 400); `GET /emby/Sessions` → a `SessionInfo`
+ * list for {@link FakeEmby.streams}.
  */
 export class FakeEmby extends HttpFake {
+  /** The streams `GET /emby/Sessions` reports; tests start and end them. */
+  streams: FakeStream[] = [];
   private readonly apiKey: string;
 
   constructor(options: FakeEmbyOptions) {
@@ -32,9 +36,12 @@ export class FakeEmby extends HttpFake {
   }
 
   protected override handle(req: FakeRequest): FakeResponse {
-    if (req.method !== 'POST' || req.path !== '/emby/Library/Media/Updated') return empty(404);
+    const sessions = req.method === 'GET' && req.path === '/emby/Sessions';
+    const updated = req.method === 'POST' && req.path === '/emby/Library/Media/Updated';
+    if (!sessions && !updated) return empty(404);
     const token = header(req.headers, 'x-emby-token') ?? req.query.api_key?.[0];
     if (token !== this.apiKey) return empty(401);
+    if (sessions) return json(sessionInfos(this.streams));
     if (!/^application\/json\b/i.test(header(req.headers, 'content-type') ?? '')) return empty(415);
     return isMediaUpdatedBody(req.body) ? empty(204) : { status: 400, text: 'invalid Updates body' };
   }

@@ -6,6 +6,7 @@
  */
 import type http from 'node:http';
 import { empty, header, HttpFake, json, type FakeRequest, type FakeResponse } from './http-fake.js';
+import { sessionInfos, type FakeStream } from './sessions.js';
 
 /**
  * One entry of the body Jellyfin and Emby take on `Library/Media/Updated`:
@@ -65,10 +66,12 @@ export function mediaBrowserToken(headers: http.IncomingHttpHeaders): string | u
 /**
  * Fake Jellyfin: `POST /Library/Media/Updated` with `{ Updates: [{ Path, UpdateType }] }` → 204
  * (a missing JSON content type → 415, a bad body → 400); `GET /Library/VirtualFolders` → the
- * libraries.
+ * libraries; `GET /Sessions` → a `SessionInfo` list for {@link FakeJellyfin.streams}.
  */
 export class FakeJellyfin extends HttpFake {
   libraries: FakeJellyfinLibrary[];
+  /** The streams `GET /Sessions` reports; tests start and end them. */
+  streams: FakeStream[] = [];
   private readonly apiKey: string;
 
   constructor(options: FakeJellyfinOptions) {
@@ -87,8 +90,10 @@ export class FakeJellyfin extends HttpFake {
   protected override handle(req: FakeRequest): FakeResponse {
     const updated = req.method === 'POST' && req.path === '/Library/Media/Updated';
     const folders = req.method === 'GET' && req.path === '/Library/VirtualFolders';
-    if (!updated && !folders) return empty(404);
+    const sessions = req.method === 'GET' && req.path === '/Sessions';
+    if (!updated && !folders && !sessions) return empty(404);
     if (mediaBrowserToken(req.headers) !== this.apiKey) return empty(401);
+    if (sessions) return json(sessionInfos(this.streams));
     if (folders) {
       return json(
         this.libraries.map((l, i) => ({

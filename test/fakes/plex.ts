@@ -13,6 +13,7 @@ import {
   type FakeRequest,
   type FakeResponse,
 } from './http-fake.js';
+import { plexSessions, type FakeStream } from './sessions.js';
 
 /** A library section of the fake. */
 export interface FakePlexSection {
@@ -33,11 +34,14 @@ export interface FakePlexOptions {
 
 /**
  * Fake Plex: `GET /library/sections` → `{ MediaContainer: { size, Directory: [...] } }` (JSON);
- * `GET /library/sections/{key}/refresh?path=...` → 200 empty, 404 for an unknown section.
+ * `GET /library/sections/{key}/refresh?path=...` → 200 empty, 404 for an unknown section;
+ * `GET /status/sessions` → `{ MediaContainer: { size, Metadata: [...] } }` for {@link FakePlex.streams}.
  */
 export class FakePlex extends HttpFake {
   /** The sections listed; tests may change them while the fake runs. */
   sections: FakePlexSection[];
+  /** The streams `GET /status/sessions` reports; tests start and end them. */
+  streams: FakeStream[] = [];
   private readonly token: string;
 
   constructor(options: FakePlexOptions) {
@@ -59,9 +63,11 @@ export class FakePlex extends HttpFake {
   protected override handle(req: FakeRequest): FakeResponse {
     const list = req.method === 'GET' && req.path === '/library/sections';
     const refresh = req.method === 'GET' ? matchPath('/library/sections/:key/refresh', req.path) : undefined;
-    if (!list && !refresh) return empty(404);
+    const sessions = req.method === 'GET' && req.path === '/status/sessions';
+    if (!list && !refresh && !sessions) return empty(404);
     const token = header(req.headers, 'x-plex-token') ?? req.query['X-Plex-Token']?.[0];
     if (token !== this.token) return empty(401);
+    if (sessions) return json(plexSessions(this.streams));
     if (list) {
       return json({
         MediaContainer: {
