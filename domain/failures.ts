@@ -21,6 +21,13 @@ export const FailureType = {
   NO_MEDIA_MATCH: 'NO_MEDIA_MATCH',
   /** The vault remote refused our credentials. Not retried; the item waits for a human. */
   REMOTE_AUTH_FAILED: 'REMOTE_AUTH_FAILED',
+  /**
+   * The vault remote says the account's rate or daily upload quota is exhausted (Google's
+   * `userRateLimitExceeded`, `uploadLimitExceeded`, `quotaExceeded`; HTTP 429). Not retried by
+   * Temporal: the item waits out this host's pause (`vault.quotaPauseHours`; `details[0]` is
+   * `{ pausedUntil, waitMs }`) on a workflow timer, then copies again.
+   */
+  REMOTE_QUOTA_EXCEEDED: 'REMOTE_QUOTA_EXCEEDED',
   /** A local file changed while it was copied (a writer still at work). Retried: the next attempt copies the new content. */
   LOCAL_FILE_CHANGED: 'LOCAL_FILE_CHANGED',
   /**

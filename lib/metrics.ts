@@ -18,7 +18,9 @@ import { statfs } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { HostQuotaPause } from '../activities/vault/quota-pause.js';
 import { STAGES } from '../domain/stages.js';
+import type { ThrottleState } from '../workers/stream-throttle.js';
 
 /** Duration buckets of copies and verifications, in seconds (a subtitle to a 50 GB remux on a slow line). */
 const TRANSFER_SECONDS_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 12 * 3600];
@@ -152,6 +154,10 @@ export interface WorkerMetricsDeps {
    * each, and `vaultarr_rclone_daemon_up` is then not exported.
    */
   rcloneDaemonUp?: () => Promise<boolean>;
+  /** This host's quota pause (`activities/vault/quota-pause.ts`), read at each scrape; absent: not exported. */
+  quotaPause?: Pick<HostQuotaPause, 'current' | 'pausesStarted'>;
+  /** The stream throttle's last poll, read at each scrape; absent (throttling off): not exported. */
+  throttle?: () => ThrottleState;
 }
 
 /** Metrics of a worker process. */
@@ -297,6 +303,57 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
       ...reg,
       async collect() {
         this.set((await up().catch(() => false)) ? 1 : 0);
+      },
+    });
+  }
+
+  if (deps.quotaPause) {
+    const pause = deps.quotaPause;
+    new Gauge({
+      name: 'vaultarr_vault_quota_paused',
+      help: "1 while this host's copies pause because the vault's upload quota is exhausted, else 0.",
+      ...reg,
+      collect() {
+        this.set(pause.current() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'vaultarr_vault_quota_paused_until_timestamp_seconds',
+      help: "When this host's copies resume after an exhausted upload quota (Unix time); 0 when not paused.",
+      ...reg,
+      collect() {
+        this.set((pause.current()?.untilMs ?? 0) / 1000);
+      },
+    });
+    let counted = 0;
+    new Counter({
+      name: 'vaultarr_vault_quota_pauses_total',
+      help: "Pauses of this host's copies started because the vault's upload quota was exhausted.",
+      ...reg,
+      collect() {
+        this.inc(pause.pausesStarted - counted);
+        counted = pause.pausesStarted;
+      },
+    });
+  }
+  if (deps.throttle) {
+    const throttle = deps.throttle;
+    new Gauge({
+      name: 'vaultarr_upload_throttled',
+      help: '1 while uploads run at vault.throttle.bwLimit because remote streams are playing, else 0.',
+      ...reg,
+      collect() {
+        this.set(throttle().throttled ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'vaultarr_media_server_remote_streams',
+      help: 'Remote streams playing at the last poll, by media server (0 when it did not answer).',
+      labelNames: ['server'] as const,
+      ...reg,
+      collect() {
+        this.reset();
+        for (const [server, n] of Object.entries(throttle().streams)) this.set({ server }, n);
       },
     });
   }
