@@ -76,6 +76,7 @@ export async function runStack(config: Config): Promise<void> {
       ip: config.temporal.embedded.ip,
       port: config.temporal.embedded.port,
       uiPort: config.temporal.embedded.uiPort,
+      uiIp: config.temporal.embedded.uiIp,
       namespace: config.temporal.namespace,
       logFile: path.join(logDir, 'temporal.log'),
     };
@@ -142,7 +143,8 @@ export async function runStack(config: Config): Promise<void> {
   await waitFor('the API', async () => (await fetch(`${apiUrl}/healthz`)).ok, 60_000).catch((err: Error) =>
     log.warn({ err: err.message }, 'API not answering yet'),
   );
-  const uiHost = config.temporal.embedded.ip === '127.0.0.1' ? 'localhost' : config.temporal.embedded.ip;
+  const uiIp = config.temporal.embedded.uiIp ?? config.temporal.embedded.ip;
+  const uiHost = uiIp === '127.0.0.1' || uiIp === '0.0.0.0' ? 'localhost' : uiIp;
   process.stdout.write(
     [
       '',

@@ -52,6 +52,11 @@ export interface MediaItemPolicy {
   copyHeartbeatTimeoutMs: number;
   /** Continue-as-new once the history passes this many events (default 2000), or when Temporal suggests it. */
   continueAsNewAfterEvents?: number;
+  /**
+   * The host runs a cache janitor (`eviction.enabled`); when `false` no verified copy signals it
+   * (absent in items started before this was recorded: they signal, as they did).
+   */
+  evictionEnabled?: boolean;
   /** Daily window (host local time, `HH:MM`) outside which copies wait; always open when absent. */
   uploadWindow?: { start: string; end: string };
   /** How long a failing media server is retried before the item parks, in ms (default 6 h). */

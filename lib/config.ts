@@ -102,6 +102,11 @@ const ConfigSchema = z.strictObject({
           ip: z.string().min(1).default('127.0.0.1'),
           port: port.default(7233),
           uiPort: port.default(8233),
+          /**
+           * Address the Web UI listens on (default: `ip`, loopback). `0.0.0.0` opens it to the
+           * network: it has no login, so only on a network you trust or behind a proxy with auth.
+           */
+          uiIp: z.string().min(1).optional(),
           /** Path of a `temporal` CLI binary to use instead of the cached build. */
           binary: z.string().min(1).optional(),
         })

@@ -685,7 +685,8 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
           bytesDownloaded: v?.bytesDownloaded,
         });
         await retireReplaced();
-        if (patched('wake-janitor-after-verify')) {
+        // Only where a janitor runs: a signal to none fails, a red row in every item's history.
+        if (patched('wake-janitor-after-verify') && policy.evictionEnabled !== false) {
           // A new local copy may have pushed the disk past the low watermark.
           await getExternalWorkflowHandle(janitorWorkflowId(hostId))
             .signal(wakeJanitorSignal)

@@ -49,6 +49,8 @@ export interface TemporalDevServerOptions {
   port: number;
   /** Web UI port; `undefined` runs headless. */
   uiPort?: number;
+  /** Address the Web UI binds to (default: the server's `ip`). */
+  uiIp?: string;
   namespace: string;
   /** File that receives the server's output. */
   logFile: string;
@@ -109,6 +111,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     'warn',
     ...(options.sqlitePragmas ?? DEFAULT_SQLITE_PRAGMAS).flatMap((p) => ['--sqlite-pragma', p]),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
+    ...(options.uiPort && options.uiIp ? ['--ui-ip', options.uiIp] : []),
     ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => [
       '--dynamic-config-value',

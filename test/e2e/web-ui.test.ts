@@ -1,0 +1,114 @@
+/**
+ * The Temporal Web UI, as a person uses it, in a real browser: Debian's Chromium driven by
+ * playwright-core against the UI that `vaultarr start` embeds. What the README's Web UI section
+ * promises must hold: the filters find items by stage, an item's page names its release, runs the
+ * `status` query, and shows a running copy's progress.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { waitFor } from '../../lib/infra/wait.js';
+import { makeVideo } from '../helpers/env.js';
+import { TestStack } from '../helpers/stack.js';
+
+/** The item ID for a library path, once the item is in `stage`. */
+async function itemIn(stack: TestStack, stage: string, libraryPath: string): Promise<string> {
+  let id = '';
+  await waitFor(
+    `${libraryPath} in ${stage}`,
+    async () => {
+      const listed = JSON.parse(stack.cli('items', 'list', '--stage', stage, '--json').stdout) as {
+        items: Array<{ id: string; libraryPath: string }>;
+      };
+      id = listed.items.find((i) => i.libraryPath === libraryPath)?.id ?? '';
+      return Boolean(id);
+    },
+    90_000,
+  );
+  return id;
+}
+
+describe('the Temporal Web UI in a real browser', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let page: Page;
+  const ids: Record<'resident' | 'waiting' | 'copying', string> = { resident: '', waiting: '', copying: '' };
+
+  beforeAll(async () => {
+    // Uploads capped at 1 MiB/s and a 3 s heartbeat timeout: a 90 MiB copy runs ~90 s, reporting often.
+    stack = await TestStack.create({
+      VAULTARR_VAULT__BW_LIMIT: '1M',
+      VAULTARR_VAULT__COPY_HEARTBEAT_TIMEOUT_SECONDS: '3',
+      VAULTARR_HOST_ID: 'ui-host',
+    });
+    await stack.start();
+    stack.drop('Heat.1995.1080p.BluRay.x264-GROUP.mkv', (at) => makeVideo(at, 1, 1));
+    ids.resident = await itemIn(stack, 'resident', 'Movies/Heat (1995)/Heat (1995).mkv');
+    stack.drop('holiday_video.mp4', (at) => makeVideo(at, 1, 2));
+    ids.waiting = await itemIn(stack, 'awaiting-approval', 'Unsorted/holiday_video.mp4');
+    stack.drop('Alien.1979.1080p.BluRay.x264-GROUP.mkv', (at) =>
+      writeFileSync(at, randomBytes(90 * 1024 ** 2)),
+    );
+    ids.copying = await itemIn(stack, 'copying', 'Movies/Alien (1979)/Alien (1979).mkv');
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  }, 240_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.destroy();
+  });
+
+  const ui = () => `http://127.0.0.1:${stack.ports.ui}/namespaces/default`;
+  /** The workflow list filtered by a visibility query, as its rows' text. */
+  const listed = async (query: string): Promise<string> => {
+    await page.goto(`${ui()}/workflows?query=${encodeURIComponent(query)}`);
+    await page.getByText('mediaItemWorkflow').first().waitFor({ timeout: 30_000 });
+    return page.locator('table').innerText();
+  };
+  /** An item's page, on one of its tabs. */
+  const openTab = async (id: string, tab: string): Promise<void> => {
+    await page.goto(`${ui()}/workflows/${encodeURIComponent(id)}`);
+    await page.locator('a, button, [role=tab]', { hasText: tab }).first().click();
+  };
+
+  test("a copying item's page shows the copy's progress", async () => {
+    await openTab(ids.copying, 'Pending Activities');
+    await page.getByText('copyToVault').first().waitFor({ timeout: 30_000 });
+    let details = '';
+    await waitFor(
+      'the heartbeat details to show the copy',
+      async () => {
+        await page.reload();
+        details = await page.locator('main').innerText();
+        return details.includes('"phase": "copying"') && /"percent": \d/.test(details);
+      },
+      60_000,
+      2000,
+    );
+    expect(details).toMatch(/"bytesTotal": 94371840/);
+  });
+
+  test('the stage filter lists the resident item and nothing else', async () => {
+    const rows = await listed('VaultarrStage = "resident"');
+    expect(rows).toContain(ids.resident);
+    expect(rows).not.toContain(ids.waiting);
+    expect(rows).not.toContain(ids.copying);
+  });
+
+  test('one filter finds every item that needs a person', async () => {
+    const rows = await listed('VaultarrStage IN ("awaiting-approval", "failed-needs-attention")');
+    expect(rows).toContain(ids.waiting);
+    expect(rows).not.toContain(ids.resident);
+  });
+
+  test("an item's page names its release and answers the status query with its stage", async () => {
+    await openTab(ids.resident, 'User Metadata');
+    await page
+      .getByText('release Heat.1995.1080p.BluRay.x264-GROUP.mkv')
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await openTab(ids.resident, 'Queries');
+    await page.getByRole('button', { name: 'Run Query' }).click();
+    await page.getByText('"stage": "resident"').first().waitFor({ timeout: 30_000 });
+  });
+});
