@@ -16,6 +16,7 @@ import { createLocalScanActivities, createReconcileActivities } from './reconcil
 import { createSortActivities } from './sort/activities.js';
 import { titleSourcesFromConfig } from './sort/known-titles.js';
 import { createSpaceActivities } from './space/activities.js';
+import type { HostQuotaPause } from './vault/quota-pause.js';
 import { Rclone, type RcloneOptions } from './vault/rclone.js';
 import { createVaultActivities } from './vault/activities.js';
 import { createRemoteActivities } from './vault/remote-activities.js';
@@ -45,6 +46,8 @@ export interface HostActivityDeps {
   arr?: ArrConfig;
   /** The rclone client to use (its daemon is shared with the worker's metrics); default one made from `rclone`. */
   rcloneClient?: Rclone;
+  /** This host's quota pause (`vault.quotaPauseHours`), shared with the worker's metrics; default its own. */
+  quotaPause?: HostQuotaPause;
 }
 
 /**
@@ -63,6 +66,7 @@ export function createHostActivities(deps: HostActivityDeps) {
       rclone: deps.rcloneClient ?? new Rclone(deps.rclone),
       unionVaultMount: deps.unionVaultMount,
       unionRcFile: deps.unionRcFile,
+      quotaPause: deps.quotaPause,
     }),
     ...createSpaceActivities({
       localRoot: deps.localRoot,

@@ -30,6 +30,13 @@ export const DEFAULT_DEDUPE_WINDOW_MINUTES = 10;
 /** Default of `metrics.port`: where a worker serves `/metrics` (the port Prometheus exporters of workers often use). */
 export const DEFAULT_WORKER_METRICS_PORT = 9464;
 
+/**
+ * Default of `vault.quotaPauseHours`: how long this host's copies pause once the remote says the
+ * account's upload quota is exhausted (Google Drive's daily quota resets within a day; cloudplow
+ * sleeps 6 hours as well).
+ */
+export const DEFAULT_QUOTA_PAUSE_HOURS = 6;
+
 /** One *arr app of this instance (where peers' items are added unmonitored). */
 const arrApp = z.strictObject({
   url: secret(z.url('must be an http(s) URL'), 'credentials'),
@@ -78,6 +85,30 @@ const ConfigSchema = z.strictObject({
         })
         .optional(),
       copyHeartbeatTimeoutSeconds: seconds.default(30),
+      /**
+       * When the remote says the account's rate or daily upload quota is exhausted (Google's
+       * `userRateLimitExceeded`, `uploadLimitExceeded`, `quotaExceeded`, HTTP 429), this host's
+       * copies pause for this many hours, then resume by themselves.
+       */
+      quotaPauseHours: z.number().positive().default(DEFAULT_QUOTA_PAUSE_HOURS),
+      /**
+       * Stream-aware throttling (as cloudplow's): the worker polls the Plex, Jellyfin and Emby
+       * servers of `mediaServers` for remote streams playing, and while there are at least
+       * `minStreams`, the rclone daemon's upload limit is `bwLimit`; the configured
+       * `vault.bwLimit` (or none) comes back when they end. Needs `rcloneDaemon` (the default).
+       */
+      throttle: z
+        .strictObject({
+          /** Upload limit while throttled: one rate in `--bwlimit` syntax, e.g. `2M` (no timetable). */
+          bwLimit: z
+            .string()
+            .regex(/^[^\s,]+$/, 'must be one rate in --bwlimit syntax, e.g. "2M" (no timetable)'),
+          /** Remote streams playing (all servers together) at which uploads are throttled. */
+          minStreams: z.number().int().min(1).default(1),
+          /** How often the media servers are asked for their sessions, in seconds. */
+          pollSeconds: seconds.default(30),
+        })
+        .optional(),
       trash: z
         .strictObject({
           /** Folder at the remote's root that deleted and replaced files move to. */

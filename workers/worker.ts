@@ -13,6 +13,7 @@ import type { Client } from '@temporalio/client';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { createHostActivities, createSharedActivities } from '../activities/index.js';
+import type { HostQuotaPause } from '../activities/vault/quota-pause.js';
 import type { Rclone, RcloneOptions } from '../activities/vault/rclone.js';
 import { hostTaskQueue, SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
@@ -82,6 +83,11 @@ export interface WorkerOptions {
   notifications?: { settings: NotificationSettings; notifier?: Notifier };
   /** Metrics to observe every activity with (its interceptor goes on both workers); default none. */
   metrics?: WorkerMetrics;
+  /**
+   * This host's quota pause (`vault.quotaPauseHours`): every copy of this process asks it before
+   * it starts; default one of the default length.
+   */
+  quotaPause?: HostQuotaPause;
 }
 
 /**
@@ -130,6 +136,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
         rclone: options.rclone,
         arr: options.arr,
         rcloneClient: options.rcloneClient,
+        quotaPause: options.quotaPause,
       }),
       interceptors,
       maxConcurrentActivityTaskExecutions: 16,

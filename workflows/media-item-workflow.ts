@@ -489,23 +489,55 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
   /** Copies and verifies until verified; parks after `verifyAttempts` mismatching rounds. */
   const copyAndVerify = async (): Promise<void> => {
     const libraryPaths = [status.libraryPath!, ...status.subtitlePaths];
+    /** Waits for the daily upload window, when one is set. */
+    const awaitUploadWindow = async (): Promise<void> => {
+      if (policy.uploadWindow) {
+        const window = policy.uploadWindow;
+        const waitMs = await host.msUntilUploadWindow({ window });
+        if (waitMs > 0) {
+          status.reason = `waiting for the upload window ${window.start}-${window.end}`;
+          await enter('copying', 'waiting-for-window', { waitMs });
+          if (await condition(() => cancelled, waitMs)) throw new Ended();
+          status.reason = undefined;
+        }
+      }
+    };
+    /**
+     * Copies; while the vault's upload quota is exhausted (`REMOTE_QUOTA_EXCEEDED`), waits out
+     * this host's pause on a workflow timer, the reason in the status, and copies again.
+     */
+    const copyPausingOnQuota = async (force: boolean) => {
+      const copy = copyToVault(`copy ${status.libraryPath} to the vault`);
+      for (;;) {
+        const outcome = await attempt('copying', async () => {
+          try {
+            return { copied: await copy({ libraryPaths, force }) };
+          } catch (err) {
+            // Histories from before this patch never met this failure (it parked them, as any other).
+            if (failureType(err) !== FailureType.REMOTE_QUOTA_EXCEEDED || !patched('quota-pause')) throw err;
+            return { quota: err };
+          }
+        });
+        if (outcome.copied) return outcome.copied;
+        const failure = (outcome.quota as ActivityFailure).cause as ApplicationFailure;
+        const pause = failure.details?.[0] as { pausedUntil?: string; waitMs?: number } | undefined;
+        // The activity always says how long; should it not, a minute later the host's pause answers again.
+        const waitMs = typeof pause?.waitMs === 'number' && pause.waitMs >= 0 ? pause.waitMs : 60_000;
+        status.reason = failureMessage(outcome.quota);
+        await enter('copying', 'quota-paused', { pausedUntil: pause?.pausedUntil, waitMs });
+        if (await condition(() => cancelled, waitMs)) throw new Ended();
+        status.reason = undefined;
+        await enter('copying', 'quota-resumed');
+        await awaitUploadWindow();
+      }
+    };
     for (let verified = false; !verified;) {
       for (let round = 1; round <= policy.verifyAttempts && !verified; round++) {
         status.copyRounds++;
         await enter('copying', round === 1 ? 'entered' : 'recopy', { round });
-        if (policy.uploadWindow) {
-          const window = policy.uploadWindow;
-          const waitMs = await host.msUntilUploadWindow({ window });
-          if (waitMs > 0) {
-            status.reason = `waiting for the upload window ${window.start}-${window.end}`;
-            await enter('copying', 'waiting-for-window', { waitMs });
-            if (await condition(() => cancelled, waitMs)) throw new Ended();
-            status.reason = undefined;
-          }
-        }
-        const copy = copyToVault(`copy ${status.libraryPath} to the vault`);
+        await awaitUploadWindow();
         const force = round > 1 || forceNextCopy;
-        const copied = await attempt('copying', () => copy({ libraryPaths, force }));
+        const copied = await copyPausingOnQuota(force);
         forceNextCopy = false;
         await enter('verifying', 'entered', { bytesCopied: copied.bytesDone });
         // `local`: the files as hashed during the copy, so verification reads none of them again.

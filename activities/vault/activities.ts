@@ -13,11 +13,13 @@ import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
 import type { VaultVerification } from '../../domain/messages.js';
+import { DEFAULT_QUOTA_PAUSE_HOURS } from '../../lib/config.js';
 import { hashFile } from '../../lib/files.js';
 import { anchorProblem, refreshVaultMount } from '../../lib/infra/union.js';
 import { msUntilWindow } from '../../lib/upload-window.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
 import { activitySignal, fileIo, reportProgress } from '../progress.js';
+import { HostQuotaPause, isQuotaExhausted } from './quota-pause.js';
 import { MODTIME_UNSUPPORTED_NS, Rclone, RcloneError, type RemoteFeatures } from './rclone.js';
 
 /** Dependencies of the vault activities. */
@@ -31,6 +33,11 @@ export interface VaultDeps {
   unionRcFile?: string;
   /** How long eviction waits for the vault mount to show a copy before the attempt fails (retried), in ms. */
   unionVisibleWaitMs?: number;
+  /**
+   * This host's quota pause, shared by every copy of this worker (and read by its metrics);
+   * default one of `vault.quotaPauseHours`' default length.
+   */
+  quotaPause?: HostQuotaPause;
 }
 
 /** A local file as it was hashed for verification, in the pass made while it was copied. */
@@ -124,6 +131,7 @@ function retryable(type: string, message: string): ApplicationFailure {
  */
 export function createVaultActivities(deps: VaultDeps) {
   const { localRoot, rclone } = deps;
+  const quotaPause = deps.quotaPause ?? new HostQuotaPause(DEFAULT_QUOTA_PAUSE_HOURS * 3600_000);
 
   const localStat = async (relativePath: string) => {
     try {
@@ -238,9 +246,14 @@ export function createVaultActivities(deps: VaultDeps) {
    * @throws ApplicationFailure `SOURCE_MISSING` (not retried) when a local file is gone;
    *   `REMOTE_AUTH_FAILED` (not retried) when the remote refuses the credentials;
    *   `PATH_ESCAPES_ROOT` (not retried); `LOCAL_FILE_CHANGED` (retried: the next attempt copies
-   *   the new content) when a file changed while it was copied; any other rclone failure is retried
+   *   the new content) when a file changed while it was copied; `REMOTE_QUOTA_EXCEEDED` (not
+   *   retried: the workflow waits `details[0].waitMs`, see `quota-pause.ts`) when the remote says
+   *   the upload quota is exhausted, and at once, without touching the remote, while this host's
+   *   copies are paused for it; any other rclone failure is retried
    */
   async function copyToVault(input: CopyToVaultInput): Promise<CopyToVaultResult> {
+    const paused = quotaPause.current();
+    if (paused) throw quotaPause.failure(paused);
     const stats = await Promise.all(input.libraryPaths.map(localStat));
     const bytesTotal = stats.reduce((n, s) => n + s.size, 0);
     reportProgress({ phase: 'copying', bytesDone: 0, bytesTotal });
@@ -257,6 +270,9 @@ export function createVaultActivities(deps: VaultDeps) {
       })
       .catch((err: unknown) => {
         stop.abort();
+        // Before the auth check: Google answers an exhausted quota with 403.
+        if (err instanceof RcloneError && isQuotaExhausted(err.message))
+          throw quotaPause.failure(quotaPause.start(err.message.slice(0, 300)));
         if (err instanceof RcloneError && err.kind === 'auth')
           throw permanentFailure(FailureType.REMOTE_AUTH_FAILED, err.message);
         throw err;

@@ -60,6 +60,8 @@ export async function createWorkflowTestEnv(
     notifications?: WorkerOptions['notifications'];
     /** Host ID of the worker (default a unique one). */
     hostId?: string;
+    /** The host's quota pause (see `WorkerOptions.quotaPause`). */
+    quotaPause?: WorkerOptions['quotaPause'];
   } = {},
 ): Promise<WorkflowTestEnv> {
   const { dir: root, cleanup } = tempDir('vaultarr-wf-');
@@ -93,6 +95,7 @@ export async function createWorkflowTestEnv(
     metrics: options.metrics,
     notifications: options.notifications,
     rcloneClient: options.rcloneClient?.(rclone),
+    quotaPause: options.quotaPause,
   });
   const running = Promise.all(workers.map((w) => w.run()));
   const policy = {

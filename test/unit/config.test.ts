@@ -72,6 +72,27 @@ describe('configuration', () => {
     expect(loadConfig({ env: { VAULTARR_METRICS__ENABLED: 'false' }, cwd: dir }).metrics.enabled).toBe(false);
   });
 
+  test('copies pause 6 hours on an exhausted quota and are not throttled unless vault.throttle is set', () => {
+    const config = loadConfig({ env: {}, cwd: dir });
+    expect(config.vault.quotaPauseHours).toBe(6);
+    expect(config.vault.throttle).toBeUndefined();
+    const throttled = loadConfig({ env: { VAULTARR_VAULT__THROTTLE: '{ bwLimit: 2M }' }, cwd: dir });
+    expect(throttled.vault.throttle).toEqual({ bwLimit: '2M', minStreams: 1, pollSeconds: 30 });
+  });
+
+  test('vault.throttle.bwLimit must be one rate, not a timetable (rclone core/bwlimit takes one)', () => {
+    let error: unknown;
+    try {
+      loadConfig({ env: { VAULTARR_VAULT__THROTTLE: '{ bwLimit: "08:00,2M 23:00,off" }' }, cwd: dir });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).problems).toEqual([
+      'vault.throttle.bwLimit: must be one rate in --bwlimit syntax, e.g. "2M" (no timetable)',
+    ]);
+  });
+
   test('notifications are off by default; their Apprise URLs are secrets hidden from printed config and logs', () => {
     expect(loadConfig({ env: {}, cwd: dir }).notifications).toMatchObject({ urls: [], digestAt: '08:00' });
     const url = 'discord://1234567890/s3cr3t-webhook-token';
