@@ -16,10 +16,13 @@ import {
   ensureSearchAttributes,
   ensureTrashPurgeSchedule,
 } from '../lib/temporal.js';
+import { createMediaServer } from '../activities/scan/media-servers.js';
+import { HostQuotaPause } from '../activities/vault/quota-pause.js';
 import { Rclone } from '../activities/vault/rclone.js';
 import { createWorkerMetrics, serveMetrics } from '../lib/metrics.js';
 import { checkApprise, ensureNotificationSchedules } from '../lib/notifications.js';
 import { unionRcFile } from '../lib/infra/union.js';
+import { StreamThrottle } from '../workers/stream-throttle.js';
 import { createWorkers } from '../workers/worker.js';
 import { ensureLayout } from './stack.js';
 
@@ -63,12 +66,32 @@ export async function runWorker(config: Config): Promise<void> {
   const connection = await NativeConnection.connect({ address: ep.temporalAddress });
   const pool = createPool(ep.databaseUrl);
   const rclone = new Rclone(rcloneOptions(config));
+  // Per host and process: every copy here asks it; each waiting item holds its own durable timer.
+  const quotaPause = new HostQuotaPause(config.vault.quotaPauseHours * 3600_000);
+  const throttleConfig = config.vault.throttle;
+  const throttle = throttleConfig
+    ? new StreamThrottle({
+        servers: config.mediaServers.map((server) => createMediaServer(server)),
+        control: rclone,
+        minStreams: throttleConfig.minStreams,
+        throttledRate: throttleConfig.bwLimit,
+        normalLimit: config.vault.bwLimit,
+        pollMs: throttleConfig.pollSeconds * 1000,
+        log,
+      })
+    : undefined;
+  if (throttle && !throttle.hasServers)
+    log.warn('vault.throttle is set, but mediaServers has no plex, jellyfin or emby to ask for streams');
+  if (throttle && !config.vault.rcloneDaemon)
+    log.warn('vault.throttle needs vault.rcloneDaemon: copies run as processes here and are not throttled');
   const metrics = config.metrics.enabled
     ? createWorkerMetrics({
         hostId: config.hostId,
         localRoot: config.library.localRoot,
         copyMethod: config.vault.rcloneDaemon ? 'rclone-daemon' : 'rclone-process',
         rcloneDaemonUp: config.vault.rcloneDaemon ? () => rclone.daemonUp() : undefined,
+        quotaPause,
+        throttle: throttle && (() => throttle.state),
       })
     : undefined;
   const workers = await createWorkers({
@@ -91,6 +114,7 @@ export async function runWorker(config: Config): Promise<void> {
     },
     arr: config.arr,
     rcloneClient: rclone,
+    quotaPause,
     metrics,
     notifications: notify ? { settings: config.notifications } : undefined,
   });
@@ -116,6 +140,7 @@ export async function runWorker(config: Config): Promise<void> {
     hostOnly ? 'host activity worker running' : 'workers running',
   );
   const running = Promise.all(workers.map((w) => w.run()));
+  throttle?.start();
   const housekeeping: Array<[string, Promise<void>]> = [
     ['create the trash purge schedule', ensureTrashPurgeSchedule(client)],
     [
@@ -149,6 +174,7 @@ export async function runWorker(config: Config): Promise<void> {
   );
   await running;
   metricsServer?.close();
+  await throttle?.stop();
   await rclone.close();
   await client.connection.close();
   await pool.end();
