@@ -24,6 +24,8 @@ function exportedNames(): Set<string> {
       localRoot: tmpdir(),
       copyMethod: 'rclone-daemon',
       rcloneDaemonUp: async () => true,
+      quotaPause: { current: () => undefined, pausesStarted: 0 },
+      throttle: () => ({ throttled: false, streams: {}, totalStreams: 0 }),
     }).registry.getMetricsAsArray(),
   ];
   return new Set(
