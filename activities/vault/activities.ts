@@ -16,6 +16,7 @@ import type { VaultVerification } from '../../domain/messages.js';
 import { DEFAULT_QUOTA_PAUSE_HOURS } from '../../lib/config.js';
 import { hashFile } from '../../lib/files.js';
 import { anchorProblem, refreshVaultMount } from '../../lib/infra/union.js';
+import { redactText } from '../../lib/secrets.js';
 import { msUntilWindow } from '../../lib/upload-window.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
 import { activitySignal, fileIo, reportProgress } from '../progress.js';
@@ -272,7 +273,8 @@ export function createVaultActivities(deps: VaultDeps) {
         stop.abort();
         // Before the auth check: Google answers an exhausted quota with 403.
         if (err instanceof RcloneError && isQuotaExhausted(err.message))
-          throw quotaPause.failure(quotaPause.start(err.message.slice(0, 300)));
+          // The reason goes into the item's status and history: no credentials of the remote in it.
+          throw quotaPause.failure(quotaPause.start(redactText(err.message).slice(0, 300)));
         if (err instanceof RcloneError && err.kind === 'auth')
           throw permanentFailure(FailureType.REMOTE_AUTH_FAILED, err.message);
         throw err;

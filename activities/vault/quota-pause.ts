@@ -43,7 +43,7 @@ export interface QuotaPauseDetails {
 export interface QuotaPauseState {
   /** When copies resume, ms since the epoch. */
   untilMs: number;
-  /** rclone's message that started the pause (secrets already redacted by the logger's rules). */
+  /** rclone's message that started the pause, shortened and with secrets redacted (`redactText`). */
   reason: string;
 }
 
