@@ -50,10 +50,14 @@ describe('a running stack, observed', () => {
   test('the API and the worker serve scrapes promtool accepts, showing the item resident and its copy', async () => {
     let api = '';
     await waitFor(
-      'the API to count one resident item',
+      'the API to count one resident item and one awaiting approval',
       async () => {
         api = await (await fetch(`${stack.apiUrl}/metrics`)).text();
-        return sample(api, 'vaultarr_items', { stage: 'resident', host: 'e2e-host' }) === 1;
+        // Both: the two releases are sorted independently, either may finish first.
+        return (
+          sample(api, 'vaultarr_items', { stage: 'resident', host: 'e2e-host' }) === 1 &&
+          sample(api, 'vaultarr_items', { stage: 'awaiting-approval', host: 'e2e-host' }) === 1
+        );
       },
       90_000,
     );

@@ -102,13 +102,33 @@ describe('the Temporal Web UI in a real browser', () => {
   });
 
   test("an item's page names its release and answers the status query with its stage", async () => {
-    await openTab(ids.resident, 'User Metadata');
-    await page
-      .getByText('release Heat.1995.1080p.BluRay.x264-GROUP.mkv')
-      .first()
-      .waitFor({ timeout: 30_000 });
-    await openTab(ids.resident, 'Queries');
-    await page.getByRole('button', { name: 'Run Query' }).click();
-    await page.getByText('"stage": "resident"').first().waitFor({ timeout: 30_000 });
+    // The UI loads each tab's data after the page: under load that can take a while, so look again.
+    await waitFor(
+      'the summary under User Metadata',
+      async () => {
+        await openTab(ids.resident, 'User Metadata');
+        return page
+          .getByText('release Heat.1995.1080p.BluRay.x264-GROUP.mkv')
+          .first()
+          .waitFor({ timeout: 10_000 })
+          .then(() => true);
+      },
+      90_000,
+      1000,
+    );
+    await waitFor(
+      'the status query to answer',
+      async () => {
+        await openTab(ids.resident, 'Queries');
+        await page.getByRole('button', { name: 'Run Query' }).click();
+        return page
+          .getByText('"stage": "resident"')
+          .first()
+          .waitFor({ timeout: 10_000 })
+          .then(() => true);
+      },
+      90_000,
+      1000,
+    );
   });
 });
