@@ -71,20 +71,31 @@ describe('the Temporal Web UI in a real browser', () => {
     await page.locator('a, button, [role=tab]', { hasText: tab }).first().click();
   };
 
-  test("a copying item's page shows the copy's progress", async () => {
-    await openTab(ids.copying, 'Pending Activities');
-    await page.getByText('copyToVault').first().waitFor({ timeout: 30_000 });
-    let details = '';
-    await waitFor(
-      'the heartbeat details to show the copy',
+  /**
+   * Opens an item's tab (then runs `act`, if given) until `text` shows. The UI loads a tab's data
+   * after the page: under load that takes a while, so it looks again.
+   */
+  const seeOnTab = (id: string, tab: string, text: string, act?: () => Promise<void>) =>
+    waitFor(
+      `"${text}" on the ${tab} tab`,
       async () => {
-        await page.reload();
-        details = await page.locator('main').innerText();
-        return details.includes('"phase": "copying"') && /"percent": \d/.test(details);
+        await openTab(id, tab);
+        await act?.();
+        return page
+          .getByText(text)
+          .first()
+          .waitFor({ timeout: 10_000 })
+          .then(() => true);
       },
-      60_000,
-      2000,
+      90_000,
+      1000,
     );
+
+  test("a copying item's page shows the copy's progress", async () => {
+    await seeOnTab(ids.copying, 'Pending Activities', '"phase": "copying"');
+    const details = await page.locator('main').innerText();
+    expect(details).toContain('copyToVault');
+    expect(details).toMatch(/"percent": \d/);
     expect(details).toMatch(/"bytesTotal": 94371840/);
   });
 
@@ -102,33 +113,9 @@ describe('the Temporal Web UI in a real browser', () => {
   });
 
   test("an item's page names its release and answers the status query with its stage", async () => {
-    // The UI loads each tab's data after the page: under load that can take a while, so look again.
-    await waitFor(
-      'the summary under User Metadata',
-      async () => {
-        await openTab(ids.resident, 'User Metadata');
-        return page
-          .getByText('release Heat.1995.1080p.BluRay.x264-GROUP.mkv')
-          .first()
-          .waitFor({ timeout: 10_000 })
-          .then(() => true);
-      },
-      90_000,
-      1000,
-    );
-    await waitFor(
-      'the status query to answer',
-      async () => {
-        await openTab(ids.resident, 'Queries');
-        await page.getByRole('button', { name: 'Run Query' }).click();
-        return page
-          .getByText('"stage": "resident"')
-          .first()
-          .waitFor({ timeout: 10_000 })
-          .then(() => true);
-      },
-      90_000,
-      1000,
+    await seeOnTab(ids.resident, 'User Metadata', 'release Heat.1995.1080p.BluRay.x264-GROUP.mkv');
+    await seeOnTab(ids.resident, 'Queries', '"stage": "resident"', () =>
+      page.getByRole('button', { name: 'Run Query' }).click(),
     );
   });
 });
