@@ -2,14 +2,13 @@
  * Items REST and interventions on the real API and dev server: list and show from the catalog,
  * approve (the approveSort update and its validator), retry, skip, pin, unpin, evict, cancel.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
 import { recordHistory } from '../helpers/histories.js';
-import { makeVideo, temporalAddress } from '../helpers/env.js';
+import { makeVideo } from '../helpers/env.js';
 import { waitFor } from '../../lib/infra/wait.js';
 import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
@@ -175,27 +174,7 @@ describe('items API', () => {
     const workflowId = await env.startIncoming('Incoming/cam_0007.mkv');
     await env.waitForStage(workflowId, 'awaiting-approval');
     // The CLI runs as its own process, asynchronously: this process's worker must keep answering.
-    const cli = (...args: string[]) =>
-      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(
-          path.resolve('node_modules/.bin/tsx'),
-          [path.resolve('cli/vaultarr.ts'), ...args],
-          {
-            cwd: env.root,
-            encoding: 'utf8',
-            env: {
-              PATH: process.env.PATH,
-              HOME: process.env.HOME,
-              VAULTARR_DATA_DIR: path.join(env.root, 'cli-data'),
-              VAULTARR_TEMPORAL__ADDRESS: temporalAddress(),
-              DATABASE_URL: (env.pool as unknown as { options: { connectionString: string } }).options
-                .connectionString,
-            },
-          },
-          (err, stdout, stderr) =>
-            resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-        ),
-      );
+    const cli = env.cli;
     const refused = await cli('items', 'approve', workflowId, '--movie', 'Ronin', '--year', '1998');
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain(`a different file already exists at ${taken}`);

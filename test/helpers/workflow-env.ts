@@ -4,6 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -34,6 +35,13 @@ export interface WorkflowTestEnv {
   startIncoming(releasePath: string, policy?: Partial<MediaItemInput['policy']>): Promise<string>;
   /** Polls the `status` query until the stage is reached (60 s by default). */
   waitForStage(workflowId: string, stage: Stage, timeoutMs?: number): Promise<MediaItemStatus>;
+  /**
+   * Runs the `vaultarr` CLI (from source) against this env's Temporal and database, as its own
+   * process and asynchronously, so this process's workers keep answering meanwhile.
+   *
+   * @returns its exit status and output
+   */
+  cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }>;
   close(): Promise<void>;
 }
 
@@ -74,7 +82,8 @@ export async function createWorkflowTestEnv(
   const connection = await NativeConnection.connect({ address: temporalAddress() });
   const clientConnection = await Connection.connect({ address: temporalAddress() });
   const client = new Client({ connection: clientConnection });
-  const pool = createPool(await freshDatabase());
+  const databaseUrl = await freshDatabase();
+  const pool = createPool(databaseUrl);
   const rclone = {
     binary: options.rcloneBinary ?? 'rclone',
     remote: vaultDir,
@@ -124,6 +133,26 @@ export async function createWorkflowTestEnv(
         policy: { ...policy, ...override },
       });
     },
+    cli: (...args) =>
+      new Promise((resolve) =>
+        execFile(
+          path.resolve('node_modules/.bin/tsx'),
+          [path.resolve('cli/vaultarr.ts'), ...args],
+          {
+            cwd: root,
+            encoding: 'utf8',
+            env: {
+              PATH: process.env.PATH,
+              HOME: process.env.HOME,
+              VAULTARR_DATA_DIR: path.join(root, 'cli-data'),
+              VAULTARR_TEMPORAL__ADDRESS: temporalAddress(),
+              DATABASE_URL: databaseUrl,
+            },
+          },
+          (err, stdout, stderr) =>
+            resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        ),
+      ),
     async waitForStage(workflowId, stage, timeoutMs = 60_000) {
       let last: MediaItemStatus | undefined;
       await waitFor(

@@ -3,13 +3,12 @@
  * Sonarr knows goes where Sonarr keeps the series; an Unsorted item shows its suggestions and is
  * placed in one step with `vaultarr items approve <id> --suggestion N`.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
 import { statusQuery } from '../../domain/messages.js';
-import { makeVideo, temporalAddress } from '../helpers/env.js';
+import { makeVideo } from '../helpers/env.js';
 import { recordHistory } from '../helpers/histories.js';
 import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 import { FakeSonarr } from '../fakes/sonarr.js';
@@ -57,27 +56,7 @@ describe('sorting with the library, Sonarr and suggestions', () => {
   });
 
   /** Runs the CLI as its own process (this process's workers keep answering meanwhile). */
-  const cli = (...args: string[]) =>
-    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(
-        path.resolve('node_modules/.bin/tsx'),
-        [path.resolve('cli/vaultarr.ts'), ...args],
-        {
-          cwd: env.root,
-          encoding: 'utf8',
-          env: {
-            PATH: process.env.PATH,
-            HOME: process.env.HOME,
-            VAULTARR_DATA_DIR: path.join(env.root, 'cli-data'),
-            VAULTARR_TEMPORAL__ADDRESS: temporalAddress(),
-            DATABASE_URL: (env.pool as unknown as { options: { connectionString: string } }).options
-              .connectionString,
-          },
-        },
-        (err, stdout, stderr) =>
-          resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
+  const cli = (...args: string[]) => env.cli(...args);
 
   test('Office.S01E02 lands in Shows/The Office (US)/Season 01/ because Sonarr names the series', async () => {
     makeVideo(path.join(env.localRoot, 'Incoming/Office.S01E02.720p.WEB.h264-GRP.mkv'), 1, 41);
