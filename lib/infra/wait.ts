@@ -1,7 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
-/** Resolves once `check` returns true, polling every `intervalMs`; rejects after `timeoutMs` with `what`. */
+/**
+ * Resolves once `check` returns true, polling every `intervalMs`; rejects after `timeoutMs` with
+ * `what`. A check that hangs (a socket that accepts and never answers) counts as false once it has
+ * run for `intervalMs * 40` (at least 10 s), so the deadline always holds.
+ */
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
@@ -9,8 +13,14 @@ export async function waitFor(
   intervalMs = 250,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const checkLimitMs = Math.max(10_000, intervalMs * 40);
   for (;;) {
-    if (await check().catch(() => false)) return;
+    const left = Math.max(1, Math.min(checkLimitMs, deadline - Date.now()));
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), left)));
+    const ok = await Promise.race([check().catch(() => false), expired]);
+    clearTimeout(timer);
+    if (ok) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }

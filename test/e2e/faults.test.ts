@@ -42,7 +42,7 @@ describe('uploads under faults', () => {
     await stack.start();
     db = new pg.Client({ connectionString: `postgres://vaultarr@127.0.0.1:${stack.ports.pg}/vaultarr` });
     await db.connect();
-  }, 180_000);
+  }, 240_000);
 
   afterAll(async () => {
     await db?.end();

@@ -97,7 +97,7 @@ describe('a 3 GiB file on a slow host (heartbeat timeout 2 s)', () => {
       mkdirSync(incoming, { recursive: true });
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3200m', 'vaultarr-incoming', incoming]);
       await stack.start();
-    }, 180_000);
+    }, 240_000);
     afterAll(async () => {
       await stack?.stop();
       spawnSync('umount', ['-l', incoming]);
@@ -138,7 +138,7 @@ describe('a 3 GiB file on a slow host (heartbeat timeout 2 s)', () => {
         VAULTARR_VAULT__REMOTE: webdav.remote,
       });
       await stack.start();
-    }, 180_000);
+    }, 240_000);
     afterAll(async () => {
       await stack?.destroy();
       await webdav?.stop();

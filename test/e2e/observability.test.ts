@@ -41,7 +41,7 @@ describe('a running stack, observed', () => {
     await stack.start();
     stack.drop('Alien.1979.1080p.BluRay.x264-GROUP.mkv', (at) => makeVideo(at, 1, 31));
     stack.drop('holiday_video.mp4', (at) => makeVideo(at, 1, 32));
-  }, 180_000);
+  }, 240_000);
   afterAll(async () => {
     await stack?.destroy();
     receiver?.close();

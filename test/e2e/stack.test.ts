@@ -25,7 +25,7 @@ describe('the whole stack as processes', () => {
     stack = await TestStack.create();
     ({ incoming, local, cloud, ports } = stack);
     await stack.start();
-  }, 180_000);
+  }, 240_000);
 
   afterAll(async () => {
     await stack?.destroy();

@@ -18,7 +18,7 @@ describe('the union view', () => {
   beforeAll(async () => {
     stack = await TestStack.create({ VAULTARR_UNION__ENABLED: 'true', VAULTARR_HOST_ID: 'union-host' });
     await stack.start();
-  }, 180_000);
+  }, 240_000);
   afterAll(async () => {
     await stack?.destroy();
   });

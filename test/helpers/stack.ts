@@ -4,7 +4,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { stringify as stringifyYaml } from 'yaml';
 import path from 'node:path';
 import { freePort, waitFor } from '../../lib/infra/wait.js';
@@ -96,19 +96,34 @@ export class TestStack {
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => (this.out += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.out += d.toString()));
-    await waitFor(
-      'the stack to print its banner',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`vaultarr start exited: ${this.out}`);
-        return this.out.includes('vaultarr is running');
-      },
-      120_000,
-    );
-    await waitFor(
-      'the API to be ready',
-      async () => (await fetch(`http://127.0.0.1:${this.ports.api}/readyz`)).ok,
-      30_000,
-    );
+    try {
+      await waitFor(
+        'the stack to print its banner',
+        async () => {
+          if (child.exitCode !== null) throw new Error(`vaultarr start exited: ${this.out}`);
+          return this.out.includes('vaultarr is running');
+        },
+        150_000,
+      );
+      await waitFor(
+        'the API to be ready',
+        async () => (await fetch(`http://127.0.0.1:${this.ports.api}/readyz`)).ok,
+        30_000,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${this.diagnostics()}`, { cause: err });
+    }
+  }
+
+  /** What the stack printed and the tail of each component's log, for a failure message. */
+  diagnostics(): string {
+    const logDir = path.join(this.dir, 'data', 'logs');
+    const logs = existsSync(logDir) ? readdirSync(logDir).filter((f) => f.endsWith('.log')) : [];
+    const tail = (text: string) => text.split('\n').slice(-15).join('\n');
+    return [
+      `--- vaultarr start printed:\n${tail(this.out)}`,
+      ...logs.map((f) => `--- ${f}:\n${tail(readFileSync(path.join(logDir, f), 'utf8'))}`),
+    ].join('\n');
   }
 
   /** Ctrl-C: SIGINT to `vaultarr start`; resolves with its exit code. */
