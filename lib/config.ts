@@ -39,289 +39,473 @@ export const DEFAULT_QUOTA_PAUSE_HOURS = 6;
 
 /** One *arr app of this instance (where peers' items are added unmonitored). */
 const arrApp = z.strictObject({
-  url: secret(z.url('must be an http(s) URL'), 'credentials'),
-  apiKey: secret(z.string().min(1)),
-  qualityProfileId: z.number().int().min(1),
-  rootFolderPath: z.string().min(1),
-  /** Also set an item the *arr already has to unmonitored (default: leave its monitoring alone). */
-  unmonitorExisting: z.boolean().default(false),
+  url: secret(
+    z.url('must be an http(s) URL').describe('Base URL of the app, e.g. `http://127.0.0.1:7878` (Radarr).'),
+    'credentials',
+  ),
+  apiKey: secret(z.string().min(1).describe("The app's API key (Settings > General > API Key).")),
+  qualityProfileId: z
+    .number()
+    .int()
+    .min(1)
+    .describe('Quality profile of the items added from peers (what a manual add would ask for).'),
+  rootFolderPath: z
+    .string()
+    .min(1)
+    .describe(
+      "The app's own path of the library folder as it sees the union view, e.g. `/data/Media/Movies`.",
+    ),
+  unmonitorExisting: z
+    .boolean()
+    .default(false)
+    .describe('Also set an item the app already has to unmonitored (`false`: leave its monitoring alone).'),
 });
+const metadataProfileId = z
+  .number()
+  .int()
+  .min(1)
+  .describe('Metadata profile of the artists (Lidarr) or authors (Readarr) added from peers.');
 
-const ConfigSchema = z.strictObject({
+/**
+ * The configuration schema: every key, its type, default and description (`.describe()`, the
+ * text `npm run docs:config` writes to `docs/configuration.md`). Defaults live here and only here.
+ */
+export const ConfigSchema = z.strictObject({
   hostId: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-" (it names a task queue)')
-    .default(() => hostname()),
-  dataDir: z.string().min(1).default('./data'),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    .default(() => hostname())
+    .meta({
+      description: "Names this host's task queue `vaultarr-host-<hostId>` (letters, digits, `.`, `_`, `-`).",
+      defaultText: 'the hostname',
+    }),
+  dataDir: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe(
+      'Roots every embedded default (Temporal, Postgres, logs, `.Local`, the default vault); relative paths resolve against the working directory.',
+    ),
+  logLevel: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+    .default('info')
+    .describe('Least severe level logged: `trace` … `fatal`, or `silent`.'),
   library: z
     .strictObject({
-      /** The fast local disk (`.Local`); `Incoming/`, `Movies/`, `Shows/`, `Unsorted/` live under it. */
-      localRoot: z.string().min(1).optional(),
+      localRoot: z.string().min(1).optional().meta({
+        description:
+          'The fast local disk (`.Local`) holding `Incoming/`, `Movies/`, `Shows/` and `Unsorted/`; the only place vaultarr writes media.',
+        defaultText: '`<dataDir>/.Local`',
+      }),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Where the library lives on this host.'),
   vault: z
     .strictObject({
-      /** Any rclone remote spec (`gdrive:Media`, `:webdav,url=...:`) or a local directory. */
-      remote: secret(z.string().min(1), 'credentials').optional(),
-      /** rclone config file; default: rclone's own (`~/.config/rclone/rclone.conf`). */
-      rcloneConfig: z.string().min(1).optional(),
-      rcloneBinary: z.string().min(1).default('rclone'),
-      /**
-       * Run copies, stats and read-backs through one long-lived `rclone rcd` per process (default)
-       * instead of one rclone process per call.
-       */
-      rcloneDaemon: z.boolean().default(true),
-      /** Upload bandwidth limit in rclone's `--bwlimit` syntax: `8M`, or a timetable `"08:00,2M 23:00,off"`. */
-      bwLimit: z.string().min(1).optional(),
-      /** Extra flags for every rclone copy, e.g. `["--transfers", "8"]`. */
-      extraFlags: z.array(z.string()).default([]),
-      verifyAttempts: z.number().int().min(1).max(20).default(3),
-      /** Copies start only inside this daily window of the host's local time, e.g. `{ start: "01:00", end: "07:00" }`. */
+      remote: secret(z.string().min(1), 'credentials').optional().meta({
+        description:
+          "Any rclone remote (`gdrive:Media`, `b2:bucket/media`, `:webdav,url='https://…':`) or a local directory; credentials inside it are hidden in output.",
+        defaultText: '`<dataDir>/cloud`',
+      }),
+      rcloneConfig: z.string().min(1).optional().meta({
+        description: 'Path of the `rclone.conf` defining the remote.',
+        defaultText: "rclone's own (`~/.config/rclone/rclone.conf`)",
+      }),
+      rcloneBinary: z.string().min(1).default('rclone').describe('The rclone binary.'),
+      rcloneDaemon: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Copies, stats and read-backs go through one long-lived `rclone rcd` per process; `false`: one rclone process per call.',
+        ),
+      bwLimit: z
+        .string()
+        .min(1)
+        .optional()
+        .describe(
+          'Upload bandwidth limit in rclone\'s `--bwlimit` syntax: `8M`, or a timetable `"08:00,2M 23:00,off"` that limits the rate by time of day. Downloads (read-backs) stay unlimited.',
+        ),
+      extraFlags: z
+        .array(z.string())
+        .default([])
+        .describe('Extra flags for every rclone copy, e.g. `["--transfers", "8", "--bwlimit", "20M"]`.'),
+      verifyAttempts: z
+        .number()
+        .int()
+        .min(1)
+        .max(20)
+        .default(3)
+        .describe('Copy-and-verify rounds before an item parks in `failed-needs-attention`.'),
       uploadWindow: z
         .strictObject({
-          start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)'),
-          end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)'),
+          start: z
+            .string()
+            .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)')
+            .describe('When the window opens, `HH:MM` (24 h).'),
+          end: z
+            .string()
+            .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)')
+            .describe('When the window closes, `HH:MM` (24 h).'),
         })
-        .optional(),
-      copyHeartbeatTimeoutSeconds: seconds.default(30),
-      /**
-       * When the remote says the account's rate or daily upload quota is exhausted (Google's
-       * `userRateLimitExceeded`, `uploadLimitExceeded`, `quotaExceeded`, HTTP 429), this host's
-       * copies pause for this many hours, then resume by themselves.
-       */
-      quotaPauseHours: z.number().positive().default(DEFAULT_QUOTA_PAUSE_HOURS),
-      /**
-       * Stream-aware throttling (as cloudplow's): the worker polls the Plex, Jellyfin and Emby
-       * servers of `mediaServers` for remote streams playing, and while there are at least
-       * `minStreams`, the rclone daemon's upload limit is `bwLimit`; the configured
-       * `vault.bwLimit` (or none) comes back when they end. Needs `rcloneDaemon` (the default).
-       */
+        .optional()
+        .meta({
+          description:
+            'Copies start only inside this daily window of the host\'s local time, e.g. `{ start: "01:00", end: "07:00" }`; until it opens they wait on a durable timer (`waiting for the upload window 01:00-07:00` in the item\'s status).',
+          defaultText: 'unset (copies at any time)',
+        }),
+      copyHeartbeatTimeoutSeconds: seconds
+        .default(30)
+        .describe(
+          'Heartbeat timeout of every host activity: a worker silent this long is taken for dead and its attempt retried (live ones heartbeat every third of it).',
+        ),
+      quotaPauseHours: z
+        .number()
+        .positive()
+        .default(DEFAULT_QUOTA_PAUSE_HOURS)
+        .describe(
+          "When the remote says the account's rate or daily upload quota is exhausted (Google's `userRateLimitExceeded`, `uploadLimitExceeded`, `quotaExceeded`, HTTP 429), this host's copies pause for this many hours, then resume by themselves.",
+        ),
       throttle: z
         .strictObject({
-          /** Upload limit while throttled: one rate in `--bwlimit` syntax, e.g. `2M` (no timetable). */
           bwLimit: z
             .string()
-            .regex(/^[^\s,]+$/, 'must be one rate in --bwlimit syntax, e.g. "2M" (no timetable)'),
-          /** Remote streams playing (all servers together) at which uploads are throttled. */
-          minStreams: z.number().int().min(1).default(1),
-          /** How often the media servers are asked for their sessions, in seconds. */
-          pollSeconds: seconds.default(30),
+            .regex(/^[^\s,]+$/, 'must be one rate in --bwlimit syntax, e.g. "2M" (no timetable)')
+            .describe(
+              'Upload limit while throttled: one rate in `--bwlimit` syntax, e.g. `2M` (no timetable).',
+            ),
+          minStreams: z
+            .number()
+            .int()
+            .min(1)
+            .default(1)
+            .describe('Remote streams playing (all servers together) at which uploads are throttled.'),
+          pollSeconds: seconds
+            .default(30)
+            .describe('How often the media servers are asked for their sessions, in seconds.'),
         })
-        .optional(),
+        .optional()
+        .meta({
+          description:
+            "Stream-aware throttling (as cloudplow's): each worker polls the Plex, Jellyfin and Emby servers of `mediaServers` for remote streams playing, and while there are at least `minStreams`, its rclone daemon uploads at `bwLimit`; `vault.bwLimit` (or none) is back when they end. Needs `vault.rcloneDaemon`.",
+          defaultText: 'unset (no throttling)',
+        }),
       trash: z
         .strictObject({
-          /** Folder at the remote's root that deleted and replaced files move to. */
           folder: z
             .string()
             .min(1)
             .regex(/^[^/]+$/, 'must be one folder name')
-            .default('.trash'),
-          /** Days a trashed file is kept before the daily purge deletes it. */
-          retentionDays: z.number().int().min(0).default(30),
+            .default('.trash')
+            .describe("Folder at the remote's root that deleted and replaced files move to."),
+          retentionDays: z
+            .number()
+            .int()
+            .min(0)
+            .default(30)
+            .describe('Days a trashed file is kept before the daily purge deletes it.'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe(
+          'The vault trash, `<remote>/<folder>/<YYYY-MM-DD>/<library path>`; the `vaultarr-trash-purge` Schedule deletes days older than `retentionDays`.',
+        ),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The vault: the rclone remote every media file is copied to and verified on.'),
   temporal: z
     .strictObject({
-      /** `host:port` of an existing Temporal frontend; when unset, `npm start` runs the embedded dev server. */
-      address: z.string().min(1).optional(),
-      namespace: z.string().min(1).default('default'),
+      address: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('`host:port` of an existing Temporal frontend; unset runs the embedded dev server.'),
+      namespace: z.string().min(1).default('default').describe('Temporal namespace of every workflow.'),
       embedded: z
         .strictObject({
-          ip: z.string().min(1).default('127.0.0.1'),
-          port: port.default(7233),
-          uiPort: port.default(8233),
-          /**
-           * Address the Web UI listens on (default: `ip`, loopback). `0.0.0.0` opens it to the
-           * network: it has no login, so only on a network you trust or behind a proxy with auth.
-           */
-          uiIp: z.string().min(1).optional(),
-          /** Path of a `temporal` CLI binary to use instead of the cached build. */
-          binary: z.string().min(1).optional(),
+          ip: z.string().min(1).default('127.0.0.1').describe('Address the embedded dev server listens on.'),
+          port: port.default(7233).describe('Frontend port of the embedded dev server.'),
+          uiPort: port.default(8233).describe('Port of the embedded Web UI.'),
+          uiIp: z.string().min(1).optional().meta({
+            description:
+              'Address the embedded Web UI listens on. `0.0.0.0` opens it to the network: it has no login, so only on a network you trust or behind a proxy with authentication.',
+            defaultText: '`temporal.embedded.ip`',
+          }),
+          binary: z.string().min(1).optional().meta({
+            description: 'Path of a `temporal` CLI binary to use instead of the cached build.',
+            defaultText: '`TEMPORAL_CLI`, else `temporal` on `PATH`, else the cached build',
+          }),
         })
-        .prefault({}),
+        .prefault({})
+        .describe(
+          'The embedded Temporal dev server (SQLite file `<dataDir>/temporal/temporal.db`), run when `temporal.address` is unset.',
+        ),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The Temporal server.'),
   database: z
     .strictObject({
-      /** `postgres://...`; when unset, a private cluster under `<dataDir>/postgres` is used. */
-      url: secret(z.string().min(1), 'credentials').optional(),
-      embedded: z.strictObject({ port: port.default(5433) }).prefault({}),
+      url: secret(z.string().min(1), 'credentials')
+        .optional()
+        .describe(
+          '`postgres://…`, also set by `DATABASE_URL`; unset runs the embedded cluster under `<dataDir>/postgres`.',
+        ),
+      embedded: z
+        .strictObject({
+          port: port.default(5433).describe('Port of the embedded Postgres (127.0.0.1 only, trust auth).'),
+        })
+        .prefault({})
+        .describe('The embedded Postgres cluster, run when `database.url` is unset.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The Postgres catalog.'),
   api: z
     .strictObject({
-      host: z.string().min(1).default('0.0.0.0'),
-      port: port.default(8686),
-      /** Largest request body accepted, in bytes (larger → 413). */
+      host: z.string().min(1).default('0.0.0.0').describe('Address the HTTP API listens on.'),
+      port: port.default(8686).describe('Port of the HTTP API (and of its `/metrics`).'),
       maxBodyBytes: z
         .number()
         .int()
         .min(1024)
-        .default(1024 * 1024),
-      /** Failed authentications allowed per client address and window before 429. */
-      authFailureLimit: z.number().int().min(1).default(10),
-      authFailureWindowMinutes: z.number().positive().default(15),
-      /**
-       * Express `trust proxy`: which reverse proxies' `X-Forwarded-For` names the real client
-       * address (failed authentications are counted per address and credential). `false` (default):
-       * the TCP peer is the client; `true`: the left-most forwarded address; a number: that many
-       * proxy hops; a string or list: proxy addresses or subnets (`loopback`, `10.0.0.0/8`).
-       */
+        .default(1024 * 1024)
+        .describe('Largest request body accepted, in bytes (larger: 413).'),
+      authFailureLimit: z
+        .number()
+        .int()
+        .min(1)
+        .default(10)
+        .describe(
+          'Failed authentications of one credential from one client address, within `authFailureWindowMinutes`, before it gets 429 (a valid token is never refused).',
+        ),
+      authFailureWindowMinutes: z
+        .number()
+        .positive()
+        .default(15)
+        .describe('The window failed authentications are counted in, in minutes.'),
       trustProxy: z
         .union([z.boolean(), z.number().int().min(0), z.string().min(1), z.array(z.string().min(1))])
-        .default(false),
+        .default(false)
+        .describe(
+          "Express `trust proxy`: which reverse proxies' `X-Forwarded-For` names the real client address. `false`: the TCP peer is the client; `true`: the left-most forwarded address; a number: that many proxy hops; a string or list: proxy addresses or subnets (`loopback`, `10.0.0.0/8`).",
+        ),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The HTTP API: *arr webhooks, peers, items, health and metrics.'),
   webhooks: z
     .strictObject({
-      /**
-       * How the *arr apps' paths map to library-relative paths, as autoscan's rewrites:
-       * `{ from: /data/media/movies, to: Movies }`. The longest matching `from` wins. Paths under
-       * `library.localRoot` itself need no rewrite.
-       */
       pathRewrites: z
         .array(
           z.strictObject({
-            from: z.string().min(1).regex(/^\//, 'must be an absolute path'),
+            from: z
+              .string()
+              .min(1)
+              .regex(/^\//, 'must be an absolute path')
+              .describe('A folder as the *arr app sees it (absolute), e.g. `/data/media/movies`.'),
             to: z
               .string()
-              .regex(/^(?!\/)(?!.*(^|\/)\.\.($|\/))/, 'must be a library-relative path without ".."'),
+              .regex(/^(?!\/)(?!.*(^|\/)\.\.($|\/))/, 'must be a library-relative path without ".."')
+              .describe('The library-relative path it maps to, e.g. `Movies`.'),
           }),
         )
-        .default([]),
-      /**
-       * The same webhook body (app + JSON) delivered again within this many minutes is a duplicate
-       * and ignored; after it, it is a new event.
-       */
-      dedupeWindowMinutes: z.number().positive().default(DEFAULT_DEDUPE_WINDOW_MINUTES),
+        .default([])
+        .describe(
+          "How the *arr apps' paths map to library-relative paths, as autoscan's rewrites; the longest matching `from` wins. Paths under `library.localRoot` need no rewrite.",
+        ),
+      dedupeWindowMinutes: z
+        .number()
+        .positive()
+        .default(DEFAULT_DEDUPE_WINDOW_MINUTES)
+        .describe(
+          'The same webhook body (app + JSON) again within this many minutes is a duplicate and ignored; after it, it is a new event.',
+        ),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The *arr webhooks.'),
   worker: z
     .strictObject({
-      /**
-       * Host-only profile (`vaultarr worker --host-only`): run just this host's activity queue
-       * (`vaultarr-host-<hostId>`), without the workflow bundle, on a small storage host (a
-       * Raspberry Pi) whose workflows run on another host's worker.
-       */
-      hostOnly: z.boolean().default(false),
+      hostOnly: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Host-only profile (`vaultarr worker --host-only`): only this host's activity queue (`vaultarr-host-<hostId>`), no workflow bundle, for a small storage host (a Raspberry Pi) whose workflows run on another host's worker.",
+        ),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("This host's worker process."),
   workflows: z
     .strictObject({
-      /**
-       * An item's workflow continues as new (same workflow ID, state carried, history restarted)
-       * once its history passes this many events, or earlier when Temporal suggests it.
-       */
-      continueAsNewAfterEvents: z.number().int().min(50).default(2000),
+      continueAsNewAfterEvents: z
+        .number()
+        .int()
+        .min(50)
+        .default(2000)
+        .describe(
+          "An item's workflow continues as new (same workflow ID, state carried, history restarted) once its history passes this many events (at least 50), or earlier when Temporal suggests it.",
+        ),
     })
-    .prefault({}),
+    .prefault({})
+    .describe("The items' workflows."),
   metrics: z
     .strictObject({
-      /**
-       * Serve Prometheus metrics: `GET /metrics` on the API's port, and on `metrics.port` in every
-       * worker. `false` turns both off.
-       */
-      enabled: z.boolean().default(true),
-      /** Port of a worker's `/metrics` (the API serves its own on `api.port`). */
-      port: port.default(DEFAULT_WORKER_METRICS_PORT),
-      /** Address a worker's `/metrics` binds to. */
-      host: z.string().min(1).default('0.0.0.0'),
+      enabled: z
+        .boolean()
+        .default(true)
+        .describe(
+          "Serve Prometheus metrics: `GET /metrics` on the API's port and on every worker's `metrics.port`; `false` turns both off.",
+        ),
+      port: port
+        .default(DEFAULT_WORKER_METRICS_PORT)
+        .describe(
+          "Port of a worker's `/metrics` (the API serves its own on `api.port`). Two workers on one machine need two ports; a taken port is logged and the worker runs on.",
+        ),
+      host: z.string().min(1).default('0.0.0.0').describe("Address a worker's `/metrics` binds to."),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Prometheus metrics.'),
   notifications: z
     .strictObject({
-      /**
-       * Apprise URLs to notify (`discord://…`, `tgram://…`, `ntfy://…`, `pover://…`, `json://…`);
-       * empty: no notifications. Each is a secret (they carry tokens).
-       */
-      urls: z.array(secret(z.string().min(1))).default([]),
-      /** Which events to send (default all). */
-      events: z.array(z.enum(NOTIFICATION_EVENTS)).default([...NOTIFICATION_EVENTS]),
-      /** The `apprise` command (Debian package `apprise`, or `pip install apprise`). */
-      appriseBinary: z.string().min(1).default('apprise'),
-      /** A host whose worker has not polled its task queue for this many minutes is offline. */
-      hostOfflineMinutes: z.number().positive().default(15),
-      /** A peer whose deliveries have been retried for this many hours is unreachable. */
-      peerUnreachableHours: z.number().positive().default(24),
-      /** Local time of the daily digest. */
+      urls: z
+        .array(secret(z.string().min(1)))
+        .default([])
+        .describe(
+          'Apprise URLs to notify (`discord://…`, `tgram://…`, `ntfy://…`, `pover://…`, `json://…`); empty: no notifications. Secrets: never printed.',
+        ),
+      events: z
+        .array(z.enum(NOTIFICATION_EVENTS))
+        .default([...NOTIFICATION_EVENTS])
+        .describe(`Which events to send, of ${NOTIFICATION_EVENTS.map((e) => `\`${e}\``).join(', ')}.`),
+      appriseBinary: z
+        .string()
+        .min(1)
+        .default('apprise')
+        .describe(
+          'The `apprise` command (Debian package `apprise`, or `pip install apprise`); missing while `urls` is set: a start-up error.',
+        ),
+      hostOfflineMinutes: z
+        .number()
+        .positive()
+        .default(15)
+        .describe('A host whose worker has not polled its task queue for this many minutes is offline.'),
+      peerUnreachableHours: z
+        .number()
+        .positive()
+        .default(24)
+        .describe('A peer whose deliveries have been retried for this many hours is unreachable.'),
       digestAt: z
         .string()
         .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)')
-        .default('08:00'),
+        .default('08:00')
+        .describe('Local time of the daily digest, `HH:MM`.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Notifications through Apprise when a person is needed.'),
   watcher: z
     .strictObject({
-      /** A release counts as complete once nothing in it changed for this long. */
-      settleSeconds: seconds.default(2),
+      settleSeconds: seconds
+        .default(2)
+        .describe('A release counts as complete once nothing in it changed for this many seconds.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The `Incoming/` watcher.'),
   eviction: z
     .strictObject({
-      /**
-       * Run the cache janitor on this host. Off by default: with the embedded defaults `.Local` shares
-       * a disk with everything else, and eviction should only follow that disk's free space once
-       * `.Local` has a disk or partition of its own.
-       */
-      enabled: z.boolean().default(false),
-      /** Eviction starts when the free share of `.Local` drops below this (0-1). */
-      lowFreeRatio: z.number().min(0).max(1).default(0.5),
-      /** ... and stops once the free share is back above this (0-1, above lowFreeRatio). */
-      highFreeRatio: z.number().min(0).max(1).default(0.6),
-      /** The janitor also checks on this timer, in minutes. */
-      checkIntervalMinutes: z.number().positive().default(10),
-      /** Most evictions at once, reached when the disk is nearly full. */
-      maxParallel: z.number().int().min(1).max(64).default(4),
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Run the cache janitor on this host. Off by default: with the embedded defaults `.Local` shares a disk with everything else, and eviction should follow free space only once `.Local` has a disk or partition of its own.',
+        ),
+      lowFreeRatio: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.5)
+        .describe('Eviction starts when the free share of `.Local` drops below this (0-1).'),
+      highFreeRatio: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.6)
+        .describe('Eviction stops once the free share is back above this (0-1, above `lowFreeRatio`).'),
+      checkIntervalMinutes: z
+        .number()
+        .positive()
+        .default(10)
+        .describe('The janitor also checks on this timer, in minutes.'),
+      maxParallel: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(4)
+        .describe('Most evictions at once, reached when the disk is nearly full.'),
     })
     .prefault({})
     .refine((e) => e.lowFreeRatio < e.highFreeRatio, {
       message: 'lowFreeRatio must be below highFreeRatio',
       path: ['lowFreeRatio'],
-    }),
+    })
+    .describe(
+      'The cache janitor: frees the local disk by evicting verified items, least recently used first.',
+    ),
   union: z
     .strictObject({
-      /** Mount the vault (rclone mount) and the union of `.Local` + vault (mergerfs) on this host. */
-      enabled: z.boolean().default(false),
-      /** Where the vault is mounted; default `<dataDir>/.Vault`. */
-      vaultMount: z.string().min(1).optional(),
-      /** Where the union appears (point Plex/Jellyfin/Emby here); default `<dataDir>/Media`. */
-      mediaMount: z.string().min(1).optional(),
-      /** Extra `rclone mount` flags, e.g. `["--vfs-cache-mode", "full"]`. */
-      mountFlags: z.array(z.string()).default([]),
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe(
+          'Mount the vault (rclone mount) and the union of `.Local` + vault (mergerfs) on this host.',
+        ),
+      vaultMount: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: 'Where the vault is mounted.', defaultText: '`<dataDir>/.Vault`' }),
+      mediaMount: z.string().min(1).optional().meta({
+        description: 'Where the union appears (point Plex, Jellyfin or Emby here).',
+        defaultText: '`<dataDir>/Media`',
+      }),
+      mountFlags: z
+        .array(z.string())
+        .default([])
+        .describe('Extra `rclone mount` flags, e.g. `["--vfs-cache-mode", "full"]`.'),
     })
-    .prefault({}),
-  /**
-   * Media servers to scan after every copy, rename and delete (and when a peer's item arrives).
-   * Each sees the library at its own `libraryRoot` (default: the union view, `union.mediaMount`);
-   * `pathRewrites` map library-relative prefixes to other server paths, the longest `from` winning.
-   */
+    .prefault({})
+    .describe('The union view: evicted media stays playable at the same path.'),
   mediaServers: z
     .array(
       z
         .strictObject({
-          /** Name in logs, the UI and `failed-needs-attention` reasons, e.g. `plex`. */
-          name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"'),
-          type: z.enum(['plex', 'jellyfin', 'emby', 'autoscan']),
-          /** Base URL, e.g. `http://127.0.0.1:32400` (Plex), `:8096` (Jellyfin/Emby), `:3030` (autoscan). */
-          url: secret(z.url('must be an http(s) URL'), 'credentials'),
-          /** Plex token (`X-Plex-Token`) or Jellyfin/Emby API key; required for those three. */
-          token: secret(z.string().min(1)).optional(),
-          /** autoscan basic auth, when it has one. */
-          username: z.string().min(1).optional(),
-          password: secret(z.string().min(1)).optional(),
-          /** Absolute path at which this server sees the library root. */
-          libraryRoot: z.string().regex(/^\//, 'must be an absolute path').optional(),
+          name: z
+            .string()
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"')
+            .describe('Name in logs, the UI and `failed-needs-attention` reasons, e.g. `plex`; unique.'),
+          type: z.enum(['plex', 'jellyfin', 'emby', 'autoscan']).describe('Which kind of server.'),
+          url: secret(z.url('must be an http(s) URL'), 'credentials').describe(
+            'Base URL, e.g. `http://127.0.0.1:32400` (Plex), `:8096` (Jellyfin, Emby), `:3030` (autoscan).',
+          ),
+          token: secret(z.string().min(1))
+            .optional()
+            .describe('Plex token (`X-Plex-Token`) or Jellyfin/Emby API key; required for those three.'),
+          username: z.string().min(1).optional().describe('autoscan basic auth user, when it has one.'),
+          password: secret(z.string().min(1)).optional().describe('autoscan basic auth password.'),
+          libraryRoot: z.string().regex(/^\//, 'must be an absolute path').optional().meta({
+            description: 'Absolute path at which this server sees the library root.',
+            defaultText: '`union.mediaMount`',
+          }),
           pathRewrites: z
             .array(
               z.strictObject({
-                from: z.string().regex(/^(?!\/)/, 'must be a library-relative path, e.g. "Movies"'),
-                to: z.string().regex(/^\//, 'must be an absolute path on the media server'),
+                from: z
+                  .string()
+                  .regex(/^(?!\/)/, 'must be a library-relative path, e.g. "Movies"')
+                  .describe('A library-relative prefix, e.g. `Movies`.'),
+                to: z
+                  .string()
+                  .regex(/^\//, 'must be an absolute path on the media server')
+                  .describe('The absolute path it maps to on this server, e.g. `/mnt/movies`.'),
               }),
             )
-            .default([]),
+            .default([])
+            .describe('Library-relative prefixes that this server sees elsewhere; the longest `from` wins.'),
         })
         .refine((t) => t.type === 'autoscan' || t.token !== undefined, {
           message: 'a token is required for plex, jellyfin and emby',
@@ -329,47 +513,88 @@ const ConfigSchema = z.strictObject({
         }),
     )
     .default([])
-    .refine((ts) => new Set(ts.map((t) => t.name)).size === ts.length, 'media server names must be unique'),
+    .refine((ts) => new Set(ts.map((t) => t.name)).size === ts.length, 'media server names must be unique')
+    .describe(
+      "Media servers (Plex, Jellyfin, Emby, autoscan) to scan after every copy, rename and delete, and when a peer's item arrives. Each sees the library at its own `libraryRoot`; `pathRewrites` map library-relative prefixes to other paths on it.",
+    ),
   scan: z
     .strictObject({
-      /** Scans of one folder asked for within this many seconds go out as one request (autoscan waits 5 s). */
-      mergeWindowSeconds: z.number().min(0).default(5),
-      /** A media server still failing after this many hours parks the item in `failed-needs-attention`. */
-      giveUpAfterHours: z.number().positive().default(6),
+      mergeWindowSeconds: z
+        .number()
+        .min(0)
+        .default(5)
+        .describe(
+          'Scans of one server asked for within this many seconds go out as one request (autoscan waits 5 s).',
+        ),
+      giveUpAfterHours: z
+        .number()
+        .positive()
+        .default(6)
+        .describe(
+          'A media server still failing after this many hours parks the item in `failed-needs-attention`.',
+        ),
     })
-    .prefault({}),
-  /**
-   * This instance's own *arr apps, where items from peers are added unmonitored. Each needs the
-   * quality profile and root folder a manual add would ask for; `rootFolderPath` is the *arr's own
-   * path of the library folder (`Movies`, `Shows`, ...) as it sees the union view.
-   */
+    .prefault({})
+    .describe('Media server scans.'),
   arr: z
     .strictObject({
-      radarr: arrApp.extend({ minimumAvailability: z.string().default('released') }).optional(),
+      radarr: arrApp
+        .extend({
+          minimumAvailability: z
+            .string()
+            .default('released')
+            .describe('Minimum availability of the movies added from peers.'),
+        })
+        .optional()
+        .describe('Radarr; also helps identify releases.'),
       sonarr: arrApp
-        .extend({ seriesType: z.enum(['standard', 'daily', 'anime']).default('standard') })
-        .optional(),
-      lidarr: arrApp.extend({ metadataProfileId: z.number().int().min(1) }).optional(),
-      readarr: arrApp.extend({ metadataProfileId: z.number().int().min(1) }).optional(),
+        .extend({
+          seriesType: z
+            .enum(['standard', 'daily', 'anime'])
+            .default('standard')
+            .describe('Series type of the series added from peers.'),
+        })
+        .optional()
+        .describe('Sonarr; also helps identify releases.'),
+      lidarr: arrApp.extend({ metadataProfileId }).optional().describe('Lidarr.'),
+      readarr: arrApp.extend({ metadataProfileId }).optional().describe('Readarr.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe(
+      "This instance's own *arr apps, where items from peers are added unmonitored; Sonarr and Radarr also help identify releases. Each needs the quality profile and root folder a manual add would ask for.",
+    ),
   peers: z
     .strictObject({
-      /** How long a notification is retried while a peer is offline, in days. */
-      deliveryRetryDays: z.number().positive().default(14),
-      /** Longest pause between two attempts to reach an offline peer, in minutes. */
-      retryMaxIntervalMinutes: z.number().positive().default(10),
-      /** How long a received item waits to show up on our view of the vault, in hours. */
-      vaultWaitHours: z.number().positive().default(24),
+      deliveryRetryDays: z
+        .number()
+        .positive()
+        .default(14)
+        .describe('How long a notification is retried while a peer is offline, in days.'),
+      retryMaxIntervalMinutes: z
+        .number()
+        .positive()
+        .default(10)
+        .describe('Longest pause between two attempts to reach an offline peer, in minutes.'),
+      vaultWaitHours: z
+        .number()
+        .positive()
+        .default(24)
+        .describe('How long a received item waits to show up on our view of the vault, in hours.'),
     })
-    .prefault({}),
-  /** How often the reconcile Schedule walks this host's library, in hours. */
-  reconcileEveryHours: z.number().positive().default(6),
-  /** How long work for an offline host waits for it before the item parks, in hours. */
+    .prefault({})
+    .describe('Other vaultarr instances sharing the vault (added with `vaultarr peer add`).'),
+  reconcileEveryHours: z
+    .number()
+    .positive()
+    .default(6)
+    .describe("How often the reconcile Schedule walks this host's library, in hours."),
   hostWaitHours: z
     .number()
     .positive()
-    .default(24 * 7),
+    .default(24 * 7)
+    .describe(
+      'How long work for an offline host waits for it (`scheduleToCloseTimeout`) before the item parks, in hours.',
+    ),
 });
 
 /**
@@ -423,6 +648,16 @@ function envValue(value: string): unknown {
 
 function camel(segment: string): string {
   return segment.toLowerCase().replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/**
+ * The environment variable that overrides a key, the inverse of how {@link loadConfig} reads them.
+ *
+ * @param keys - the key's path, e.g. `['vault', 'copyHeartbeatTimeoutSeconds']`
+ * @returns e.g. `VAULTARR_VAULT__COPY_HEARTBEAT_TIMEOUT_SECONDS`
+ */
+export function envVariableOf(keys: string[]): string {
+  return ENV_PREFIX + keys.map((k) => k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('__');
 }
 
 function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
