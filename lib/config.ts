@@ -40,7 +40,11 @@ export const DEFAULT_QUOTA_PAUSE_HOURS = 6;
 /** One *arr app of this instance (where peers' items are added unmonitored). */
 const arrApp = z.strictObject({
   url: secret(
-    z.url('must be an http(s) URL').describe('Base URL of the app, e.g. `http://127.0.0.1:7878` (Radarr).'),
+    z
+      .url('must be an http(s) URL')
+      .describe(
+        'Base URL of the app, e.g. `http://127.0.0.1:7878` (Radarr), `:8989` (Sonarr), `:8686` (Lidarr), `:8787` (Readarr).',
+      ),
     'credentials',
   ),
   apiKey: secret(z.string().min(1).describe("The app's API key (Settings > General > API Key).")),

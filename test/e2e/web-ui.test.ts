@@ -1,6 +1,6 @@
 /**
  * The Temporal Web UI, as a person uses it, in a real browser: Debian's Chromium driven by
- * playwright-core against the UI that `vaultarr start` embeds. What the README's Web UI section
+ * playwright-core against the UI that `vaultarr start` embeds. What docs/web-ui.md
  * promises must hold: the filters find items by stage, an item's page names its release, runs the
  * `status` query, and shows a running copy's progress.
  */
