@@ -63,6 +63,13 @@ describe('documentation', () => {
       );
   });
 
+  test('every key of the configuration schema has a description', () => {
+    const undescribed = configKeys()
+      .filter((key) => !key.description)
+      .map((key) => key.path.join('.'));
+    expect(undescribed).toEqual([]);
+  });
+
   test('every environment variable in the reference sets the key it is listed for', () => {
     for (const key of configKeys().filter((k) => !k.path.includes('[]') && !k.hasChildren)) {
       const name = envVariableOf(key.path);
