@@ -6,7 +6,7 @@
 import { Command, Option } from 'commander';
 import type { Approval } from '../domain/approval.js';
 import { ApprovalSchema, SuggestionChoiceSchema } from '../domain/approval.js';
-import type { SortSuggestion } from '../domain/media.js';
+import { episodeLabel, type SortSuggestion } from '../domain/media.js';
 import { STAGES } from '../domain/stages.js';
 import { loadConfig } from '../lib/config.js';
 import { createPool } from '../lib/db.js';
@@ -73,13 +73,12 @@ function table(rows: ItemRow[]): string {
     .join('\n');
 }
 
-/** `The Office (US) S01E02E03 (from sonarr)`, `The Matrix (1999) (from guessit)`. */
+/** `The Office (US) S01E02E03 (from sonarr)`, `The Daily Show 2024-03-05 (from guessit)`, `The Matrix (1999) (from guessit)`. */
 function describeSuggestion({ identity, source }: SortSuggestion): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
   const what =
     identity.kind === 'movie'
       ? `${identity.title} (${identity.year})`
-      : `${identity.series} S${pad(identity.season)}${identity.episodes.map((e) => `E${pad(e)}`).join('')}`;
+      : `${identity.series} ${episodeLabel(identity)}`;
   return `${what} (from ${source})`;
 }
 

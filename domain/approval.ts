@@ -11,15 +11,27 @@ export const MovieApprovalSchema = z.strictObject({
   year: z.number().int().min(1888, 'year must be 1888 or later').max(2100, 'year must be 2100 or earlier'),
 });
 
-/** An episode (or several of one season): series, season, episodes. */
-export const EpisodeApprovalSchema = z.strictObject({
-  kind: z.literal('episode'),
-  series: z.string().trim().min(1, 'series is required').max(200),
-  season: z.number().int().min(0, 'season must be 0 or more').max(999),
-  episodes: z.array(z.number().int().min(0).max(9999)).min(1, 'at least one episode is required').max(50),
-});
+/**
+ * An episode (or several of one season): series, season, episodes; or a daily show's episode by its
+ * `airDate` (season = its year, or Sonarr's season; episodes may then be empty).
+ */
+export const EpisodeApprovalSchema = z
+  .strictObject({
+    kind: z.literal('episode'),
+    series: z.string().trim().min(1, 'series is required').max(200),
+    season: z.number().int().min(0, 'season must be 0 or more').max(2100),
+    episodes: z.array(z.number().int().min(0).max(9999)).max(50),
+    airDate: z
+      .string()
+      .regex(/^(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/, 'airDate must be YYYY-MM-DD')
+      .optional(),
+  })
+  .refine((e) => e.episodes.length > 0 || e.airDate !== undefined, {
+    message: 'at least one episode (or the airDate of a daily show) is required',
+    path: ['episodes'],
+  });
 
-/** Input of `approveSort`: `{ kind: "movie", title, year }` or `{ kind: "episode", series, season, episodes }`. */
+/** Input of `approveSort`: `{ kind: "movie", title, year }` or `{ kind: "episode", series, season, episodes[, airDate] }`. */
 export const ApprovalSchema = z.discriminatedUnion('kind', [MovieApprovalSchema, EpisodeApprovalSchema], {
   error: 'kind must be "movie" or "episode"',
 });

@@ -19,15 +19,23 @@ export interface MovieIdentity {
 
 /**
  * One or more episodes of one season identified from a release name:
- * `Shows/<series>/Season <NN>/<series> - S<NN>E<NN>[-E<NN>]...`.
+ * `Shows/<series>/Season <NN>/<series> - S<NN>E<NN>[-E<NN>]...`; or one episode of a daily show
+ * identified by its air date, named as Sonarr names daily series:
+ * `Shows/<series>/Season <YYYY>/<series> - <YYYY-MM-DD>...`.
  */
 export interface EpisodeIdentity {
   kind: 'episode';
   /** Series title as written in the library, with the year in brackets when the release gave one. */
   series: string;
+  /** Season number; for a daily episode the season Sonarr gives it, else the air date's year. */
   season: number;
-  /** Episode numbers, ascending, at least one. */
+  /**
+   * Episode numbers, ascending, at least one; for a daily episode the numbers Sonarr maps the air
+   * date to, or empty when only the air date is known (the name carries no episode number).
+   */
   episodes: number[];
+  /** Air date of a daily episode, `YYYY-MM-DD` (Sonarr's `episodes[].airDate`): its identity and file name. */
+  airDate?: string;
   /** Ids from the *arr that imported it (Sonarr webhook `series.tvdbId`, `series.tmdbId`, `series.imdbId`). */
   ids?: MediaIds;
 }
@@ -145,4 +153,13 @@ export const LIBRARY_FOLDERS = {
 /** Zero-padded two-digit number (`5` → `05`), as Sonarr and Plex name seasons and episodes. */
 export function pad2(n: number): string {
   return n.toString().padStart(2, '0');
+}
+
+/**
+ * The episode part of a name, as Sonarr writes it: `S01E02E03` for numbered episodes, the air date
+ * (`2024-03-05`) for a daily episode.
+ */
+export function episodeLabel(identity: Pick<EpisodeIdentity, 'season' | 'episodes' | 'airDate'>): string {
+  if (identity.airDate) return identity.airDate;
+  return `S${pad2(identity.season)}${identity.episodes.map((e) => `E${pad2(e)}`).join('')}`;
 }

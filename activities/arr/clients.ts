@@ -537,25 +537,43 @@ const arrListedSchema = z.object({
 const radarrListedSchema = arrListedSchema.extend({ title: z.string() });
 /** Radarr's `ParseResource`: `movie` is set when the name is one of its movies. */
 const radarrParseSchema = z.object({ movie: arrListedSchema.nullish() });
-/** Sonarr's `ParseResource`: `series` when the name is one of its series, `episodes` as Sonarr maps them. */
+/** An air date as Sonarr writes it (`2024-03-05`), kept only when it is one. */
+const airDateSchema = z
+  .string()
+  .nullish()
+  .transform((d) => (d && /^\d{4}-\d{2}-\d{2}$/.test(d) ? d : undefined));
+/**
+ * Sonarr's `ParseResource`: `series` when the name is one of its series (`seriesType` `daily` for a
+ * show numbered by air date), `episodes` as Sonarr maps them (with their `airDate`).
+ */
 const sonarrParseSchema = z.object({
   parsedEpisodeInfo: z
     .object({
       seasonNumber: z.number().int().nullish(),
       episodeNumbers: z.array(z.number().int()).nullish(),
       fullSeason: z.boolean().nullish(),
+      airDate: airDateSchema,
     })
     .nullish(),
-  series: arrListedSchema.nullish(),
-  episodes: z.array(z.object({ seasonNumber: z.number().int(), episodeNumber: z.number().int() })).nullish(),
+  series: arrListedSchema.extend({ seriesType: z.string().nullish() }).nullish(),
+  episodes: z
+    .array(
+      z.object({ seasonNumber: z.number().int(), episodeNumber: z.number().int(), airDate: airDateSchema }),
+    )
+    .nullish(),
 });
 
-/** What Sonarr makes of an episode's release name: its series and the episodes it maps the name to. */
+/**
+ * What Sonarr makes of an episode's release name: its series and the episodes it maps the name to;
+ * for a daily series, the air date too (Sonarr's `episodes[].airDate`, else the parsed `airDate`).
+ */
 export interface SonarrParsedEpisode {
   series: ArrTitle;
   season: number;
-  /** Ascending, at least one. */
+  /** Ascending; at least one, except for a daily episode Sonarr knows by its air date only. */
   episodes: number[];
+  /** `YYYY-MM-DD`, for a daily series (`seriesType: "daily"`). */
+  airDate?: string;
 }
 const radarrCandidateSchema = z.object({
   tmdbId: z.number().int().positive(),
@@ -709,7 +727,8 @@ export class SonarrClient extends ArrClient<SonarrSettings, SonarrCandidate> {
   /**
    * What Sonarr makes of a release name (`GET /api/v3/parse?title=`): the series when it is one of
    * Sonarr's own, with the season and episodes Sonarr maps the name to (its `episodes`, which also
-   * maps absolute anime numbering; else the parsed numbers), or `undefined`.
+   * maps absolute anime numbering and air dates; else the parsed numbers), and the air date when
+   * the series is daily (season = the date's year when Sonarr has no episode for it), or `undefined`.
    *
    * @param title - a release, folder or file name
    * @throws see {@link ArrClient}
@@ -728,15 +747,21 @@ export class SonarrClient extends ArrClient<SonarrSettings, SonarrCandidate> {
     if (mapped.length > 0 && seasons.size === 1) {
       season = mapped[0]!.seasonNumber;
       episodes = mapped.map((e) => e.episodeNumber);
+    } else if (mapped.length === 0 && info?.airDate && series.seriesType === 'daily') {
+      season = Number(info.airDate.slice(0, 4));
+      episodes = [];
     } else if (mapped.length === 0 && !info?.fullSeason) {
       season = info?.seasonNumber ?? undefined;
       episodes = info?.episodeNumbers ?? [];
     } else return undefined;
-    if (season === undefined || episodes.length === 0) return undefined;
+    // Sonarr names a daily series' files by air date; a standard series' by its numbers, whatever the name said.
+    const airDate = series.seriesType === 'daily' ? (mapped[0]?.airDate ?? info?.airDate) : undefined;
+    if (season === undefined || (episodes.length === 0 && !airDate)) return undefined;
     return {
       series: { title: series.title, year: series.year ?? undefined, path: series.path ?? undefined },
       season,
       episodes: [...new Set(episodes)].sort((a, b) => a - b),
+      ...(airDate ? { airDate } : {}),
     };
   }
 

@@ -10,7 +10,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type pg from 'pg';
-import { identityTitle, type MediaIdentity } from '../../domain/media.js';
+import { episodeLabel, identityTitle, type MediaIdentity } from '../../domain/media.js';
 import { statusQuery, type MediaItemStatus } from '../../domain/messages.js';
 import {
   NOTIFICATION_WORKFLOW,
@@ -56,10 +56,7 @@ function itemLabel(
 ): string {
   if (c.identity) {
     const year = 'year' in c.identity && c.identity.year ? ` (${c.identity.year})` : '';
-    const episode =
-      c.identity.kind === 'episode'
-        ? ` S${String(c.identity.season).padStart(2, '0')}${c.identity.episodes.map((e) => `E${String(e).padStart(2, '0')}`).join('')}`
-        : '';
+    const episode = c.identity.kind === 'episode' ? ` ${episodeLabel(c.identity)}` : '';
     return `${identityTitle(c.identity)}${year}${episode}`;
   }
   return c.releaseName ?? c.libraryPath ?? c.workflowId;

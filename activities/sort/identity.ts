@@ -7,16 +7,25 @@
  * year). A name is placed only when:
  * - the user's Sonarr or Radarr (`GET /api/v3/parse`) names one of its own series or movies for
  *   it (the *arr's answer wins), or
- * - both parses agree on kind, normalised title and numbers (season and every episode, or year), or
+ * - both parses agree on kind, normalised title and numbers (season and every episode, a daily
+ *   show's air date, or year), or
  * - one parse is confirmed by a known title (a folder already in the library, a series or movie of
  *   the *arr) and no other parse contradicts it.
  * Known titles also decide the folder name (`Office` → `The Office (US)`). Camera and phone names,
- * screen recordings and names whose only "year" is part of a date are never placed.
+ * screen recordings and names whose only "year" is part of a date are never placed as movies. A
+ * name whose episode is its air date (`The.Daily.Show.2024.03.05...`) is a daily show's episode
+ * (season = the year, as Sonarr numbers daily seasons); like a bare `Title Year`, a title and a
+ * date without release details is how home videos are named too, so it needs a known title.
  * Anything else is `unsorted` with the reason and up to three suggestions.
  */
 import { filenameParse } from '@ctrl/video-filename-parser';
 import { guessit } from 'guessit-js';
-import type { IdentitySource, SortSuggestion, VideoIdentity } from '../../domain/media.js';
+import {
+  episodeLabel,
+  type IdentitySource,
+  type SortSuggestion,
+  type VideoIdentity,
+} from '../../domain/media.js';
 
 /** The release-name parsers, by the name their opinion is reported under. */
 export const PARSERS = ['video-filename-parser', 'guessit'] as const;
@@ -61,7 +70,11 @@ export type IdentityDecision =
   | { kind: 'placed'; identity: VideoIdentity; source: IdentitySource }
   | { kind: 'unsorted'; reason: string; suggestions: SortSuggestion[] };
 
-const EPISODE_MARKER = /(?:^|[^a-z0-9])(?:s\d{1,3}[ ._-]?e\d{1,4}|\d{1,2}x\d{2,3})(?:[^0-9]|$)/i;
+/** An explicit episode marker: `S01E02`, `S01.E02`, `S01.Ep02`, `S1-E1`, `S02 - E06`, `1x02`, `2x4`, `Season 1 Episode 2`. */
+const EPISODE_MARKER =
+  /(?:^|[^a-z0-9])(?:s\d{1,4}(?:[ ._-]{0,3})ep?[ ._]?\d{1,5}|\d{1,2}x\d{1,3}|season[ ._]?\d{1,2}[ ._-]+episode[ ._]?\d{1,4})(?:[^0-9]|$)/i;
+/** Every season an explicit marker names (`S06E26.S07E01` names two). */
+const SEASON_MARKS = /(?:^|[^a-z0-9])(?:s(\d{1,4})[ ._-]{0,3}ep?[ ._]?\d|(\d{1,2})x\d{1,3}(?![0-9]))/gi;
 /** An air date (`2024.01.15`, `2024-01-15`, `20240115`, `15.01.2024`): never a movie's year. */
 const DATES = [
   /(?:^|[^0-9])(?:19|20)\d{2}[ ._-]?(?:0[1-9]|1[0-2])[ ._-]?(?:0[1-9]|[12]\d|3[01])(?:[^0-9]|$)/,
@@ -98,20 +111,31 @@ const CAMERA_NAMES: RegExp[] = [
 const TIMESTAMP_ONLY =
   /^[\s_.-]*(?:(?:19|20)\d{2}[\s_.-]?\d{2}[\s_.-]?\d{2})(?:[\s_.T-]*\d{2}[\s_.:h-]?\d{2}(?:[\s_.:m-]?\d{2})?)?(?:[\s_.()-]*\d{0,4}[\s_.()-]*)?$/i;
 
-/** Removes characters that Windows, SMB shares and most media servers refuse in names. */
+/** A title ending in an abbreviation whose last dot belongs to it: `The Man from U.N.C.L.E.`, `in L.A.`. */
+const ABBREVIATION_END = /(?:^|\s)(?:\p{L}\.){2,}$/u;
+/** A word in capitals of five letters or more: shouted (`WEEDS`, `DEXTER`), not an acronym (`NCIS`, `RWBY`). */
+const SHOUTED_WORD = /^\p{Lu}{5,}$/u;
+
+/**
+ * Removes characters that Windows, SMB shares and most media servers refuse in names, and writes a
+ * title the release wrote all in lowercase, or in shouted capitals, in title case.
+ */
 export function cleanTitle(title: string): string {
   let t = title
     .replace(/:/g, ' -')
     // eslint-disable-next-line no-control-regex -- control characters are exactly what names may not hold
     .replace(/[<>"/\\|?*\u0000-\u001f]/g, '')
     .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/[. ]+$/, '');
+    .trim();
+  if (!ABBREVIATION_END.test(t)) t = t.replace(/[. ]+$/, '');
+  const capital = (w: string) =>
+    w.replace(/(^|-)(\p{L})/gu, (_, dash: string, c: string) => dash + c.toUpperCase());
   if (t === t.toLowerCase())
     t = t
       .split(' ')
-      .map((w, i) => (i > 0 && SMALL_WORDS.has(w) ? w : w.replace(/^\p{L}/u, (c) => c.toUpperCase())))
+      .map((w, i) => (i > 0 && SMALL_WORDS.has(w) ? w : capital(w)))
       .join(' ');
+  else t = t.replace(/\S+/g, (w) => (SHOUTED_WORD.test(w) ? capital(w.toLowerCase()) : w));
   return t;
 }
 
@@ -164,7 +188,8 @@ function seriesName(title: string, year?: number, country?: string): string {
   if (withCountry) return `${withCountry[1]} (${withCountry[2]})`;
   if (year) return `${title} (${year})`;
   if (country) return `${title} (${country === 'GB' ? 'UK' : country})`;
-  return title;
+  // A folder name may not end in a dot on Windows and SMB shares (`S.H.I.E.L.D.` → `S.H.I.E.L.D`).
+  return title.replace(/\.+$/, '');
 }
 
 /** A movie year that is only part of a date in the name is no year. */
@@ -211,12 +236,38 @@ function parseWithVideoFilenameParser(name: string): VideoIdentity | undefined {
     if (!title || seasons.length !== 1 || episodes.length === 0 || tv.fullSeason) return undefined;
     return { kind: 'episode', series: seriesName(title), season: seasons[0]!, episodes };
   }
-  if (DATES.some((re) => re.test(name)) || ABSOLUTE_EPISODE.test(name)) return undefined;
+  if (DATES.some((re) => re.test(name))) return dailyWithVideoFilenameParser(name);
+  if (ABSOLUTE_EPISODE.test(name)) return undefined;
   const movie = filenameParse(name, false);
   const title = cleanTitle(movie.title ?? '');
   const year = Number(movie.year);
   if (!title || !Number.isInteger(year) || year < 1888 || year > 2100) return undefined;
   return { kind: 'movie', title, year };
+}
+
+/** `2023-11-02` as `2023.11.02`: Sonarr's daily rule (and so the parser) reads dotted and spaced dates only. */
+const DASHED_DATE = /(?<![0-9])((?:19|20)\d{2})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?![0-9])/g;
+
+/** An air date as `YYYY-MM-DD`, from a parser's date (a `Date` or an ISO string), if it is a real day. */
+function isoDay(value: unknown): string | undefined {
+  const date = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime())) return undefined;
+  const day = date.toISOString().slice(0, 10);
+  const year = Number(day.slice(0, 4));
+  return year >= 1900 && year <= 2100 ? day : undefined;
+}
+
+/** A daily episode (`series`, air date, season = its year). */
+function dailyEpisode(series: string, airDate: string): VideoIdentity {
+  return { kind: 'episode', series, season: Number(airDate.slice(0, 4)), episodes: [], airDate };
+}
+
+/** `@ctrl/video-filename-parser`'s daily reading of a dated name (Sonarr's daily rule): series and air date. */
+function dailyWithVideoFilenameParser(name: string): VideoIdentity | undefined {
+  const tv = filenameParse(name.replace(DASHED_DATE, '$1.$2.$3'), true);
+  const airDate = 'airDate' in tv ? isoDay(tv.airDate) : undefined;
+  const title = cleanTitle(tv.title ?? '');
+  return airDate && title ? dailyEpisode(seriesName(title), airDate) : undefined;
 }
 
 /** What guessit read in a name, made strict. */
@@ -254,7 +305,8 @@ function readWithGuessit(name: string): GuessitReading {
   // A date is a daily show or a recording (unless an SxxEyy marker numbers the episode: then it
   // is the air date); several years mean guessit itself is unsure.
   const numbered = g.type === 'episode' && typeof g.season === 'number' && g.episode !== undefined;
-  if ((g.date !== undefined && !numbered) || Array.isArray(g.year)) return { releaseDetails };
+  const airDate = g.type === 'episode' && !numbered && g.episode === undefined ? isoDay(g.date) : undefined;
+  if ((g.date !== undefined && !numbered && !airDate) || Array.isArray(g.year)) return { releaseDetails };
   const year = typeof g.year === 'number' ? g.year : undefined;
   // Several titles: the first is the title, the rest edition or language words (`Fight Club`, `10th Anniversary Edition`).
   let raw = Array.isArray(g.title) ? (g.title[0] as unknown) : g.title;
@@ -275,6 +327,10 @@ function readWithGuessit(name: string): GuessitReading {
   if (typeof g.part === 'number' && part) title = `${title} Part ${cleanTitle(part[1]!)}`;
   if (!title) return { releaseDetails };
   const titleYear = raw === String(year) ? undefined : year;
+  if (airDate) {
+    const country = typeof g.country === 'string' ? g.country : undefined;
+    return { identity: dailyEpisode(seriesName(title, titleYear, country), airDate), releaseDetails };
+  }
   if (g.type === 'episode') {
     const episodes = (Array.isArray(g.episode) ? (g.episode as unknown[]) : [g.episode]).filter(
       (e) => e !== undefined,
@@ -306,11 +362,10 @@ export function parseName(parser: ParserName, rawName: string): VideoIdentity | 
   return parser === 'guessit' ? readWithGuessit(name).identity : parseWithVideoFilenameParser(name);
 }
 
-/** The numbers of an identity, for comparison: `S03E01,02` or `1999`. */
+/** The numbers of an identity, for comparison: `S03E01,02`, a daily episode's `2024-03-05`, or `1999`. */
 function numbersOf(identity: VideoIdentity): string {
-  return identity.kind === 'movie'
-    ? String(identity.year)
-    : `S${identity.season}E${identity.episodes.join(',')}`;
+  if (identity.kind === 'movie') return String(identity.year);
+  return identity.airDate ?? `S${identity.season}E${identity.episodes.join(',')}`;
 }
 
 /** Title of an identity (series or movie title). */
@@ -323,11 +378,10 @@ export function sameIdentity(a: VideoIdentity, b: VideoIdentity): boolean {
   return a.kind === b.kind && titleKey(titleOf(a)) === titleKey(titleOf(b)) && numbersOf(a) === numbersOf(b);
 }
 
-/** `The Office (US) S02E03` or `The Matrix (1999)`, for reasons. */
+/** `The Office (US) S02E03`, `The Daily Show 2024-03-05` or `The Matrix (1999)`, for reasons. */
 export function describeIdentity(identity: VideoIdentity): string {
   if (identity.kind === 'movie') return `${identity.title} (${identity.year})`;
-  const episodes = identity.episodes.map((e) => `E${String(e).padStart(2, '0')}`).join('');
-  return `${identity.series} S${String(identity.season).padStart(2, '0')}${episodes}`;
+  return `${identity.series} ${episodeLabel(identity)}`;
 }
 
 /**
@@ -391,6 +445,15 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
       reason: `"${rawName}" is a camera, phone or screen-recording name: never placed as a movie or episode`,
       suggestions: [],
     };
+  const seasons = [
+    ...new Set([...readable(rawName).matchAll(SEASON_MARKS)].map((m) => Number(m[1] ?? m[2]))),
+  ];
+  if (seasons.length > 1)
+    return {
+      kind: 'unsorted',
+      reason: `"${rawName}" holds episodes of seasons ${seasons.join(' and ')}: no single library place`,
+      suggestions: [],
+    };
   const suggestions: SortSuggestion[] = [];
   const suggest = (identity: VideoIdentity, source: IdentitySource) => {
     if (!suggestions.some((s) => sameIdentity(s.identity, identity))) suggestions.push({ identity, source });
@@ -427,9 +490,12 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
   }
 
   const [a, b] = confirmed;
-  // `Wedding Video 2015`: title and year alone are how home videos are named too; a release says more.
+  // `Wedding Video 2015`, `Birthday.Party.2019.05.12`: a title and a year or date alone are how home
+  // videos are named too; a release says more.
   const bare = (i: VideoIdentity) =>
-    i.kind === 'movie' && !reading.releaseDetails && !/[([]\s*(?:19|20)\d{2}\s*[)\]]/.test(rawName);
+    !reading.releaseDetails &&
+    ((i.kind === 'movie' && !/[([]\s*(?:19|20)\d{2}\s*[)\]]/.test(rawName)) ||
+      (i.kind === 'episode' && i.airDate !== undefined));
   const agreed = !!a && !!b && sameIdentity(a.identity, b.identity);
   const agreedButBare = agreed && !a!.known && !b!.known && bare(a!.identity);
   if (agreed && !agreedButBare) {
@@ -442,7 +508,15 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
         source: known && bare(a!.identity) ? known.source : 'agreement',
       };
   }
-  const byKnown = confirmed.filter((c) => c.known && c.known !== 'ambiguous');
+  // A known title confirms one parser's numbers only where the name writes them out (`S01E02`, `1x02`,
+  // a date, a year): `extant.10708` may be 1x07-08 or 10x708, which the title does not settle.
+  const explicit = EPISODE_MARKER.test(readable(rawName));
+  const byKnown = confirmed.filter(
+    (c) =>
+      c.known &&
+      c.known !== 'ambiguous' &&
+      (c.identity.kind === 'movie' || c.identity.airDate !== undefined || explicit),
+  );
   // Another parse contradicts a confirmed one when it reads other numbers (or another kind), or
   // names another known title; a title it alone reads differently is what the known title settles.
   const contradicted = byKnown.some((c) =>
@@ -482,7 +556,7 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
   else if (found.length === 0)
     reason = `no strict match for "${rawName}": neither parser reads a movie with a year or an episode with season and episode numbers`;
   else if (agreedButBare)
-    reason = `"${rawName}" has a title and a year but no release details: home videos are named so too`;
+    reason = `"${rawName}" has a title and a ${a!.identity.kind === 'movie' ? 'year' : 'date'} but no release details: home videos are named so too`;
   else if (agreed) reason = `"${describeIdentity(a!.identity)}" matches several titles in the library`;
   else if (found.length === 2)
     reason = `the parsers disagree on "${rawName}": ${confirmed.map((c) => `${c.parser} reads ${describeIdentity(c.identity)}`).join(', ')}`;

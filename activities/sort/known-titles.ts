@@ -200,6 +200,7 @@ export function createTitleSources(options: TitleSourcesOptions): TitleSources {
                 series: seriesFolder(parsed.series),
                 season: parsed.season,
                 episodes: parsed.episodes,
+                ...(parsed.airDate ? { airDate: parsed.airDate } : {}),
               },
             }
           : undefined;

@@ -126,18 +126,23 @@ export function isJunkFile(relativePath: string): boolean {
  *
  * @example `{kind:'movie', title:'The Matrix', year:1999}` → `Movies/The Matrix (1999)/The Matrix (1999)`
  * @example `{kind:'episode', series:'Lost', season:1, episodes:[1,2]}` → `Shows/Lost/Season 01/Lost - S01E01-E02`
+ * @example `{kind:'episode', series:'Jeopardy', season:2023, episodes:[], airDate:'2023-11-02'}` →
+ *   `Shows/Jeopardy/Season 2023/Jeopardy - 2023-11-02`
  */
 export function libraryStem(identity: VideoIdentity): string {
   if (identity.kind === 'movie') {
     const name = `${identity.title} (${identity.year})`;
     return `${LIBRARY_FOLDERS.movies}/${name}/${name}`;
   }
+  // Sonarr's and Plex's folder for season 0 is `Specials`.
+  const season = identity.season === 0 ? 'Specials' : `Season ${pad2(identity.season)}`;
+  const folder = `${LIBRARY_FOLDERS.shows}/${identity.series}/${season}`;
+  // A daily show's episode is named by its air date (Sonarr's daily format), whatever its numbers.
+  if (identity.airDate) return `${folder}/${identity.series} - ${identity.airDate}`;
   const first = identity.episodes[0]!;
   const last = identity.episodes[identity.episodes.length - 1]!;
   const range = `S${pad2(identity.season)}E${pad2(first)}${last !== first ? `-E${pad2(last)}` : ''}`;
-  // Sonarr's and Plex's folder for season 0 is `Specials`.
-  const season = identity.season === 0 ? 'Specials' : `Season ${pad2(identity.season)}`;
-  return `${LIBRARY_FOLDERS.shows}/${identity.series}/${season}/${identity.series} - ${range}`;
+  return `${folder}/${identity.series} - ${range}`;
 }
 
 /**

@@ -96,6 +96,42 @@ describe('Sonarr and Radarr as sources of identity', () => {
     ]);
   });
 
+  test("a daily series' release is placed by its air date: in Sonarr's season when Sonarr has the episode, else its year's", async () => {
+    sonarr.seedSeries({
+      tvdbId: 71256,
+      title: 'Late Talk Tonight',
+      year: 1996,
+      seriesType: 'daily',
+      episodesByAirDate: { '2024-03-05': [2024, 31] },
+    });
+    const client = new SonarrClient({ url: sonarr.url, apiKey: SONARR_KEY });
+    await expect(client.parseRelease('Late.Talk.Tonight.2024.03.05.720p.WEB.h264-GRP')).resolves.toEqual({
+      series: { title: 'Late Talk Tonight', year: 1996, path: '/media/Shows/Late Talk Tonight' },
+      season: 2024,
+      episodes: [31],
+      airDate: '2024-03-05',
+    });
+    const sort = createSortActivities({
+      localRoot,
+      settleMs: 1000,
+      titles: titleSourcesFromConfig(localRoot, arrConfig()),
+    });
+    // A date Sonarr has no episode for yet: the parsed air date, in the season of its year.
+    const { plan } = await run(sort.planSort, {
+      releasePath: drop('Late Talk Tonight - 2024-03-06 - Guest Name [WEBDL-1080p].mkv'),
+    });
+    expect(plan).toMatchObject({
+      kind: 'matched',
+      items: [
+        {
+          source: 'sonarr',
+          identity: { season: 2024, episodes: [], airDate: '2024-03-06' },
+          video: { to: 'Shows/Late Talk Tonight/Season 2024/Late Talk Tonight - 2024-03-06.mkv' },
+        },
+      ],
+    });
+  });
+
   test('an absolute anime number is placed in the season and episode Sonarr maps it to', async () => {
     sonarr.seedSeries({
       tvdbId: 424536,

@@ -52,6 +52,8 @@ export interface FakeSeries extends FakeLibraryItem {
   alternateTitles?: string[];
   /** Episodes per season (`{ 1: 28, 2: 12 }`): how `GET /api/v3/parse` maps absolute numbers. */
   episodesPerSeason?: Record<number, number>;
+  /** A daily series' episodes by air date (`{ '2024-03-05': [2024, 31] }`): how `GET /api/v3/parse` maps a dated name. */
+  episodesByAirDate?: Record<string, [season: number, episode: number]>;
   qualityProfileId: number;
   rootFolderPath: string;
   /** `<rootFolderPath>/<title>`. */
@@ -162,10 +164,11 @@ export class FakeSonarr extends V3ArrFake<FakeSeries, TvdbSeries> {
 
   /**
    * Sonarr's `ParseResource` for a release title: `SxxEyy[Ezz|-Ezz|-zz]` or `NxMM` after the series
-   * title, or an absolute number (`[Group] Title - 12`); `series` and `episodes` when the title
+   * title, an absolute number (`[Group] Title - 12`) or an air date (`Title.2024.03.05`); `series` and `episodes` when the title
    * (cleaned as Sonarr cleans titles) is a library series' title, its title without the
    * `(year)`/`(US)` suffix, or one of its alternate titles. An absolute number is mapped to a season
-   * and episode by the series' `episodesPerSeason` (as Sonarr maps it by TVDB's absolute order).
+   * and episode by the series' `episodesPerSeason` (as Sonarr maps it by TVDB's absolute order); a
+   * dated name of a daily series to its `episodesByAirDate` entry (each episode with its `airDate`).
    */
   private parseResource(title: string): Record<string, unknown> {
     const marked =
@@ -174,7 +177,12 @@ export class FakeSonarr extends V3ArrFake<FakeSeries, TvdbSeries> {
     const absolute = marked
       ? null
       : /^\[[^\]]+\][ _]*(.*?)[ _]+-[ _]+(\d{1,4})(?:v\d)?(?:[ _[(]|$)/.exec(title);
-    const m = marked ?? absolute;
+    // A daily name: `Series.2024.03.05...` or `Series - 2024-03-05 - ...` (Sonarr's daily rule).
+    const dated =
+      marked || absolute
+        ? null
+        : /^(.*?)[ ._-]+((?:19|20)\d{2})[ ._-](\d{2})[ ._-](\d{2})(?:[ ._-]|$)/.exec(title);
+    const m = marked ?? absolute ?? dated;
     if (!m) return { title };
     const seriesTitle = m[1]!.replace(/[._]/g, ' ').trim();
     const key = arrCleanTitle(seriesTitle);
@@ -187,7 +195,11 @@ export class FakeSonarr extends V3ArrFake<FakeSeries, TvdbSeries> {
     let episodeNumbers: number[] = [];
     const absoluteEpisodeNumbers: number[] = [];
     let mapped: Array<[number, number]> = [];
-    if (marked) {
+    const airDate = dated ? `${dated[2]}-${dated[3]}-${dated[4]}` : undefined;
+    if (airDate) {
+      const known = series?.seriesType === 'daily' ? series.episodesByAirDate?.[airDate] : undefined;
+      if (known) mapped = [known];
+    } else if (marked) {
       seasonNumber = Number(m[2]);
       const first = Number(m[3]);
       const more = [...(m[4] ?? '').matchAll(/\d{1,4}/g)].map((x) => Number(x[0]));
@@ -218,6 +230,7 @@ export class FakeSonarr extends V3ArrFake<FakeSeries, TvdbSeries> {
         episodeNumbers,
         absoluteEpisodeNumbers,
         fullSeason: false,
+        ...(airDate ? { airDate, isDaily: true } : {}),
         isPartialSeason: false,
         isMultiSeason: false,
         isSeasonExtra: false,
@@ -233,6 +246,7 @@ export class FakeSonarr extends V3ArrFake<FakeSeries, TvdbSeries> {
               seasonNumber: season,
               episodeNumber,
               title: `Episode ${episodeNumber}`,
+              ...(airDate ? { airDate, airDateUtc: `${airDate}T23:00:00Z` } : {}),
               hasFile: false,
               monitored: true,
             })),

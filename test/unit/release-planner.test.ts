@@ -163,10 +163,11 @@ const SINGLE_FILES: Array<[string, string]> = [
   ['readme.txt', 'Unsorted/readme.txt'],
   ['abc123xyz.mkv', 'Unsorted/abc123xyz.mkv'],
   ['Family Reunion.mov', 'Unsorted/Family Reunion.mov'],
-  // An air date is never a movie's year (daily shows, recordings); fansub absolute numbering is not a movie
+  // An air date is never a movie's year: a daily show's episode (Sonarr's daily naming), or a
+  // recording; fansub absolute numbering is not a movie
   [
     'The.Daily.Show.2024.01.15.Guest.720p.WEB.h264-EDITH.mkv',
-    'Unsorted/The.Daily.Show.2024.01.15.Guest.720p.WEB.h264-EDITH.mkv',
+    'Shows/The Daily Show/Season 2024/The Daily Show - 2024-01-15.mkv',
   ],
   ['Screen Recording 2024-03-01 at 10.15.22.mov', 'Unsorted/Screen Recording 2024-03-01 at 10.15.22.mov'],
   [

@@ -4,6 +4,7 @@
  * episode. Names here are the tests' own (the bench corpus stays out of the unit tests).
  */
 import {
+  cleanTitle,
   decideIdentity,
   isCameraName,
   matchKnownTitle,
@@ -11,7 +12,8 @@ import {
   type KnownTitle,
 } from '../../activities/sort/identity.js';
 import { libraryStem, planRelease } from '../../activities/sort/release-planner.js';
-import type { VideoIdentity } from '../../domain/media.js';
+import { approvalProblems } from '../../domain/approval.js';
+import type { EpisodeIdentity, VideoIdentity } from '../../domain/media.js';
 
 /** Where a decision puts the name (`Unsorted` when it does not). */
 function placedAt(name: string, context = {}): string {
@@ -83,6 +85,113 @@ describe('identity by agreement of two parsers', () => {
     );
     expect(parseName('guessit', 'family_reunion_final_cut')).toBeUndefined();
     expect(parseName('video-filename-parser', 'family_reunion_final_cut')).toBeUndefined();
+  });
+});
+
+describe('daily shows: the air date is the episode', () => {
+  const daily = (series: string, airDate: string): EpisodeIdentity => ({
+    kind: 'episode',
+    series,
+    season: Number(airDate.slice(0, 4)),
+    episodes: [],
+    airDate,
+  });
+
+  test('a dated name both parsers read alike is placed by its air date, in the season of its year', () => {
+    expect(decideIdentity('Late.Talk.Tonight.2024.03.05.Guest.Name.1080p.WEB.h264-GRP')).toEqual({
+      kind: 'placed',
+      identity: daily('Late Talk Tonight', '2024-03-05'),
+      source: 'agreement',
+    });
+    expect(placedAt('Quiz.Hour.2023-11-02.720p.HDTV.x264-GRP')).toBe(
+      'Shows/Quiz Hour/Season 2023/Quiz Hour - 2023-11-02',
+    );
+  });
+
+  test('a date only one parser reads waits in Unsorted with that reading, until a known title confirms it', () => {
+    const name = 'Late.Talk.Tonight.240305.720p.HDTV.x264-GRP';
+    expect(parseName('video-filename-parser', name)).toBeUndefined();
+    expect(decideIdentity(name)).toMatchObject({
+      kind: 'unsorted',
+      suggestions: [{ identity: daily('Late Talk Tonight', '2024-03-05'), source: 'guessit' }],
+    });
+    const known: KnownTitle[] = [{ kind: 'episode', title: 'Late Talk Tonight', source: 'library' }];
+    expect(decideIdentity(name, { knownTitles: known })).toEqual({
+      kind: 'placed',
+      identity: daily('Late Talk Tonight', '2024-03-05'),
+      source: 'library',
+    });
+  });
+
+  test('a title and a date without release details is a home video until the library knows the show', () => {
+    expect(decideIdentity('Garden.Party.2019.05.12')).toMatchObject({
+      kind: 'unsorted',
+      reason: expect.stringContaining('a title and a date but no release details'),
+    });
+    const name = 'Late Talk Tonight - 2011-04-12 - Guest Name';
+    expect(placedAt(name)).toBe('Unsorted');
+    expect(
+      placedAt(name, { knownTitles: [{ kind: 'episode', title: 'Late Talk Tonight', source: 'library' }] }),
+    ).toBe('Shows/Late Talk Tonight/Season 2011/Late Talk Tonight - 2011-04-12');
+  });
+
+  test("Sonarr's answer for a daily series names the file by air date in Sonarr's season", () => {
+    const name = 'Late.Talk.Tonight.2024.03.05.720p.WEB.h264-GRP';
+    const identity: VideoIdentity = {
+      ...daily('Late Talk Tonight (US)', '2024-03-05'),
+      season: 29,
+      episodes: [45],
+    };
+    const decided = decideIdentity(name, { arrAnswers: { [name]: [{ source: 'sonarr', identity }] } });
+    expect(decided).toEqual({ kind: 'placed', identity, source: 'sonarr' });
+    expect(libraryStem(identity)).toBe(
+      'Shows/Late Talk Tonight (US)/Season 29/Late Talk Tonight (US) - 2024-03-05',
+    );
+  });
+});
+
+describe('approving a daily episode', () => {
+  test('a daily suggestion is a valid approval as it is; an episode needs numbers or an air date', () => {
+    const suggestion = decideIdentity('Late Talk Tonight - 2011-04-12 - Guest Name');
+    expect(suggestion.kind).toBe('unsorted');
+    if (suggestion.kind !== 'unsorted') return;
+    expect(approvalProblems(suggestion.suggestions[0]!.identity)).toEqual([]);
+    expect(
+      approvalProblems({ kind: 'episode', series: 'Late Talk Tonight', season: 2011, episodes: [] }),
+    ).toEqual([expect.stringMatching(/^episodes: at least one episode/)]);
+    expect(
+      approvalProblems({ kind: 'episode', series: 'X', season: 2011, episodes: [], airDate: '2011-13-40' }),
+    ).toEqual([expect.stringMatching(/^airDate: /)]);
+  });
+});
+
+describe('numbers a name does not settle', () => {
+  test('episodes of two seasons in one file have no single library place, known title or not', () => {
+    const name = 'Space.Crew.S06E26.S07E01.Descent.720p.BluRay.x264-GRP';
+    const known: KnownTitle[] = [{ kind: 'episode', title: 'Space Crew', source: 'sonarr' }];
+    expect(decideIdentity(name, { knownTitles: known })).toMatchObject({
+      kind: 'unsorted',
+      reason: expect.stringContaining('seasons 6 and 7'),
+    });
+  });
+
+  test('a known title does not confirm numbers only one parser read from bare digits', () => {
+    const known: KnownTitle[] = [{ kind: 'episode', title: 'Outpost', source: 'sonarr' }];
+    expect(placedAt('outpost.10708.hdtv-grp', { knownTitles: known })).toBe('Unsorted');
+  });
+});
+
+describe('titles as the release wrote them', () => {
+  test('shouted capitals are written in title case, acronyms of up to four letters are kept', () => {
+    expect(cleanTitle('WEEDS')).toBe('Weeds');
+    expect(cleanTitle('NCIS Los Angeles')).toBe('NCIS Los Angeles');
+    expect(cleanTitle('the x-files')).toBe('The X-Files');
+  });
+
+  test("an abbreviation's last dot stays in a movie title: the year follows it", () => {
+    expect(placedAt('The.Man.from.U.N.C.L.E.2015.1080p.BluRay.x264-GRP')).toBe(
+      'Movies/The Man from U.N.C.L.E. (2015)/The Man from U.N.C.L.E. (2015)',
+    );
   });
 });
 
