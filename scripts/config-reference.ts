@@ -49,30 +49,16 @@ interface KeyMeta {
 export function configKeys(schema: z.ZodType = ConfigSchema): ConfigKey[] {
   const keys: ConfigKey[] = [];
   const walk = (outer: z.ZodType, at: string[]): void => {
-    const meta: KeyMeta = {};
-    let secret: SecretKind | undefined;
-    let hasDefault = false;
-    let optional = false;
-    let defaultValue: unknown;
-    let s = outer;
-    for (;;) {
-      const m = z.globalRegistry.get(s) as KeyMeta | undefined;
-      meta.description ??= m?.description;
-      meta.defaultText ??= m?.defaultText;
-      secret ??= secretFields.get(s)?.secret;
-      const def = defOf(s);
-      if (def.type === 'default' && !hasDefault) {
-        hasDefault = true;
-        defaultValue = def.defaultValue;
-      }
-      if (def.type === 'optional') optional = true;
-      if (def.type === 'pipe') s = def.in as z.ZodType;
-      else if (['default', 'prefault', 'optional', 'nullable', 'readonly'].includes(def.type))
-        s = def.innerType as z.ZodType;
-      else break;
-    }
+    const wrappers = layers(outer);
+    const s = wrappers.at(-1)!;
     const def = defOf(s);
-    const element = def.type === 'array' ? unwrapped(def.element as z.ZodType) : undefined;
+    const first = <T>(pick: (layer: z.ZodType) => T | undefined): T | undefined =>
+      wrappers.map(pick).find((v) => v !== undefined);
+    const meta = (layer: z.ZodType): KeyMeta | undefined =>
+      z.globalRegistry.get(layer) as KeyMeta | undefined;
+    const withDefault = wrappers.find((layer) => defOf(layer).type === 'default');
+    const optional = wrappers.some((layer) => defOf(layer).type === 'optional');
+    const element = def.type === 'array' ? layers(def.element as z.ZodType).at(-1)! : undefined;
     const childObject =
       def.type === 'object' ? s : element && defOf(element).type === 'object' ? element : undefined;
     if (at.length > 0)
@@ -81,16 +67,18 @@ export function configKeys(schema: z.ZodType = ConfigSchema): ConfigKey[] {
         type: typeText(s),
         hasChildren: childObject !== undefined,
         defaultText:
-          meta.defaultText ??
-          (hasDefault && def.type !== 'object'
-            ? valueText(defaultValue)
-            : def.type === 'object' && !optional
-              ? ''
-              : optional
-                ? 'unset'
+          first((layer) => meta(layer)?.defaultText) ??
+          (withDefault
+            ? valueText(defOf(withDefault).defaultValue)
+            : optional
+              ? 'unset'
+              : childObject === s
+                ? ''
                 : 'required'),
-        description: meta.description ?? '',
-        secret,
+        description: first((layer) => meta(layer)?.description) ?? '',
+        secret:
+          first((layer) => secretFields.get(layer)?.secret) ??
+          (element && secretFields.get(def.element as z.ZodType)?.secret),
       });
     if (!childObject) return;
     const inner = childObject === s ? at : [...at, '[]'];
@@ -101,16 +89,16 @@ export function configKeys(schema: z.ZodType = ConfigSchema): ConfigKey[] {
   return keys;
 }
 
-function unwrapped(s: z.ZodType): z.ZodType {
+/** A schema and the schemas it wraps (optional, default, prefault, pipe, ...), outermost first. */
+function layers(s: z.ZodType): z.ZodType[] {
   const def = defOf(s);
-  if (def.type === 'pipe') return unwrapped(def.in as z.ZodType);
-  return def.innerType ? unwrapped(def.innerType as z.ZodType) : s;
+  const inner = (def.type === 'pipe' ? def.in : def.innerType) as z.ZodType | undefined;
+  return inner ? [s, ...layers(inner)] : [s];
 }
 
 /** A readable type, with the bounds a user must respect (`integer 1-65535`, `number > 0`). */
 function typeText(outer: z.ZodType): string {
-  const s = unwrapped(outer);
-  const def = defOf(s);
+  const def = defOf(layers(outer).at(-1)!);
   switch (def.type) {
     case 'string':
       return def.format === 'url' ? 'URL' : 'string';
