@@ -22,6 +22,7 @@ import { filenameParse } from '@ctrl/video-filename-parser';
 import { guessit } from 'guessit-js';
 import {
   episodeLabel,
+  pad2,
   type IdentitySource,
   type SortSuggestion,
   type VideoIdentity,
@@ -198,19 +199,31 @@ function yearOnlyInDate(name: string, year: number): boolean {
   return DATES.some((re) => re.test(name)) && !without.includes(String(year));
 }
 
-/** A run of episode markers of one season: `S03E01.S03E02`, `S6E1-S6E2`, `S01E01E02E03`, `S01E01-E03`, `S01E01-03`. */
-const EPISODE_RUN =
-  /(?:^|[^a-z0-9])s(\d{1,3})[ ._-]?e(\d{1,4})((?:(?:[ ._-]?s\1[ ._-]?e|[ ._-]?e|-)\d{1,4})*)(?=[^0-9]|$)/i;
+/**
+ * A run of episode markers of one season, with the pattern of its further steps: `S03E01.S03E02`,
+ * `S6E1-S6E2`, `S01E01E02E03`, `S01E01-E03`, `S01E01-03`; `2x04.2x05`, `2x09-2x10`, `2x04-05`.
+ */
+const EPISODE_RUNS: Array<[run: RegExp, step: RegExp]> = [
+  [
+    /(?:^|[^a-z0-9])s(\d{1,3})[ ._-]?e(\d{1,4})((?:(?:[ ._-]?s\1[ ._-]?e|[ ._-]?e|-)\d{1,4})*)(?=[^0-9]|$)/i,
+    /([ ._-]?s\d{1,3}[ ._-]?e|[ ._-]?e|-)(\d{1,4})/gi,
+  ],
+  [
+    /(?:^|[^a-z0-9])(\d{1,2})x(\d{1,3})((?:[ ._-]*\1x\d{1,3}|-\d{1,3})*)(?=[^0-9]|$)/i,
+    /([ ._-]*\d{1,2}x|-)(\d{1,3})/gi,
+  ],
+];
 
 /**
- * Every episode a name's first marker run lists: `E01E02E03` and `.S03E02` add one, `-E03` and
- * `-03` run from the previous number (as Sonarr reads them).
+ * Every episode a name's first marker run lists: `E01E02E03`, `.S03E02` and `.2x05` add one, `-E03`
+ * and `-03` run from the previous number (as Sonarr reads them).
  */
 function markedEpisodes(name: string): number[] {
-  const m = EPISODE_RUN.exec(name);
-  if (!m) return [];
+  const found = EPISODE_RUNS.map(([run, step]) => ({ m: run.exec(name), step })).find((r) => r.m);
+  if (!found) return [];
+  const { m, step: stepPattern } = found as { m: RegExpExecArray; step: RegExp };
   const episodes = [Number(m[2])];
-  for (const step of m[3]!.matchAll(/([ ._-]?s\d{1,3}[ ._-]?e|[ ._-]?e|-)(\d{1,4})/gi)) {
+  for (const step of m[3]!.matchAll(stepPattern)) {
     const n = Number(step[2]);
     const from = episodes[episodes.length - 1]!;
     if (step[1] === '-' || step[1]!.toLowerCase() === '-e') {
@@ -219,6 +232,22 @@ function markedEpisodes(name: string): number[] {
     } else episodes.push(n);
   }
   return [...new Set(episodes)].sort((a, b) => a - b);
+}
+
+/** A date ending a title (`Judge Judy 2016 02 25`). */
+const TRAILING_DATE = /\s+(?:19|20)\d{2}[ .-](?:0[1-9]|1[0-2])[ .-](?:0[1-9]|[12]\d|3[01])$/;
+/** A resolution written as width x height (`1920x800`, `1280x720`). */
+const RESOLUTION = /(?<![0-9a-z])\d{3,4}x\d{3,4}(?![0-9a-z])/gi;
+
+/**
+ * The parser's title with its last word whole: its rules read ASCII letters only, so a title in
+ * Cyrillic or with `³` ends mid-word (`Амели` → `А`); the rest of that word in the name is added.
+ */
+function wholeWords(name: string, title: string): string {
+  const read = title.replace(/[\s._-]+$/, '');
+  if (!read || !name.startsWith(read)) return title;
+  const rest = /^[^\s._\-([]*/u.exec(name.slice(read.length))![0];
+  return /^[^\x00-\x7f]/.test(rest) ? read + rest : title;
 }
 
 /** `@ctrl/video-filename-parser`'s strict identity of a name (Sonarr's and Radarr's rules). */
@@ -232,14 +261,16 @@ function parseWithVideoFilenameParser(name: string): VideoIdentity | undefined {
     // explicit markers of one season is read in full.
     const marked = markedEpisodes(name);
     if (marked.length > 1 && episodes.every((e) => marked.includes(e))) episodes = marked;
-    const title = cleanTitle(tv.title ?? '');
+    // A date between the title and the marker (`Judge Judy 2016 02 25 S20E142`) is not the title's.
+    const title = cleanTitle(wholeWords(name, tv.title ?? '').replace(TRAILING_DATE, ''));
     if (!title || seasons.length !== 1 || episodes.length === 0 || tv.fullSeason) return undefined;
     return { kind: 'episode', series: seriesName(title), season: seasons[0]!, episodes };
   }
   if (DATES.some((re) => re.test(name))) return dailyWithVideoFilenameParser(name);
   if (ABSOLUTE_EPISODE.test(name)) return undefined;
-  const movie = filenameParse(name, false);
-  const title = cleanTitle(movie.title ?? '');
+  // A resolution written out (`1920x800`) stops the parser; it is no part of a title.
+  const movie = filenameParse(name.replace(RESOLUTION, ''), false);
+  const title = cleanTitle(wholeWords(name, movie.title ?? ''));
   const year = Number(movie.year);
   if (!title || !Number.isInteger(year) || year < 1888 || year > 2100) return undefined;
   return { kind: 'movie', title, year };
@@ -324,9 +355,15 @@ function readWithGuessit(name: string): GuessitReading {
   }
   let title = cleanTitle(text);
   const part = PART_IN_NAME.exec(name);
-  if (typeof g.part === 'number' && part) title = `${title} Part ${cleanTitle(part[1]!)}`;
+  // A movie's part is in its title (`Dead Reckoning Part One`); an episode's (`S01E26...Part.2`) is not the series'.
+  if (typeof g.part === 'number' && part && g.type !== 'episode')
+    title = `${title} Part ${cleanTitle(part[1]!)}`;
   if (!title) return { releaseDetails };
-  const titleYear = raw === String(year) ? undefined : year;
+  // A series' year comes before its episode marker (`Doctor.Who.2005.S01E01`); one after it is an
+  // air date's or the season's (`Top Gear - 07x03 - 2005.11.20`, `S2016E231`).
+  const marker = EPISODE_MARKER.exec(name);
+  const beforeMarker = marker ? name.slice(0, marker.index) : name;
+  const titleYear = raw === String(year) || !beforeMarker.includes(String(year)) ? undefined : year;
   if (airDate) {
     const country = typeof g.country === 'string' ? g.country : undefined;
     return { identity: dailyEpisode(seriesName(title, titleYear, country), airDate), releaseDetails };
@@ -509,14 +546,15 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
       };
   }
   // A known title confirms one parser's numbers only where the name writes them out (`S01E02`, `1x02`,
-  // a date, a year): `extant.10708` may be 1x07-08 or 10x708, which the title does not settle.
+  // `102` for S01E02, a date, a year): `extant.10708` may be 1x07-08 or 10x70, which the title does not settle.
   const explicit = EPISODE_MARKER.test(readable(rawName));
-  const byKnown = confirmed.filter(
-    (c) =>
-      c.known &&
-      c.known !== 'ambiguous' &&
-      (c.identity.kind === 'movie' || c.identity.airDate !== undefined || explicit),
-  );
+  const writtenOut = (i: VideoIdentity) =>
+    i.kind === 'movie' ||
+    i.airDate !== undefined ||
+    explicit ||
+    (i.episodes.length === 1 &&
+      new RegExp(`(?:^|[^0-9])${i.season}${pad2(i.episodes[0]!)}(?:[^0-9]|$)`).test(rawName));
+  const byKnown = confirmed.filter((c) => c.known && c.known !== 'ambiguous' && writtenOut(c.identity));
   // Another parse contradicts a confirmed one when it reads other numbers (or another kind), or
   // names another known title; a title it alone reads differently is what the known title settles.
   const contradicted = byKnown.some((c) =>

@@ -195,6 +195,40 @@ describe('titles as the release wrote them', () => {
   });
 });
 
+describe('reading the parsers where their rules stop short', () => {
+  test('a title in Cyrillic is read whole, not cut at its first letter', () => {
+    expect(placedAt('Солярис.1972.BDRip.1080p')).toBe('Movies/Солярис (1972)/Солярис (1972)');
+  });
+
+  test('a resolution written as width x height is no part of the name to read', () => {
+    expect(placedAt('Heat.1995.1920x800.BluRay.x264-GRP')).toBe('Movies/Heat (1995)/Heat (1995)');
+  });
+
+  test("an episode's part is not the series' title, a movie's is", () => {
+    expect(placedAt('Space.Crew.S01E26.Finale.Part.2.1080p.BluRay.x264-GRP')).toBe(
+      'Shows/Space Crew/Season 01/Space Crew - S01E26',
+    );
+  });
+
+  test('a year after the episode marker is no year of the series', () => {
+    expect(placedAt('Car Show - 07x03 - 2005.11.20')).toBe('Shows/Car Show/Season 07/Car Show - S07E03');
+  });
+
+  test('a run of NxMM markers keeps every episode', () => {
+    expect(placedAt('Office.Crew.2x04.2x05.720p.BluRay-GRP')).toBe(
+      'Shows/Office Crew/Season 02/Office Crew - S02E04-E05',
+    );
+  });
+
+  test('a known title confirms a bare number written as season and two-digit episode', () => {
+    const known: KnownTitle[] = [{ kind: 'episode', title: 'Outpost', source: 'sonarr' }];
+    expect(placedAt('outpost.213.hdtv-grp')).toBe('Unsorted');
+    expect(placedAt('outpost.213.hdtv-grp', { knownTitles: known })).toBe(
+      'Shows/Outpost/Season 02/Outpost - S02E13',
+    );
+  });
+});
+
 describe("reading guessit's answers", () => {
   test('a date after the SxxEyy marker is the air date: the marker numbers the episode', () => {
     expect(placedAt('Night.Court.S03E05.2024.11.19.1080p.WEB.h264-GRP')).toBe(
