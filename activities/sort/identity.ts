@@ -247,7 +247,7 @@ function wholeWords(name: string, title: string): string {
   const read = title.replace(/[\s._-]+$/, '');
   if (!read || !name.startsWith(read)) return title;
   const rest = /^[^\s._\-([]*/u.exec(name.slice(read.length))![0];
-  return /^[^\x00-\x7f]/.test(rest) ? read + rest : title;
+  return /^\P{ASCII}/u.test(rest) ? read + rest : title;
 }
 
 /** `@ctrl/video-filename-parser`'s strict identity of a name (Sonarr's and Radarr's rules). */
