@@ -201,12 +201,12 @@ function yearOnlyInDate(name: string, year: number): boolean {
 
 /**
  * A run of episode markers of one season, with the pattern of its further steps: `S03E01.S03E02`,
- * `S6E1-S6E2`, `S01E01E02E03`, `S01E01-E03`, `S01E01-03`; `2x04.2x05`, `2x09-2x10`, `2x04-05`.
+ * `S07E22 - S07E23`, `S6E1-S6E2`, `S01E01E02E03`, `S01E01-E03`, `S01E01-03`; `2x04.2x05`, `2x09-2x10`, `2x04-05`.
  */
 const EPISODE_RUNS: Array<[run: RegExp, step: RegExp]> = [
   [
-    /(?:^|[^a-z0-9])s(\d{1,3})[ ._-]?e(\d{1,4})((?:(?:[ ._-]?s\1[ ._-]?e|[ ._-]?e|-)\d{1,4})*)(?=[^0-9]|$)/i,
-    /([ ._-]?s\d{1,3}[ ._-]?e|[ ._-]?e|-)(\d{1,4})/gi,
+    /(?:^|[^a-z0-9])s(\d{1,3})[ ._-]?e(\d{1,4})((?:(?:[ ._-]{0,3}s\1[ ._-]?e|[ ._-]?e|-)\d{1,4})*)(?=[^0-9]|$)/i,
+    /([ ._-]{0,3}s\d{1,3}[ ._-]?e|[ ._-]?e|-)(\d{1,4})/gi,
   ],
   [
     /(?:^|[^a-z0-9])(\d{1,2})x(\d{1,3})((?:[ ._-]*\1x\d{1,3}|-\d{1,3})*)(?=[^0-9]|$)/i,
@@ -234,6 +234,23 @@ function markedEpisodes(name: string): number[] {
   return [...new Set(episodes)].sort((a, b) => a - b);
 }
 
+/**
+ * A parser's episode numbers, checked against the name's explicit marker run: a run the parser cut
+ * short (`S03E01.S03E02` read as 2) is read in full, and numbers that do not start at the marked
+ * episode were read from the episode title (`S01E04.2-45.PM` read as 2-45, `S08E20 50-50` as 50):
+ * the marker says which episodes the file holds. A reading that starts at the marker and runs on
+ * (`S01E01.22` as 1-22) is the parser's own, and may disagree with the other's.
+ *
+ * @returns the episodes, ascending
+ */
+function asMarked(name: string, read: number[]): number[] {
+  const episodes = [...new Set(read)].sort((a, b) => a - b);
+  const marked = markedEpisodes(name);
+  if (marked.length === 0) return episodes;
+  const cutShort = marked.length > 1 && episodes.every((e) => marked.includes(e));
+  return cutShort || episodes[0] !== marked[0] ? marked : episodes;
+}
+
 /** A date ending a title (`Judge Judy 2016 02 25`). */
 const TRAILING_DATE = /\s+(?:19|20)\d{2}[ .-](?:0[1-9]|1[0-2])[ .-](?:0[1-9]|[12]\d|3[01])$/;
 /** A resolution written as width x height (`1920x800`, `1280x720`). */
@@ -256,11 +273,7 @@ function parseWithVideoFilenameParser(name: string): VideoIdentity | undefined {
     const tv = filenameParse(name, true);
     if (!('seasons' in tv)) return undefined;
     const seasons = tv.seasons ?? [];
-    let episodes = [...new Set(tv.episodeNumbers ?? [])].sort((a, b) => a - b);
-    // The parser drops the first episodes of some multi-episode runs (`S03E01.S03E02` → 2): a run of
-    // explicit markers of one season is read in full.
-    const marked = markedEpisodes(name);
-    if (marked.length > 1 && episodes.every((e) => marked.includes(e))) episodes = marked;
+    const episodes = asMarked(name, tv.episodeNumbers ?? []);
     // A date between the title and the marker (`Judge Judy 2016 02 25 S20E142`) is not the title's.
     const title = cleanTitle(wholeWords(name, tv.title ?? '').replace(TRAILING_DATE, ''));
     if (!title || seasons.length !== 1 || episodes.length === 0 || tv.fullSeason) return undefined;
@@ -379,7 +392,7 @@ function readWithGuessit(name: string): GuessitReading {
       if (episodes.length !== 1) return { releaseDetails };
       return { absolute: { series, episode: episodes[0]! }, releaseDetails };
     }
-    const sorted = [...new Set(episodes)].sort((x, y) => x - y);
+    const sorted = asMarked(name, episodes as number[]);
     return { identity: { kind: 'episode', series, season: g.season, episodes: sorted }, releaseDetails };
   }
   if (g.type !== 'movie' || year === undefined || year < 1888 || year > 2100) return { releaseDetails };

@@ -257,11 +257,21 @@ describe('multi-episode files keep every episode', () => {
     ['Mad.Men.S6E1-S6E2.720p.HDTV.x264-GRP', [1, 2], 'S06E01-E02'],
     ['Mad.Men.S03E01E02E03.720p.HDTV.x264-GRP', [1, 2, 3], 'S03E01-E03'],
     ['Mad.Men.S03E04-E06.720p.HDTV.x264-GRP', [4, 5, 6], 'S03E04-E06'],
+    ['Mad Men - S03E07 - S03E08 - Two Titles [HDTV-720p]', [7, 8], 'S03E07-E08'],
   ])('%s → episodes %j', (name, episodes, range) => {
     const decided = decideIdentity(name);
     expect(decided).toMatchObject({ kind: 'placed', identity: { episodes } });
     if (decided.kind === 'placed')
       expect(libraryStem(decided.identity)).toMatch(new RegExp(`Mad Men - ${range}$`));
+  });
+});
+
+describe('numbers in an episode title', () => {
+  test.each([
+    ['Captives.S01E04.2-45.PM.720p.HDTV.x264-GRP', 'Captives - S01E04'],
+    ['Bar Talk S08E20 50-50 Carla [DVD]', 'Bar Talk - S08E20'],
+  ])('%s: the marker says which episode the file holds', (name, stem) => {
+    expect(placedAt(name)).toMatch(new RegExp(`/${stem}$`));
   });
 });
 
