@@ -251,6 +251,16 @@ function asMarked(name: string, read: number[]): number[] {
   return cutShort || episodes[0] !== marked[0] ? marked : episodes;
 }
 
+/**
+ * The bare 3-4 digit tokens of a name that may number an episode scene-style (`quantico.103.hdtv`,
+ * `Show.1013.720p`: season and two-digit episode): none when the name has a year, which makes the
+ * digits part of a movie's name (`300.2006`).
+ */
+function episodeDigits(name: string): string[] {
+  if (/(?:^|[ ._(-])(?:19|20)\d{2}(?=[ ._)-]|$)/.test(name)) return [];
+  return [...name.replace(RESOLUTION, '').matchAll(/(?:^|[ ._-])(\d{3,4})(?=[ ._-]|$)/g)].map((m) => m[1]!);
+}
+
 /** A date ending a title (`Judge Judy 2016 02 25`). */
 const TRAILING_DATE = /\s+(?:19|20)\d{2}[ .-](?:0[1-9]|1[0-2])[ .-](?:0[1-9]|[12]\d|3[01])$/;
 /** A resolution written as width x height (`1920x800`, `1280x720`). */
@@ -269,7 +279,9 @@ function wholeWords(name: string, title: string): string {
 
 /** `@ctrl/video-filename-parser`'s strict identity of a name (Sonarr's and Radarr's rules). */
 function parseWithVideoFilenameParser(name: string): VideoIdentity | undefined {
-  if (EPISODE_MARKER.test(name)) {
+  // One bare number is read as Sonarr reads it (`103` → S01E03); two (`101.102`) are a run the
+  // parser reads only in part.
+  if (EPISODE_MARKER.test(name) || episodeDigits(name).length === 1) {
     const tv = filenameParse(name, true);
     if (!('seasons' in tv)) return undefined;
     const seasons = tv.seasons ?? [];
@@ -540,12 +552,13 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
   }
 
   const [a, b] = confirmed;
-  // `Wedding Video 2015`, `Birthday.Party.2019.05.12`: a title and a year or date alone are how home
-  // videos are named too; a release says more.
+  const explicit = EPISODE_MARKER.test(readable(rawName));
+  // `Wedding Video 2015`, `Birthday.Party.2019.05.12`, `download-1234`: a title and a year, a date or
+  // a number alone are how home videos and downloads are named too; a release says more.
   const bare = (i: VideoIdentity) =>
     !reading.releaseDetails &&
     ((i.kind === 'movie' && !/[([]\s*(?:19|20)\d{2}\s*[)\]]/.test(rawName)) ||
-      (i.kind === 'episode' && i.airDate !== undefined));
+      (i.kind === 'episode' && (i.airDate !== undefined || !explicit)));
   const agreed = !!a && !!b && sameIdentity(a.identity, b.identity);
   const agreedButBare = agreed && !a!.known && !b!.known && bare(a!.identity);
   if (agreed && !agreedButBare) {
@@ -560,13 +573,12 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
   }
   // A known title confirms one parser's numbers only where the name writes them out (`S01E02`, `1x02`,
   // `102` for S01E02, a date, a year): `extant.10708` may be 1x07-08 or 10x70, which the title does not settle.
-  const explicit = EPISODE_MARKER.test(readable(rawName));
+  const digits = episodeDigits(readable(rawName));
   const writtenOut = (i: VideoIdentity) =>
     i.kind === 'movie' ||
     i.airDate !== undefined ||
     explicit ||
-    (i.episodes.length === 1 &&
-      new RegExp(`(?:^|[^0-9])${i.season}${pad2(i.episodes[0]!)}(?:[^0-9]|$)`).test(rawName));
+    (i.episodes.length === 1 && digits.length === 1 && digits[0] === `${i.season}${pad2(i.episodes[0]!)}`);
   const byKnown = confirmed.filter((c) => c.known && c.known !== 'ambiguous' && writtenOut(c.identity));
   // Another parse contradicts a confirmed one when it reads other numbers (or another kind), or
   // names another known title; a title it alone reads differently is what the known title settles.
@@ -607,7 +619,7 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
   else if (found.length === 0)
     reason = `no strict match for "${rawName}": neither parser reads a movie with a year or an episode with season and episode numbers`;
   else if (agreedButBare)
-    reason = `"${rawName}" has a title and a ${a!.identity.kind === 'movie' ? 'year' : 'date'} but no release details: home videos are named so too`;
+    reason = `"${rawName}" has a title and a ${a!.identity.kind === 'movie' ? 'year' : a!.identity.airDate ? 'date' : 'number'} but no release details: home videos are named so too`;
   else if (agreed) reason = `"${describeIdentity(a!.identity)}" matches several titles in the library`;
   else if (found.length === 2)
     reason = `the parsers disagree on "${rawName}": ${confirmed.map((c) => `${c.parser} reads ${describeIdentity(c.identity)}`).join(', ')}`;

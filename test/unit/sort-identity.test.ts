@@ -220,12 +220,15 @@ describe('reading the parsers where their rules stop short', () => {
     );
   });
 
-  test('a known title confirms a bare number written as season and two-digit episode', () => {
-    const known: KnownTitle[] = [{ kind: 'episode', title: 'Outpost', source: 'sonarr' }];
-    expect(placedAt('outpost.213.hdtv-grp')).toBe('Unsorted');
-    expect(placedAt('outpost.213.hdtv-grp', { knownTitles: known })).toBe(
-      'Shows/Outpost/Season 02/Outpost - S02E13',
-    );
+  test('scene-style digits (`213` for S02E13) number an episode in a release, not in any name', () => {
+    expect(placedAt('outpost.213.hdtv-grp')).toBe('Shows/Outpost/Season 02/Outpost - S02E13');
+    // Two numbers are a run the parsers read only in part; a year makes the digits a movie's.
+    expect(placedAt('outpost.101.102.hdtv-grp')).toBe('Unsorted');
+    expect(placedAt('300.2006.1080p.BluRay.x264-GRP')).toBe('Movies/300 (2006)/300 (2006)');
+    expect(decideIdentity('download-1234')).toMatchObject({
+      kind: 'unsorted',
+      reason: expect.stringContaining('a title and a number but no release details'),
+    });
   });
 });
 
