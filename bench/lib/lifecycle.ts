@@ -1,11 +1,13 @@
 /**
  * The shared body of the lifecycle scenarios (1, 2, 3, 5): files with release names dropped into
- * `Incoming/` of a fresh stack whose vault is a WebDAV remote, timed until every item is
- * `resident`, side by side with plain rclone copying the same files to a second, identical
- * WebDAV remote in the same run.
+ * `Incoming/` of a fresh stack whose vault is a served remote (WebDAV without hashes, or SFTP with
+ * md5/sha1), timed until every item is `resident`, side by side with plain rclone copying the
+ * same files to a second, identical remote in the same run; then the history events of a few items.
  */
+import proto from '@temporalio/proto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { statusQuery } from '../../domain/messages.js';
 import {
   commandName,
   cpuSeconds,
@@ -15,9 +17,11 @@ import {
   sampleRss,
   treeCpuSeconds,
 } from './proc.js';
-import { startWebdav, timeCommand, writeRandomFile } from './media.js';
+import { startServedRemote, timeCommand, writeRandomFile, writeSparseFile, type VaultKind } from './media.js';
 import type { ScenarioContext } from './report.js';
 import { BenchStack } from './stack.js';
+
+const { EventType } = proto.temporal.api.enums.v1;
 
 /** Options of {@link runLifecycle}. */
 export interface LifecycleOptions {
@@ -27,6 +31,15 @@ export interface LifecycleOptions {
   releaseName(i: number): string;
   /** The plain-rclone run to compare with: one `rclone copy` of the folder, or `rclone copyto` of each file. */
   baseline: 'copy' | 'copyto';
+  /** The vault (and its twin for plain rclone): `rclone serve webdav` or `rclone serve sftp`. */
+  vault: VaultKind;
+  /** Random bytes throughout (default), or sparse files (large sizes in seconds; see `writeSparseFile`). */
+  content?: 'random' | 'sparse';
+  /**
+   * Runs on the fresh stack before its components start (the Temporal server has seen nothing
+   * else yet): the same-server baseline of scenario 3.
+   */
+  beforeComponents?(stack: BenchStack): Promise<void>;
   /** Seconds of idle RSS sampling before the drop (0: none). */
   idleSeconds: number;
   /** Extra `VAULTARR_*` settings of the stack. */
@@ -53,7 +66,10 @@ export interface LifecycleFigures {
   ratioAgainstRcloneWithCheck: number;
   itemsPerSecond: number;
   cpuSeconds: { worker: number; temporal: number; api: number; watcher: number };
+  /** History events of a few resident items (their workflows stay open): most of them, and each one's by type. */
+  events: ItemEvents;
   memory?: {
+    /** `stack`: every process of the stack added up (Temporal, Postgres, components, rclone daemons). */
     idle: Record<string, { peakMiB: number; meanMiB: number }>;
     run: Record<string, { peakMiB: number; meanMiB: number }>;
     /** The kernel's high-water mark of each process over its whole life (`VmHWM`). */
@@ -73,18 +89,22 @@ function firstStartMs(logFile: string): number | undefined {
 
 /** Runs one lifecycle measurement on a fresh stack; see the module comment. */
 export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): Promise<LifecycleFigures> {
-  const stack = await BenchStack.start({ components: [] }).catch((err: Error) => {
-    throw new Error(`stack did not start: ${err.message}`);
-  });
+  const stack = await BenchStack.start({ components: [], workerProfile: ctx.workerProfile }).catch(
+    (err: Error) => {
+      throw new Error(`stack did not start: ${err.message}`);
+    },
+  );
   // The stack above only brings Temporal and Postgres: the vault remote must exist before the worker.
-  const vault = await startWebdav(path.join(stack.dir, 'vault'));
-  const twin = await startWebdav(path.join(stack.dir, 'rclone-twin'));
+  const vault = await startServedRemote(o.vault, path.join(stack.dir, 'vault'));
+  const twin = await startServedRemote(o.vault, path.join(stack.dir, 'rclone-twin'));
   try {
     const staging = path.join(stack.dir, 'staging');
     mkdirSync(staging, { recursive: true });
-    ctx.log(`writing ${o.count} files of ${mib(o.sizeBytes)} MiB`);
+    ctx.log(`writing ${o.count} ${o.content ?? 'random'} files of ${mib(o.sizeBytes)} MiB`);
     const names = Array.from({ length: o.count }, (_, i) => `${o.releaseName(i)}.mkv`);
-    for (const name of names) writeRandomFile(path.join(staging, name), o.sizeBytes);
+    const write = o.content === 'sparse' ? writeSparseFile : writeRandomFile;
+    for (const name of names) write(path.join(staging, name), o.sizeBytes);
+    await o.beforeComponents?.(stack);
 
     await stack.launchComponents(['worker', 'api', 'watcher'], {
       VAULTARR_VAULT__REMOTE: vault.remote,
@@ -98,7 +118,7 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
     let idle: Record<string, { peakMiB: number; meanMiB: number }> = {};
     if (o.idleSeconds > 0) {
       ctx.log(`idle for ${o.idleSeconds} s (memory)`);
-      const sampler = sampleRss(sampled);
+      const sampler = sampleRss({ ...sampled, stack: () => stack.stackPids() });
       await new Promise((r) => setTimeout(r, o.idleSeconds * 1000));
       idle = sampler.stop();
     }
@@ -150,11 +170,13 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
     if (onVault.length !== o.count || onVault.some((f) => f.sizeBytes !== o.sizeBytes))
       throw new Error(`the vault holds ${onVault.length} files, expected ${o.count} of ${o.sizeBytes} B`);
 
+    const events = await itemEvents(stack);
     const first = firstStartMs(path.join(stack.logDir, 'watcher.log')) ?? dropMs;
     const fromFirst = vaultarrSeconds - (first - dropMs) / 1000;
     const settleSeconds = Number(o.env?.VAULTARR_WATCHER__SETTLE_SECONDS ?? 2);
     ctx.log(
-      `vaultarr ${vaultarrSeconds.toFixed(1)} s (from first start ${fromFirst.toFixed(1)} s), rclone ${rcloneSeconds.toFixed(1)} s`,
+      `vaultarr ${vaultarrSeconds.toFixed(1)} s (from first start ${fromFirst.toFixed(1)} s), ` +
+        `rclone ${rcloneSeconds.toFixed(1)} s; ${events.most} history events per item, verified by ${events.verifiedBy}`,
     );
     return {
       count: o.count,
@@ -169,6 +191,7 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
       ratioAgainstRcloneWithCheck: vaultarrSeconds / (rcloneSeconds + checkSeconds),
       itemsPerSecond: o.count / vaultarrSeconds,
       cpuSeconds: cpu,
+      events,
       memory: o.idleSeconds > 0 ? { idle, run, lifetimePeakMiB } : undefined,
     };
   } finally {
@@ -176,6 +199,55 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
     await twin.stop();
     await stack.stop();
   }
+}
+
+/** History events of sampled items, from `Incoming/` to `resident`. */
+export interface ItemEvents {
+  /** The most events among the sampled items. */
+  most: number;
+  /** The verification methods of the sampled items, distinct, comma-separated (`md5`, `read-back`). */
+  verifiedBy: string;
+  /**
+   * Per sampled workflow ID: its events by type (`WORKFLOW_TASK_COMPLETED`: 10, ...), and how its
+   * copy was verified (the status query's `verification.method`: a hash type, `modtime`, `read-back`).
+   */
+  byItem: Record<string, { total: number; byType: Record<string, number>; verifiedBy?: string }>;
+}
+
+/**
+ * Counts the history events of up to three resident items (their workflows wait on: everything
+ * written so far is their way from `Incoming/` to `resident`). A count is taken once two reads a
+ * second apart agree, so that the last workflow task after the catalog said `resident` is in it.
+ */
+async function itemEvents(stack: BenchStack): Promise<ItemEvents> {
+  const { rows } = await stack.pool.query<{ workflow_id: string }>(
+    "SELECT workflow_id FROM media_items WHERE stage = 'resident' ORDER BY workflow_id LIMIT 3",
+  );
+  const byItem: ItemEvents['byItem'] = {};
+  for (const { workflow_id: id } of rows) {
+    const handle = stack.client.workflow.getHandle(id);
+    const read = async () => (await handle.fetchHistory()).events ?? [];
+    let events = await read();
+    for (let tries = 0; tries < 10; tries++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const again = await read();
+      if (again.length === events.length) break;
+      events = again;
+    }
+    const byType: Record<string, number> = {};
+    for (const e of events) {
+      const type = EventType[e.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? String(e.eventType);
+      byType[type] = (byType[type] ?? 0) + 1;
+    }
+    const verifiedBy = (await handle.query(statusQuery).catch(() => undefined))?.verification?.method;
+    byItem[id] = { total: events.length, byType, verifiedBy };
+  }
+  const items = Object.values(byItem);
+  return {
+    most: Math.max(0, ...items.map((i) => i.total)),
+    verifiedBy: [...new Set(items.map((i) => i.verifiedBy ?? 'unknown'))].join(', '),
+    byItem,
+  };
 }
 
 function listFiles(dir: string): Array<{ path: string; sizeBytes: number }> {

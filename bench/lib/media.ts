@@ -1,9 +1,10 @@
 /**
- * Bench inputs: files of random bytes with release names, a WebDAV remote (`rclone serve webdav`
- * on 127.0.0.1), and timing of plain rclone commands for the side-by-side figures.
+ * Bench inputs: files of random bytes with release names, the vault remotes (`rclone serve webdav`,
+ * which keeps no hashes, and `rclone serve sftp`, which reports md5 and sha1, both on 127.0.0.1),
+ * and timing of plain rclone commands for the side-by-side figures.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, portOpen, stopChild, waitFor } from '../../lib/infra/wait.js';
@@ -43,27 +44,60 @@ export function writeRandomFile(file: string, sizeBytes: number): void {
   }
 }
 
-/** A running `rclone serve webdav`. */
-export interface Webdav {
+/** Kinds of vault remote the bench serves: WebDAV keeps no hashes, SFTP reports md5 and sha1. */
+export type VaultKind = 'webdav' | 'sftp';
+
+/** A running `rclone serve webdav|sftp`. */
+export interface ServedRemote {
+  kind: VaultKind;
   dir: string;
-  /** rclone remote spec (`:webdav,url='http://127.0.0.1:<port>':`). */
+  /** rclone remote spec (`:webdav,url='http://127.0.0.1:<port>':` or `:sftp,host=127.0.0.1,...:`). */
   remote: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** Serves a directory over WebDAV on a free loopback port with `rclone serve webdav`. */
-export async function startWebdav(dir: string): Promise<Webdav> {
+const SFTP_USER = 'vaultarr';
+const SFTP_PASSWORD = 'bench-only';
+
+/**
+ * Serves a directory on a free loopback port with `rclone serve <kind>`. The SFTP remote names
+ * its shell and hash commands, so that every rclone process that opens it (the worker starts
+ * several) skips the detection round trips; `rclone serve sftp` answers `md5sum`/`sha1sum` itself.
+ */
+export async function startServedRemote(kind: VaultKind, dir: string): Promise<ServedRemote> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const child = spawn('rclone', ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
-  await waitFor(`rclone serve webdav on ${port}`, () => portOpen('127.0.0.1', port), 20_000);
-  return {
-    dir,
-    remote: `:webdav,url='http://127.0.0.1:${port}':`,
-    process: child,
-    stop: () => stopChild(child, 5000),
-  };
+  const addr = ['--addr', `127.0.0.1:${port}`];
+  const auth = kind === 'sftp' ? ['--user', SFTP_USER, '--pass', SFTP_PASSWORD] : [];
+  const child = spawn('rclone', ['serve', kind, dir, ...addr, ...auth], { stdio: 'ignore' });
+  await waitFor(`rclone serve ${kind} on ${port}`, () => portOpen('127.0.0.1', port), 20_000);
+  const remote =
+    kind === 'webdav'
+      ? `:webdav,url='http://127.0.0.1:${port}':`
+      : `:sftp,host=127.0.0.1,port=${port},user=${SFTP_USER},pass=${obscure(SFTP_PASSWORD)},` +
+        'shell_type=unix,md5sum_command=md5sum,sha1sum_command=sha1sum:';
+  return { kind, dir, remote, process: child, stop: () => stopChild(child, 5000) };
+}
+
+/** rclone's reversible obscuring of a password, as remotes take it (`rclone obscure`). */
+const obscure = (password: string): string =>
+  execFileSync('rclone', ['obscure', password], { encoding: 'utf8' }).trim();
+
+/**
+ * A sparse file of `sizeBytes` with a random 1 MiB block every 256 MiB and at its end: large files
+ * in seconds, with content that differs from file to file and run to run.
+ */
+export function writeSparseFile(file: string, sizeBytes: number): void {
+  const MiB = 1 << 20;
+  mkdirSync(path.dirname(file), { recursive: true });
+  const fd = openSync(file, 'w');
+  try {
+    for (let at = 0; at < sizeBytes - MiB; at += 256 * MiB) writeSync(fd, randomBytes(MiB), 0, MiB, at);
+    writeSync(fd, randomBytes(MiB), 0, MiB, sizeBytes - MiB);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Runs a command and resolves with its wall time in seconds; rejects when it exits non-zero. */

@@ -1,6 +1,7 @@
 /**
- * What a bench scenario hands back, and the table printed from it.
+ * What a bench scenario hands back, and the tables printed from it.
  */
+import type { WorkerProfile } from './stack.js';
 
 /** Options every scenario gets. */
 export interface ScenarioContext {
@@ -8,6 +9,8 @@ export interface ScenarioContext {
   quick: boolean;
   /** Progress line on stderr. */
   log(message: string): void;
+  /** How the worker process runs (`--pi`: one core, a 1 GiB host's heap); default as `vaultarr start` runs it. */
+  workerProfile?: WorkerProfile;
 }
 
 /** One line of the results table. */
@@ -20,6 +23,8 @@ export interface TableRow {
   target: string;
   /** Whether the target is met; undefined without a target. */
   met?: boolean;
+  /** Also printed in the targets table (issue 14's: every figure against its baseline); see {@link headline}. */
+  headline?: boolean;
 }
 
 /** A scenario's outcome: its table rows, every raw figure for the JSON, and notes. */
@@ -65,6 +70,9 @@ export function info(
   const shown = typeof value === 'number' ? `${round(value, digits)}${unit ? ` ${unit}` : ''}` : value;
   return { scenario, measure, value: shown, target: '' };
 }
+
+/** The same row, marked for the targets table printed after the full one. */
+export const headline = (row: TableRow): TableRow => ({ ...row, headline: true });
 
 /** Rounds to `digits` decimals. */
 export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { MEDIA_ITEM_WORKFLOW } from '../../domain/messages.js';
 import { migrate } from '../../lib/db.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../lib/infra/postgres-server.js';
 import {
@@ -20,9 +21,44 @@ import {
 } from '../../lib/infra/temporal-server.js';
 import { freePort, stopChild, waitFor } from '../../lib/infra/wait.js';
 import { projectRoot } from '../../lib/project.js';
+import { descendants } from './proc.js';
 
 /** A component process of the stack. */
 export type Component = 'worker' | 'api' | 'watcher';
+
+/** How a worker process runs: pinned to CPUs (`taskset -c`) with a V8 old-space limit. */
+export interface WorkerProfile {
+  name: string;
+  /** `taskset -c` CPU list, e.g. `0`. */
+  cpuList: string;
+  /** `--max-old-space-size` in MiB. */
+  maxOldSpaceSizeMiB: number;
+}
+
+/**
+ * A Raspberry Pi with 1 GiB (`npm run bench -- --pi`): the worker on one core, and the old-space
+ * limit V8 itself picks on a 1 GiB host (a quarter of physical memory). The Temporal SDK sizes its
+ * default workflow cache from that heap limit, so the worker caches what it would cache on the Pi.
+ */
+export const PI_WORKER_PROFILE: WorkerProfile = { name: 'pi', cpuList: '0', maxOldSpaceSizeMiB: 256 };
+
+/**
+ * The command that runs `node <args>` under a worker profile (none: node itself). `taskset` execs
+ * node, so the PID spawned is the worker's own.
+ */
+export function nodeCommand(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  profile?: WorkerProfile,
+): { command: string; args: string[]; env: NodeJS.ProcessEnv } {
+  if (!profile) return { command: process.execPath, args, env };
+  const nodeOptions = [env.NODE_OPTIONS, `--max-old-space-size=${profile.maxOldSpaceSizeMiB}`];
+  return {
+    command: 'taskset',
+    args: ['-c', profile.cpuList, process.execPath, ...args],
+    env: { ...env, NODE_OPTIONS: nodeOptions.filter(Boolean).join(' ') },
+  };
+}
 
 /** Options of {@link BenchStack.start}. */
 export interface BenchStackOptions {
@@ -32,6 +68,8 @@ export interface BenchStackOptions {
   env?: Record<string, string>;
   /** Dev server options beyond the defaults (experiments with pragmas and dynamic config). */
   temporal?: Pick<TemporalDevServerOptions, 'sqlitePragmas' | 'dynamicConfig'>;
+  /** How the worker component runs (default: as `vaultarr start` runs it). */
+  workerProfile?: WorkerProfile;
 }
 
 /** A running stack. `stop()` ends every process it started and removes its data dir. */
@@ -49,7 +87,10 @@ export class BenchStack {
   client!: Client;
   ports!: { temporal: number; pg: number; api: number };
 
-  private constructor(private extraEnv: Record<string, string>) {
+  private constructor(
+    private extraEnv: Record<string, string>,
+    readonly workerProfile?: WorkerProfile,
+  ) {
     this.dir = mkdtempSync(path.join(tmpdir(), 'vaultarr-bench-'));
     this.dataDir = path.join(this.dir, 'data');
     this.localRoot = path.join(this.dataDir, '.Local');
@@ -62,7 +103,7 @@ export class BenchStack {
 
   /** Starts Temporal, Postgres (migrated) and the components; resolves once the API answers (if run). */
   static async start(options: BenchStackOptions = {}): Promise<BenchStack> {
-    const stack = new BenchStack(options.env ?? {});
+    const stack = new BenchStack(options.env ?? {}, options.workerProfile);
     try {
       await stack.boot(options.components ?? ['worker', 'api', 'watcher'], options.temporal);
     } catch (err) {
@@ -124,20 +165,11 @@ export class BenchStack {
       await waitFor('the API to be ready', async () => (await fetch(`${this.apiUrl}/readyz`)).ok, 60_000);
     }
     if (components.includes('worker')) {
-      const polled = async (name: string, taskQueueType: number): Promise<boolean> => {
-        const r = await this.client.workflowService.describeTaskQueue({
-          namespace: 'default',
-          taskQueue: { name },
-          taskQueueType,
-        });
-        return (r.pollers ?? []).length > 0;
-      };
       // 1 = workflow tasks on the shared queue, 2 = activity tasks on the host queue.
-      await waitFor(
-        'the worker to poll its task queues',
-        async () => (await polled('vaultarr', 1)) && (await polled(`vaultarr-host-${this.hostId}`, 2)),
-        90_000,
-      );
+      await this.waitPolled([
+        ['vaultarr', 1],
+        [`vaultarr-host-${this.hostId}`, 2],
+      ]);
     }
     if (components.includes('watcher')) {
       await waitFor(
@@ -147,6 +179,23 @@ export class BenchStack {
         60_000,
       );
     }
+  }
+
+  /** Waits until a worker polls each task queue for its task type (1 workflow, 2 activity tasks). */
+  async waitPolled(queues: Array<[name: string, taskQueueType: 1 | 2]>): Promise<void> {
+    const polled = async ([name, taskQueueType]: [string, number]): Promise<boolean> => {
+      const r = await this.client.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name },
+        taskQueueType,
+      });
+      return (r.pollers ?? []).length > 0;
+    };
+    await waitFor(
+      `a worker to poll ${queues.map(([name]) => name).join(', ')}`,
+      async () => (await Promise.all(queues.map(polled))).every(Boolean),
+      90_000,
+    );
   }
 
   /** `http://127.0.0.1:<port>` of the API. */
@@ -173,11 +222,12 @@ export class BenchStack {
   private launch(component: Component): void {
     const out = openSync(path.join(this.logDir, `${component}.log`), 'a');
     const cli = path.join(projectRoot(), 'dist', 'cli', 'vaultarr.js');
-    const child = spawn(process.execPath, [cli, component], {
-      cwd: this.dir,
-      env: this.env(),
-      stdio: ['ignore', out, out],
-    });
+    const run = nodeCommand(
+      [cli, component],
+      this.env(),
+      component === 'worker' ? this.workerProfile : undefined,
+    );
+    const child = spawn(run.command, run.args, { cwd: this.dir, env: run.env, stdio: ['ignore', out, out] });
     this.children.set(component, child);
   }
 
@@ -186,6 +236,23 @@ export class BenchStack {
     const pid = component === 'temporal' ? this.temporal.child?.pid : this.children.get(component)?.pid;
     if (!pid) throw new Error(`${component} is not running in this stack`);
     return pid;
+  }
+
+  /**
+   * Every process of the stack as `vaultarr start` runs it: the Temporal server, Postgres (its
+   * postmaster and backends), the components and their children (the worker's rclone daemons).
+   */
+  stackPids(): number[] {
+    const postmaster = Number(
+      readFileSync(path.join(this.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    const roots = [this.temporal.child?.pid, postmaster, ...[...this.children.values()].map((c) => c.pid)];
+    return roots.filter((pid): pid is number => Boolean(pid)).flatMap((pid) => [pid, ...descendants(pid)]);
+  }
+
+  /** Media item workflows in Temporal (of the workflow type the components of this build start). */
+  async mediaItemWorkflows(): Promise<number> {
+    return (await this.client.workflow.count(`WorkflowType = "${MEDIA_ITEM_WORKFLOW}"`)).count;
   }
 
   /** Media items per stage in the catalog. */

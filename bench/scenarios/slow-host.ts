@@ -5,26 +5,15 @@
  * time from drop to `resident`, the highest activity attempt, heartbeat timeouts in the history,
  * and the bytes read locally and downloaded to verify the copy.
  */
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { statusQuery } from '../../domain/messages.js';
+import { writeSparseFile } from '../lib/media.js';
 import { checked, info, round, type Scenario, type TableRow } from '../lib/report.js';
 import { BenchStack } from '../lib/stack.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-
-/** A sparse file of `sizeBytes` with a random 1 MiB block every 256 MiB and at its end. */
-function writeSparseFile(file: string, sizeBytes: number): void {
-  const fd = openSync(file, 'w');
-  try {
-    for (let at = 0; at < sizeBytes; at += 256 * MiB) writeSync(fd, randomBytes(MiB), 0, MiB, at);
-    writeSync(fd, randomBytes(MiB), 0, MiB, sizeBytes - MiB);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** A release name per size (titles the sort places without doubt) and where it lands. */
 const RELEASES = [

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { waitFor } from '../../lib/infra/wait.js';
 import { movieReleaseName } from '../lib/media.js';
 import { cpuSeconds, peakRssBytes, mib } from '../lib/proc.js';
-import { checked, info, round, type Scenario } from '../lib/report.js';
+import { checked, headline, info, round, type Scenario } from '../lib/report.js';
 import { BenchStack } from '../lib/stack.js';
 
 /** `workflow started` lines of the watcher's pino log: release path and time. */
@@ -65,7 +65,7 @@ export const watcherScenario: Scenario = {
       const missing = names.filter((n) => !perRelease.has(`Incoming/${n}`)).length;
       const lastStartSeconds = (Math.max(...starts.map((s) => s.time)) - t0) / 1000;
       const firstStartSeconds = (Math.min(...starts.map((s) => s.time)) - t0) / 1000;
-      const { count: inTemporal } = await stack.client.workflow.count('WorkflowType = "mediaItemWorkflow"');
+      const inTemporal = await stack.mediaItemWorkflows();
       const retries = readFileSync(logFile, 'utf8')
         .split('\n')
         .filter((l) => l.includes('will retry')).length;
@@ -82,7 +82,9 @@ export const watcherScenario: Scenario = {
           checked(s, 'picked up exactly once', perRelease.size - twice, '', { exactly: count }, 0),
           checked(s, 'workflows in Temporal', inTemporal, '', { exactly: count }, 0),
           info(s, 'seconds until the last workflow started', lastStartSeconds, 's', 1),
-          info(s, 'watcher peak RSS', watcherPeakMiB, 'MiB', 0),
+          headline(
+            checked(s, `watcher peak RSS, ${count} releases`, watcherPeakMiB, 'MiB', { atMost: 150 }, 0),
+          ),
         ],
         figures: {
           count,
