@@ -49,6 +49,15 @@ export function rssBytes(pid: number): number {
   }
 }
 
+/** The CPUs a process may run on (`Cpus_allowed_list`, e.g. `0` or `0-1`), or '' once it has exited. */
+export function cpusAllowed(pid: number): string {
+  try {
+    return /Cpus_allowed_list:\s+(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /** Peak resident set size the kernel recorded for one process (`VmHWM`), in bytes. */
 export function peakRssBytes(pid: number): number {
   try {

@@ -43,7 +43,7 @@ export const pipelineScenario: Scenario = {
         info(
           s,
           'WebDAV: plain rclone copy + check --download',
-          webdav.rcloneWithReadBackCheckSeconds,
+          webdav.withReadBackCheck!.rcloneSeconds,
           's',
           1,
         ),
@@ -51,7 +51,7 @@ export const pipelineScenario: Scenario = {
           checked(
             s,
             `WebDAV (hash-less) ${files} ÷ rclone copy + check --download`,
-            webdav.ratioAgainstRcloneWithCheck,
+            webdav.withReadBackCheck!.ratio,
             '',
             {
               atMost: 1.3,
