@@ -54,7 +54,7 @@ export interface TemporalDevServerOptions {
   namespace: string;
   /** File that receives the server's output. */
   logFile: string;
-  /** Extra `--dynamic-config-value KEY=JSON` settings. */
+  /** `--dynamic-config-value KEY=JSON` settings, added to (and overriding) {@link DEFAULT_DYNAMIC_CONFIG}. */
   dynamicConfig?: Record<string, unknown>;
   /** SQLite pragmas (`name=value`), replacing {@link DEFAULT_SQLITE_PRAGMAS}. */
   sqlitePragmas?: string[];
@@ -66,6 +66,24 @@ export interface TemporalDevServerOptions {
  * nothing).
  */
 export const DEFAULT_SQLITE_PRAGMAS = ['journal_mode=WAL', 'synchronous=NORMAL'];
+
+/**
+ * Dynamic config of the dev server, for one small host:
+ * - one task-queue partition to read and one to write (the server's default is 4 per queue):
+ *   partitions spread one queue over several matchers for many workers; with one worker per queue,
+ *   a task written to a partition it does not poll waits to be forwarded, and every partition
+ *   costs its own writes on the server's single SQLite connection;
+ * - eager activity dispatch (the server's default is off): an activity scheduled on the
+ *   workflow's own task queue is handed back in the reply to the workflow task that scheduled it,
+ *   without a trip through matching. Only activities on the workflow's queue qualify (the shared
+ *   queue's catalog activities, not the host queue's); the TypeScript SDK's worker takes them by
+ *   default (`maxEagerActivityReservationsPerWorkflowTask` 3, activity option `allowEagerDispatch` true).
+ */
+export const DEFAULT_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+  'system.enableActivityEagerExecution': true,
+};
 
 /** A running dev server. */
 export interface TemporalDevServer {
@@ -113,7 +131,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     ...(options.uiPort && options.uiIp ? ['--ui-ip', options.uiIp] : []),
     ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),
-    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => [
+    ...Object.entries({ ...DEFAULT_DYNAMIC_CONFIG, ...options.dynamicConfig }).flatMap(([k, v]) => [
       '--dynamic-config-value',
       `${k}=${JSON.stringify(v)}`,
     ]),
