@@ -4,10 +4,13 @@
  */
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
+import type { ItemSettings } from '../domain/messages.js';
 import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
 import { AppriseNotifier, type NotificationSettings, type Notifier } from '../lib/notifications.js';
 import { createArrActivities } from './arr/activities.js';
 import { createCatalogActivities } from './catalog/activities.js';
+import { createItemActivities } from './item/activities.js';
+import { createSettingsActivities } from './settings/activities.js';
 import { createNotificationActivities } from './notifications/activities.js';
 import { createPeerActivities } from './peers/activities.js';
 import { heartbeating } from './progress.js';
@@ -23,6 +26,8 @@ import { createRemoteActivities } from './vault/remote-activities.js';
 
 export type { ArrActivities } from './arr/activities.js';
 export type { CatalogActivities } from './catalog/activities.js';
+export type { ItemActivities } from './item/activities.js';
+export type { SettingsActivities } from './settings/activities.js';
 export type { NotificationActivities } from './notifications/activities.js';
 export type { ScanActivities } from './scan/activities.js';
 export type { PeerActivities } from './peers/activities.js';
@@ -48,6 +53,8 @@ export interface HostActivityDeps {
   rcloneClient?: Rclone;
   /** This host's quota pause (`vault.quotaPauseHours`), shared with the worker's metrics; default its own. */
   quotaPause?: HostQuotaPause;
+  /** The janitor's low watermark (0-1) when this host evicts (`eviction.enabled`); absent when it does not. */
+  evictionLowFreeRatio?: number;
 }
 
 /**
@@ -55,18 +62,27 @@ export interface HostActivityDeps {
  * `activities/progress.ts`: it heartbeats its progress every third of its heartbeat timeout.
  */
 export function createHostActivities(deps: HostActivityDeps) {
+  const sort = createSortActivities({
+    localRoot: deps.localRoot,
+    settleMs: deps.settleMs,
+    titles: titleSourcesFromConfig(deps.localRoot, deps.arr, deps.unionVaultMount),
+  });
+  const vault = createVaultActivities({
+    localRoot: deps.localRoot,
+    rclone: deps.rcloneClient ?? new Rclone(deps.rclone),
+    unionVaultMount: deps.unionVaultMount,
+    unionRcFile: deps.unionRcFile,
+    quotaPause: deps.quotaPause,
+  });
   return heartbeating({
-    ...createSortActivities({
+    ...sort,
+    ...vault,
+    ...createItemActivities({
       localRoot: deps.localRoot,
-      settleMs: deps.settleMs,
-      titles: titleSourcesFromConfig(deps.localRoot, deps.arr, deps.unionVaultMount),
-    }),
-    ...createVaultActivities({
-      localRoot: deps.localRoot,
-      rclone: deps.rcloneClient ?? new Rclone(deps.rclone),
-      unionVaultMount: deps.unionVaultMount,
-      unionRcFile: deps.unionRcFile,
-      quotaPause: deps.quotaPause,
+      pool: deps.pool,
+      sort,
+      vault,
+      evictionLowFreeRatio: deps.evictionLowFreeRatio,
     }),
     ...createSpaceActivities({
       localRoot: deps.localRoot,
@@ -91,6 +107,8 @@ export interface SharedActivityDeps {
   arr: ArrConfig;
   /** Notifications (default none); `notifier` defaults to Apprise with `settings.urls`. */
   notifications?: { settings: NotificationSettings; namespace: string; notifier?: Notifier };
+  /** The item policy as this worker's config says, read by every item workflow it runs (`itemSettings`). */
+  itemPolicy: ItemSettings['policy'];
 }
 
 /** Activities for the shared task queue (Postgres, HTTP and the vault remote only). */
@@ -131,6 +149,11 @@ export function createSharedActivities(deps: SharedActivityDeps) {
       trashRetentionDays: deps.trashRetentionDays,
     }),
     ...createScanActivities(deps.scan),
+    ...createSettingsActivities({
+      pool: deps.pool,
+      policy: deps.itemPolicy,
+      scanTargets: deps.scan.servers.map((s) => s.name),
+    }),
     ...createArrActivities({ arr: deps.arr }),
     ...createPeerActivities({ pool: deps.pool, rclone }),
   };

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../lib/logger.js';
 import { ZodError } from 'zod';
-import type { MediaItemPolicy, PeerImportPolicy } from '../domain/messages.js';
+import type { PeerImportPolicy } from '../domain/messages.js';
 import { anchorProblem } from '../lib/infra/union.js';
 import { ItemError, ItemService } from '../lib/items.js';
 import type { PathRewrite } from '../lib/path-rewrites.js';
@@ -23,7 +23,6 @@ export interface ApiSettings {
   localRoot: string;
   pathRewrites: PathRewrite[];
   hostId: string;
-  policy: MediaItemPolicy;
   maxBodyBytes: number;
   authFailureLimit: number;
   /** Length of the failure window, in ms. */
@@ -163,7 +162,6 @@ export function createApp(deps: ApiDeps): express.Express {
       localRoot: settings.localRoot,
       pathRewrites: settings.pathRewrites,
       hostId: settings.hostId,
-      policy: settings.policy,
       taskQueue: settings.taskQueue,
       dedupeWindowMs: settings.dedupeWindowMs,
     }),

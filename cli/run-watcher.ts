@@ -3,7 +3,7 @@
  * do not load its dependencies (memory on small hosts).
  */
 import type { Config } from '../lib/config.js';
-import { endpoints, mediaItemPolicy } from '../lib/endpoints.js';
+import { endpoints } from '../lib/endpoints.js';
 import { createLogger } from '../lib/logger.js';
 import { startIncomingItem } from '../lib/start-item.js';
 import { connectClient } from '../lib/temporal.js';
@@ -16,7 +16,6 @@ export async function runWatcher(config: Config): Promise<void> {
   const ep = endpoints(config);
   ensureLayout(config);
   const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
-  const policy = mediaItemPolicy(config);
   const watcher = new IncomingWatcher({
     localRoot: config.library.localRoot,
     settleMs: config.watcher.settleSeconds * 1000,
@@ -27,7 +26,6 @@ export async function runWatcher(config: Config): Promise<void> {
         arrival: release.arrival,
         localRoot: config.library.localRoot,
         hostId: config.hostId,
-        policy,
       });
       log.info({ release: release.releasePath, workflowId }, 'workflow started');
     },

@@ -117,6 +117,8 @@ export async function runWorker(config: Config): Promise<void> {
     quotaPause,
     metrics,
     notifications: notify ? { settings: config.notifications } : undefined,
+    itemPolicy: mediaItemPolicy(config),
+    evictionLowFreeRatio: config.eviction.enabled ? config.eviction.lowFreeRatio : undefined,
   });
   // A port already taken (a second worker on this machine) costs the metrics, not the worker.
   const metricsServer = metrics
@@ -146,7 +148,7 @@ export async function runWorker(config: Config): Promise<void> {
     [
       'create the reconcile schedule',
       ensureReconcileSchedule(client, {
-        input: { hostId: config.hostId, policy: mediaItemPolicy(config) },
+        input: { hostId: config.hostId },
         everyHours: config.reconcileEveryHours,
       }),
     ],

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import path from 'node:path';
 import { loadConfig, redactConfig } from '../lib/config.js';
 import { migrate } from '../lib/db.js';
-import { endpoints, mediaItemPolicy } from '../lib/endpoints.js';
+import { endpoints } from '../lib/endpoints.js';
 import { runMain } from '../lib/errors.js';
 import { startUnion, unionRcFile } from '../lib/infra/union.js';
 import { createLogger } from '../lib/logger.js';
@@ -102,7 +102,6 @@ program
     try {
       const report = await runReconcile(client, {
         hostId: config.hostId,
-        policy: mediaItemPolicy(config),
         dryRun: opts.dryRun,
       });
       if (opts.json) {

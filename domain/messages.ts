@@ -9,7 +9,16 @@ import type { MediaIdentity, MediaKind, SortSuggestion } from './media.js';
 import type { Stage } from './stages.js';
 
 /** Workflow type name of the per-file lifecycle. Never rename: it is the type on the wire. */
-export const MEDIA_ITEM_WORKFLOW = 'mediaItemWorkflow';
+/**
+ * The item workflow type new items start as (`mediaItemWorkflowV2`, `workflows/media-item-workflow-v2.ts`).
+ * Items started before it run on as {@link LEGACY_MEDIA_ITEM_WORKFLOW} until they next continue
+ * as new, which moves them to this type.
+ */
+export const MEDIA_ITEM_WORKFLOW = 'mediaItemWorkflowV2';
+/** The first item workflow type (`workflows/media-item-workflow.ts`), kept for running items and their histories. */
+export const LEGACY_MEDIA_ITEM_WORKFLOW = 'mediaItemWorkflow';
+/** Both item workflow types, for visibility queries (`WorkflowType IN (...)`). */
+export const MEDIA_ITEM_WORKFLOW_TYPES = [LEGACY_MEDIA_ITEM_WORKFLOW, MEDIA_ITEM_WORKFLOW] as const;
 /** Workflow type that moves a deleted library folder's vault copy to the trash. */
 export const TRASH_VAULT_FOLDER_WORKFLOW = 'trashVaultFolderWorkflow';
 /** Workflow type that moves one library file's vault copy to the trash when no item carries it. */
@@ -78,7 +87,12 @@ export interface MediaItemInput {
   /** Host whose local disk holds the file; its activities run on `vaultarr-host-<hostId>`. */
   hostId: string;
   origin: MediaItemOrigin;
-  policy: MediaItemPolicy;
+  /**
+   * Only read by the legacy type, which froze it at start. `mediaItemWorkflowV2` ignores it and
+   * reads the settings of the worker that runs it (the `itemSettings` local activity), so a
+   * changed setting reaches items already in the library.
+   */
+  policy?: MediaItemPolicy;
   /** State carried into a run that continued as new (absent in a first run). */
   carried?: CarriedItemState;
 }
@@ -175,6 +189,36 @@ export const unpinSignal = defineSignal('unpin');
 /** Signal: evict the local copy now (after re-verifying the vault copy); ignored while pinned. */
 export const evictSignal = defineSignal('evict');
 
+/** What an accepted intervention update answers: the item's stage when it was accepted. */
+export interface ItemActionResult {
+  stage: Stage;
+}
+/**
+ * Interventions as updates (`mediaItemWorkflowV2`): the validator refuses what the item cannot do
+ * now (retry of an item that is not parked, evict of a pinned one), so the caller gets the refusal
+ * as the answer and nothing reaches the history. The signals above stay for the legacy type and
+ * for the janitor (`evict`), which needs no answer.
+ */
+export const retryUpdate = defineUpdate<ItemActionResult>('retryItem');
+export const skipUpdate = defineUpdate<ItemActionResult>('skipItem');
+export const pinUpdate = defineUpdate<ItemActionResult>('pinItem');
+export const unpinUpdate = defineUpdate<ItemActionResult>('unpinItem');
+export const evictUpdate = defineUpdate<ItemActionResult>('evictItem');
+
+/**
+ * What `mediaItemWorkflowV2` reads from the worker that runs it (the `itemSettings` local
+ * activity) whenever it starts work: its policy as the worker's config says now, and whom to tell
+ * about a new or changed file.
+ */
+export interface ItemSettings {
+  /** Every field present: the defaults come from the config schema (`lib/config.ts`), nowhere else. */
+  policy: Required<Omit<MediaItemPolicy, 'uploadWindow'>> & Pick<MediaItemPolicy, 'uploadWindow'>;
+  /** Names of the configured media servers (`mediaServers[].name`). */
+  scanTargets: string[];
+  /** Names of the registered peers (`vaultarr peer add`). */
+  peers: string[];
+}
+
 /** Payload of {@link libraryFileImportedSignal}: an *arr imported (a new version of) the file. */
 export interface LibraryImport {
   identity?: MediaIdentity;
@@ -261,7 +305,8 @@ export const RECONCILE_WORKFLOW = 'reconcileWorkflow';
 export interface ReconcileInput {
   /** The host whose `.Local` is walked. */
   hostId: string;
-  policy: MediaItemPolicy;
+  /** Only read by runs from before `reconcile-starts-v2` (the items they started took it); ignored now. */
+  policy?: MediaItemPolicy;
   /** Only report, start nothing. */
   dryRun?: boolean;
   /** Local files changed more recently than this are in flight, not missed (default 15 min). */

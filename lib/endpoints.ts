@@ -1,3 +1,4 @@
+import type { ItemSettings } from '../domain/messages.js';
 import type { Config } from './config.js';
 
 /**
@@ -20,8 +21,11 @@ export function endpoints(config: Config): {
   };
 }
 
-/** The policy `mediaItemWorkflow` gets from config at start. */
-export function mediaItemPolicy(config: Config) {
+/**
+ * The item policy as the config says: what every item workflow this worker runs reads (the
+ * `itemSettings` local activity). The defaults are the config schema's, nowhere else.
+ */
+export function mediaItemPolicy(config: Config): ItemSettings['policy'] {
   return {
     verifyAttempts: config.vault.verifyAttempts,
     hostWaitMs: Math.round(config.hostWaitHours * 3600_000),
@@ -51,7 +55,6 @@ export function apiSettings(config: Config) {
     localRoot: config.library.localRoot,
     pathRewrites: config.webhooks.pathRewrites,
     hostId: config.hostId,
-    policy: mediaItemPolicy(config),
     maxBodyBytes: config.api.maxBodyBytes,
     authFailureLimit: config.api.authFailureLimit,
     authFailureWindowMs: Math.round(config.api.authFailureWindowMinutes * 60_000),

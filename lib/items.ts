@@ -13,17 +13,23 @@ import {
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type pg from 'pg';
 import type { Approval, SuggestionChoice } from '../domain/approval.js';
+import { refusalOf, type ItemAction } from '../domain/interventions.js';
 import type { SortSuggestion } from '../domain/media.js';
 import {
   approveSortUpdate,
   cancelSignal,
   evictSignal,
+  evictUpdate,
   MEDIA_ITEM_WORKFLOW,
   pinSignal,
+  pinUpdate,
   retrySignal,
+  retryUpdate,
   skipSignal,
+  skipUpdate,
   statusQuery,
   unpinSignal,
+  unpinUpdate,
   type ApproveSortResult,
   type MediaItemInput,
   type MediaItemStatus,
@@ -113,8 +119,8 @@ export interface ItemQuery {
   cursor?: string;
 }
 
-/** An intervention that is a plain signal. */
-export type ItemAction = 'retry' | 'skip' | 'pin' | 'unpin' | 'evict' | 'cancel';
+/** An intervention on an item (see `domain/interventions.ts` for when each is allowed). */
+export type { ItemAction };
 
 const SIGNALS = {
   retry: retrySignal,
@@ -125,28 +131,15 @@ const SIGNALS = {
   cancel: cancelSignal,
 } as const;
 
-/** Which stages each action makes sense in; anything else is a conflict (409). */
-const ALLOWED: Record<ItemAction, (s: MediaItemStatus) => string | undefined> = {
-  retry: (s) =>
-    s.stage === 'failed-needs-attention'
-      ? undefined
-      : `only an item in failed-needs-attention can be retried (it is ${s.stage})`,
-  skip: (s) =>
-    s.stage === 'failed-needs-attention' || s.stage === 'awaiting-approval'
-      ? undefined
-      : `only an item in failed-needs-attention or awaiting-approval can be skipped (it is ${s.stage})`,
-  pin: () => undefined,
-  unpin: () => undefined,
-  evict: (s) =>
-    s.pinned
-      ? 'the item is pinned; unpin it first'
-      : s.stage === 'resident'
-        ? undefined
-        : `only a resident item can be evicted (it is ${s.stage})`,
-  cancel: () => undefined,
-};
+/** The interventions the current item type takes as updates (its validator answers a refusal). */
+const UPDATES = {
+  retry: retryUpdate,
+  skip: skipUpdate,
+  pin: pinUpdate,
+  unpin: unpinUpdate,
+  evict: evictUpdate,
+} as const;
 
-/** An intervention that cannot happen; `status` is the HTTP status the API answers. */
 export class ItemError extends Error {
   constructor(
     readonly status: 400 | 404 | 409,
@@ -283,7 +276,13 @@ export class ItemService {
     return { item: (rows[0] as ItemRow | undefined) ?? null, live, workflowStatus, progress };
   }
 
+  /** The `status` query of the item's running workflow. */
   private async liveStatus(id: string): Promise<MediaItemStatus> {
+    return (await this.running(id)).query(statusQuery);
+  }
+
+  /** The handle of the item's running workflow, and its type. */
+  private async running(id: string) {
     const handle = this.deps.client.workflow.getHandle(id);
     try {
       const description = await handle.describe();
@@ -294,7 +293,7 @@ export class ItemService {
           `the item's workflow is ${description.status.name.toLowerCase()}`,
         );
       }
-      return await handle.query(statusQuery);
+      return Object.assign(handle, { workflowType: description.type });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ItemError(404, 'not-found', `no item ${id}`);
       throw err;
@@ -302,30 +301,33 @@ export class ItemService {
   }
 
   /**
-   * Sends an intervention signal after checking it makes sense in the item's stage.
+   * Carries out an intervention. Items of the current type take it as an update, whose validator
+   * refuses what the item cannot do now; legacy items are checked with the status query and
+   * signalled. `cancel` is always a signal.
    *
-   * @param ref - a full workflow ID or a unique prefix (see {@link ItemService.resolve})
-   * @returns the full workflow ID and the stage the item was in
-   * @throws ItemError 404 (unknown), 409 (ambiguous prefix, not running, or wrong stage, or pinned
-   *   for `evict`)
+   * @returns the item's ID and its stage when the intervention was accepted
+   * @throws ItemError 404 (no such item), 409 (not running, or refused: the reason says why)
    */
   async act(ref: string, action: ItemAction): Promise<{ id: string; stage: string }> {
     const id = await this.resolve(ref);
-    const status = await this.liveStatus(id);
-    const refusal = ALLOWED[action](status);
+    const handle = await this.running(id);
+    if (action !== 'cancel' && handle.workflowType === MEDIA_ITEM_WORKFLOW) {
+      try {
+        const { stage } = await handle.executeUpdate(UPDATES[action]);
+        return { id, stage };
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError)
+          throw new ItemError(409, 'conflict', err.cause?.message ?? err.message);
+        throw err;
+      }
+    }
+    const status = await handle.query(statusQuery);
+    const refusal = refusalOf(action, status);
     if (refusal) throw new ItemError(409, 'conflict', refusal);
-    await this.deps.client.workflow.getHandle(id).signal(SIGNALS[action]);
+    await handle.signal(SIGNALS[action]);
     return { id, stage: status.stage };
   }
 
-  /**
-   * Runs the `approveSort` update and waits for the item to be placed.
-   *
-   * @param ref - a full workflow ID or a unique prefix (see {@link ItemService.resolve})
-   * @returns where the item went
-   * @throws ItemError 404 (unknown), 409 (ambiguous prefix, not running, not awaiting approval, or
-   *   a different file at the target), 400 (invalid approval, as the workflow's validator says)
-   */
   async approve(ref: string, approval: Approval): Promise<ApproveSortResult> {
     const id = await this.resolve(ref);
     const status = await this.liveStatus(id);
@@ -379,7 +381,13 @@ export class ItemService {
     const approval: Approval =
       identity.kind === 'movie'
         ? { kind: 'movie', title: identity.title, year: identity.year }
-        : { kind: 'episode', series: identity.series, season: identity.season, episodes: identity.episodes };
+        : {
+            kind: 'episode',
+            series: identity.series,
+            season: identity.season,
+            episodes: identity.episodes,
+            ...(identity.airDate ? { airDate: identity.airDate } : {}),
+          };
     const result = await this.approve(id, approval);
     return { ...result, approved };
   }

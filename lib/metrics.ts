@@ -170,6 +170,9 @@ export interface WorkerMetrics {
 /** The shape of the activity results the interceptor reads; every field is checked before use. */
 interface Observed {
   bytesDone?: number;
+  /** `copyAndVerify`: bytes copied, and the seconds of each half. */
+  bytesCopied?: number;
+  seconds?: { copy: number; verify: number };
   match?: boolean;
   changed?: boolean;
   verification?: { method?: string; sizeBytes?: number };
@@ -358,22 +361,31 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
     });
   }
 
+  const observeCopy = (bytes: number, seconds: number): void => {
+    copies.inc({ method: deps.copyMethod });
+    copiedBytes.inc({ method: deps.copyMethod }, bytes);
+    copySeconds.observe({ method: deps.copyMethod }, seconds);
+  };
+  const observeVerification = (result: Observed, seconds: number): void => {
+    const method = result.verification?.method ?? 'none';
+    const outcome = result.match ? 'match' : result.changed ? 'changed' : 'mismatch';
+    verifications.inc({ method, outcome });
+    if (result.match) verifiedBytes.inc({ method }, result.verification?.sizeBytes ?? 0);
+    verifySeconds.observe({ method }, seconds);
+  };
   const observe = (activity: string, args: unknown[], result: Observed, seconds: number): void => {
     const input = (args[0] ?? {}) as { peer?: string; target?: string };
     switch (activity) {
       case 'copyToVault':
-        copies.inc({ method: deps.copyMethod });
-        copiedBytes.inc({ method: deps.copyMethod }, result.bytesDone ?? 0);
-        copySeconds.observe({ method: deps.copyMethod }, seconds);
+        observeCopy(result.bytesDone ?? 0, seconds);
         return;
-      case 'verifyVaultCopy': {
-        const method = result.verification?.method ?? 'none';
-        const outcome = result.match ? 'match' : result.changed ? 'changed' : 'mismatch';
-        verifications.inc({ method, outcome });
-        if (result.match) verifiedBytes.inc({ method }, result.verification?.sizeBytes ?? 0);
-        verifySeconds.observe({ method }, seconds);
+      case 'verifyVaultCopy':
+        observeVerification(result, seconds);
         return;
-      }
+      case 'copyAndVerify':
+        observeCopy(result.bytesCopied ?? 0, result.seconds?.copy ?? seconds);
+        observeVerification(result, result.seconds?.verify ?? 0);
+        return;
       case 'evictLocalCopy':
         evictions.inc({ outcome: result.evicted ? 'evicted' : 'refused' });
         if (result.evicted) freedBytes.inc(result.freedBytes ?? 0);

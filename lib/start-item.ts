@@ -4,12 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { LIBRARY_FOLDERS } from '../domain/media.js';
 import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
-import {
-  MEDIA_ITEM_WORKFLOW,
-  statusQuery,
-  type MediaItemInput,
-  type MediaItemPolicy,
-} from '../domain/messages.js';
+import { MEDIA_ITEM_WORKFLOW, statusQuery, type MediaItemInput } from '../domain/messages.js';
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import { incomingKey, legacyIncomingKey, mediaItemWorkflowId, type ArrivalIdentity } from './workflow-ids.js';
 
@@ -54,7 +49,6 @@ export interface StartIncomingOptions {
   /** What identifies this arrival (see `arrivalIdentity`). */
   arrival: ArrivalIdentity;
   hostId: string;
-  policy: MediaItemPolicy;
   /** Workflow task queue (default `vaultarr`). */
   taskQueue?: string;
   /** The local root (`.Local`): where the release is looked for when a workflow under its key has moved on. */
@@ -93,7 +87,7 @@ export async function startIncomingItem(client: Client, options: StartIncomingOp
         taskQueue: options.taskQueue,
         conflictPolicy: 'FAIL',
         summary: `release ${releasePath.slice(`${LIBRARY_FOLDERS.incoming}/`.length)}`,
-        input: { hostId: options.hostId, origin: { kind: 'incoming', releasePath }, policy: options.policy },
+        input: { hostId: options.hostId, origin: { kind: 'incoming', releasePath } },
       });
       return workflowId;
     } catch (err) {

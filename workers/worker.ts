@@ -16,6 +16,7 @@ import { createHostActivities, createSharedActivities } from '../activities/inde
 import type { HostQuotaPause } from '../activities/vault/quota-pause.js';
 import type { Rclone, RcloneOptions } from '../activities/vault/rclone.js';
 import { hostTaskQueue, SHARED_TASK_QUEUE } from '../domain/task-queues.js';
+import type { ItemSettings } from '../domain/messages.js';
 import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
 import type { WorkerMetrics } from '../lib/metrics.js';
 import type { NotificationSettings, Notifier } from '../lib/notifications.js';
@@ -65,6 +66,8 @@ export interface WorkerOptions {
   unionRcFile?: string;
   /** Vault trash folder and retention (default `.trash`, 30 days). */
   trash?: { folder: string; retentionDays: number };
+  /** The item policy every item workflow of this worker reads (`mediaItemPolicy(config)`). */
+  itemPolicy: ItemSettings['policy'];
   /** Workflow task queue (default `vaultarr`; tests use their own). */
   sharedTaskQueue?: string;
   /**
@@ -88,7 +91,38 @@ export interface WorkerOptions {
    * it starts; default one of the default length.
    */
   quotaPause?: HostQuotaPause;
+  /** The janitor's low watermark when this host evicts (`eviction.enabled`): copies that leave less free space wake it. */
+  evictionLowFreeRatio?: number;
 }
+
+/**
+ * How the shared worker (workflow tasks, local and shared activities) uses memory and CPU, chosen
+ * for a small host (a Raspberry Pi with 1-2 GiB) in this one place:
+ * - `maxCachedWorkflows`: runs kept in memory between tasks. An item that sits `resident` leaves
+ *   the cache once 250 busier ones came after it; when it wakes up (a webhook, the janitor) its
+ *   history is replayed — a few ms for an item's ~20-40 events.
+ * - one workflow thread (`workflowThreadPoolSize`): one V8 isolate, not two, for a worker whose
+ *   workflow tasks take well under a millisecond each.
+ * - `maxConcurrentWorkflowTaskExecutions` / local activities: bounded, so a burst of 10,000 arrivals
+ *   queues on the server instead of in this process.
+ * - sticky queue: a cached run's next task waits 10 s for this worker before any worker may take it.
+ */
+export const SHARED_WORKER_TUNING = {
+  maxCachedWorkflows: 250,
+  workflowThreadPoolSize: 1,
+  maxConcurrentWorkflowTaskExecutions: 20,
+  maxConcurrentLocalActivityExecutions: 20,
+  maxConcurrentActivityTaskExecutions: 20,
+  stickyQueueScheduleToStartTimeout: '10s',
+} as const;
+
+/**
+ * The host worker (activities that touch this host's disk): 16 at once — copies and hashing are
+ * bound by the disk and the uplink, and the rclone daemon runs the transfers.
+ */
+export const HOST_WORKER_TUNING = {
+  maxConcurrentActivityTaskExecutions: 16,
+} as const;
 
 /**
  * Creates this host's workers. Run them with `Promise.all(workers.map((w) => w.run()))`;
@@ -117,8 +151,10 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
           },
           arr: options.arr ?? {},
           notifications: options.notifications && { ...options.notifications, namespace: options.namespace },
+          itemPolicy: options.itemPolicy,
         }),
         interceptors,
+        ...SHARED_WORKER_TUNING,
       }),
     );
   }
@@ -137,9 +173,10 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
         arr: options.arr,
         rcloneClient: options.rcloneClient,
         quotaPause: options.quotaPause,
+        evictionLowFreeRatio: options.evictionLowFreeRatio,
       }),
       interceptors,
-      maxConcurrentActivityTaskExecutions: 16,
+      ...HOST_WORKER_TUNING,
     }),
   );
   return workers;

@@ -7,13 +7,13 @@
  * the work waits for an offline host.
  */
 import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
-import type { SortActivities, VaultActivities } from '../activities/index.js';
+import type { ItemActivities, SortActivities, VaultActivities } from '../activities/index.js';
 import { FailureType } from '../domain/failures.js';
 import type { MediaItemPolicy } from '../domain/messages.js';
 import { hostTaskQueue } from '../domain/task-queues.js';
 
-/** The activities `mediaItemWorkflow` runs on its host's task queue. */
-export type HostActivities = SortActivities & VaultActivities;
+/** The activities the item workflows run on their host's task queue. */
+export type HostActivities = SortActivities & VaultActivities & ItemActivities;
 
 /** Start-to-close timeout of one attempt of each host activity. */
 export const HOST_ACTIVITY_START_TO_CLOSE: Record<keyof HostActivities, string> = {
@@ -29,6 +29,10 @@ export const HOST_ACTIVITY_START_TO_CLOSE: Record<keyof HostActivities, string> 
   verifyVaultCopy: '48 hours',
   evictLocalCopy: '48 hours',
   msUntilUploadWindow: '1 minute',
+  // Plan (quick) and place: as placeRelease.
+  sortRelease: '12 hours',
+  // The upload, then at most a read-back of the same size, over the same slow line.
+  copyAndVerify: '96 hours',
 };
 
 /** Failure types the item workflow never retries (they park the item or go back to the caller). */
@@ -60,7 +64,7 @@ export const ITEM_RETRY: RetryPolicy = {
 export function hostActivity<K extends keyof HostActivities>(
   name: K,
   hostId: string,
-  policy: MediaItemPolicy,
+  policy: Pick<MediaItemPolicy, 'hostWaitMs' | 'copyHeartbeatTimeoutMs'>,
   summary?: string,
 ): HostActivities[K] {
   const options: ActivityOptions = {

@@ -1,5 +1,9 @@
 /**
- * `mediaItemWorkflow`: one media file's lifecycle. Deterministic code: it wires handlers to its
+ * `mediaItemWorkflow`, the legacy item workflow type: it runs the items started before
+ * `mediaItemWorkflowV2` (see `media-item-workflow-v2.ts`) and replays their histories, and moves
+ * each to the current type when it next continues as new. Change it only with `patched`.
+ *
+ * One media file's lifecycle. Deterministic code: it wires handlers to its
  * state, waits on `condition`, and calls activities on the right task queue.
  *
  * Stages: sorting → awaiting-approval (Unsorted, or a different file at the target; `approveSort`
@@ -41,6 +45,7 @@ import {
   evictSignal,
   janitorWorkflowId,
   libraryFileImportedSignal,
+  MEDIA_ITEM_WORKFLOW,
   PEER_DELIVERY_WORKFLOW,
   peerDeliveryWorkflowId,
   pinSignal,
@@ -63,8 +68,9 @@ import {
   TITLE_ATTRIBUTE,
 } from '../domain/search-attributes.js';
 import type { Stage } from '../domain/stages.js';
-import type { PeerEvent, PeerNotification } from '../domain/peers.js';
+import type { PeerEvent } from '../domain/peers.js';
 import { hostActivity, ITEM_RETRY } from './activity-options.js';
+import { failureMessage, failureType, followRename, peerNotification } from './item-helpers.js';
 import { folderOf, scanTargets, type FolderChange } from './scan-targets.js';
 
 const DEFAULT_SCAN_GIVE_UP_MS = 6 * 3600_000;
@@ -73,25 +79,6 @@ const DEFAULT_CONTINUE_AS_NEW_EVENTS = 2000;
 
 /** Unwinds the workflow when it ends early (cancel, skip, delete); carries nothing. */
 class Ended extends Error {}
-
-/** The `ApplicationFailure.type` behind an activity failure, if any. */
-function failureType(err: unknown): string | undefined {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure)
-    return err.cause.type ?? undefined;
-  return undefined;
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure) return err.cause?.message ?? err.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** `a/b/Old - S01E01.en.srt` renamed with its video `a/b/Old - S01E01.mkv` → `c/New - S01E01.mkv`. */
-function followRename(subtitle: string, oldVideo: string, newVideo: string): string {
-  const oldStem = oldVideo.replace(/\.[^./]+$/, '');
-  const newStem = newVideo.replace(/\.[^./]+$/, '');
-  return subtitle.startsWith(oldStem) ? newStem + subtitle.slice(oldStem.length) : subtitle;
-}
 
 /**
  * Carries one media file through its lifecycle. Started by the watcher (an `Incoming/` release),
@@ -103,7 +90,9 @@ function followRename(subtitle: string, oldVideo: string, newVideo: string): str
  *   workflow stays open while the file lives)
  */
 export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaItemStatus> {
-  const { hostId, origin, policy, carried } = input;
+  const { hostId, origin, carried } = input;
+  // Items of this (legacy) type were all started with their policy in the input.
+  const policy = input.policy!;
   const pending = carried?.pending;
   const retry = ITEM_RETRY;
   // Each host activity with its own timeouts (workflows/activity-options.ts).
@@ -295,25 +284,7 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     status.notificationsSent = (status.notificationsSent ?? 0) + 1;
     const seq = status.notificationsSent;
     const itemId = workflowInfo().workflowId;
-    const id = status.identity;
-    const notification: PeerNotification = {
-      notificationId: `${itemId}#${seq}`,
-      itemId,
-      seq,
-      event,
-      libraryPath: status.libraryPath!,
-      previousLibraryPath,
-      kind: status.kind,
-      title: status.title,
-      year: id && 'year' in id ? id.year : undefined,
-      season: id?.kind === 'episode' ? id.season : undefined,
-      episodes: id?.kind === 'episode' ? id.episodes : undefined,
-      album: id?.kind === 'music' ? id.album : undefined,
-      book: id?.kind === 'book' ? id.book : undefined,
-      ids: id?.ids ?? {},
-      sizeBytes: status.verification?.sizeBytes,
-      sha256: status.verification?.sha256,
-    };
+    const notification = peerNotification(status, itemId, seq, event, previousLibraryPath);
     for (const peer of names) {
       try {
         await startChild(PEER_DELIVERY_WORKFLOW, {
@@ -651,7 +622,11 @@ export async function mediaItemWorkflow(input: MediaItemInput): Promise<MediaIte
     if (!(info.continueAsNewSuggested || info.historyLength >= limit)) return;
     if (!patched('continue-as-new')) return;
     await condition(allHandlersFinished);
-    await makeContinueAsNewFunc<typeof mediaItemWorkflow>({ typedSearchAttributes: searchAttributes() })({
+    // The next run is of the current type (`mediaItemWorkflowV2`), which takes this carried state.
+    await makeContinueAsNewFunc<typeof mediaItemWorkflow>({
+      workflowType: MEDIA_ITEM_WORKFLOW,
+      typedSearchAttributes: searchAttributes(),
+    })({
       hostId,
       policy,
       origin: { kind: 'library', libraryPath: status.libraryPath!, identity: status.identity },

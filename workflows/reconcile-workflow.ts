@@ -13,10 +13,15 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ReconcileActivities } from '../activities/index.js';
-import { libraryFileImportedSignal, type ReconcileInput, type ReconcileReport } from '../domain/messages.js';
+import {
+  LEGACY_MEDIA_ITEM_WORKFLOW,
+  libraryFileImportedSignal,
+  MEDIA_ITEM_WORKFLOW,
+  type ReconcileInput,
+  type ReconcileReport,
+} from '../domain/messages.js';
 import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
 import { hostTaskQueue } from '../domain/task-queues.js';
-import { mediaItemWorkflow } from './media-item-workflow.js';
 
 const SETTLED = new Set(['resident', 'evicting', 'evicted', 'awaiting-approval', 'failed-needs-attention']);
 
@@ -81,12 +86,14 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<Reconcil
     );
     for (const [i, t] of targets.entries()) {
       try {
-        await startChild(mediaItemWorkflow, {
+        // Runs from before the current item type started the legacy one, with the policy frozen in.
+        const current = patched('reconcile-starts-v2');
+        await startChild(current ? MEDIA_ITEM_WORKFLOW : LEGACY_MEDIA_ITEM_WORKFLOW, {
           workflowId: ids[i]!,
           args: [
             {
               hostId: input.hostId,
-              policy: input.policy,
+              ...(current ? {} : { policy: input.policy }),
               origin: { kind: 'library', libraryPath: t.libraryPath },
             },
           ],

@@ -38,12 +38,15 @@ function reasonOf(err: unknown): string {
  * @param onStart - called with the servers' names before the first request, when there are any
  * @param park - called with the failing servers' reasons once their retries are exhausted; resolves
  *   `retry` (scan those again) or `skip` (give up on them)
+ * @param targets - the servers' names when the caller read them already (`itemSettings`); else
+ *   they are read with the `listScanTargets` local activity
  */
 export async function scanTargets(
   changes: FolderChange[],
   giveUpMs: number,
   park: (reason: string) => Promise<'retry' | 'skip'>,
   onStart?: (targets: string[]) => Promise<void>,
+  targets?: string[],
 ): Promise<ScanReport> {
   const scan = proxyActivities<ScanActivities>({
     startToCloseTimeout: '5 minutes',
@@ -64,7 +67,7 @@ export async function scanTargets(
   if (changes.length === 0) return report;
   // The configured servers' names: a local activity, so items without media servers cost no round trip.
   const { listScanTargets } = proxyLocalActivities<ScanActivities>({ startToCloseTimeout: '30 seconds' });
-  let pending = await listScanTargets();
+  let pending = targets ?? (await listScanTargets());
   if (pending.length === 0) return report;
   await onStart?.(pending);
   const byType = new Map<FolderChange['updateType'], string[]>();

@@ -40,6 +40,99 @@ export interface RecordStageInput {
 }
 
 /**
+ * Upserts the item's `media_items` row and appends one `events` row (once per `dedupeKey`), on
+ * the given connection (inside the caller's transaction, if it opened one).
+ *
+ * @throws pg errors
+ */
+export async function writeStage(
+  client: pg.Pool | pg.PoolClient,
+  input: RecordStageInput,
+  dedupeKey: string,
+): Promise<void> {
+  const id = input.identity;
+  await client.query(
+    `INSERT INTO media_items AS m (workflow_id, host_id, release_name, library_path, subtitle_paths, kind, title,
+       year, season, episodes, stage, reason, size_bytes, sha256, verified_by, vault_value, vaulted_at, pinned, mtime)
+     VALUES ($1,$2,$3,$4,COALESCE($5::text[],'{}'),COALESCE($6::text,'unknown'),$7,$8,$9,$10::int[],$11,$12,$13,$14,$15,$16,$17,
+       COALESCE($18::boolean, false), to_timestamp($19::float8 / 1000))
+     ON CONFLICT (workflow_id) DO UPDATE SET
+       host_id = EXCLUDED.host_id,
+       release_name = COALESCE(EXCLUDED.release_name, m.release_name),
+       library_path = COALESCE(EXCLUDED.library_path, m.library_path),
+       subtitle_paths = COALESCE($5::text[], m.subtitle_paths),
+       kind = COALESCE($6::text, m.kind),
+       title = COALESCE(EXCLUDED.title, m.title),
+       year = COALESCE(EXCLUDED.year, m.year),
+       season = COALESCE(EXCLUDED.season, m.season),
+       episodes = COALESCE(EXCLUDED.episodes, m.episodes),
+       stage = EXCLUDED.stage,
+       reason = EXCLUDED.reason,
+       size_bytes = COALESCE(EXCLUDED.size_bytes, m.size_bytes),
+       sha256 = COALESCE(EXCLUDED.sha256, m.sha256),
+       verified_by = COALESCE(EXCLUDED.verified_by, m.verified_by),
+       vault_value = COALESCE(EXCLUDED.vault_value, m.vault_value),
+       vaulted_at = COALESCE(EXCLUDED.vaulted_at, m.vaulted_at),
+       mtime = CASE WHEN EXCLUDED.vaulted_at IS NOT NULL THEN EXCLUDED.mtime ELSE m.mtime END,
+       pinned = COALESCE($18::boolean, m.pinned),
+       evicted_at = CASE WHEN EXCLUDED.stage = 'evicted' THEN COALESCE(m.evicted_at, now())
+                         WHEN EXCLUDED.stage IN ('copying', 'verifying') THEN NULL ELSE m.evicted_at END,
+       updated_at = now()`,
+    [
+      input.workflowId,
+      input.hostId,
+      input.releaseName ?? null,
+      input.libraryPath ?? null,
+      input.subtitlePaths ?? null,
+      id?.kind ?? null,
+      id ? identityTitle(id) : null,
+      id && 'year' in id ? (id.year ?? null) : null,
+      id?.kind === 'episode' ? id.season : null,
+      id?.kind === 'episode' ? id.episodes : null,
+      input.stage,
+      input.reason ?? null,
+      input.verification?.sizeBytes ?? null,
+      input.verification?.sha256 ?? null,
+      input.verification?.method ?? null,
+      input.verification?.remoteValue ?? null,
+      input.verification?.verifiedAt ?? null,
+      input.pinned ?? null,
+      input.verification?.mtimeMs ?? null,
+    ],
+  );
+  await client.query(
+    `INSERT INTO events (workflow_id, dedupe_key, stage, outcome, details) VALUES ($1,$2,$3,$4,$5)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
+    [
+      input.workflowId,
+      dedupeKey,
+      input.stage,
+      input.outcome,
+      JSON.stringify({ reason: input.reason, ...input.details }),
+    ],
+  );
+}
+
+/**
+ * Records a stage change from inside the activity that did the work (no activity of its own in
+ * the item's history): keyed by workflow run, activity and `label`, so a retried attempt records
+ * nothing twice. No notification is opened here; the stages that notify (`awaiting-approval`,
+ * `failed-needs-attention`) are recorded by the workflow through `recordStage`.
+ *
+ * @throws pg errors (the activity is retried)
+ */
+export async function recordStageFromActivity(
+  pool: pg.Pool,
+  input: Omit<RecordStageInput, 'workflowId'>,
+  label: string,
+): Promise<void> {
+  const info = Context.current().info;
+  const workflowId = info.workflowExecution?.workflowId ?? info.activityId;
+  const dedupeKey = `${workflowId}:${info.workflowExecution?.runId ?? ''}:${info.activityId}:${label}`;
+  await writeStage(pool, { ...input, workflowId }, dedupeKey);
+}
+
+/**
  * Creates the catalog activities.
  *
  * @param deps - the Postgres pool
@@ -58,71 +151,11 @@ export function createCatalogActivities(deps: CatalogDeps) {
   async function recordStage(input: RecordStageInput): Promise<void> {
     const info = Context.current().info;
     const dedupeKey = `${input.workflowId}:${info.workflowExecution?.runId ?? ''}:${info.activityId}`;
-    const id = input.identity;
     const client = await pool.connect();
     let notify: string | undefined;
     try {
       await client.query('BEGIN');
-      await client.query(
-        `INSERT INTO media_items AS m (workflow_id, host_id, release_name, library_path, subtitle_paths, kind, title,
-           year, season, episodes, stage, reason, size_bytes, sha256, verified_by, vault_value, vaulted_at, pinned, mtime)
-         VALUES ($1,$2,$3,$4,COALESCE($5::text[],'{}'),COALESCE($6::text,'unknown'),$7,$8,$9,$10::int[],$11,$12,$13,$14,$15,$16,$17,
-           COALESCE($18::boolean, false), to_timestamp($19::float8 / 1000))
-         ON CONFLICT (workflow_id) DO UPDATE SET
-           host_id = EXCLUDED.host_id,
-           release_name = COALESCE(EXCLUDED.release_name, m.release_name),
-           library_path = COALESCE(EXCLUDED.library_path, m.library_path),
-           subtitle_paths = COALESCE($5::text[], m.subtitle_paths),
-           kind = COALESCE($6::text, m.kind),
-           title = COALESCE(EXCLUDED.title, m.title),
-           year = COALESCE(EXCLUDED.year, m.year),
-           season = COALESCE(EXCLUDED.season, m.season),
-           episodes = COALESCE(EXCLUDED.episodes, m.episodes),
-           stage = EXCLUDED.stage,
-           reason = EXCLUDED.reason,
-           size_bytes = COALESCE(EXCLUDED.size_bytes, m.size_bytes),
-           sha256 = COALESCE(EXCLUDED.sha256, m.sha256),
-           verified_by = COALESCE(EXCLUDED.verified_by, m.verified_by),
-           vault_value = COALESCE(EXCLUDED.vault_value, m.vault_value),
-           vaulted_at = COALESCE(EXCLUDED.vaulted_at, m.vaulted_at),
-           mtime = CASE WHEN EXCLUDED.vaulted_at IS NOT NULL THEN EXCLUDED.mtime ELSE m.mtime END,
-           pinned = COALESCE($18::boolean, m.pinned),
-           evicted_at = CASE WHEN EXCLUDED.stage = 'evicted' THEN COALESCE(m.evicted_at, now())
-                             WHEN EXCLUDED.stage IN ('copying', 'verifying') THEN NULL ELSE m.evicted_at END,
-           updated_at = now()`,
-        [
-          input.workflowId,
-          input.hostId,
-          input.releaseName ?? null,
-          input.libraryPath ?? null,
-          input.subtitlePaths ?? null,
-          id?.kind ?? null,
-          id ? identityTitle(id) : null,
-          id && 'year' in id ? (id.year ?? null) : null,
-          id?.kind === 'episode' ? id.season : null,
-          id?.kind === 'episode' ? id.episodes : null,
-          input.stage,
-          input.reason ?? null,
-          input.verification?.sizeBytes ?? null,
-          input.verification?.sha256 ?? null,
-          input.verification?.method ?? null,
-          input.verification?.remoteValue ?? null,
-          input.verification?.verifiedAt ?? null,
-          input.pinned ?? null,
-          input.verification?.mtimeMs ?? null,
-        ],
-      );
-      await client.query(
-        `INSERT INTO events (workflow_id, dedupe_key, stage, outcome, details) VALUES ($1,$2,$3,$4,$5)
-         ON CONFLICT (dedupe_key) DO NOTHING`,
-        [
-          input.workflowId,
-          dedupeKey,
-          input.stage,
-          input.outcome,
-          JSON.stringify({ reason: input.reason, ...input.details }),
-        ],
-      );
+      await writeStage(client, input, dedupeKey);
       if (deps.notifications) {
         const { rows } = await client.query<{ id: string }>('SELECT id FROM events WHERE dedupe_key = $1', [
           dedupeKey,

@@ -15,7 +15,6 @@ import {
   renamedSignal,
   TRASH_VAULT_FILE_WORKFLOW,
   TRASH_VAULT_FOLDER_WORKFLOW,
-  type MediaItemPolicy,
 } from '../../domain/messages.js';
 import { SHARED_TASK_QUEUE } from '../../domain/task-queues.js';
 import { DEFAULT_DEDUPE_WINDOW_MINUTES } from '../../lib/config.js';
@@ -32,7 +31,6 @@ export interface WebhookDeps {
   pathRewrites: PathRewrite[];
   /** Host whose disk the *arr writes to: imported files are copied by its worker. */
   hostId: string;
-  policy: MediaItemPolicy;
   /** Workflow task queue (default `vaultarr`). */
   taskQueue?: string;
   /** The same body delivered again within this many ms is a duplicate (default `webhooks.dedupeWindowMinutes`'s). */
@@ -168,7 +166,7 @@ function mapIntents(intents: WebhookIntent[], deps: WebhookDeps): { mapped: Mapp
 /** Creates the webhook router (mount after the token auth). */
 export function webhookRouter(deps: WebhookDeps): Router {
   const router = Router();
-  const base = { hostId: deps.hostId, policy: deps.policy };
+  const base = { hostId: deps.hostId };
   const taskQueue = deps.taskQueue ?? SHARED_TASK_QUEUE;
   const dedupeWindowMs = deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MINUTES * 60_000;
 

@@ -14,7 +14,6 @@ const settings: ApiSettings = {
   localRoot: '/nonexistent',
   pathRewrites: [],
   hostId: 'test',
-  policy: { verifyAttempts: 3, hostWaitMs: 60_000, copyHeartbeatTimeoutMs: 10_000 },
   maxBodyBytes: 1024 * 1024,
   authFailureLimit: 10,
   authFailureWindowMs: 60_000,

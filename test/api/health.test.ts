@@ -8,7 +8,6 @@ const testSettings = {
   localRoot: '/nonexistent',
   pathRewrites: [],
   hostId: 'test',
-  policy: { verifyAttempts: 3, hostWaitMs: 60_000, copyHeartbeatTimeoutMs: 10_000 },
   maxBodyBytes: 1024 * 1024,
   authFailureLimit: 10,
   authFailureWindowMs: 60_000,

@@ -35,7 +35,6 @@ describe('API request lines', () => {
         localRoot: '/nonexistent',
         pathRewrites: [],
         hostId: 'h',
-        policy: { verifyAttempts: 3, hostWaitMs: 60_000, copyHeartbeatTimeoutMs: 30_000 },
         maxBodyBytes: 64 * 1024,
         authFailureLimit: 100,
         authFailureWindowMs: 60_000,

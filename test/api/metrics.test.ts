@@ -106,7 +106,6 @@ describe('/metrics on the API and a worker', () => {
         localRoot,
         pathRewrites: TEST_REWRITES,
         hostId,
-        policy: env.policy,
         maxBodyBytes: 256 * 1024,
         authFailureLimit: 100,
         authFailureWindowMs: 60_000,

@@ -520,7 +520,6 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           localRoot: env.localRoot,
           pathRewrites: [],
           hostId: env.hostId,
-          policy: env.policy,
           maxBodyBytes: 1024 * 1024,
           authFailureLimit: 3,
           authFailureWindowMs: 60_000,

@@ -8,6 +8,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { MEDIA_ITEM_WORKFLOW } from '../../domain/messages.js';
 
 /** Folder of the recorded histories. */
 export const HISTORY_DIR = path.resolve('test/fixtures/histories');
@@ -16,7 +17,11 @@ export const HISTORY_DIR = path.resolve('test/fixtures/histories');
 export async function recordHistory(name: string, handle: WorkflowHandle): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   mkdirSync(HISTORY_DIR, { recursive: true });
-  writeFileSync(path.join(HISTORY_DIR, `${name}.json`), historyToJSON(await handle.fetchHistory()));
+  // Both item types' histories are kept side by side: the legacy type's under their plain names,
+  // the current type's with the type in the name.
+  const { type } = await handle.describe();
+  const file = type === MEDIA_ITEM_WORKFLOW ? `${name}.${type}` : name;
+  writeFileSync(path.join(HISTORY_DIR, `${file}.json`), historyToJSON(await handle.fetchHistory()));
   // Child workflow IDs derive from the parent's: replay needs the recorded workflow ID.
-  writeFileSync(path.join(HISTORY_DIR, `${name}.workflow-id`), handle.workflowId);
+  writeFileSync(path.join(HISTORY_DIR, `${file}.workflow-id`), handle.workflowId);
 }

@@ -8,7 +8,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import type pg from 'pg';
 import { mkdirSync } from 'node:fs';
-import type { MediaItemInput, MediaItemStatus } from '../../domain/messages.js';
+import type { ItemSettings, MediaItemStatus } from '../../domain/messages.js';
+import { loadConfig } from '../../lib/config.js';
+import { mediaItemPolicy } from '../../lib/endpoints.js';
 import { statusQuery } from '../../domain/messages.js';
 import type { Stage } from '../../domain/stages.js';
 import { createPool } from '../../lib/db.js';
@@ -30,9 +32,10 @@ export interface WorkflowTestEnv {
   localRoot: string;
   vaultDir: string;
   root: string;
-  policy: MediaItemInput['policy'];
+  /** The item policy of the env's worker (the config's defaults, test timeouts, `options.policy`). */
+  policy: ItemSettings['policy'];
   /** Starts the item workflow for a release in Incoming/, as the watcher does. */
-  startIncoming(releasePath: string, policy?: Partial<MediaItemInput['policy']>): Promise<string>;
+  startIncoming(releasePath: string): Promise<string>;
   /** Polls the `status` query until the stage is reached (60 s by default). */
   waitForStage(workflowId: string, stage: Stage, timeoutMs?: number): Promise<MediaItemStatus>;
   /**
@@ -56,8 +59,8 @@ export async function createWorkflowTestEnv(
     scan?: WorkerOptions['scan'];
     /** This instance's *arr apps (see `WorkerOptions.arr`). */
     arr?: WorkerOptions['arr'];
-    /** Policy overrides for every item this env starts. */
-    policy?: Partial<MediaItemInput['policy']>;
+    /** Policy overrides of the env's worker (what every item it runs reads). */
+    policy?: Partial<ItemSettings['policy']>;
     /** The sort activities' settle time, in ms (default 0: tests settle their files themselves). */
     settleMs?: number;
     /** Worker metrics to observe the activities with (see `WorkerOptions.metrics`). */
@@ -66,6 +69,8 @@ export async function createWorkflowTestEnv(
     rcloneClient?: (rclone: WorkerOptions['rclone']) => NonNullable<WorkerOptions['rcloneClient']>;
     /** Notifications (see `WorkerOptions.notifications`). */
     notifications?: WorkerOptions['notifications'];
+    /** The janitor's low watermark when the env's host evicts (see `WorkerOptions.evictionLowFreeRatio`). */
+    evictionLowFreeRatio?: number;
     /** Host ID of the worker (default a unique one). */
     hostId?: string;
     /** The host's quota pause (see `WorkerOptions.quotaPause`). */
@@ -89,6 +94,14 @@ export async function createWorkflowTestEnv(
     remote: vaultDir,
     daemon: options.rcloneDaemon,
   };
+  // The config's defaults, with timeouts short enough for tests.
+  const policy: ItemSettings['policy'] = {
+    ...mediaItemPolicy(loadConfig({ env: {}, cwd: root })),
+    verifyAttempts: 3,
+    hostWaitMs: 600_000,
+    copyHeartbeatTimeoutMs: 10_000,
+    ...options.policy,
+  };
   const workers: Worker[] = await createWorkers({
     connection,
     client,
@@ -105,14 +118,10 @@ export async function createWorkflowTestEnv(
     notifications: options.notifications,
     rcloneClient: options.rcloneClient?.(rclone),
     quotaPause: options.quotaPause,
+    itemPolicy: policy,
+    evictionLowFreeRatio: options.evictionLowFreeRatio,
   });
   const running = Promise.all(workers.map((w) => w.run()));
-  const policy = {
-    verifyAttempts: 3,
-    hostWaitMs: 600_000,
-    copyHeartbeatTimeoutMs: 10_000,
-    ...options.policy,
-  };
 
   return {
     client,
@@ -123,14 +132,13 @@ export async function createWorkflowTestEnv(
     vaultDir,
     root,
     policy,
-    async startIncoming(releasePath, override = {}) {
+    async startIncoming(releasePath) {
       return startIncomingItem(client, {
         releasePath,
         arrival: await arrivalIdentity(path.join(localRoot, releasePath)),
         localRoot,
         hostId,
         taskQueue,
-        policy: { ...policy, ...override },
       });
     },
     cli: (...args) =>
@@ -203,7 +211,6 @@ export async function createTestApi(
       localRoot: env.localRoot,
       pathRewrites: TEST_REWRITES,
       hostId: env.hostId,
-      policy: env.policy,
       maxBodyBytes: 256 * 1024,
       authFailureLimit: 100,
       authFailureWindowMs: 60_000,

@@ -169,7 +169,6 @@ describe('secrets', () => {
           localRoot: dir,
           pathRewrites: [],
           hostId: 'h',
-          policy: { verifyAttempts: 3, hostWaitMs: 60_000, copyHeartbeatTimeoutMs: 10_000 },
           maxBodyBytes: 1024 * 1024,
           authFailureLimit: 10,
           authFailureWindowMs: 60_000,

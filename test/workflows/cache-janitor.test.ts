@@ -23,6 +23,7 @@ import {
   janitorStatusQuery,
   janitorWorkflowId,
   pinSignal,
+  statusQuery,
   type JanitorStatus,
 } from '../../domain/messages.js';
 import { waitFor } from '../../lib/infra/wait.js';
@@ -45,7 +46,8 @@ describe('cacheJanitorWorkflow on a size-limited .Local', () => {
     mountPoint = mkdtempSync(path.join(tmpdir(), 'vaultarr-tmpfs-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=40m,mode=0755', 'tmpfs', mountPoint]);
     makeLibrary(mountPoint);
-    env = await createWorkflowTestEnv({ localRoot: mountPoint });
+    // This host evicts below half free (as `eviction.lowFreeRatio: 0.5`): copies that leave less wake the janitor.
+    env = await createWorkflowTestEnv({ localRoot: mountPoint, evictionLowFreeRatio: 0.5 });
   });
   afterAll(async () => {
     await env?.close();
@@ -62,7 +64,7 @@ describe('cacheJanitorWorkflow on a size-limited .Local', () => {
         workflowId: mediaItemWorkflowId(movie),
         taskQueue: env.taskQueue,
         summary: movie,
-        input: { hostId: env.hostId, policy: env.policy, origin: { kind: 'library', libraryPath: movie } },
+        input: { hostId: env.hostId, origin: { kind: 'library', libraryPath: movie } },
       });
     }
     for (const movie of movies) await env.waitForStage(mediaItemWorkflowId(movie), 'resident');
@@ -107,7 +109,21 @@ describe('cacheJanitorWorkflow on a size-limited .Local', () => {
         },
         90_000,
         500,
-      );
+      ).catch(async (err: Error) => {
+        const stages = await Promise.all(
+          movies.map(
+            async (m) =>
+              (await env.client.workflow.getHandle(mediaItemWorkflowId(m)).query(statusQuery)).stage,
+          ),
+        );
+        const { rows } = await env.pool.query(
+          "SELECT stage, outcome, details->>'reason' AS reason FROM events WHERE workflow_id = $1 ORDER BY id",
+          [mediaItemWorkflowId(movies[2]!)],
+        );
+        throw new Error(
+          `${err.message}; janitor ${JSON.stringify(status)}; items ${stages.join(', ')}; ${movies[2]}: ${JSON.stringify(rows)}`,
+        );
+      });
       const evicted = movies.filter((m) => !existsSync(path.join(mountPoint, m)));
       expect(evicted).toEqual([movies[2], movies[3], movies[4]]);
       for (const movie of evicted) {

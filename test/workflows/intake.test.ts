@@ -150,7 +150,6 @@ describe('intake: complete releases, one item per arrival, nothing lost', () => 
         localRoot: env.localRoot,
         hostId: env.hostId,
         taskQueue: env.taskQueue,
-        policy: env.policy,
       });
     const first = await start();
     await env.waitForStage(first, 'resident');

@@ -59,6 +59,7 @@ describe('mediaItemWorkflow on the real dev server', () => {
     );
     expect(events.rows.map((e) => `${e.stage}:${e.outcome}`)).toEqual([
       'sorting:entered',
+      'sorting:placed',
       'copying:entered',
       'verifying:entered',
       'resident:verified',
@@ -125,25 +126,6 @@ describe('mediaItemWorkflow on the real dev server', () => {
     expect(existsSync(path.join(env.vaultDir, 'Shows/Lost/Season 01/Lost - S01E02.mkv'))).toBe(true);
   });
 
-  test('outside the upload window the copy waits, visibly, and nothing is uploaded', async () => {
-    const release = 'Incoming/Casablanca.1942.720p.BluRay.x264-GROUP.mkv';
-    makeVideo(path.join(env.localRoot, release), 1, 10);
-    const now = new Date();
-    const hhmm = (d: Date) =>
-      `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-    const window = {
-      start: hhmm(new Date(now.getTime() + 2 * 3_600_000)),
-      end: hhmm(new Date(now.getTime() + 3 * 3_600_000)),
-    };
-    const workflowId = await env.startIncoming(release, { uploadWindow: window });
-    await env.waitForStage(workflowId, 'copying');
-    await new Promise((r) => setTimeout(r, 1500));
-    const waiting = await env.client.workflow.getHandle(workflowId).query(statusQuery);
-    expect(waiting.reason).toBe(`waiting for the upload window ${window.start}-${window.end}`);
-    expect(existsSync(path.join(env.vaultDir, 'Movies/Casablanca (1942)/Casablanca (1942).mkv'))).toBe(false);
-    await env.client.workflow.getHandle(workflowId).signal(cancelSignal);
-  });
-
   test('cancel ends the workflow and leaves the files in place', async () => {
     const release = 'Incoming/Her.2013.1080p.BluRay.x264-GROUP.mkv';
     makeVideo(path.join(env.localRoot, release), 1, 8);
@@ -154,6 +136,35 @@ describe('mediaItemWorkflow on the real dev server', () => {
     expect((await handle.result()).stage).toBe('resident');
     await recordHistory('movie-resident-then-cancelled', handle);
     expect(existsSync(path.join(env.localRoot, 'Movies/Her (2013)/Her (2013).mkv'))).toBe(true);
+  });
+});
+
+describe('mediaItemWorkflow outside the upload window', () => {
+  let env: WorkflowTestEnv;
+  const now = new Date();
+  const hhmm = (d: Date) =>
+    `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const window = {
+    start: hhmm(new Date(now.getTime() + 2 * 3_600_000)),
+    end: hhmm(new Date(now.getTime() + 3 * 3_600_000)),
+  };
+  beforeAll(async () => {
+    env = await createWorkflowTestEnv({ policy: { uploadWindow: window } });
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  test('the copy waits, visibly, and nothing is uploaded', async () => {
+    const release = 'Incoming/Casablanca.1942.720p.BluRay.x264-GROUP.mkv';
+    makeVideo(path.join(env.localRoot, release), 1, 10);
+    const workflowId = await env.startIncoming(release);
+    await env.waitForStage(workflowId, 'copying');
+    await new Promise((r) => setTimeout(r, 1500));
+    const waiting = await env.client.workflow.getHandle(workflowId).query(statusQuery);
+    expect(waiting.reason).toBe(`waiting for the upload window ${window.start}-${window.end}`);
+    expect(existsSync(path.join(env.vaultDir, 'Movies/Casablanca (1942)/Casablanca (1942).mkv'))).toBe(false);
+    await env.client.workflow.getHandle(workflowId).signal(cancelSignal);
   });
 });
 
@@ -169,7 +180,11 @@ describe('mediaItemWorkflow when the vault copy keeps failing verification', () 
     );
     chmodSync(wrapper, 0o755);
     // The wrapper injects faults per rclone command, so copies must run as processes, not through the daemon.
-    env = await createWorkflowTestEnv({ rcloneBinary: wrapper, rcloneDaemon: false });
+    env = await createWorkflowTestEnv({
+      rcloneBinary: wrapper,
+      rcloneDaemon: false,
+      policy: { verifyAttempts: 2 },
+    });
   });
   afterAll(async () => {
     await env.close();
@@ -180,7 +195,7 @@ describe('mediaItemWorkflow when the vault copy keeps failing verification', () 
     writeFileSync(marker, '');
     const release = 'Incoming/Alien.1979.1080p.BluRay.x264-GROUP.mkv';
     makeVideo(path.join(env.localRoot, release), 1, 9);
-    const workflowId = await env.startIncoming(release, { verifyAttempts: 2 });
+    const workflowId = await env.startIncoming(release);
     const parked = await env.waitForStage(workflowId, 'failed-needs-attention');
     expect(parked.copyRounds).toBe(2);
     expect(parked.reason).toBe('vault copy failed verification 2 times');

@@ -63,6 +63,7 @@ describe('notifications through Apprise', () => {
     env = await createWorkflowTestEnv({
       rcloneBinary: wrapper,
       rcloneDaemon: false,
+      policy: { verifyAttempts: 1 },
       notifications: {
         settings: {
           urls: [`json://127.0.0.1:${port}/`],
@@ -85,7 +86,7 @@ describe('notifications through Apprise', () => {
     writeFileSync(marker, '');
     const release = 'Incoming/Alien.1979.1080p.BluRay.x264-GROUP.mkv';
     makeVideo(path.join(env.localRoot, release), 1, 21);
-    const workflowId = await env.startIncoming(release, { verifyAttempts: 1 });
+    const workflowId = await env.startIncoming(release);
     await env.waitForStage(workflowId, 'failed-needs-attention');
     await waitFor('the message', async () => titled('needs attention').length === 1, 30_000);
     // Retried with the fault still there: it parks again, and nobody is told twice.

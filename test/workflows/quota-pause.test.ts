@@ -145,7 +145,7 @@ describe('an exhausted upload quota pauses the host copies, then they resume', (
     expect(scrape).toMatch(/^vaultarr_vault_quota_paused\{host="quota-host"\} 1$/m);
     expect(scrape).toMatch(/^vaultarr_vault_quota_pauses_total\{host="quota-host"\} 1$/m);
     expect(scrape).toMatch(
-      /^vaultarr_activity_failures_total\{activity="copyToVault",type="REMOTE_QUOTA_EXCEEDED",host="quota-host"\} 2$/m,
+      /^vaultarr_activity_failures_total\{activity="copyAndVerify",type="REMOTE_QUOTA_EXCEEDED",host="quota-host"\} 2$/m,
     );
 
     // Google's quota is back; the item copies again once the host's pause is over, on its own.

@@ -1,0 +1,264 @@
+/**
+ * The host activities of `mediaItemWorkflowV2`: each does one stage's whole work on this host and
+ * records the stage change in the catalog itself, so an item costs one activity per stage in its
+ * history (`sortRelease`, `copyAndVerify`) instead of a work activity plus a catalog activity.
+ * They are made of the sort and vault activities' own functions, run in one attempt.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { statfs } from 'node:fs/promises';
+import type pg from 'pg';
+import { FailureType } from '../../domain/failures.js';
+import type { MediaIdentity, PlacedFile, SortPlan, SortSuggestion } from '../../domain/media.js';
+import type { VaultVerification } from '../../domain/messages.js';
+import { recordStageFromActivity } from '../catalog/activities.js';
+import type { SortActivities } from '../sort/activities.js';
+import type { PlaceReleaseResult } from '../sort/activities.js';
+import { readJournal, writeJournal } from '../sort/journal.js';
+import type { VaultActivities } from '../vault/activities.js';
+
+/** Dependencies of the item activities. */
+export interface ItemActivityDeps {
+  localRoot: string;
+  pool: pg.Pool;
+  /** This host's sort activities (unwrapped: they run inside `sortRelease`'s attempt). */
+  sort: SortActivities;
+  /** This host's vault activities (unwrapped: they run inside `copyAndVerify`'s attempt). */
+  vault: VaultActivities;
+  /**
+   * The janitor's low watermark (free share of `.Local`, 0-1) when this host evicts
+   * (`eviction.enabled`); absent when it does not, and no copy ever asks the janitor to run.
+   */
+  evictionLowFreeRatio?: number;
+}
+
+/** The item as the catalog row written by an item activity shows it. */
+export interface CatalogItem {
+  hostId: string;
+  releaseName?: string;
+  libraryPath?: string;
+  subtitlePaths?: string[];
+  identity?: MediaIdentity;
+  pinned?: boolean;
+}
+
+/** Input of `sortRelease`. */
+export interface SortReleaseInput {
+  /** `Incoming/<name>`, relative to the local root. */
+  releasePath: string;
+  hostId: string;
+}
+
+/**
+ * Outcome of `sortRelease`: `placed` (every media file of the release moved into the library;
+ * the first is this item's, the others' workflow IDs are given) or `unsorted` (moved as it was
+ * into `Unsorted/`, waiting for a human).
+ */
+export type SortReleaseResult =
+  | {
+      kind: 'placed';
+      plan: Extract<SortPlan, { kind: 'matched' }>;
+      /** Workflow IDs by library path of each placed video. */
+      workflowIds: Record<string, string>;
+      placed: Omit<PlaceReleaseResult, 'placed'>;
+    }
+  | {
+      kind: 'unsorted';
+      /** Why a human must decide (no agreement, or a different file at the target). */
+      reason: string;
+      /** The `Unsorted/` entry, library-relative. */
+      unsortedPath: string;
+      suggestions?: SortSuggestion[];
+    };
+
+/** Input of `copyAndVerify`. */
+export interface CopyAndVerifyInput {
+  /** The video first, then its subtitles (library-relative). */
+  libraryPaths: string[];
+  /** Copy even when the vault has the same size and modtime (after a failed verification). */
+  force: boolean;
+  /** Copy-and-verify round of the item (1 for the first). */
+  round: number;
+  item: CatalogItem;
+}
+
+/**
+ * Outcome of `copyAndVerify`: verified, or not (`changed`: the local file changed after it was
+ * copied, copy again; else the vault copy differs). `lowOnSpace` says the host's `.Local` is below
+ * the janitor's low watermark (only where eviction is enabled).
+ */
+export type CopyAndVerifyResult = {
+  bytesCopied: number;
+  lowOnSpace: boolean;
+  /** How long the copy and the verification took, in seconds (for the metrics). */
+  seconds: { copy: number; verify: number };
+} & ({ match: true; verification: VaultVerification } | { match: false; reason: string; changed?: boolean });
+
+/** A release's plan, journalled before anything moves: a retry after the move finds it here. */
+interface JournalledPlan {
+  plan: SortPlan;
+  workflowIds: Record<string, string>;
+}
+
+/**
+ * Creates the item activities.
+ *
+ * @param deps - local root, pool, this host's sort and vault activities, eviction watermark
+ */
+export function createItemActivities(deps: ItemActivityDeps) {
+  const { sort, vault, pool, localRoot } = deps;
+  const workflowId = (): string => Context.current().info.workflowExecution?.workflowId ?? 'unknown';
+
+  /** Moves the release to `Unsorted/` as it is (idempotent: the entry is journalled per item). */
+  const parkInUnsorted = async (
+    releasePath: string,
+    reason: string,
+    suggestions?: SortSuggestion[],
+  ): Promise<SortReleaseResult> => {
+    const { unsortedPath } = await sort.moveToUnsorted({ releasePath });
+    return { kind: 'unsorted', reason, unsortedPath, suggestions };
+  };
+
+  /**
+   * Sorts a release in `Incoming/` in one attempt: plans it (see `planSort`), then places every
+   * media file into the library (`placeRelease`) or, when the parsers and known titles do not
+   * agree or a different file holds the target, moves it as it is to `Unsorted/`. The plan is
+   * journalled before anything moves, so a retry after a crash finishes the same plan. Records
+   * `sorting` (`entered`, then `placed`) in the catalog.
+   *
+   * @returns `placed` with the plan, or `unsorted` with the reason and the entry
+   * @throws ApplicationFailure `RELEASE_INCOMPLETE` (retried) while the release is still written;
+   *   `SOURCE_MISSING`, `INVALID_INPUT`, `PATH_ESCAPES_ROOT` (not retried); pg errors (retried)
+   */
+  async function sortRelease(input: SortReleaseInput): Promise<SortReleaseResult> {
+    const releaseName = input.releasePath.split('/').pop();
+    const item = { hostId: input.hostId, releaseName };
+    const step = `plan:${input.releasePath}`;
+    let journalled = await readJournal<JournalledPlan>(localRoot, workflowId(), step);
+    if (!journalled) {
+      await recordStageFromActivity(
+        pool,
+        { ...item, stage: 'sorting', outcome: 'entered', details: { releasePath: input.releasePath } },
+        'entered',
+      );
+      journalled = await sort.planSort({ releasePath: input.releasePath });
+      await writeJournal(localRoot, workflowId(), step, journalled);
+    }
+    const { plan, workflowIds } = journalled;
+    if (plan.kind === 'unmatched') return parkInUnsorted(input.releasePath, plan.reason, plan.suggestions);
+    const files: PlacedFile[] = plan.items.flatMap((i) => [i.video, ...i.subtitles]);
+    let placed: PlaceReleaseResult;
+    try {
+      placed = await sort.placeRelease({ releasePath: input.releasePath, files });
+    } catch (err) {
+      if (!(err instanceof ApplicationFailure) || err.type !== FailureType.DESTINATION_EXISTS) throw err;
+      return parkInUnsorted(input.releasePath, err.message);
+    }
+    const first = plan.items[0]!;
+    const { placed: _files, ...rest } = placed;
+    // A byte-identical copy of a library file may be another item's duplicate (the workflow asks
+    // the catalog): until it is known to carry the path, the row names none.
+    const carries = !rest.identical.includes(first.video.to);
+    await recordStageFromActivity(
+      pool,
+      {
+        ...item,
+        stage: 'sorting',
+        outcome: 'placed',
+        ...(carries ? { libraryPath: first.video.to, subtitlePaths: first.subtitles.map((s) => s.to) } : {}),
+        identity: first.identity,
+        details: {
+          releasePath: input.releasePath,
+          placed: files.map((f) => f.to),
+          identical: rest.identical,
+          removed: rest.removed,
+          leftover: rest.leftover,
+        },
+      },
+      'placed',
+    );
+    return { kind: 'placed', plan, workflowIds, placed: rest };
+  }
+
+  /** True when this host evicts and its `.Local` has less free space than the low watermark. */
+  const lowOnSpace = async (): Promise<boolean> => {
+    if (deps.evictionLowFreeRatio === undefined) return false;
+    const fs = await statfs(localRoot);
+    return fs.bavail / fs.blocks < deps.evictionLowFreeRatio;
+  };
+
+  /**
+   * Copies an item's files to the vault and verifies the copy, in one attempt: the local files are
+   * hashed while they are copied (one read), then the vault copy is checked against those hashes
+   * (`copyToVault`, `verifyVaultCopy`). Records `copying` (`entered`), `verifying` (`entered`) and
+   * the outcome (`resident`/`verified`, `verifying`/`mismatch`, `copying`/`changed-locally`).
+   *
+   * @returns the outcome, with bytes copied and whether the janitor should look at the disk
+   * @throws the failures of `copyToVault` (among them `REMOTE_QUOTA_EXCEEDED`, not retried: the
+   *   workflow waits out the pause) and `verifyVaultCopy`; pg errors (retried)
+   */
+  async function copyAndVerify(input: CopyAndVerifyInput): Promise<CopyAndVerifyResult> {
+    const item = {
+      ...input.item,
+      libraryPath: input.libraryPaths[0],
+      subtitlePaths: input.libraryPaths.slice(1),
+    };
+    const round = { round: input.round };
+    await recordStageFromActivity(
+      pool,
+      { ...item, stage: 'copying', outcome: input.round === 1 ? 'entered' : 'recopy', details: round },
+      'copying',
+    );
+    const started = performance.now();
+    const copied = await vault.copyToVault({ libraryPaths: input.libraryPaths, force: input.force });
+    const copiedAt = performance.now();
+    await recordStageFromActivity(
+      pool,
+      {
+        ...item,
+        stage: 'verifying',
+        outcome: 'entered',
+        details: { ...round, bytesCopied: copied.bytesDone },
+      },
+      'verifying',
+    );
+    const result = await vault.verifyVaultCopy({ libraryPaths: input.libraryPaths, local: copied.local });
+    const common = {
+      bytesCopied: copied.bytesDone,
+      lowOnSpace: await lowOnSpace(),
+      seconds: { copy: (copiedAt - started) / 1000, verify: (performance.now() - copiedAt) / 1000 },
+    };
+    if (result.match) {
+      const v = result.verification;
+      await recordStageFromActivity(
+        pool,
+        {
+          ...item,
+          stage: 'resident',
+          outcome: 'verified',
+          verification: v,
+          details: {
+            method: v.method,
+            bytesReadLocally: v.bytesReadLocally,
+            bytesDownloaded: v.bytesDownloaded,
+          },
+        },
+        'verified',
+      );
+      return { ...common, ...result };
+    }
+    await recordStageFromActivity(
+      pool,
+      result.changed
+        ? { ...item, stage: 'copying', outcome: 'changed-locally', reason: result.reason, details: round }
+        : { ...item, stage: 'verifying', outcome: 'mismatch', reason: result.reason, details: round },
+      'outcome',
+    );
+    return { ...common, ...result };
+  }
+
+  return { sortRelease, copyAndVerify };
+}
+
+/** The item activities' functions, for `proxyActivities<ItemActivities>`. */
+export type ItemActivities = ReturnType<typeof createItemActivities>;
