@@ -82,7 +82,7 @@ function describeSuggestion({ identity, source }: SortSuggestion): string {
   return `${what} (from ${source})`;
 }
 
-/** `copyToVault: copying 1.2 GiB / 3.0 GiB (40.0 %), attempt 1` */
+/** `copyAndVerify: copying 1.2 GiB / 3.0 GiB (40.0 %), attempt 1` */
 function describeProgress(p: ItemProgress): string {
   const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
   const bytes = p.bytesTotal > 0 ? ` ${gib(p.bytesDone)} / ${gib(p.bytesTotal)} (${p.percent ?? 0} %)` : '';

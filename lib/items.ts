@@ -67,7 +67,7 @@ export interface ItemRow {
  * `activities/progress.ts`): shown by `vaultarr items show` and `GET /api/v1/items/:id`.
  */
 export interface ItemProgress {
-  /** The activity (`copyToVault`, `verifyVaultCopy`, `evictLocalCopy`, ...). */
+  /** The activity (`sortRelease`, `copyAndVerify`, `evictLocalCopy`, ...). */
   activity: string;
   /** Its attempt number (1 unless it failed before). */
   attempt: number;

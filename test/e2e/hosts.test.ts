@@ -19,7 +19,7 @@ import {
   uniqueName,
 } from '../helpers/env.js';
 
-const HOST_ACTIVITIES = new Set(['planSort', 'placeRelease', 'copyToVault', 'verifyVaultCopy']);
+const HOST_ACTIVITIES = new Set(['sortRelease', 'copyAndVerify']);
 
 interface Host {
   id: string;
@@ -96,7 +96,7 @@ describe('workers on several hosts', () => {
     await waitFor(`${count} items on ${host.id}`, async () => {
       ids = [];
       for await (const wf of client.workflow.list({
-        query: `WorkflowType = "mediaItemWorkflow" AND VaultarrHostId = "${host.id}"`,
+        query: `WorkflowType = "mediaItemWorkflowV2" AND VaultarrHostId = "${host.id}"`,
       }))
         ids.push(wf.workflowId);
       return ids.length >= count;

@@ -159,7 +159,8 @@ describe('two instances sharing one vault', () => {
       await waitFor(
         'Alice to have all 11 items resident and 10 deliveries waiting for Bob',
         async () =>
-          (await count(client, 'WorkflowType = "mediaItemWorkflow" AND VaultarrStage = "resident"')) === 11 &&
+          (await count(client, 'WorkflowType = "mediaItemWorkflowV2" AND VaultarrStage = "resident"')) ===
+            11 &&
           (await count(client, 'WorkflowType = "peerDeliveryWorkflow" AND ExecutionStatus = "Running"')) ===
             10,
         180_000,
@@ -228,7 +229,7 @@ describe('two instances sharing one vault', () => {
     expect(radarrB.requestsTo('POST', '/api/v3/movie').filter((r) => r.status === 201)).toHaveLength(11);
     await alice.withTemporal(async (client) => {
       const [item] = await firstOf(
-        client.workflow.list({ query: 'WorkflowType = "mediaItemWorkflow" AND VaultarrStage = "deleted"' }),
+        client.workflow.list({ query: 'WorkflowType = "mediaItemWorkflowV2" AND VaultarrStage = "deleted"' }),
       );
       await recordHistory(
         'imported-scanned-notified-renamed-deleted',

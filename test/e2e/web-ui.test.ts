@@ -94,7 +94,7 @@ describe('the Temporal Web UI in a real browser', () => {
   test("a copying item's page shows the copy's progress", async () => {
     await seeOnTab(ids.copying, 'Pending Activities', '"phase": "copying"');
     const details = await page.locator('main').innerText();
-    expect(details).toContain('copyToVault');
+    expect(details).toContain('copyAndVerify');
     expect(details).toMatch(/"percent": \d/);
     expect(details).toMatch(/"bytesTotal": 94371840/);
   });
