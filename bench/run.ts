@@ -136,7 +136,8 @@ mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 process.stdout.write(
   `machine: ${result.machine.cpuModel}, ${result.machine.cores} cores, ${result.machine.memoryGiB} GiB; ` +
-    `load average ${loadAtStart.join(' ')} at start, ${result.loadAverage.end.join(' ')} at end\n` +
+    `load average ${loadAtStart.join(' ')} at start, ${result.loadAverage.end.join(' ')} at end; ` +
+    `${Math.round(result.durationSeconds / 6) / 10} minutes\n` +
     `results: ${path.relative(process.cwd(), out)}\n`,
   // Exit once the output is written (a pipe, as in `npm run bench | tee`, is written asynchronously):
   // the Temporal client's native connections would keep the process alive.
