@@ -213,11 +213,11 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
 export interface ItemEvents {
   /** The most events among the sampled items. */
   most: number;
-  /** The verification methods of the sampled items, distinct, comma-separated (`md5`, `read-back`). */
+  /** The verification methods of the sampled items, distinct, comma-separated (`sha1`, `sha256-download`). */
   verifiedBy: string;
   /**
    * Per sampled workflow ID: its events by type (`WORKFLOW_TASK_COMPLETED`: 10, ...), and how its
-   * copy was verified (the status query's `verification.method`: a hash type, `modtime`, `read-back`).
+   * copy was verified (the status query's `verification.method`, e.g. `sha1` or `sha256-download`).
    */
   byItem: Record<string, { total: number; byType: Record<string, number>; verifiedBy?: string }>;
 }
