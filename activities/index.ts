@@ -13,6 +13,7 @@ import { createItemActivities } from './item/activities.js';
 import { createSettingsActivities } from './settings/activities.js';
 import { createNotificationActivities } from './notifications/activities.js';
 import { createPeerActivities } from './peers/activities.js';
+import { createPeerDeliveryActivities } from './peers/deliveries.js';
 import { heartbeating } from './progress.js';
 import { createScanActivities } from './scan/activities.js';
 import { createLocalScanActivities, createReconcileActivities } from './reconcile/activities.js';
@@ -31,6 +32,7 @@ export type { SettingsActivities } from './settings/activities.js';
 export type { NotificationActivities } from './notifications/activities.js';
 export type { ScanActivities } from './scan/activities.js';
 export type { PeerActivities } from './peers/activities.js';
+export type { PeerDeliveryActivities } from './peers/deliveries.js';
 export type { ReconcileActivities } from './reconcile/activities.js';
 export type { SortActivities } from './sort/activities.js';
 export type { SpaceActivities } from './space/activities.js';
@@ -156,5 +158,6 @@ export function createSharedActivities(deps: SharedActivityDeps) {
     }),
     ...createArrActivities({ arr: deps.arr }),
     ...createPeerActivities({ pool: deps.pool, rclone }),
+    ...createPeerDeliveryActivities({ client: deps.client }),
   };
 }

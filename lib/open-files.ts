@@ -68,19 +68,42 @@ async function openForWriting(pid: string, fd: string): Promise<boolean> {
   return flags !== undefined && (parseInt(flags, 8) & ACCESS_MODE_MASK) !== 0;
 }
 
+/** How long one walk of `/proc` answers every caller asking about the same directory, in ms. */
+const SHARED_WALK_MS = 500;
+const recentWalks = new Map<string, { at: number; writing: Promise<Set<string>> }>();
+
+/**
+ * The files open for writing under `dir`, from one walk of `/proc` shared by every caller within
+ * {@link SHARED_WALK_MS}: 10,000 releases checked at once cost one walk, not 10,000.
+ */
+function sharedWritersUnder(dir: string): Promise<Set<string>> {
+  const now = Date.now();
+  const recent = recentWalks.get(dir);
+  if (recent && now - recent.at < SHARED_WALK_MS) return recent.writing;
+  const writing = openFiles({ writersOnly: true, under: dir });
+  recentWalks.set(dir, { at: now, writing });
+  for (const [key, walk] of recentWalks) if (now - walk.at >= SHARED_WALK_MS) recentWalks.delete(key);
+  return writing;
+}
+
 /**
  * Which of these files some process holds open for writing (a download client that paused
- * mid-file, a copy in progress).
+ * mid-file, a copy in progress). Callers asking about the same directory within half a second
+ * share one walk of `/proc`.
  *
  * @param files - absolute paths
+ * @param under - a directory holding all of them, to share walks among callers (default: their
+ *   deepest common directory)
  * @returns the subset of `files` open for writing, in the given order
  */
-export async function filesOpenForWriting(files: string[]): Promise<string[]> {
+export async function filesOpenForWriting(files: string[], under?: string): Promise<string[]> {
   if (files.length === 0) return [];
   // /proc names files by their real path: resolve symlinks in the root (a symlinked data dir).
   const real = await Promise.all(files.map((f) => realpath(f).catch(() => path.resolve(f))));
-  const common = real.map((f) => path.dirname(f)).reduce(commonDir);
-  const writing = await openFiles({ writersOnly: true, under: common });
+  const dir = under
+    ? await realpath(under).catch(() => path.resolve(under))
+    : real.map((f) => path.dirname(f)).reduce(commonDir);
+  const writing = await sharedWritersUnder(dir);
   return files.filter((_f, i) => writing.has(real[i]!));
 }
 

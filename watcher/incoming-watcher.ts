@@ -112,8 +112,10 @@ export class IncomingWatcher {
       return;
     }
     // A writer may pause for longer than the settle time (a stalled download): it still holds the file open.
+    // One walk of /proc answers every release checked within half a second.
     const writing = await filesOpenForWriting(
       info.isDirectory() ? files.map((f) => path.join(abs, f.path)) : [abs],
+      this.incoming,
     );
     if (writing.length > 0) {
       this.options.logger.debug({ name, writing }, 'release still open for writing; waiting');

@@ -31,7 +31,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { CatalogActivities, RemoteActivities, SettingsActivities } from '../activities/index.js';
+import type {
+  CatalogActivities,
+  PeerDeliveryActivities,
+  RemoteActivities,
+  SettingsActivities,
+} from '../activities/index.js';
 import type { CopyAndVerifyResult } from '../activities/item/activities.js';
 import { approvalProblems, type Approval } from '../domain/approval.js';
 import { FailureType } from '../domain/failures.js';
@@ -50,8 +55,6 @@ import {
   evictUpdate,
   janitorWorkflowId,
   libraryFileImportedSignal,
-  PEER_DELIVERY_WORKFLOW,
-  peerDeliveryWorkflowId,
   pinSignal,
   pinUpdate,
   renamedSignal,
@@ -91,6 +94,10 @@ class Ended extends Error {}
 // Local activities: run by the worker that runs the workflow task, no task-queue round trip.
 const settingsActivities = proxyLocalActivities<SettingsActivities>({
   startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+});
+const deliveries = proxyLocalActivities<PeerDeliveryActivities>({
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '1 minute' },
 });
 const catalog = proxyLocalActivities<CatalogActivities>({
@@ -601,30 +608,18 @@ export class MediaItem {
     return { folders: changes.map((c) => c.folder), ...report, peers, event };
   }
 
+  /** Starts one delivery workflow per peer (a local activity: no child workflow events here). */
   private async notifyPeers(peers: string[], event: PeerEvent, previousLibraryPath?: string): Promise<void> {
     const s = this.status;
     s.notificationsSent = (s.notificationsSent ?? 0) + 1;
-    const seq = s.notificationsSent;
-    const itemId = workflowInfo().workflowId;
-    const notification = peerNotification(s, itemId, seq, event, previousLibraryPath);
-    await Promise.all(
-      peers.map((peer) =>
-        startChild(PEER_DELIVERY_WORKFLOW, {
-          workflowId: peerDeliveryWorkflowId(peer, itemId, seq),
-          args: [{ peer, notification, retry: this.settings.policy.peerDelivery }],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          staticSummary: `${event} ${notification.libraryPath} → peer ${peer}`,
-          typedSearchAttributes: [
-            { key: STAGE_ATTRIBUTE, value: 'notifying' },
-            { key: KIND_ATTRIBUTE, value: s.kind },
-            { key: LIBRARY_PATH_ATTRIBUTE, value: notification.libraryPath },
-            ...(s.title ? [{ key: TITLE_ATTRIBUTE, value: s.title }] : []),
-          ],
-        }).catch((err: unknown) => {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }),
-      ),
+    const notification = peerNotification(
+      s,
+      workflowInfo().workflowId,
+      s.notificationsSent,
+      event,
+      previousLibraryPath,
     );
+    await deliveries.startPeerDeliveries({ peers, notification, retry: this.settings.policy.peerDelivery });
   }
 
   /** After a verified upgrade: the replaced files' vault copies go to the trash, their workflows end. */
