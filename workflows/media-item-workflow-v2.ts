@@ -13,7 +13,7 @@
  * stage), search attributes are upserted only when they change, the janitor is signalled only
  * when the copy left the disk below its watermark, and the policy is read from the worker that
  * runs it (`itemSettings`, a local activity) when it starts work — never frozen into the input.
- * An item from `Incoming/` reaches `resident` in about 19 history events.
+ * An item from `Incoming/` reaches `resident` in 21 history events (29 with a media server and a peer).
  */
 import {
   ActivityFailure,
@@ -379,6 +379,7 @@ export class MediaItem {
       this.status.libraryPath = origin.libraryPath;
       this.status.subtitlePaths = origin.subtitlePaths ?? [];
       this.identify(origin.identity);
+      // The copy records its round when it starts (see copyRound).
       return;
     }
     const placed = await this.sort(origin.releasePath);
@@ -391,6 +392,8 @@ export class MediaItem {
   private async sort(releasePath: string): Promise<PlannedMediaFile> {
     const s = this.status;
     s.releaseName = releasePath.split('/').pop();
+    // In the catalog before the host works on it: an item waiting for a dead host is listed.
+    await this.enter('sorting', 'entered', { releasePath });
     const sorted = await this.attempt('sorting', () =>
       this.host('sortRelease')({ releasePath, hostId: this.hostId }),
     );
@@ -518,9 +521,10 @@ export class MediaItem {
   private async copyRound(round: number, force: boolean): Promise<CopyAndVerifyResult> {
     const s = this.status;
     const libraryPaths = [s.libraryPath!, ...s.subtitlePaths];
+    // In the catalog before the host works on it (an item waiting for a dead host is listed).
+    await this.enter('copying', round === 1 ? 'entered' : 'recopy', { round });
     for (;;) {
       await this.awaitUploadWindow();
-      this.show('copying');
       const copy = this.host('copyAndVerify', `copy ${s.libraryPath} to the vault and verify it`);
       const item = {
         hostId: this.hostId,

@@ -124,7 +124,7 @@ export function createItemActivities(deps: ItemActivityDeps) {
    * media file into the library (`placeRelease`) or, when the parsers and known titles do not
    * agree or a different file holds the target, moves it as it is to `Unsorted/`. The plan is
    * journalled before anything moves, so a retry after a crash finishes the same plan. Records
-   * `sorting` (`entered`, then `placed`) in the catalog.
+   * `sorting`/`placed` in the catalog (the workflow recorded `sorting`/`entered`).
    *
    * @returns `placed` with the plan, or `unsorted` with the reason and the entry
    * @throws ApplicationFailure `RELEASE_INCOMPLETE` (retried) while the release is still written;
@@ -136,11 +136,6 @@ export function createItemActivities(deps: ItemActivityDeps) {
     const step = `plan:${input.releasePath}`;
     let journalled = await readJournal<JournalledPlan>(localRoot, workflowId(), step);
     if (!journalled) {
-      await recordStageFromActivity(
-        pool,
-        { ...item, stage: 'sorting', outcome: 'entered', details: { releasePath: input.releasePath } },
-        'entered',
-      );
       journalled = await sort.planSort({ releasePath: input.releasePath });
       await writeJournal(localRoot, workflowId(), step, journalled);
     }
@@ -190,8 +185,9 @@ export function createItemActivities(deps: ItemActivityDeps) {
   /**
    * Copies an item's files to the vault and verifies the copy, in one attempt: the local files are
    * hashed while they are copied (one read), then the vault copy is checked against those hashes
-   * (`copyToVault`, `verifyVaultCopy`). Records `copying` (`entered`), `verifying` (`entered`) and
-   * the outcome (`resident`/`verified`, `verifying`/`mismatch`, `copying`/`changed-locally`).
+   * (`copyToVault`, `verifyVaultCopy`). Records `verifying` (`entered`) and the outcome
+   * (`resident`/`verified`, `verifying`/`mismatch`, `copying`/`changed-locally`); the workflow
+   * recorded `copying` (`entered` or `recopy`).
    *
    * @returns the outcome, with bytes copied and whether the janitor should look at the disk
    * @throws the failures of `copyToVault` (among them `REMOTE_QUOTA_EXCEEDED`, not retried: the
@@ -204,11 +200,6 @@ export function createItemActivities(deps: ItemActivityDeps) {
       subtitlePaths: input.libraryPaths.slice(1),
     };
     const round = { round: input.round };
-    await recordStageFromActivity(
-      pool,
-      { ...item, stage: 'copying', outcome: input.round === 1 ? 'entered' : 'recopy', details: round },
-      'copying',
-    );
     const started = performance.now();
     const copied = await vault.copyToVault({ libraryPaths: input.libraryPaths, force: input.force });
     const copiedAt = performance.now();

@@ -9,7 +9,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../domain/search-attributes.js';
 import { UserError } from '../errors.js';
-import { stopChild, waitFor } from './wait.js';
+import { stopChild, WaitAborted, waitFor } from './wait.js';
 
 /** Where scripts/bootstrap.sh caches the CLI build: outside the clone, shared by every checkout. */
 export const TEMPORAL_CACHE_BIN = path.join(
@@ -136,21 +136,28 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       `${k}=${JSON.stringify(v)}`,
     ]),
   ];
-  const log = openSync(options.logFile, 'a');
-  const child = spawn(options.binary, args, { stdio: ['ignore', log, log] });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  await waitFor(
-    `the Temporal dev server on ${address} (log: ${options.logFile})`,
-    async () => {
-      if (exited) throw new Error(`the Temporal dev server exited; see ${options.logFile}`);
-      return answers(address);
-    },
-    90_000,
-  );
-  return {
-    address,
-    child,
-    stop: () => stopChild(child, 10_000),
-  };
+  // The server picks free ports for its internal services at start-up; another process may take
+  // one between the pick and the bind, and the server exits. That is worth another try or two.
+  for (let attempt = 1; ; attempt++) {
+    const log = openSync(options.logFile, 'a');
+    const child = spawn(options.binary, args, { stdio: ['ignore', log, log] });
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    try {
+      await waitFor(
+        `the Temporal dev server on ${address} (log: ${options.logFile})`,
+        async () => {
+          if (exited) throw new WaitAborted(`the Temporal dev server exited; see ${options.logFile}`);
+          return answers(address);
+        },
+        90_000,
+      );
+      return { address, child, stop: () => stopChild(child, 10_000) };
+    } catch (err) {
+      if (!(err instanceof WaitAborted) || attempt >= 3) {
+        await stopChild(child, 5000);
+        throw err;
+      }
+    }
+  }
 }

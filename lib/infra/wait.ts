@@ -2,8 +2,16 @@ import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
 /**
+ * Thrown by a `waitFor` check when waiting longer is pointless (the process it waits for exited):
+ * `waitFor` rejects with it at once. Any other error of a check counts as "not yet".
+ */
+export class WaitAborted extends Error {
+  override name = 'WaitAborted';
+}
+
+/**
  * Resolves once `check` returns true, polling every `intervalMs`; rejects after `timeoutMs` with
- * `what`. A check that hangs (a socket that accepts and never answers) counts as false once it has
+ * `what`, or at once with a {@link WaitAborted} the check throws. A check that hangs (a socket that accepts and never answers) counts as false once it has
  * run for `intervalMs * 40` (at least 10 s), so the deadline always holds.
  */
 export async function waitFor(
@@ -18,7 +26,13 @@ export async function waitFor(
     const left = Math.max(1, Math.min(checkLimitMs, deadline - Date.now()));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), left)));
-    const ok = await Promise.race([check().catch(() => false), expired]);
+    const ok = await Promise.race([
+      check().catch((err: unknown) => {
+        if (err instanceof WaitAborted) throw err;
+        return false;
+      }),
+      expired,
+    ]);
     clearTimeout(timer);
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);

@@ -7,7 +7,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess, type SpawnSyncReturn
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { stringify as stringifyYaml } from 'yaml';
 import path from 'node:path';
-import { freePort, waitFor } from '../../lib/infra/wait.js';
+import { freePort, WaitAborted, waitFor } from '../../lib/infra/wait.js';
 import { tempDir } from './env.js';
 
 /** A stack on its own data dir and ports. */
@@ -100,7 +100,7 @@ export class TestStack {
       await waitFor(
         'the stack to print its banner',
         async () => {
-          if (child.exitCode !== null) throw new Error(`vaultarr start exited: ${this.out}`);
+          if (child.exitCode !== null) throw new WaitAborted(`vaultarr start exited: ${this.out}`);
           return this.out.includes('vaultarr is running');
         },
         150_000,
@@ -119,7 +119,11 @@ export class TestStack {
   diagnostics(): string {
     const logDir = path.join(this.dir, 'data', 'logs');
     const logs = existsSync(logDir) ? readdirSync(logDir).filter((f) => f.endsWith('.log')) : [];
-    const tail = (text: string) => text.split('\n').slice(-15).join('\n');
+    // The first lines say what went wrong (a Go panic's message), the last what it came to.
+    const tail = (text: string) => {
+      const lines = text.split('\n');
+      return lines.length <= 30 ? text : [...lines.slice(0, 12), '…', ...lines.slice(-12)].join('\n');
+    };
     return [
       `--- vaultarr start printed:\n${tail(this.out)}`,
       ...logs.map((f) => `--- ${f}:\n${tail(readFileSync(path.join(logDir, f), 'utf8'))}`),
