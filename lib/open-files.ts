@@ -88,22 +88,22 @@ function sharedWritersUnder(dir: string): Promise<Set<string>> {
 
 /**
  * Which of these files some process holds open for writing (a download client that paused
- * mid-file, a copy in progress). Callers asking about the same directory within half a second
- * share one walk of `/proc`.
+ * mid-file, a copy in progress): a fresh walk of `/proc`, unless `shareWithin` names a directory
+ * holding all of them — then callers asking about it within half a second share one walk (the
+ * watcher, checking thousands of releases at once; an answer up to 500 ms old only delays a
+ * release until its next check).
  *
  * @param files - absolute paths
- * @param under - a directory holding all of them, to share walks among callers (default: their
- *   deepest common directory)
+ * @param shareWithin - a directory holding all of them, to share walks among callers
  * @returns the subset of `files` open for writing, in the given order
  */
-export async function filesOpenForWriting(files: string[], under?: string): Promise<string[]> {
+export async function filesOpenForWriting(files: string[], shareWithin?: string): Promise<string[]> {
   if (files.length === 0) return [];
   // /proc names files by their real path: resolve symlinks in the root (a symlinked data dir).
   const real = await Promise.all(files.map((f) => realpath(f).catch(() => path.resolve(f))));
-  const dir = under
-    ? await realpath(under).catch(() => path.resolve(under))
-    : real.map((f) => path.dirname(f)).reduce(commonDir);
-  const writing = await sharedWritersUnder(dir);
+  const writing = shareWithin
+    ? await sharedWritersUnder(await realpath(shareWithin).catch(() => path.resolve(shareWithin)))
+    : await openFiles({ writersOnly: true, under: real.map((f) => path.dirname(f)).reduce(commonDir) });
   return files.filter((_f, i) => writing.has(real[i]!));
 }
 
