@@ -6,6 +6,7 @@
  * there at start-up is picked up too.
  */
 import { watch, type FSWatcher } from 'chokidar';
+import pLimit from 'p-limit';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isPartialName, listFiles } from '../lib/files.js';
@@ -43,6 +44,12 @@ export class IncomingWatcher {
   private readonly started = new Map<string, string>();
   private readonly failures = new Map<string, number>();
   private readonly incoming: string;
+  /**
+   * Releases looked at once. 10,000 dropped together would otherwise list, hash and start all at
+   * once (850 MiB of promises and gRPC calls in flight); 16 keep the watcher small and the server
+   * as busy as it can usefully be.
+   */
+  private readonly checks = pLimit(16);
 
   constructor(private readonly options: IncomingWatcherOptions) {
     this.incoming = path.join(options.localRoot, 'Incoming');
@@ -82,7 +89,7 @@ export class IncomingWatcher {
       name,
       setTimeout(() => {
         this.timers.delete(name);
-        this.check(name).catch((err: unknown) =>
+        this.checks(() => this.check(name)).catch((err: unknown) =>
           this.options.logger.error({ err, name }, 'release check failed'),
         );
       }, delayMs),
