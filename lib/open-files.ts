@@ -68,42 +68,68 @@ async function openForWriting(pid: string, fd: string): Promise<boolean> {
   return flags !== undefined && (parseInt(flags, 8) & ACCESS_MODE_MASK) !== 0;
 }
 
-/** How long one walk of `/proc` answers every caller asking about the same directory, in ms. */
-const SHARED_WALK_MS = 500;
-const recentWalks = new Map<string, { at: number; writing: Promise<Set<string>> }>();
+/** Walks of `/proc` under one directory: the one running, and the next (joined by callers meanwhile). */
+interface Walks {
+  running?: Promise<Set<string>>;
+  next?: Promise<Set<string>>;
+  /** When the last walk started, and its answer (for callers that accept an older one). */
+  last?: { at: number; writing: Promise<Set<string>> };
+}
+const walks = new Map<string, Walks>();
 
 /**
- * The files open for writing under `dir`, from one walk of `/proc` shared by every caller within
- * {@link SHARED_WALK_MS}: 10,000 releases checked at once cost one walk, not 10,000.
+ * The files open for writing under `dir`. Callers share walks: one that accepts an answer up to
+ * `maxAgeMs` old gets the last walk's if it is that recent; otherwise the caller joins the next
+ * walk, which starts only after the running one ends — after every caller that joined it asked,
+ * so its answer is never older than the call — and at most one walk per directory runs at a time.
  */
-function sharedWritersUnder(dir: string): Promise<Set<string>> {
-  const now = Date.now();
-  const recent = recentWalks.get(dir);
-  if (recent && now - recent.at < SHARED_WALK_MS) return recent.writing;
-  const writing = openFiles({ writersOnly: true, under: dir });
-  recentWalks.set(dir, { at: now, writing });
-  for (const [key, walk] of recentWalks) if (now - walk.at >= SHARED_WALK_MS) recentWalks.delete(key);
-  return writing;
+function writersUnder(dir: string, maxAgeMs: number): Promise<Set<string>> {
+  let w = walks.get(dir);
+  if (!w) walks.set(dir, (w = {}));
+  const state = w;
+  if (maxAgeMs > 0 && state.last && Date.now() - state.last.at < maxAgeMs) return state.last.writing;
+  state.next ??= (state.running ?? Promise.resolve())
+    .then(
+      () => undefined,
+      () => undefined,
+    )
+    .then(() => {
+      const writing = openFiles({ writersOnly: true, under: dir });
+      state.running = writing;
+      state.next = undefined;
+      state.last = { at: Date.now(), writing };
+      return writing.finally(() => {
+        if (state.running === writing) state.running = undefined;
+      });
+    });
+  return state.next;
 }
 
 /**
  * Which of these files some process holds open for writing (a download client that paused
- * mid-file, a copy in progress): a fresh walk of `/proc`, unless `shareWithin` names a directory
- * holding all of them — then callers asking about it within half a second share one walk (the
- * watcher, checking thousands of releases at once; an answer up to 500 ms old only delays a
- * release until its next check).
+ * mid-file, a copy in progress). Concurrent callers share walks of `/proc` (see `writersUnder`):
+ * the answer is never older than the call unless `maxAgeMs` allows it.
  *
  * @param files - absolute paths
- * @param shareWithin - a directory holding all of them, to share walks among callers
+ * @param options.under - a directory holding all of them, to share walks among callers (default:
+ *   their deepest common directory)
+ * @param options.maxAgeMs - how old an answer may be, in ms (default 0: a walk after the call);
+ *   the watcher, checking thousands of releases at once, takes 500 (a stale "open" only delays a
+ *   release until its next check)
  * @returns the subset of `files` open for writing, in the given order
  */
-export async function filesOpenForWriting(files: string[], shareWithin?: string): Promise<string[]> {
+export async function filesOpenForWriting(
+  files: string[],
+  options: { under?: string; maxAgeMs?: number } = {},
+): Promise<string[]> {
   if (files.length === 0) return [];
   // /proc names files by their real path: resolve symlinks in the root (a symlinked data dir).
   const real = await Promise.all(files.map((f) => realpath(f).catch(() => path.resolve(f))));
-  const writing = shareWithin
-    ? await sharedWritersUnder(await realpath(shareWithin).catch(() => path.resolve(shareWithin)))
-    : await openFiles({ writersOnly: true, under: real.map((f) => path.dirname(f)).reduce(commonDir) });
+  const under = options.under;
+  const dir = under
+    ? await realpath(under).catch(() => path.resolve(under))
+    : real.map((f) => path.dirname(f)).reduce(commonDir);
+  const writing = await writersUnder(dir, options.maxAgeMs ?? 0);
   return files.filter((_f, i) => writing.has(real[i]!));
 }
 

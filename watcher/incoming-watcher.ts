@@ -122,7 +122,7 @@ export class IncomingWatcher {
     // One walk of /proc answers every release checked within half a second.
     const writing = await filesOpenForWriting(
       info.isDirectory() ? files.map((f) => path.join(abs, f.path)) : [abs],
-      this.incoming,
+      { under: this.incoming, maxAgeMs: 500 },
     );
     if (writing.length > 0) {
       this.options.logger.debug({ name, writing }, 'release still open for writing; waiting');

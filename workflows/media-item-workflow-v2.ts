@@ -38,7 +38,8 @@ import type {
   SettingsActivities,
 } from '../activities/index.js';
 import type { CopyAndVerifyResult } from '../activities/item/activities.js';
-import { approvalProblems, type Approval } from '../domain/approval.js';
+import { approvalProblems } from '../domain/approval-check.js';
+import type { Approval } from '../domain/approval.js';
 import { FailureType } from '../domain/failures.js';
 import { refusalOf, type ItemAction } from '../domain/interventions.js';
 import {

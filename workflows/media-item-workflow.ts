@@ -29,7 +29,8 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CatalogActivities, PeerActivities, RemoteActivities } from '../activities/index.js';
-import { approvalProblems, type Approval } from '../domain/approval.js';
+import { approvalProblems } from '../domain/approval-check.js';
+import type { Approval } from '../domain/approval.js';
 import { FailureType } from '../domain/failures.js';
 import {
   identityTitle,

@@ -150,7 +150,11 @@ export function createSortActivities(deps: SortDeps) {
       });
     }
     // A writer that paused longer than the settle time still holds its file open for writing.
-    const writing = await filesOpenForWriting(files.map((f) => (isFolder ? path.join(abs, f.path) : abs)));
+    // Sorts running at once share a walk of /proc under Incoming/ (one that starts after each asked).
+    const writing = await filesOpenForWriting(
+      files.map((f) => (isFolder ? path.join(abs, f.path) : abs)),
+      { under: resolve(LIBRARY_FOLDERS.incoming) },
+    );
     if (writing.length > 0) {
       throw ApplicationFailure.create({
         type: FailureType.RELEASE_INCOMPLETE,
