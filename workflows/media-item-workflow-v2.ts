@@ -135,6 +135,12 @@ export class MediaItem {
   private forceNextCopy: boolean;
   needsCopy: boolean;
   ended = false;
+  /**
+   * The history's length and Temporal's continue-as-new suggestion as of the last wake-up, read in
+   * the activation that woke the run — never in one that resolves a local activity, whose
+   * `historyLength` a replay (a query on a run that continued as new) does not see the same.
+   */
+  private historySeen = { length: 0, suggested: false };
 
   constructor(private readonly input: MediaItemInput) {
     const { carried, origin } = input;
@@ -300,6 +306,12 @@ export class MediaItem {
     this.show(stage);
   }
 
+  /** Notes the history's length and the continue-as-new suggestion (see `historySeen`). */
+  noteHistory(): void {
+    const info = workflowInfo();
+    this.historySeen = { length: info.historyLength, suggested: info.continueAsNewSuggested };
+  }
+
   /** Reads the worker's settings: the policy, media servers and peers as they are now. */
   async readSettings(): Promise<void> {
     this.settings = await settingsActivities.itemSettings();
@@ -330,6 +342,7 @@ export class MediaItem {
     }
     const woken = () => until() || this.cancelled;
     const met = timeoutMs === undefined ? (await condition(woken), true) : await condition(woken, timeoutMs);
+    this.noteHistory();
     if (this.cancelled) throw new Ended();
     await this.readSettings();
     return met;
@@ -780,9 +793,8 @@ export class MediaItem {
    * suggests it), carrying the state and the commands not yet carried out.
    */
   async continueIfLong(): Promise<void> {
-    const info = workflowInfo();
-    if (!(info.continueAsNewSuggested || info.historyLength >= this.settings.policy.continueAsNewAfterEvents))
-      return;
+    const seen = this.historySeen;
+    if (!(seen.suggested || seen.length >= this.settings.policy.continueAsNewAfterEvents)) return;
     await condition(allHandlersFinished);
     const carried: CarriedItemState = {
       status: { ...this.status },
@@ -838,6 +850,7 @@ export async function mediaItemWorkflowV2(input: MediaItemInput): Promise<MediaI
   });
 
   try {
+    item.noteHistory();
     await item.readSettings();
     await item.start();
     for (;;) {
