@@ -218,10 +218,12 @@ export class MediaItem {
     this.replaces = [...this.replaces, ...(imported.replaces ?? [])];
   }
 
+  /** The *arr renamed the file to `libraryPath` (library-relative): its vault copy follows. */
   renamed(libraryPath: string): void {
     this.renameTo = libraryPath;
   }
 
+  /** The file left the library: its vault copy goes to the trash and the workflow ends. */
   deleted(d: LibraryDelete): void {
     this.deletion = d;
   }

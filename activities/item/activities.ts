@@ -32,12 +32,13 @@ export interface ItemActivityDeps {
   evictionLowFreeRatio?: number;
 }
 
-/** The item as the catalog row written by an item activity shows it. */
+/**
+ * What the catalog row written by an item activity says of the item besides its paths (those
+ * come from the activity's own input).
+ */
 export interface CatalogItem {
   hostId: string;
   releaseName?: string;
-  libraryPath?: string;
-  subtitlePaths?: string[];
   identity?: MediaIdentity;
   pinned?: boolean;
 }
