@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 /**
@@ -32,8 +33,7 @@ export async function waitFor(
         return false;
       }),
       expired,
-    ]);
-    clearTimeout(timer);
+    ]).finally(() => clearTimeout(timer));
     if (ok) return;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
@@ -52,18 +52,49 @@ export function portOpen(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** A free TCP port on 127.0.0.1, chosen by the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Ports this process has handed out: never handed out twice. */
+const handedOut = new Set<number>();
+
+/** The kernel's ephemeral range (`net.ipv4.ip_local_port_range`), where `listen(0)` and outgoing connections take ports. */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    // Not Linux: the IANA dynamic range.
+  }
+  return [49152, 65535];
+}
+
+/** True when `port` can be bound on every IPv4 address right now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port free on every IPv4 address, for a server started next. Chosen at random below the
+ * kernel's ephemeral range: a port the kernel picked for `listen(0)` could be taken again by any
+ * process's outgoing connection, or by a Temporal dev server picking ports for its internal
+ * services, between this call and the caller's bind (seen in CI: a worker's `/metrics` port held by
+ * another process). Rejects when no port in 1,000 tries was free.
+ */
+export async function freePort(): Promise<number> {
+  const [ephemeralLow, ephemeralHigh] = ephemeralRange();
+  const [low, high] = ephemeralLow > 20_000 ? [10_000, ephemeralLow - 1] : [ephemeralHigh + 1, 65_535];
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port in ${low}-${high}`);
 }
 
 /**
