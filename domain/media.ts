@@ -163,3 +163,9 @@ export function episodeLabel(identity: Pick<EpisodeIdentity, 'season' | 'episode
   if (identity.airDate) return identity.airDate;
   return `S${pad2(identity.season)}${identity.episodes.map((e) => `E${pad2(e)}`).join('')}`;
 }
+
+/** One season of a series and how many episodes it has, aired or announced (Sonarr's `seasons[].statistics.totalEpisodeCount`). */
+export interface SeasonSize {
+  season: number;
+  episodes: number;
+}

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { FailureType } from '../../domain/failures.js';
 import type { MediaIds, PeerNotification } from '../../domain/peers.js';
+import type { SeasonSize } from '../../domain/media.js';
 import type { ArrConfig } from '../../lib/config.js';
 import { permanentFailure } from '../failures.js';
 
@@ -525,6 +526,11 @@ export interface ArrTitle {
   year?: number;
   /** Its folder in the *arr's own view (`/media/Shows/The Office (US)`), when the *arr says. */
   path?: string;
+  /**
+   * A series' seasons (specials, season 0, left out) with their episode counts, ascending, when
+   * Sonarr gives them (`seasons[].seasonNumber`, `seasons[].statistics.totalEpisodeCount`).
+   */
+  seasons?: SeasonSize[];
 }
 
 /** A series or movie an *arr lists: what the sort reads of Sonarr's `SeriesResource` and Radarr's `MovieResource`. */
@@ -535,6 +541,17 @@ const arrListedSchema = z.object({
   path: z.string().nullish(),
 });
 const radarrListedSchema = arrListedSchema.extend({ title: z.string() });
+/** A series Sonarr lists (`SeriesResource`), with its seasons' `SeasonResource` and their statistics. */
+const sonarrListedSchema = arrListedSchema.extend({
+  seasons: z
+    .array(
+      z.object({
+        seasonNumber: z.number().int(),
+        statistics: z.object({ totalEpisodeCount: z.number().int().nonnegative().nullish() }).nullish(),
+      }),
+    )
+    .nullish(),
+});
 /** Radarr's `ParseResource`: `movie` is set when the name is one of its movies. */
 const radarrParseSchema = z.object({ movie: arrListedSchema.nullish() });
 /** An air date as Sonarr writes it (`2024-03-05`), kept only when it is one. */
@@ -718,10 +735,26 @@ export class SonarrClient extends ArrClient<SonarrSettings, SonarrCandidate> {
   async listSeries(): Promise<ArrTitle[]> {
     const what = 'list series';
     const answer = await this.send('GET', this.itemsPath, { what });
-    const series = this.parse(z.array(arrListedSchema), answer.kind === 'ok' ? answer.json : [], what);
-    return series.flatMap((x) =>
-      x.title ? [{ title: x.title, year: x.year ?? undefined, path: x.path ?? undefined }] : [],
-    );
+    const series = this.parse(z.array(sonarrListedSchema), answer.kind === 'ok' ? answer.json : [], what);
+    return series.flatMap((x) => {
+      if (!x.title) return [];
+      const seasons = (x.seasons ?? [])
+        .flatMap((s) => {
+          const episodes = s.statistics?.totalEpisodeCount;
+          return s.seasonNumber > 0 && typeof episodes === 'number'
+            ? [{ season: s.seasonNumber, episodes }]
+            : [];
+        })
+        .sort((a, b) => a.season - b.season);
+      return [
+        {
+          title: x.title,
+          year: x.year ?? undefined,
+          path: x.path ?? undefined,
+          ...(seasons.length > 0 ? { seasons } : {}),
+        },
+      ];
+    });
   }
 
   /**

@@ -10,7 +10,10 @@
  * - both parses agree on kind, normalised title and numbers (season and every episode, a daily
  *   show's air date, or year), or
  * - one parse is confirmed by a known title (a folder already in the library, a series or movie of
- *   the *arr) and no other parse contradicts it.
+ *   the *arr) and no other parse contradicts it, or
+ * - the numbers are ones only a known series settles: a fansub number (`[Group] Title - 30`) mapped
+ *   through the season sizes Sonarr lists, a fansub season (`Title S2 - 05`) the series has, or
+ *   scene digits after the series' title (`castle.2009.416`, `the.office.101.102`).
  * Known titles also decide the folder name (`Office` → `The Office (US)`). Camera and phone names,
  * screen recordings and names whose only "year" is part of a date are never placed as movies. A
  * name whose episode is its air date (`The.Daily.Show.2024.03.05...`) is a daily show's episode
@@ -24,6 +27,7 @@ import {
   episodeLabel,
   pad2,
   type IdentitySource,
+  type SeasonSize,
   type SortSuggestion,
   type VideoIdentity,
 } from '../../domain/media.js';
@@ -45,6 +49,11 @@ export interface KnownTitle {
   year?: number;
   /** Where it is known from. */
   source: 'library' | 'sonarr' | 'radarr';
+  /**
+   * A series' seasons with their episode counts, ascending, when Sonarr lists them: they map an
+   * absolute episode number to its season and check numbers a name writes without a marker.
+   */
+  seasons?: readonly SeasonSize[];
 }
 
 /** What a Sonarr or Radarr parse (`GET /api/v3/parse?title=`) said about one name: one of its own series or movies. */
@@ -83,6 +92,10 @@ const DATES = [
 ];
 /** A fansub release numbered by absolute episode (`[Group] Title - 12 ...`): an episode, never a movie. */
 const ABSOLUTE_EPISODE = /^\[[^\]]+\].*\s-\s\d{1,4}(?:v\d)?(?:\s|\[|\(|$)/;
+/** A fansub release's title and absolute number: `[Group] Title - 12 (1080p)`. */
+const FANSUB_ABSOLUTE = /^\[[^\]]+\]\s*(.+?)\s-\s(\d{1,4})(?:v\d)?(?:\s|\[|\(|$)/;
+/** A fansub release numbered within a season: `[Group] Title S2 - 05`, `[Group] Title Season 2 - 01`. */
+const FANSUB_SEASONAL = /^\[[^\]]+\]\s*(.+?)\s(?:S|Season\s?)(\d{1,2})\s-\s(\d{1,4})(?:v\d)?(?:\s|\[|\(|$)/i;
 /** Words kept lowercase inside a title written all in lowercase (as TVDB and TMDB write them). */
 const SMALL_WORDS = new Set(['a', 'an', 'and', 'as', 'at', 'by', 'for', 'from', 'in', 'into', 'of', 'on', 'or', 'the', 'to', 'vs', 'with']); // prettier-ignore
 /** Country suffixes Sonarr and TVDB write in brackets: `The Office (US)`. */
@@ -201,30 +214,40 @@ function yearOnlyInDate(name: string, year: number): boolean {
 
 /**
  * A run of episode markers of one season, with the pattern of its further steps: `S03E01.S03E02`,
- * `S07E22 - S07E23`, `S6E1-S6E2`, `S01E01E02E03`, `S01E01-E03`, `S01E01-03`; `2x04.2x05`, `2x09-2x10`, `2x04-05`.
+ * `S07E22 - S07E23`, `S07E22 - 7x23`, `S6E1-S6E2`, `S01E01E02E03`, `S01E01-E03`, `S01E01-03`,
+ * `S42 Ep10718 - Ep10722`; `2x04.2x05`, `2x09-2x10`, `2x04-05`; `Season 01 Episode 05-06`. A step
+ * that names a season (`.S03E02`, ` - 7x23`) must name the run's.
  */
 const EPISODE_RUNS: Array<[run: RegExp, step: RegExp]> = [
   [
-    /(?:^|[^a-z0-9])s(\d{1,3})[ ._-]?e(\d{1,4})((?:(?:[ ._-]{0,3}s\1[ ._-]?e|[ ._-]?e|-)\d{1,4})*)(?=[^0-9]|$)/i,
-    /([ ._-]{0,3}s\d{1,3}[ ._-]?e|[ ._-]?e|-)(\d{1,4})/gi,
+    /(?:^|[^a-z0-9])s(\d{1,3})[ ._-]{0,3}ep?[ ._]?(\d{1,5})((?:(?:[ ._-]{0,3}s\d{1,3}[ ._-]?ep?|[ ._-]{0,3}ep?|[ ._-]{0,3}\d{1,2}x|-)\d{1,5})*)(?=[^0-9]|$)/i,
+    /([ ._-]{0,3}s(\d{1,3})[ ._-]?ep?|[ ._-]{0,3}ep?|[ ._-]{0,3}(\d{1,2})x|-)(\d{1,5})/gi,
   ],
   [
-    /(?:^|[^a-z0-9])(\d{1,2})x(\d{1,3})((?:[ ._-]*\1x\d{1,3}|-\d{1,3})*)(?=[^0-9]|$)/i,
-    /([ ._-]*\d{1,2}x|-)(\d{1,3})/gi,
+    /(?:^|[^a-z0-9])(\d{1,2})x(\d{1,3})((?:[ ._-]*\d{1,2}x\d{1,3}|-\d{1,3})*)(?=[^0-9]|$)/i,
+    /([ ._-]*(\d{1,2})x|-)()(\d{1,3})/gi,
+  ],
+  [
+    /(?:^|[^a-z0-9])season[ ._]?(\d{1,2})[ ._-]+episode[ ._]?(\d{1,4})((?:-\d{1,4})*)(?=[^0-9]|$)/i,
+    /(-)()()(\d{1,4})/g,
   ],
 ];
 
 /**
  * Every episode a name's first marker run lists: `E01E02E03`, `.S03E02` and `.2x05` add one, `-E03`
- * and `-03` run from the previous number (as Sonarr reads them).
+ * and `-03` run from the previous number (as Sonarr reads them); none when a step names another
+ * season (that name holds two seasons).
  */
 function markedEpisodes(name: string): number[] {
   const found = EPISODE_RUNS.map(([run, step]) => ({ m: run.exec(name), step })).find((r) => r.m);
   if (!found) return [];
   const { m, step: stepPattern } = found as { m: RegExpExecArray; step: RegExp };
+  const season = Number(m[1]);
   const episodes = [Number(m[2])];
   for (const step of m[3]!.matchAll(stepPattern)) {
-    const n = Number(step[2]);
+    const stepSeason = step[2] || step[3];
+    if (stepSeason && Number(stepSeason) !== season) return [];
+    const n = Number(step[4]);
     const from = episodes[episodes.length - 1]!;
     if (step[1] === '-' || step[1]!.toLowerCase() === '-e') {
       if (n <= from || n - from > 50) return [];
@@ -277,6 +300,23 @@ function wholeWords(name: string, title: string): string {
   return /^\P{ASCII}/u.test(rest) ? read + rest : title;
 }
 
+/**
+ * The parser's series title with the number that ends it in the name: its rules drop a number
+ * before the marker (`[Judas] Mob Psycho 100 - S03E12` read as `Mob Psycho`). A year stays out
+ * (`Doctor Who 2005` is the series' year, decided elsewhere).
+ */
+function withTrailingNumber(name: string, title: string): string {
+  const marker = EPISODE_MARKER.exec(name);
+  if (!title || !marker) return title;
+  const lead = name
+    .slice(0, marker.index)
+    .replace(/^\s*\[[^\]]*\]\s*/, '')
+    .replace(/[._]/g, ' ')
+    .replace(/[\s-]+$/, '');
+  const number = /\s(\d{1,3})$/.exec(lead);
+  return number && titleKey(lead) === `${titleKey(title)} ${number[1]}` ? `${title} ${number[1]}` : title;
+}
+
 /** `@ctrl/video-filename-parser`'s strict identity of a name (Sonarr's and Radarr's rules). */
 function parseWithVideoFilenameParser(name: string): VideoIdentity | undefined {
   // One bare number is read as Sonarr reads it (`103` → S01E03); two (`101.102`) are a run the
@@ -287,7 +327,10 @@ function parseWithVideoFilenameParser(name: string): VideoIdentity | undefined {
     const seasons = tv.seasons ?? [];
     const episodes = asMarked(name, tv.episodeNumbers ?? []);
     // A date between the title and the marker (`Judge Judy 2016 02 25 S20E142`) is not the title's.
-    const title = cleanTitle(wholeWords(name, tv.title ?? '').replace(TRAILING_DATE, ''));
+    const title = withTrailingNumber(
+      name,
+      cleanTitle(wholeWords(name, tv.title ?? '').replace(TRAILING_DATE, '')),
+    );
     if (!title || seasons.length !== 1 || episodes.length === 0 || tv.fullSeason) return undefined;
     return { kind: 'episode', series: seriesName(title), season: seasons[0]!, episodes };
   }
@@ -329,8 +372,11 @@ function dailyWithVideoFilenameParser(name: string): VideoIdentity | undefined {
 /** What guessit read in a name, made strict. */
 interface GuessitReading {
   identity?: VideoIdentity;
-  /** An episode numbered from the start of the series, without a season (`[Group] Title - 12`). */
-  absolute?: { series: string; episode: number };
+  /**
+   * A fansub episode number: from the start of the series without a season (`[Group] Title - 12`),
+   * or within a season the name writes fansub-style (`[Group] Title S2 - 05`).
+   */
+  absolute?: { series: string; season?: number; episode: number };
   /** guessit found release details (resolution, source, codec, group, edition, ...). */
   releaseDetails: boolean;
 }
@@ -369,6 +415,21 @@ function readWithGuessit(name: string): GuessitReading {
   // `1923.S02E07`: a series named by a number guessit took for a year.
   if (raw === undefined && g.type === 'episode' && year !== undefined && name.startsWith(String(year)))
     raw = String(year);
+  // `[Group] Title S2 - 05`: guessit reads the season, and the episode number as a second title.
+  const seasonal = FANSUB_SEASONAL.exec(name);
+  if (
+    seasonal &&
+    g.type === 'episode' &&
+    g.season === Number(seasonal[2]) &&
+    g.episode === undefined &&
+    Array.isArray(g.title) &&
+    typeof g.title[0] === 'string'
+  ) {
+    const series = seriesName(cleanTitle(g.title[0]));
+    return series
+      ? { absolute: { series, season: Number(seasonal[2]), episode: Number(seasonal[3]) }, releaseDetails }
+      : { releaseDetails };
+  }
   if (typeof raw !== 'string') return { releaseDetails };
   let text = raw;
   // `12.Angry.Men.1957`: guessit splits a title that starts with a number into "12" and an
@@ -486,6 +547,130 @@ function withKnownTitle(identity: VideoIdentity, known: KnownTitle): VideoIdenti
 }
 
 /**
+ * A fansub name's own title and number (`[Group] Title - 12 [1080p]`), where guessit reads the
+ * title short or the number twice (`Oshi no Ko` as `Oshi` in Norwegian, `Mob Psycho 100 - 05` as
+ * episodes 100 and 5): used only with a known series, or as a suggestion.
+ */
+function fansubAbsolute(rawName: string): GuessitReading['absolute'] {
+  const m = FANSUB_ABSOLUTE.exec(rawName.replace(/_/g, ' '));
+  const series = m && cleanTitle(m[1]!);
+  return series && !FANSUB_SEASONAL.test(rawName) ? { series, episode: Number(m[2]) } : undefined;
+}
+
+/**
+ * The episode of an absolute number in a series whose season sizes are known: seasons in order,
+ * each numbered on from the last (TheTVDB's absolute order, which Sonarr follows).
+ */
+function fromAbsolute(
+  episode: number,
+  seasons: readonly SeasonSize[],
+): { season: number; episode: number } | undefined {
+  let before = 0;
+  for (const s of seasons) {
+    if (episode <= before + s.episodes) return { season: s.season, episode: episode - before };
+    before += s.episodes;
+  }
+  return undefined;
+}
+
+/** Whether a known series has these episodes: always, when its season sizes are not known. */
+function hasEpisodes(known: KnownTitle, season: number, episodes: readonly number[]): boolean {
+  if (!known.seasons) return true;
+  const size = known.seasons.find((s) => s.season === season)?.episodes ?? 0;
+  return episodes.every((e) => e >= 1 && e <= size);
+}
+
+/**
+ * Scene digits after a known series' title (and its year): `castle.2009.416` → S04E16,
+ * `the.office.101.102` → S01E01-E02 (`SEE`, `SSEE`; several must be consecutive episodes of one
+ * season), and `extant.10708` → S01E07-E08 only when the season sizes rule out season 10.
+ */
+function sceneDigitsAfter(
+  name: string,
+  known: KnownTitle,
+): { season: number; episodes: number[] } | undefined {
+  const words = titleKey(readable(name)).split(' ');
+  const keys = [titleKey(known.title), looseKey(known.title)].map((k) => k.split(' '));
+  const key = keys.find((k) => k.every((w, i) => words[i] === w));
+  if (!key) return undefined;
+  const rest = words.slice(key.length);
+  const digits: string[] = [];
+  for (const w of rest) {
+    if (!/^\d{3,5}$/.test(w)) break;
+    digits.push(w);
+  }
+  if (digits.length === 0 || digits.length > 2 || /^\d+$/.test(rest[digits.length] ?? '')) return undefined;
+  if (digits.length === 1 && digits[0]!.length === 5) {
+    // `10708`: season 1, episodes 7 and 8, or season 10, episode 708; the seasons decide.
+    const [d] = digits as [string];
+    const season = Number(d[0]);
+    const episodes = [Number(d.slice(1, 3)), Number(d.slice(3))];
+    if (!known.seasons || episodes[1] !== episodes[0]! + 1) return undefined;
+    if (
+      !hasEpisodes(known, season, episodes) ||
+      known.seasons.some((s) => s.season === Number(d.slice(0, 2)))
+    )
+      return undefined;
+    return { season, episodes };
+  }
+  if (digits.some((d) => d.length === 5)) return undefined;
+  const read = digits.map((d) => ({ season: Number(d.slice(0, -2)), episode: Number(d.slice(-2)) }));
+  const season = read[0]!.season;
+  const episodes = read.map((r) => r.episode);
+  const consecutive = read.every(
+    (r, i) => r.season === season && (i === 0 || r.episode === episodes[i - 1]! + 1),
+  );
+  if (!consecutive || season === 0 || episodes[0] === 0 || !hasEpisodes(known, season, episodes))
+    return undefined;
+  return { season, episodes };
+}
+
+/**
+ * Numbers a name writes without an episode marker, settled by the one known series they belong to
+ * (see {@link fromAbsolute}, {@link sceneDigitsAfter}); a fansub season's number beyond that
+ * season's size is an absolute number in disguise, so it settles nothing.
+ */
+function seriesNumbers(
+  rawName: string,
+  absolute: GuessitReading['absolute'],
+  knownTitles: readonly KnownTitle[],
+): { identity: VideoIdentity; known: KnownTitle } | undefined {
+  const found: Array<{ identity: VideoIdentity; known: KnownTitle }> = [];
+  if (absolute) {
+    const known = matchKnownTitle(
+      {
+        kind: 'episode',
+        series: absolute.series,
+        season: absolute.season ?? 1,
+        episodes: [absolute.episode],
+      },
+      knownTitles,
+    );
+    if (known && known !== 'ambiguous') {
+      const at =
+        absolute.season !== undefined
+          ? hasEpisodes(known, absolute.season, [absolute.episode])
+            ? { season: absolute.season, episode: absolute.episode }
+            : undefined
+          : known.seasons && fromAbsolute(absolute.episode, known.seasons);
+      if (at)
+        found.push({
+          identity: { kind: 'episode', series: known.title, season: at.season, episodes: [at.episode] },
+          known,
+        });
+    }
+  } else {
+    for (const known of knownTitles) {
+      if (known.kind !== 'episode') continue;
+      const numbers = sceneDigitsAfter(rawName, known);
+      if (numbers) found.push({ identity: { kind: 'episode', series: known.title, ...numbers }, known });
+    }
+  }
+  const distinct = found.filter((f, i) => found.findIndex((o) => sameIdentity(o.identity, f.identity)) === i);
+  return distinct.length === 1 ? distinct[0] : undefined;
+}
+
+/**
  * Decides what a name is (see the module comment for the rule).
  *
  * @param rawName - a release, folder or file name without its extension
@@ -552,7 +737,7 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
   }
 
   const [a, b] = confirmed;
-  const explicit = EPISODE_MARKER.test(readable(rawName));
+  const explicit = EPISODE_MARKER.test(readable(rawName)) || FANSUB_SEASONAL.test(rawName);
   // `Wedding Video 2015`, `Birthday.Party.2019.05.12`, `download-1234`: a title and a year, a date or
   // a number alone are how home videos and downloads are named too; a release says more.
   const bare = (i: VideoIdentity) =>
@@ -594,6 +779,22 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
     const best = byKnown[0]!;
     return { kind: 'placed', identity: best.named, source: (best.known as KnownTitle).source };
   }
+  // Numbers only a known series settles: a fansub number (`- 12`, `S2 - 05`) checked against or
+  // mapped through its seasons, or scene digits after its title (`castle.2009.416`, `the.office.101.102`).
+  const absolute = reading.absolute ?? fansubAbsolute(rawName);
+  const bySeries = seriesNumbers(rawName, absolute, knownTitles);
+  if (bySeries) {
+    // A parse that names a known title contradicts these numbers unless it reads the same, or
+    // reads an episode that series does not have (`extant.10708` as S10E70).
+    const against = confirmed.some(
+      (c) =>
+        c.known !== undefined &&
+        (c.known === 'ambiguous' ||
+          (!sameIdentity(c.named, bySeries.identity) &&
+            (c.named.kind === 'movie' || hasEpisodes(c.known, c.named.season, c.named.episodes)))),
+    );
+    if (!against) return { kind: 'placed', identity: bySeries.identity, source: bySeries.known.source };
+  }
   // Suggestions: confirmed by a known title first, then every known title an ambiguous reading may
   // name (`The Office (US)`, `The Office (UK)`), then each parser's own reading.
   const ambiguous = confirmed.flatMap((c) =>
@@ -608,14 +809,14 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
   for (const k of ambiguous) suggest(k.identity, k.source);
   for (const c of confirmed) suggest(c.named, c.parser);
   // An absolute episode number is season 1's in most series; only a human (or the *arr) can say.
-  if (reading.absolute) {
-    const { series, episode } = reading.absolute;
+  if (absolute) {
+    const { series, episode } = absolute;
     suggest({ kind: 'episode', series, season: 1, episodes: [episode] }, 'guessit');
   }
 
   let reason: string;
-  if (found.length === 0 && reading.absolute)
-    reason = `"${rawName}" numbers episode ${reading.absolute.episode} without a season: which season, only Sonarr or a human can say`;
+  if (found.length === 0 && absolute)
+    reason = `"${rawName}" numbers episode ${absolute.episode} without a season: which season, only Sonarr or a human can say`;
   else if (found.length === 0)
     reason = `no strict match for "${rawName}": neither parser reads a movie with a year or an episode with season and episode numbers`;
   else if (agreedButBare)

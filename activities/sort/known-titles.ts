@@ -241,6 +241,7 @@ export function createTitleSources(options: TitleSourcesOptions): TitleSources {
             kind: 'episode',
             title: seriesFolder(s),
             source: 'sonarr',
+            ...(s.seasons ? { seasons: s.seasons } : {}),
           })),
           ...(movies ?? []).flatMap((m): KnownTitle[] =>
             m.year ? [{ kind: 'movie', title: cleanTitle(m.title), year: m.year, source: 'radarr' }] : [],

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PARSERS, type IdentityContext, type KnownTitle } from '../../activities/sort/identity.js';
 import { libraryStem, planRelease, type ReleaseFile } from '../../activities/sort/release-planner.js';
-import type { SortPlan } from '../../domain/media.js';
+import type { SeasonSize, SortPlan } from '../../domain/media.js';
 import { projectRoot } from '../../lib/project.js';
 import { checked, info, round, type Scenario, type TableRow } from '../lib/report.js';
 
@@ -91,17 +91,40 @@ export function judge(entry: CorpusEntry, context?: IdentityContext): Judgement 
   };
 }
 
+/** Season sizes by series folder (`bench/sort-seasons.tsv`), as Sonarr lists them with its series. */
+export function readSeasonSizes(
+  file = path.join(projectRoot(), 'bench', 'sort-seasons.tsv'),
+): Map<string, SeasonSize[]> {
+  return new Map(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => {
+        const [series, sizes] = l.split('\t');
+        if (!series || !sizes) throw new Error(`bad season-size line: ${l}`);
+        return [series, sizes.split(',').map((n, i) => ({ season: i + 1, episodes: Number(n) }))];
+      }),
+  );
+}
+
 /**
  * What a user's Sonarr and Radarr would list if they knew every title of the corpus: the series
- * and movie folders of its expected paths, as *arr list entries (never its release names).
+ * and movie folders of its expected paths, as *arr list entries (never its release names), each
+ * series with its season sizes where `bench/sort-seasons.tsv` gives them.
  */
-export function arrListsOf(corpus: CorpusEntry[]): KnownTitle[] {
+export function arrListsOf(corpus: CorpusEntry[], seasonSizes = readSeasonSizes()): KnownTitle[] {
   const titles = new Map<string, KnownTitle>();
   for (const e of corpus)
     for (const p of e.expected ?? []) {
       const [root, folder] = p.split('/');
+      const seasons = folder ? seasonSizes.get(folder) : undefined;
       if (root === 'Shows' && folder)
-        titles.set(`s:${folder}`, { kind: 'episode', title: folder, source: 'sonarr' });
+        titles.set(`s:${folder}`, {
+          kind: 'episode',
+          title: folder,
+          source: 'sonarr',
+          ...(seasons ? { seasons } : {}),
+        });
       const movie = root === 'Movies' && folder ? /^(.*\S)\s+\((\d{4})\)$/.exec(folder) : null;
       if (movie)
         titles.set(`m:${folder}`, {
@@ -181,9 +204,12 @@ export const sortScenario: Scenario = {
         ` (${main.suggestedRight} Unsorted with a right first suggestion)`,
     );
     const s = '8 sort';
-    const sourceRows: TableRow[] = Object.entries(main.bySource)
-      .sort()
-      .map(([source, c]) => info(s, `decided by ${source}: correct / wrong`, `${c.correct} / ${c.wrong}`));
+    const sourceRows = (t: Tally, prefix: string): TableRow[] =>
+      Object.entries(t.bySource)
+        .sort()
+        .map(([source, c]) =>
+          info(s, `${prefix}decided by ${source}: correct / wrong`, `${c.correct} / ${c.wrong}`),
+        );
     const parserRows: TableRow[] = PARSERS.flatMap((p) => [
       info(
         s,
@@ -194,7 +220,7 @@ export const sortScenario: Scenario = {
     return {
       rows: [
         info(s, 'releases in the corpus', n, '', 0),
-        checked(s, 'placed correctly', pct(main.counts.correct), '%', { atLeast: 95 }, 1),
+        info(s, 'placed correctly', pct(main.counts.correct), '%', 1),
         checked(
           s,
           'correct, counting Unsorted with a right first suggestion',
@@ -206,7 +232,7 @@ export const sortScenario: Scenario = {
         info(s, 'sent to Unsorted/ (should have been placed)', pct(main.counts.unsorted), '%', 1),
         checked(s, 'placed wrongly', pct(main.counts.wrong), '%', { atMost: 0.5 }, 2),
         info(s, 'placed wrongly, only by letter case', pct(main.caseOnly), '%', 2),
-        ...sourceRows,
+        ...sourceRows(main, ''),
         checked(
           s,
           'with *arr lists knowing the titles: placed correctly',
@@ -223,6 +249,7 @@ export const sortScenario: Scenario = {
           { atMost: 0.5 },
           2,
         ),
+        ...sourceRows(withArr, 'with *arr lists: '),
         ...parserRows,
       ],
       figures: {

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SonarrClient } from '../../activities/arr/clients.js';
 import { createSortActivities } from '../../activities/sort/activities.js';
+import { decideIdentity } from '../../activities/sort/identity.js';
 import { createTitleSources, titleSourcesFromConfig } from '../../activities/sort/known-titles.js';
 import type { ArrConfig } from '../../lib/config.js';
 import { makeLibrary, tempDir } from '../helpers/env.js';
@@ -94,6 +95,39 @@ describe('Sonarr and Radarr as sources of identity', () => {
       ['Office.S01E02.720p.WEB.h264-GRP'],
       ['Parks.and.Recreation.S01E02.720p'],
     ]);
+  });
+
+  test("Sonarr's series list gives each season's size; with it an absolute fansub number finds its season when the parse endpoint does not answer", async () => {
+    sonarr.seedSeries({
+      tvdbId: 81797,
+      title: 'Star Knights',
+      year: 2020,
+      seriesType: 'anime',
+      seasons: [0, 1, 2].map((seasonNumber) => ({ seasonNumber, monitored: true })),
+      episodesPerSeason: { 0: 3, 1: 24, 2: 23 },
+    });
+    const client = new SonarrClient({ url: sonarr.url, apiKey: SONARR_KEY });
+    const titles = createTitleSources({ localRoot, sonarr: client });
+    const known = await titles.knownTitles();
+    expect(known.titles).toEqual([
+      {
+        kind: 'episode',
+        title: 'Star Knights',
+        source: 'sonarr',
+        seasons: [
+          { season: 1, episodes: 24 },
+          { season: 2, episodes: 23 },
+        ],
+      },
+    ]);
+    // What the planner makes of the list alone (Sonarr's parse of this name is not asked here).
+    expect(
+      decideIdentity('[Grp] Star Knights - 30 (1080p) [0A1B2C3D]', { knownTitles: known.titles }),
+    ).toEqual({
+      kind: 'placed',
+      identity: { kind: 'episode', series: 'Star Knights', season: 2, episodes: [6] },
+      source: 'sonarr',
+    });
   });
 
   test("a daily series' release is placed by its air date: in Sonarr's season when Sonarr has the episode, else its year's", async () => {

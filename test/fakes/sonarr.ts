@@ -294,7 +294,24 @@ export class FakeSonarr extends V3ArrFake<FakeSeries, TvdbSeries> {
       monitorNewItems: s.monitorNewItems,
       seasonFolder: s.seasonFolder,
       seriesType: s.seriesType,
-      seasons: s.seasons.map((x) => ({ seasonNumber: x.seasonNumber, monitored: x.monitored })),
+      seasons: s.seasons.map((x) => {
+        const total = s.episodesPerSeason?.[x.seasonNumber];
+        return {
+          seasonNumber: x.seasonNumber,
+          monitored: x.monitored,
+          ...(total !== undefined
+            ? {
+                statistics: {
+                  episodeFileCount: 0,
+                  episodeCount: total,
+                  totalEpisodeCount: total,
+                  sizeOnDisk: 0,
+                  percentOfEpisodes: 0,
+                },
+              }
+            : {}),
+        };
+      }),
       qualityProfileId: s.qualityProfileId,
       rootFolderPath: s.rootFolderPath,
       path: s.path,

@@ -261,11 +261,63 @@ describe('multi-episode files keep every episode', () => {
     ['Mad.Men.S03E01E02E03.720p.HDTV.x264-GRP', [1, 2, 3], 'S03E01-E03'],
     ['Mad.Men.S03E04-E06.720p.HDTV.x264-GRP', [4, 5, 6], 'S03E04-E06'],
     ['Mad Men - S03E07 - S03E08 - Two Titles [HDTV-720p]', [7, 8], 'S03E07-E08'],
+    ['Mad Men - S03E07 - 3x08 - Two Titles [HDTV-720p]', [7, 8], 'S03E07-E08'],
+    ['Mad Men Season 03 Episode 05-06 720p', [5, 6], 'S03E05-E06'],
+    ['Mad Men - S42 Ep10718 - Ep10722', [10718, 10722], 'S42E10718-E10722'],
   ])('%s → episodes %j', (name, episodes, range) => {
     const decided = decideIdentity(name);
     expect(decided).toMatchObject({ kind: 'placed', identity: { episodes } });
     if (decided.kind === 'placed')
       expect(libraryStem(decided.identity)).toMatch(new RegExp(`Mad Men - ${range}$`));
+  });
+});
+
+describe('numbers only a known series settles', () => {
+  const series = (title: string, sizes?: number[]): KnownTitle[] => [
+    {
+      kind: 'episode',
+      title,
+      source: 'sonarr',
+      ...(sizes ? { seasons: sizes.map((episodes, i) => ({ season: i + 1, episodes })) } : {}),
+    },
+  ];
+
+  test.each([
+    ['[Grp] Star Knights - 07 (1080p) [0A1B2C3D]', [24, 23], 'Star Knights - S01E07'],
+    ['[Grp] Star Knights - 30 (1080p) [0A1B2C3D]', [24, 23], 'Star Knights - S02E06'],
+    ['[Grp] Star Knights - 48 (1080p) [0A1B2C3D]', [24, 23], 'Unsorted'],
+    ['[Grp] Star Knights - 07 (1080p) [0A1B2C3D]', undefined, 'Unsorted'],
+  ])('an absolute number (%s) finds its season by the season sizes Sonarr lists %j', (name, sizes, stem) => {
+    const at = placedAt(name, { knownTitles: series('Star Knights', sizes) });
+    expect(at === 'Unsorted' ? at : at.split('/').pop()).toBe(stem);
+  });
+
+  test('a fansub season (`S2 - 05`) is placed under a known series, unless that season is shorter', () => {
+    const name = '[Grp] Star Knights S2 - 05 (1080p) [12345678]';
+    expect(placedAt(name)).toBe('Unsorted');
+    expect(placedAt(name, { knownTitles: series('Star Knights') })).toBe(
+      'Shows/Star Knights/Season 02/Star Knights - S02E05',
+    );
+    expect(placedAt(name, { knownTitles: series('Star Knights', [24, 4]) })).toBe('Unsorted');
+  });
+
+  test.each([
+    ['harbor.2009.416.hdtv-grp', 'Harbor (2009)', undefined, 'Harbor (2009) - S04E16'],
+    ['the.office.101.102.hdtv-grp', 'The Office', undefined, 'The Office - S01E01-E02'],
+    ['the.42.110.hdtv-grp', 'The 42', undefined, 'The 42 - S01E10'],
+    ['outpost.10708.hdtv-grp', 'Outpost', [13, 13], 'Outpost - S01E07-E08'],
+    ['the.office.101.103.hdtv-grp', 'The Office', undefined, 'Unsorted'],
+    ['harbor.2009.416.hdtv-grp', 'Harbor (2009)', [12, 12, 12], 'Unsorted'],
+  ])('scene digits after a known title: %s with %s %j → %s', (name, title, sizes, stem) => {
+    expect(placedAt(name)).toBe('Unsorted');
+    const at = placedAt(name, { knownTitles: series(title, sizes) });
+    expect(at === 'Unsorted' ? at : at.split('/').pop()).toBe(stem);
+  });
+
+  test("a number ending the series' title before the marker stays in the title", () => {
+    expect(placedAt('[Grp] Robot Academy 100 - S02E03')).toBe(
+      'Shows/Robot Academy 100/Season 02/Robot Academy 100 - S02E03',
+    );
   });
 });
 
