@@ -154,6 +154,10 @@ export function registerManageCommands(program: Command): void {
       (v, acc: number[]) => [...acc, Number(v)],
       [],
     )
+    .option(
+      '--air-date <YYYY-MM-DD>',
+      "a daily show's episode by its air date (season defaults to the date's year, as Sonarr numbers daily seasons)",
+    )
     .option('--suggestion <n>', "it is the item's Nth suggestion (see items show)", (v) => Number(v))
     .option('--json', 'print JSON')
     .action(
@@ -166,6 +170,7 @@ export function registerManageCommands(program: Command): void {
           series?: string;
           season?: number;
           episode: number[];
+          airDate?: string;
           json?: boolean;
         },
       ) => {
@@ -187,11 +192,19 @@ export function registerManageCommands(program: Command): void {
         }
         if (Boolean(opts.movie) === Boolean(opts.series))
           throw new UserError(
-            'give either --suggestion N, --movie "Title" --year N or --series "Name" --season N --episode N',
+            'give either --suggestion N, --movie "Title" --year N, --series "Name" --season N --episode N or --series "Name" --air-date YYYY-MM-DD',
           );
+        if (opts.movie && opts.airDate)
+          throw new UserError('--air-date is for a daily show (--series), not a movie');
         const raw = opts.movie
           ? { kind: 'movie', title: opts.movie, year: opts.year }
-          : { kind: 'episode', series: opts.series, season: opts.season, episodes: opts.episode };
+          : {
+              kind: 'episode',
+              series: opts.series,
+              season: opts.season ?? (opts.airDate ? Number(opts.airDate.slice(0, 4)) : undefined),
+              episodes: opts.episode,
+              ...(opts.airDate !== undefined ? { airDate: opts.airDate } : {}),
+            };
         const parsed = ApprovalSchema.safeParse(raw);
         if (!parsed.success) {
           throw new UserError(

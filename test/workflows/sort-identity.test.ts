@@ -151,6 +151,33 @@ describe('sorting with the library, Sonarr and suggestions', () => {
     expect(existsSync(path.join(env.localRoot, 'Movies/Stagecoach (1939)/Stagecoach (1939).mkv'))).toBe(true);
   });
 
+  test('a daily show is approved by its air date through the CLI: season of its year, named by the date', async () => {
+    // A title and a date, nothing else: a home video could be named so; the user says it is the show.
+    makeVideo(path.join(env.localRoot, 'Incoming/Late.Talk.2024.03.05.mkv'), 1, 45);
+    const workflowId = await env.startIncoming('Incoming/Late.Talk.2024.03.05.mkv');
+    await env.waitForStage(workflowId, 'awaiting-approval');
+    const bad = await cli('items', 'approve', workflowId, '--series', 'Late Talk', '--air-date', '2024-3-5');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('airDate must be YYYY-MM-DD');
+    const approved = await cli(
+      'items',
+      'approve',
+      workflowId,
+      '--series',
+      'Late Talk',
+      '--air-date',
+      '2024-03-05',
+    );
+    expect(approved.stderr).toBe('');
+    expect(approved.stdout).toContain(
+      'approved: moved to Shows/Late Talk/Season 2024/Late Talk - 2024-03-05.mkv',
+    );
+    await env.waitForStage(workflowId, 'resident');
+    expect(
+      existsSync(path.join(env.localRoot, 'Shows/Late Talk/Season 2024/Late Talk - 2024-03-05.mkv')),
+    ).toBe(true);
+  });
+
   test('a camera file is never placed and comes with no suggestion', async () => {
     makeVideo(path.join(env.localRoot, 'Incoming/PXL_20240704_201500123.mp4'), 1, 43);
     const workflowId = await env.startIncoming('Incoming/PXL_20240704_201500123.mp4');
