@@ -1,13 +1,13 @@
 /**
- * Watches `Incoming/` (chokidar) and starts a media item's workflow for every release — a file or
+ * Watches `Incoming/` (`@parcel/watcher`: one inotify watch per directory, none per file) and starts a media item's workflow for every release — a file or
  * a folder at its top level — once it has finished arriving: no partial names inside
  * (`.part`, `.!qB`, rsync's `.name.XXXXXX`, ...), nothing changed for the settle time, and no
  * process holding any of its files open for writing (as `fuser` tells). Whatever already sits
  * there at start-up is picked up too.
  */
-import { watch, type FSWatcher } from 'chokidar';
+import { subscribe, type AsyncSubscription } from '@parcel/watcher';
 import pLimit from 'p-limit';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isPartialName, listFiles } from '../lib/files.js';
 import type { Logger } from '../lib/logger.js';
@@ -38,7 +38,7 @@ export interface IncomingWatcherOptions {
 
 /** The `Incoming/` watcher. `start()` begins; `close()` stops. */
 export class IncomingWatcher {
-  private watcher?: FSWatcher;
+  private subscription?: AsyncSubscription;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Entries already handed to `onReady`, by name → identity, so one arrival starts once. */
   private readonly started = new Map<string, string>();
@@ -55,24 +55,16 @@ export class IncomingWatcher {
     this.incoming = path.join(options.localRoot, 'Incoming');
   }
 
-  /** Starts watching; resolves once the initial scan is done. */
+  /**
+   * Starts watching; resolves once watching, with every release already there scheduled. Entries
+   * whose top-level name starts with a dot are ignored (rsync's and download clients' temporaries).
+   */
   async start(): Promise<void> {
-    this.watcher = watch(this.incoming, {
-      ignoreInitial: false,
-      persistent: true,
-      alwaysStat: false,
-      ignored: (p: string) => {
-        const rel = path.relative(this.incoming, p);
-        return rel !== '' && !rel.startsWith('..') && rel.split(path.sep)[0]!.startsWith('.');
-      },
+    this.subscription = await subscribe(this.incoming, (err, events) => {
+      if (err) return this.options.logger.error({ err }, 'watcher error');
+      for (const event of events) this.changed(event.path);
     });
-    this.watcher.on('all', (_event, p) => {
-      const rel = path.relative(this.incoming, p);
-      if (!rel || rel.startsWith('..')) return;
-      this.schedule(rel.split(path.sep)[0]!, this.options.settleMs);
-    });
-    this.watcher.on('error', (err) => this.options.logger.error({ err }, 'watcher error'));
-    await new Promise<void>((resolve) => this.watcher!.once('ready', () => resolve()));
+    for (const name of await readdir(this.incoming)) this.changed(path.join(this.incoming, name));
     this.options.logger.info({ incoming: this.incoming }, 'watching Incoming/');
   }
 
@@ -80,7 +72,15 @@ export class IncomingWatcher {
   async close(): Promise<void> {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
-    await this.watcher?.close();
+    await this.subscription?.unsubscribe();
+  }
+
+  /** Something changed at `abs`: its release (top-level entry) is looked at once quiet. */
+  private changed(abs: string): void {
+    const rel = path.relative(this.incoming, abs);
+    if (!rel || rel.startsWith('..')) return;
+    const name = rel.split(path.sep)[0]!;
+    if (!name.startsWith('.')) this.schedule(name, this.options.settleMs);
   }
 
   private schedule(name: string, delayMs: number): void {

@@ -6,6 +6,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { componentNodeFlags } from '../../lib/component-flags.js';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -223,7 +224,7 @@ export class BenchStack {
     const out = openSync(path.join(this.logDir, `${component}.log`), 'a');
     const cli = path.join(projectRoot(), 'dist', 'cli', 'vaultarr.js');
     const run = nodeCommand(
-      [cli, component],
+      [...componentNodeFlags(component), cli, component],
       this.env(),
       component === 'worker' ? this.workerProfile : undefined,
     );

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { COMPONENT_NODE_FLAGS } from '../../lib/component-flags.js';
 
 interface ComposeService {
   image?: string;
@@ -83,4 +84,12 @@ describe('docker-compose.yml', () => {
       expect(volumes.join('\n')).toContain('/srv/rclone');
     },
   );
+
+  test('runs the watcher with the V8 limits vaultarr start gives it', () => {
+    expect(rendered.services.watcher?.environment?.NODE_OPTIONS).toBe(
+      COMPONENT_NODE_FLAGS.watcher!.join(' '),
+    );
+    expect(rendered.services.watcher?.environment?.VAULTARR_LIBRARY__LOCAL_ROOT).toBe('/media/.Local');
+    expect(rendered.services.worker?.environment?.NODE_OPTIONS).toBeUndefined();
+  });
 });
