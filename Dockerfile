@@ -12,7 +12,7 @@ COPY workers workers
 COPY watcher watcher
 COPY api api
 COPY cli cli
-RUN npx tsc -b tsconfig.build.json && npm prune --omit=dev
+RUN npx tsc -b tsconfig.build.json && node dist/workers/build-bundle.js && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 RUN apt-get update \
@@ -21,7 +21,7 @@ RUN apt-get update \
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
-# Workflow sources are bundled by the worker at start-up from dist/workflows.
+# Workers load the workflow bundle built above (dist/workflow-bundle.js).
 COPY package.json ./
 COPY db db
 COPY bin bin

@@ -1,16 +1,20 @@
 /**
  * V8 flags a component's node process runs with, in one place: `vaultarr start` passes them when it
  * spawns the component, `docker-compose.yml` sets the same through `NODE_OPTIONS`, and the bench
- * runs components as `vaultarr start` does.
+ * runs components as `vaultarr start` does (figures: bench scenarios 5 and 6, docs/performance.md).
  *
- * The watcher's live data is small (a timer and a name per release waiting), but with V8's default
- * limits its heap grows far past it while thousands of releases arrive at once. A 96 MiB old space
- * and a 1 MiB young generation make V8 collect sooner: 10,000 releases at once peak at 130 MiB RSS
- * instead of 274 MiB (bench scenario 6; 64 MiB also held, 32 MiB of headroom is kept for larger
- * drops). Its live set stays small because `@parcel/watcher` watches directories, not files.
+ * - The watcher's live data is small (a timer and a name per release waiting), but with V8's
+ *   default limits its heap grows far past it while thousands of releases arrive at once. A 96 MiB
+ *   old space and a 1 MiB young generation make V8 collect sooner: 10,000 releases at once peak at
+ *   130 MiB RSS instead of 274 MiB (64 MiB also held; the rest is headroom for larger drops). Its
+ *   live set stays small because `@parcel/watcher` watches directories, not files.
+ * - The worker keeps its default old space (the Temporal SDK sizes its workflow cache from it); a
+ *   2 MiB young generation (default 16 MiB) cut its peak RSS with 200 items in flight from 472 to
+ *   362 MiB and idle from 197 to 166 MiB, at the same CPU per item (bench scenario 3).
  */
 export const COMPONENT_NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   watcher: ['--max-old-space-size=96', '--max-semi-space-size=1'],
+  worker: ['--max-semi-space-size=2'],
 };
 
 /** The flags of one component (none for a component not listed). */

@@ -4,7 +4,7 @@
 #    prometheus (promtool checks the metrics), apprise (notifications); with --test also chromium
 #  - npm packages (npm ci when package-lock.json changed since the last install)
 #  - the Temporal CLI v1.5.1, built with `go install` into ~/.cache/vaultarr/bin (outside the clone)
-#  - the TypeScript build (dist/), incremental
+#  - the TypeScript build (dist/), incremental, and the workflow bundle (dist/workflow-bundle.js)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,3 +61,5 @@ fi
 
 # --- TypeScript build --------------------------------------------------------------------------
 npx --no-install tsc -b tsconfig.build.json
+# The workflow bundle workers load (webpack then never runs in a worker); skipped when fresh.
+node dist/workers/build-bundle.js

@@ -85,11 +85,13 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  test('runs the watcher with the V8 limits vaultarr start gives it', () => {
-    expect(rendered.services.watcher?.environment?.NODE_OPTIONS).toBe(
-      COMPONENT_NODE_FLAGS.watcher!.join(' '),
-    );
-    expect(rendered.services.watcher?.environment?.VAULTARR_LIBRARY__LOCAL_ROOT).toBe('/media/.Local');
-    expect(rendered.services.worker?.environment?.NODE_OPTIONS).toBeUndefined();
+  test.each(['watcher', 'worker'])('runs the %s with the V8 limits vaultarr start gives it', (name) => {
+    expect(rendered.services[name]?.environment?.NODE_OPTIONS).toBe(COMPONENT_NODE_FLAGS[name]!.join(' '));
+    expect(rendered.services[name]?.environment?.VAULTARR_LIBRARY__LOCAL_ROOT).toBe('/media/.Local');
+  });
+
+  test('the API runs on V8 defaults', () => {
+    expect(COMPONENT_NODE_FLAGS.api).toBeUndefined();
+    expect(rendered.services.api?.environment?.NODE_OPTIONS).toBeUndefined();
   });
 });
