@@ -17,6 +17,17 @@ function inside(root: string, candidate: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/** Real paths of roots, by root: a root (the library, `Incoming/`) is resolved once per process. */
+const realRoots = new Map<string, string>();
+function realRootOf(root: string): string {
+  let real = realRoots.get(root);
+  if (real === undefined) {
+    real = realpathSync(root);
+    realRoots.set(root, real);
+  }
+  return real;
+}
+
 /**
  * Resolves a library-relative path (`Movies/X (1999)/X (1999).mkv`) against a root, refusing any
  * that escapes it: absolute paths, `..` segments that climb out, and symlinks (in the part that
@@ -37,7 +48,7 @@ export function resolveWithin(root: string, relativePath: string): string {
   for (;;) {
     try {
       const real = realpathSync(existing);
-      const realRoot = realpathSync(root);
+      const realRoot = realRootOf(root);
       if (!inside(realRoot, real)) throw new PathEscapesRootError(root, relativePath);
       break;
     } catch (err) {

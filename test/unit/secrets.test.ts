@@ -134,20 +134,14 @@ describe('secrets', () => {
   test('log lines hide every secret of the loaded config, in fields, messages and error stacks', async () => {
     const config = loadConfig({ env: { VAULTARR_CONFIG: plantedConfig(dir, await freePort()) }, cwd: dir });
     const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => lines.push(String(chunk)) > 0) as typeof process.stdout.write;
-    try {
-      const log = createLogger('test');
-      log.info({ servers: config.mediaServers, arr: config.arr }, 'media servers');
-      log.warn({ remote: config.vault.remote, databaseUrl: config.database.url }, 'vault');
-      log.error(
-        { err: new Error(`rclone copy to ${config.vault.remote} failed`) },
-        `token ${config.mediaServers[0]!.token} refused by ${config.mediaServers[1]!.url}`,
-      );
-      log.info({ config }, 'everything');
-    } finally {
-      process.stdout.write = write;
-    }
+    const log = createLogger('test', 'info', { write: (line: string) => lines.push(line) });
+    log.info({ servers: config.mediaServers, arr: config.arr }, 'media servers');
+    log.warn({ remote: config.vault.remote, databaseUrl: config.database.url }, 'vault');
+    log.error(
+      { err: new Error(`rclone copy to ${config.vault.remote} failed`) },
+      `token ${config.mediaServers[0]!.token} refused by ${config.mediaServers[1]!.url}`,
+    );
+    log.info({ config }, 'everything');
     expect(lines).toHaveLength(4);
     expect(leaked(lines.join(''))).toEqual([]);
   });
