@@ -581,15 +581,14 @@ function hasEpisodes(known: KnownTitle, season: number, episodes: readonly numbe
 }
 
 /**
- * Scene digits after a known series' title (and its year): `castle.2009.416` → S04E16,
+ * Scene digits after a known series' title (and its year), in a name's {@link titleKey} words: `castle.2009.416` → S04E16,
  * `the.office.101.102` → S01E01-E02 (`SEE`, `SSEE`; several must be consecutive episodes of one
  * season), and `extant.10708` → S01E07-E08 only when the season sizes rule out season 10.
  */
 function sceneDigitsAfter(
-  name: string,
+  words: readonly string[],
   known: KnownTitle,
 ): { season: number; episodes: number[] } | undefined {
-  const words = titleKey(readable(name)).split(' ');
   const keys = [titleKey(known.title), looseKey(known.title)].map((k) => k.split(' '));
   const key = keys.find((k) => k.every((w, i) => words[i] === w));
   if (!key) return undefined;
@@ -660,9 +659,11 @@ function seriesNumbers(
         });
     }
   } else {
+    // The name's words, once for every known title.
+    const words = titleKey(readable(rawName)).split(' ');
     for (const known of knownTitles) {
       if (known.kind !== 'episode') continue;
-      const numbers = sceneDigitsAfter(rawName, known);
+      const numbers = sceneDigitsAfter(words, known);
       if (numbers) found.push({ identity: { kind: 'episode', series: known.title, ...numbers }, known });
     }
   }
