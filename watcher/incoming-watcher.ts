@@ -1,9 +1,9 @@
 /**
- * Watches `Incoming/` (`@parcel/watcher`: one inotify watch per directory, none per file) and starts a media item's workflow for every release — a file or
- * a folder at its top level — once it has finished arriving: no partial names inside
- * (`.part`, `.!qB`, rsync's `.name.XXXXXX`, ...), nothing changed for the settle time, and no
- * process holding any of its files open for writing (as `fuser` tells). Whatever already sits
- * there at start-up is picked up too.
+ * Watches `Incoming/` (`@parcel/watcher`: one inotify watch per directory, none per file) and
+ * starts a media item's workflow for every release — a file or a folder at its top level — once it
+ * has finished arriving: no partial names inside (`.part`, `.!qB`, rsync's `.name.XXXXXX`, ...),
+ * nothing changed for the settle time, and no process holding any of its files open for writing (as
+ * `fuser` tells). Whatever already sits there at start-up is picked up too.
  */
 import { subscribe, type AsyncSubscription } from '@parcel/watcher';
 import pLimit from 'p-limit';

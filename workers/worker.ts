@@ -24,9 +24,12 @@ import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
 import type { WorkerMetrics } from '../lib/metrics.js';
 import type { NotificationSettings, Notifier } from '../lib/notifications.js';
 
+/** Whether this module runs from sources (tests, tsx) rather than from `dist/`. */
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+
 /** Path of the workflows module, from sources (tests, tsx) or from `dist/`. */
 export function workflowsPath(): string {
-  const ext = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const ext = FROM_SOURCES ? 'ts' : 'js';
   return fileURLToPath(new URL(`../workflows/index.${ext}`, import.meta.url));
 }
 
@@ -51,6 +54,9 @@ export function workflowBundle(): Promise<WorkflowBundleOption> {
  * Bundles the workflow code with webpack (see {@link workflowBundle}).
  *
  * @param reportError - where the bundler's errors go (default: the Temporal Runtime's logger)
+ * @returns the bundle's code (about 2 MiB, source map inline)
+ * @throws the bundler's error when the workflow code does not bundle (a workflow module importing
+ *   something the sandbox forbids, a syntax error): a build or start-up failure, not retried
  */
 export function bundleWorkflows(
   reportError?: (message: string, meta?: Record<string, unknown>) => void,
@@ -70,28 +76,30 @@ export function prebuiltBundlePath(): string {
   return fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 }
 
-/** The newest modification time (ms) of the `.js` files under `dir`. */
-async function newestJs(dir: string): Promise<number> {
+/** The newest modification time (ms) of the `.js` files under `dir`, leaving out `except`. */
+async function newestJs(dir: string, except: string): Promise<number> {
   let newest = 0;
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
     const at = path.join(entry.parentPath, entry.name);
-    if (at === prebuiltBundlePath()) continue;
-    newest = Math.max(newest, (await stat(at)).mtimeMs);
+    if (at !== except) newest = Math.max(newest, (await stat(at)).mtimeMs);
   }
   return newest;
 }
 
-/** The prebuilt bundle's path when running from `dist/` and it is newer than the code it bundles. */
+/**
+ * The prebuilt bundle's path when running from `dist/` and it is newer than every other compiled
+ * `.js` file there (it may bundle any of them); `undefined` otherwise (from sources, missing, stale).
+ */
 export async function freshPrebuiltBundle(): Promise<string | undefined> {
-  if (import.meta.url.endsWith('.ts')) return undefined;
+  if (FROM_SOURCES) return undefined;
   const bundle = prebuiltBundlePath();
   const built = await stat(bundle).then(
     (s) => s.mtimeMs,
     () => undefined,
   );
   if (built === undefined) return undefined;
-  return built >= (await newestJs(path.dirname(bundle))) ? bundle : undefined;
+  return built >= (await newestJs(path.dirname(bundle), bundle)) ? bundle : undefined;
 }
 
 /** Options of {@link createWorkers}. */

@@ -90,9 +90,6 @@ const DATES = [
   /(?:^|[^0-9])(?:19|20)\d{2}[ ._-]?(?:0[1-9]|1[0-2])[ ._-]?(?:0[1-9]|[12]\d|3[01])(?:[^0-9]|$)/,
   /(?:^|[^0-9])(?:0[1-9]|[12]\d|3[01])[ ._-](?:0[1-9]|1[0-2])[ ._-](?:19|20)\d{2}(?:[^0-9]|$)/,
 ];
-/** A fansub release numbered by absolute episode (`[Group] Title - 12 ...`): an episode, never a movie. */
-const ABSOLUTE_EPISODE = /^\[[^\]]+\].*\s-\s\d{1,4}(?:v\d)?(?:\s|\[|\(|$)/;
-/** A fansub release's title and absolute number: `[Group] Title - 12 (1080p)`. */
 const FANSUB_ABSOLUTE = /^\[[^\]]+\]\s*(.+?)\s-\s(\d{1,4})(?:v\d)?(?:\s|\[|\(|$)/;
 /** A fansub release numbered within a season: `[Group] Title S2 - 05`, `[Group] Title Season 2 - 01`. */
 const FANSUB_SEASONAL = /^\[[^\]]+\]\s*(.+?)\s(?:S|Season\s?)(\d{1,2})\s-\s(\d{1,4})(?:v\d)?(?:\s|\[|\(|$)/i;
@@ -335,7 +332,7 @@ function parseWithVideoFilenameParser(name: string): VideoIdentity | undefined {
     return { kind: 'episode', series: seriesName(title), season: seasons[0]!, episodes };
   }
   if (DATES.some((re) => re.test(name))) return dailyWithVideoFilenameParser(name);
-  if (ABSOLUTE_EPISODE.test(name)) return undefined;
+  if (FANSUB_ABSOLUTE.test(name)) return undefined;
   // A resolution written out (`1920x800`) stops the parser; it is no part of a title.
   const movie = filenameParse(name.replace(RESOLUTION, ''), false);
   const title = cleanTitle(wholeWords(name, movie.title ?? ''));
@@ -499,6 +496,11 @@ function titleOf(identity: VideoIdentity): string {
 /** Two identities agree: same kind, same normalised title, same numbers. */
 export function sameIdentity(a: VideoIdentity, b: VideoIdentity): boolean {
   return a.kind === b.kind && titleKey(titleOf(a)) === titleKey(titleOf(b)) && numbersOf(a) === numbersOf(b);
+}
+
+/** The first of every group of readings with the same identity (see {@link sameIdentity}), in order. */
+function distinctIdentities<T extends { identity: VideoIdentity }>(readings: readonly T[]): T[] {
+  return readings.filter((r, i) => readings.findIndex((o) => sameIdentity(o.identity, r.identity)) === i);
 }
 
 /** `The Office (US) S02E03`, `The Daily Show 2024-03-05` or `The Matrix (1999)`, for reasons. */
@@ -667,7 +669,7 @@ function seriesNumbers(
       if (numbers) found.push({ identity: { kind: 'episode', series: known.title, ...numbers }, known });
     }
   }
-  const distinct = found.filter((f, i) => found.findIndex((o) => sameIdentity(o.identity, f.identity)) === i);
+  const distinct = distinctIdentities(found);
   return distinct.length === 1 ? distinct[0] : undefined;
 }
 
@@ -709,7 +711,7 @@ export function decideIdentity(rawName: string, context: IdentityContext = {}): 
 
   // The *arr's answer wins when it names one of its own series or movies.
   const arr = context.arrAnswers?.[rawName] ?? [];
-  const arrDistinct = arr.filter((a, i) => arr.findIndex((b) => sameIdentity(a.identity, b.identity)) === i);
+  const arrDistinct = distinctIdentities(arr);
   if (arrDistinct.length === 1) return { kind: 'placed', ...arrDistinct[0]! };
   for (const a of arrDistinct) suggest(a.identity, a.source);
 
