@@ -4,7 +4,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { LIBRARY_FOLDERS } from '../domain/media.js';
 import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
-import { MEDIA_ITEM_WORKFLOW, statusQuery, type MediaItemInput } from '../domain/messages.js';
+import {
+  LEGACY_MEDIA_ITEM_WORKFLOW,
+  MEDIA_ITEM_WORKFLOW,
+  statusQuery,
+  type MediaItemInput,
+} from '../domain/messages.js';
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import { incomingKey, legacyIncomingKey, mediaItemWorkflowId, type ArrivalIdentity } from './workflow-ids.js';
 
@@ -76,8 +81,10 @@ const MAX_ARRIVAL_IDS = 20;
 export async function startIncomingItem(client: Client, options: StartIncomingOptions): Promise<string> {
   const { releasePath, arrival } = options;
   const stillThere = () => existsSync(path.join(options.localRoot, releasePath));
-  const legacy = mediaItemWorkflowId(legacyIncomingKey(releasePath, arrival));
-  if ((await runningStage(client, legacy)) === 'sorting') return legacy;
+  if (await legacyItemsMayRun(client)) {
+    const legacy = mediaItemWorkflowId(legacyIncomingKey(releasePath, arrival));
+    if ((await runningStage(client, legacy)) === 'sorting') return legacy;
+  }
   const key = incomingKey(releasePath, arrival);
   for (let n = 1; n <= MAX_ARRIVAL_IDS; n++) {
     const workflowId = mediaItemWorkflowId(n === 1 ? key : `${key}#${n}`);
@@ -99,6 +106,30 @@ export async function startIncomingItem(client: Client, options: StartIncomingOp
   throw new Error(
     `${releasePath}: ${MAX_ARRIVAL_IDS} workflow IDs for this arrival are all held by other items`,
   );
+}
+
+/** How long a count that found legacy items running is trusted before the next, in ms. */
+const LEGACY_RECOUNT_MS = 60_000;
+const legacyCounts = new WeakMap<Client, { at: number; running: Promise<boolean> }>();
+
+/**
+ * Whether items under the keys of earlier versions may still be running. Only the legacy workflow
+ * type carries them (its runs started before arrival keys had a birth time), and nothing of this
+ * version starts one: once a count finds none running, the per-arrival lookup of the legacy key
+ * (a describe call, and a miss, on the server for every release) is skipped for good. While some
+ * run, the count is repeated at most once a minute; when it fails, the lookup is made.
+ */
+async function legacyItemsMayRun(client: Client): Promise<boolean> {
+  const last = legacyCounts.get(client);
+  if (last && (Date.now() - last.at < LEGACY_RECOUNT_MS || !(await last.running))) return last.running;
+  const running = client.workflow
+    .count(`WorkflowType = "${LEGACY_MEDIA_ITEM_WORKFLOW}" AND ExecutionStatus = "Running"`)
+    .then(
+      ({ count }) => count > 0,
+      () => true,
+    );
+  legacyCounts.set(client, { at: Date.now(), running });
+  return running;
 }
 
 /**

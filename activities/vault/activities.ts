@@ -197,6 +197,7 @@ export function createVaultActivities(deps: VaultDeps) {
   ): Promise<{ match: true; verification: VaultVerification } | { match: false; reason: string }> => {
     const p = record.libraryPath;
     reportProgress({ phase: 'verifying', bytesDone: 0, bytesTotal: record.sizeBytes, file: p });
+    if (method.kind === 'read-back') return readBack(record);
     const remote = await rclone.stat(p, method.kind === 'hash' ? method.hashType : undefined);
     if (!remote) return { match: false, reason: `${p} is missing on the vault` };
     if (remote.sizeBytes !== record.sizeBytes)
@@ -219,21 +220,49 @@ export function createVaultActivities(deps: VaultDeps) {
         };
       return { match: true, verification: { ...base, method: method.hashType, remoteValue } };
     }
-    if (method.kind === 'modtime') {
-      const remoteMs = Date.parse(remote.modTime);
-      const wantMs = expectedRemoteValue ? Date.parse(expectedRemoteValue) : record.mtimeMs;
-      if (Math.abs(remoteMs - wantMs) > method.toleranceMs)
-        return { match: false, reason: `${p}: vault modtime ${remote.modTime} differs from local` };
-      return { match: true, verification: { ...base, method: 'modtime', remoteValue: remote.modTime } };
-    }
-    // The remote keeps neither a hash nor modtimes: read the copy back once, streamed.
+    const remoteMs = Date.parse(remote.modTime);
+    const wantMs = expectedRemoteValue ? Date.parse(expectedRemoteValue) : record.mtimeMs;
+    if (Math.abs(remoteMs - wantMs) > method.toleranceMs)
+      return { match: false, reason: `${p}: vault modtime ${remote.modTime} differs from local` };
+    return { match: true, verification: { ...base, method: 'modtime', remoteValue: remote.modTime } };
+  };
+
+  /**
+   * The remote keeps neither a hash nor modtimes: the copy is read back once, streamed, and its
+   * size and sha256 compared. No stat first: on a remote whose backend paces its calls (WebDAV's
+   * 10 ms, Google Drive's 100 ms) every call per item counts, and the read tells both.
+   */
+  const readBack = async (
+    record: LocalFileRecord,
+  ): Promise<{ match: true; verification: VaultVerification } | { match: false; reason: string }> => {
+    const p = record.libraryPath;
     const io = fileIo('reading-back', record.sizeBytes, p);
-    const remoteValue = await rclone.downloadHash(p, io);
-    if (remoteValue !== record.hashes.sha256)
+    let read;
+    try {
+      read = await rclone.downloadHash(p, { ...io, maxBytes: record.sizeBytes });
+    } catch (err) {
+      if (err instanceof RcloneError && err.kind === 'not-found')
+        return { match: false, reason: `${p} is missing on the vault` };
+      throw err;
+    }
+    if (read.sizeBytes !== record.sizeBytes)
+      return {
+        match: false,
+        reason: `${p}: vault size ${read.sizeBytes > record.sizeBytes ? `over ${record.sizeBytes}` : read.sizeBytes} B, local ${record.sizeBytes} B`,
+      };
+    if (!read.sha256 || read.sha256 !== record.hashes.sha256)
       return { match: false, reason: `${p}: sha256 of the vault copy differs (read back)` };
     return {
       match: true,
-      verification: { ...base, method: 'sha256-download', remoteValue, bytesDownloaded: record.sizeBytes },
+      verification: {
+        sizeBytes: record.sizeBytes,
+        sha256: record.hashes.sha256!,
+        mtimeMs: record.mtimeMs,
+        verifiedAt: new Date().toISOString(),
+        method: 'sha256-download',
+        remoteValue: read.sha256,
+        bytesDownloaded: record.sizeBytes,
+      },
     };
   };
 

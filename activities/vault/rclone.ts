@@ -116,6 +116,10 @@ function countingSha256(onBytes?: (bytesDone: number) => void) {
       done += chunk.length;
       onBytes?.(done);
     },
+    /** Bytes fed so far. */
+    get bytes(): number {
+      return done;
+    },
     /** Lowercase hex. */
     digest: (): string => hash.digest('hex'),
   };
@@ -566,8 +570,14 @@ export class Rclone {
           dstFs: daemon.remote,
           dstRemote: p,
           _group: group,
-          // A forced copy after a failed verification: never skip because size and modtime match.
-          ...(options.force ? { _config: { IgnoreTimes: true } } : {}),
+          _config: {
+            // Verification follows the copy (the remote's hash against the one taken while the
+            // file was read for the upload): rclone's own check after each upload would read the
+            // vault copy's hash a second time (a full read of the file on an SFTP server).
+            IgnoreChecksum: true,
+            // A forced copy after a failed verification: never skip because size and modtime match.
+            ...(options.force ? { IgnoreTimes: true } : {}),
+          },
         });
       }
       if (options.signal?.aborted) throw new RcloneError('rclone copy was cancelled', 'other', undefined);
@@ -702,26 +712,33 @@ export class Rclone {
   }
 
   /**
-   * sha256 of a remote object computed by reading it back once, streamed (through the daemon's
-   * `--rc-serve`, else `rclone cat`). Never throttled by the upload limit: with a `bwLimit` (or
-   * one set by {@link setBwLimit}) the read-back runs as its own process, without it.
+   * sha256 and size of a remote object, computed by reading it back once, streamed (through the
+   * daemon's `--rc-serve`, else `rclone cat`). Never throttled by the upload limit: with a
+   * `bwLimit` (or one set by {@link setBwLimit}) the read-back runs as its own process, without it.
    *
    * @param options.signal - stops the read
    * @param options.onBytes - called with the bytes read so far
+   * @param options.maxBytes - stop reading once more than this many bytes came (a copy larger than
+   *   expected): the result then has `sha256` undefined and `sizeBytes` over the limit
+   * @returns lowercase hex sha256 and the bytes read
    * @throws RcloneError when the object cannot be read (`not-found` when it is missing)
    */
   async downloadHash(
     relativePath: string,
-    options: { signal?: AbortSignal; onBytes?: (bytesDone: number) => void } = {},
-  ): Promise<string> {
+    options: { signal?: AbortSignal; onBytes?: (bytesDone: number) => void; maxBytes?: number } = {},
+  ): Promise<{ sha256?: string; sizeBytes: number }> {
     const hash = countingSha256(options.onBytes);
     // The daemon carries the upload limit for every transfer it runs, downloads included.
     const daemon = this.options.bwLimit || this.daemonLimited ? undefined : await this.daemon();
     const body = await daemon?.get(relativePath, options.signal).catch(() => undefined);
     if (body) {
       try {
-        for await (const chunk of body) hash.update(chunk);
-        return hash.digest();
+        for await (const chunk of body) {
+          hash.update(chunk);
+          if (options.maxBytes !== undefined && hash.bytes > options.maxBytes)
+            return { sizeBytes: hash.bytes };
+        }
+        return { sha256: hash.digest(), sizeBytes: hash.bytes };
       } catch (err) {
         if (options.signal?.aborted)
           throw new RcloneError('rclone read-back was cancelled', 'other', undefined);
@@ -737,7 +754,7 @@ export class Rclone {
     relativePath: string,
     options: { signal?: AbortSignal; onBytes?: (bytesDone: number) => void },
     daemonError?: string,
-  ): Promise<string> {
+  ): Promise<{ sha256: string; sizeBytes: number }> {
     const hash = countingSha256(options.onBytes);
     const child = execa(this.options.binary, [...this.globalFlags(), 'cat', this.remotePath(relativePath)], {
       reject: false,
@@ -754,7 +771,7 @@ export class Rclone {
       if (daemonError) error.message += ` (the daemon's read failed too: ${daemonError})`;
       throw error;
     }
-    return hash.digest();
+    return { sha256: hash.digest(), sizeBytes: hash.bytes };
   }
 
   /**

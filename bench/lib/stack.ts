@@ -68,7 +68,7 @@ export interface BenchStackOptions {
   /** `VAULTARR_*` settings added to the embedded defaults (e.g. `VAULTARR_VAULT__REMOTE`). */
   env?: Record<string, string>;
   /** Dev server options beyond the defaults (experiments with pragmas and dynamic config). */
-  temporal?: Pick<TemporalDevServerOptions, 'sqlitePragmas' | 'dynamicConfig'>;
+  temporal?: Pick<TemporalDevServerOptions, 'sqlitePragmas' | 'dynamicConfig' | 'metricsPort'>;
   /** How the worker component runs (default: as `vaultarr start` runs it). */
   workerProfile?: WorkerProfile;
 }
@@ -123,6 +123,8 @@ export class BenchStack {
       port: this.ports.temporal,
       namespace: 'default',
       logFile: path.join(this.logDir, 'temporal.log'),
+      // For experiments: BENCH_TEMPORAL_METRICS_PORT=9090 to scrape the server's request counts.
+      metricsPort: Number(process.env.BENCH_TEMPORAL_METRICS_PORT) || undefined,
       ...temporal,
       // For experiments: BENCH_TEMPORAL_DYNAMIC_CONFIG='{"key": value}' on any scenario.
       dynamicConfig: {
@@ -223,8 +225,11 @@ export class BenchStack {
   private launch(component: Component): void {
     const out = openSync(path.join(this.logDir, `${component}.log`), 'a');
     const cli = path.join(projectRoot(), 'dist', 'cli', 'vaultarr.js');
+    // For profiling: BENCH_NODE_FLAGS_WORKER='--cpu-prof --cpu-prof-dir=/tmp/prof' (node refuses
+    // --cpu-prof in NODE_OPTIONS).
+    const extraFlags = process.env[`BENCH_NODE_FLAGS_${component.toUpperCase()}`]?.split(' ').filter(Boolean);
     const run = nodeCommand(
-      [...componentNodeFlags(component), cli, component],
+      [...componentNodeFlags(component), ...(extraFlags ?? []), cli, component],
       this.env(),
       component === 'worker' ? this.workerProfile : undefined,
     );

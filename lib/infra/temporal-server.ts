@@ -58,6 +58,8 @@ export interface TemporalDevServerOptions {
   dynamicConfig?: Record<string, unknown>;
   /** SQLite pragmas (`name=value`), replacing {@link DEFAULT_SQLITE_PRAGMAS}. */
   sqlitePragmas?: string[];
+  /** Port of the server's Prometheus metrics on `ip` (`/metrics`); none when unset. */
+  metricsPort?: number;
 }
 
 /**
@@ -128,6 +130,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     '--log-level',
     'warn',
     ...(options.sqlitePragmas ?? DEFAULT_SQLITE_PRAGMAS).flatMap((p) => ['--sqlite-pragma', p]),
+    ...(options.metricsPort ? ['--metrics-port', String(options.metricsPort)] : []),
     ...(options.uiPort ? ['--ui-port', String(options.uiPort)] : ['--headless']),
     ...(options.uiPort && options.uiIp ? ['--ui-ip', options.uiIp] : []),
     ...SEARCH_ATTRIBUTE_DEFINITIONS.flatMap((a) => ['--search-attribute', `${a.name}=${a.type}`]),

@@ -10,10 +10,23 @@ import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
-import { cancelSignal, evictSignal, statusQuery } from '../../domain/messages.js';
+import { Client } from '@temporalio/client';
+import {
+  cancelSignal,
+  evictSignal,
+  LEGACY_MEDIA_ITEM_WORKFLOW,
+  MEDIA_ITEM_WORKFLOW,
+  statusQuery,
+} from '../../domain/messages.js';
+import { STAGE_ATTRIBUTE } from '../../domain/search-attributes.js';
 import { waitFor } from '../../lib/infra/wait.js';
 import { startIncomingItem } from '../../lib/start-item.js';
-import { arrivalIdentity } from '../../lib/workflow-ids.js';
+import {
+  arrivalIdentity,
+  incomingKey,
+  legacyIncomingKey,
+  mediaItemWorkflowId,
+} from '../../lib/workflow-ids.js';
 import { IncomingWatcher } from '../../watcher/incoming-watcher.js';
 import { makeVideo, tempDir } from '../helpers/env.js';
 import { recordHistory } from '../helpers/histories.js';
@@ -193,6 +206,51 @@ describe('intake: complete releases, one item per arrival, nothing lost', () => 
     await handle.signal(cancelSignal);
     await handle.result();
     await recordHistory('season-pack-leftover-kept-cancelled', handle);
+  });
+
+  test('an item still sorting under the key of an earlier version is found, not started twice; once none runs, an arrival gets its own item under the current key', async () => {
+    // A client of its own: the count of legacy items is remembered per client.
+    const client = new Client({ connection: env.client.connection });
+    const release = 'Incoming/Zodiac.2007.1080p.BluRay.x264-GROUP.mkv';
+    makeVideo(path.join(env.localRoot, release), 1, 31);
+    const arrival = await arrivalIdentity(path.join(env.localRoot, release));
+    const legacyId = mediaItemWorkflowId(legacyIncomingKey(release, arrival));
+    // The earlier version's run, parked mid-sort: its type, its key, on a queue no worker polls.
+    await client.workflow.start(LEGACY_MEDIA_ITEM_WORKFLOW, {
+      taskQueue: `legacy-${Date.now()}`,
+      workflowId: legacyId,
+      args: [{ hostId: env.hostId, origin: { kind: 'incoming', releasePath: release } }],
+      typedSearchAttributes: [{ key: STAGE_ATTRIBUTE, value: 'sorting' }],
+    });
+    await waitFor('the legacy run to be visible', async () => {
+      const { count } = await client.workflow.count(
+        `WorkflowId = "${legacyId}" AND ExecutionStatus = "Running"`,
+      );
+      return count === 1;
+    });
+    const start = (c: Client) =>
+      startIncomingItem(c, {
+        releasePath: release,
+        arrival,
+        localRoot: env.localRoot,
+        hostId: env.hostId,
+        taskQueue: env.taskQueue,
+      });
+    expect(await start(client)).toBe(legacyId);
+    expect(await start(client)).toBe(legacyId);
+    await client.workflow.getHandle(legacyId).terminate('test over');
+    await waitFor('no legacy run to be counted', async () => {
+      const { count } = await client.workflow.count(
+        `WorkflowType = "${LEGACY_MEDIA_ITEM_WORKFLOW}" AND ExecutionStatus = "Running"`,
+      );
+      return count === 0;
+    });
+    // A fresh client counts none: the arrival gets its own item under the current key.
+    const fresh = new Client({ connection: env.client.connection });
+    const id = await start(fresh);
+    expect(id).toBe(mediaItemWorkflowId(incomingKey(release, arrival)));
+    expect((await fresh.workflow.getHandle(id).describe()).type).toBe(MEDIA_ITEM_WORKFLOW);
+    await fresh.workflow.getHandle(id).signal(cancelSignal);
   });
 });
 
