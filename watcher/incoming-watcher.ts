@@ -3,7 +3,8 @@
  * starts a media item's workflow for every release — a file or a folder at its top level — once it
  * has finished arriving: no partial names inside (`.part`, `.!qB`, rsync's `.name.XXXXXX`, ...),
  * nothing changed for the settle time, and no process holding any of its files open for writing (as
- * `fuser` tells). Whatever already sits there at start-up is picked up too.
+ * `fuser` tells). Whatever already sits there at start-up is picked up too, and a full listing
+ * every minute finds any release whose events were lost.
  */
 import { subscribe, type AsyncSubscription } from '@parcel/watcher';
 import pLimit from 'p-limit';
@@ -34,12 +35,25 @@ export interface IncomingWatcherOptions {
   /** Starts the release's workflow; a rejection is retried with backoff. */
   onReady: (release: ReadyRelease) => Promise<void>;
   logger: Logger;
+  /**
+   * How often `Incoming/` is also listed in full, in ms (default {@link DEFAULT_RESCAN_MS}). Events
+   * can be lost: when inotify's queue overflows under a burst, the kernel drops them, and neither
+   * libuv nor `@parcel/watcher` reports it. A release no event announced is found by the next
+   * listing.
+   */
+  rescanMs?: number;
 }
+
+/** Default interval of the full listing of `Incoming/` (see `rescanMs`), in ms. */
+export const DEFAULT_RESCAN_MS = 60_000;
 
 /** The `Incoming/` watcher. `start()` begins; `close()` stops. */
 export class IncomingWatcher {
   private subscription?: AsyncSubscription;
+  private rescanTimer?: NodeJS.Timeout;
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Releases waiting for a check slot or being checked. */
+  private readonly checking = new Set<string>();
   /** Entries already handed to `onReady`, by name → identity, so one arrival starts once. */
   private readonly started = new Map<string, string>();
   private readonly failures = new Map<string, number>();
@@ -65,11 +79,27 @@ export class IncomingWatcher {
       for (const event of events) this.changed(event.path);
     });
     for (const name of await readdir(this.incoming)) this.changed(path.join(this.incoming, name));
+    this.rescanTimer = setInterval(
+      () => void this.rescan().catch((err: unknown) => this.options.logger.error({ err }, 'rescan failed')),
+      this.options.rescanMs ?? DEFAULT_RESCAN_MS,
+    );
+    this.rescanTimer.unref();
     this.options.logger.info({ incoming: this.incoming }, 'watching Incoming/');
+  }
+
+  /** Looks at every release in `Incoming/` that is neither handed over, nor scheduled, nor being checked. */
+  private async rescan(): Promise<void> {
+    for (const name of await readdir(this.incoming)) {
+      if (name.startsWith('.') || this.started.has(name) || this.timers.has(name) || this.checking.has(name))
+        continue;
+      this.options.logger.info({ name }, 'release found by the rescan of Incoming/, not by an event');
+      this.schedule(name, 0);
+    }
   }
 
   /** Stops watching and forgets pending releases. */
   async close(): Promise<void> {
+    clearInterval(this.rescanTimer);
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     await this.subscription?.unsubscribe();
@@ -89,9 +119,10 @@ export class IncomingWatcher {
       name,
       setTimeout(() => {
         this.timers.delete(name);
-        this.checks(() => this.check(name)).catch((err: unknown) =>
-          this.options.logger.error({ err, name }, 'release check failed'),
-        );
+        this.checking.add(name);
+        this.checks(() => this.check(name))
+          .catch((err: unknown) => this.options.logger.error({ err, name }, 'release check failed'))
+          .finally(() => this.checking.delete(name));
       }, delayMs),
     );
   }

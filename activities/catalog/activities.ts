@@ -40,8 +40,9 @@ export interface RecordStageInput {
 }
 
 /**
- * Upserts the item's `media_items` row and appends one `events` row (once per `dedupeKey`), on
- * the given connection (inside the caller's transaction, if it opened one).
+ * Upserts the item's `media_items` row and appends one `events` row (once per `dedupeKey`), in one
+ * statement (one round trip and one commit, and never the row without its event), on the given
+ * connection (inside the caller's transaction, if it opened one).
  *
  * @throws pg errors
  */
@@ -52,7 +53,7 @@ export async function writeStage(
 ): Promise<void> {
   const id = input.identity;
   await client.query(
-    `INSERT INTO media_items AS m (workflow_id, host_id, release_name, library_path, subtitle_paths, kind, title,
+    `WITH item AS (INSERT INTO media_items AS m (workflow_id, host_id, release_name, library_path, subtitle_paths, kind, title,
        year, season, episodes, stage, reason, size_bytes, sha256, verified_by, vault_value, vaulted_at, pinned, mtime)
      VALUES ($1,$2,$3,$4,COALESCE($5::text[],'{}'),COALESCE($6::text,'unknown'),$7,$8,$9,$10::int[],$11,$12,$13,$14,$15,$16,$17,
        COALESCE($18::boolean, false), to_timestamp($19::float8 / 1000))
@@ -77,7 +78,10 @@ export async function writeStage(
        pinned = COALESCE($18::boolean, m.pinned),
        evicted_at = CASE WHEN EXCLUDED.stage = 'evicted' THEN COALESCE(m.evicted_at, now())
                          WHEN EXCLUDED.stage IN ('copying', 'verifying') THEN NULL ELSE m.evicted_at END,
-       updated_at = now()`,
+       updated_at = now()
+     RETURNING 1)
+     INSERT INTO events (workflow_id, dedupe_key, stage, outcome, details) VALUES ($1,$20,$11,$21,$22)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
     [
       input.workflowId,
       input.hostId,
@@ -98,15 +102,7 @@ export async function writeStage(
       input.verification?.verifiedAt ?? null,
       input.pinned ?? null,
       input.verification?.mtimeMs ?? null,
-    ],
-  );
-  await client.query(
-    `INSERT INTO events (workflow_id, dedupe_key, stage, outcome, details) VALUES ($1,$2,$3,$4,$5)
-     ON CONFLICT (dedupe_key) DO NOTHING`,
-    [
-      input.workflowId,
       dedupeKey,
-      input.stage,
       input.outcome,
       JSON.stringify({ reason: input.reason, ...input.details }),
     ],

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { waitFor } from '../../lib/infra/wait.js';
@@ -125,5 +125,34 @@ describe('the Incoming/ watcher', () => {
     await watcher.start();
     await waitFor('the retried start', async () => ready.length === 1, 10_000);
     expect(calls).toBe(2);
+  });
+  test('releases whose events inotify dropped (its queue overflowed) are found by the rescan, each once', async () => {
+    await watcher.close();
+    const lines: string[] = [];
+    watcher = new IncomingWatcher({
+      localRoot,
+      settleMs: 300,
+      rescanMs: 1000,
+      logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
+      onReady: async (r) => {
+        ready.push(r);
+      },
+    });
+    // The kernel sizes an inotify instance's queue when it is created: 16 events for this
+    // watcher's, so that a burst of 300 new files overflows it and most of their events are lost.
+    const queueLimit = '/proc/sys/fs/inotify/max_queued_events';
+    const before = readFileSync(queueLimit, 'utf8');
+    writeFileSync(queueLimit, '16');
+    try {
+      await watcher.start();
+    } finally {
+      writeFileSync(queueLimit, before);
+    }
+    const names = Array.from({ length: 300 }, (_, i) => `Movie.${1700 + i}.1080p.mkv`);
+    for (const name of names) writeFileSync(incoming(name), 'x');
+    await waitFor('300 releases', async () => ready.length >= 300, 30_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ready.map((r) => r.releasePath).sort()).toEqual(names.map((n) => `Incoming/${n}`).sort());
+    expect(lines.some((l) => l.includes('found by the rescan'))).toBe(true);
   });
 });
