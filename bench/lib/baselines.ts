@@ -105,15 +105,27 @@ export interface BareSignalWithStartFigures {
   errors: number;
 }
 
+/** What {@link pacedLoad} measured: latencies of the calls that succeeded, and failures. */
+export interface LoadFigures {
+  latencyMs: LatencyFigures;
+  errors: number;
+}
+
 /**
- * Sends `amount` bare `client.workflow.signalWithStart` calls (each a new workflow of a type no
- * worker polls: the start alone is measured) at `rate` per second from this process, at most
- * `connections` in flight (as autocannon's connections in scenario 4), and reports their latency.
+ * An open-loop load at a steady rate: call `i` is sent at `i / rate` s from the start (later only
+ * when `connections` calls are already in flight), as events arrive from several *arr apps, and
+ * its latency is measured from its send. Scenario 4's webhooks and its bare `signalWithStart`
+ * floor both run through it, so that their latencies are measured under the same arrivals.
+ * (autocannon's `overallRate` is a quota per connection and second: each second began with a burst
+ * of every connection at once, which queued on the Temporal server and put its waits into the
+ * webhook p99 but not into the floor's.)
+ *
+ * @param send - makes call `i`; a rejection counts as an error
  */
-export async function runBareSignalWithStart(
-  stack: BenchStack,
+export async function pacedLoad(
   o: { amount: number; rate: number; connections: number },
-): Promise<BareSignalWithStartFigures> {
+  send: (i: number) => Promise<void>,
+): Promise<LoadFigures> {
   const latencies: number[] = [];
   let errors = 0;
   const inFlight = new Set<Promise<void>>();
@@ -123,13 +135,7 @@ export async function runBareSignalWithStart(
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     while (inFlight.size >= o.connections) await Promise.race(inFlight);
     const sent = performance.now();
-    const call: Promise<void> = stack.client.workflow
-      .signalWithStart(BARE_WORKFLOW, {
-        taskQueue: `${BARE_TASK_QUEUE}-unpolled`,
-        workflowId: `bare-signal-${i}`,
-        signal: 'bare',
-        signalArgs: [],
-      })
+    const call: Promise<void> = send(i)
       .then(
         () => void latencies.push(performance.now() - sent),
         () => void errors++,
@@ -138,7 +144,27 @@ export async function runBareSignalWithStart(
     inFlight.add(call);
   }
   await Promise.all(inFlight);
-  return { amount: o.amount, ratePerSecond: o.rate, latencyMs: latencyFigures(latencies), errors };
+  return { latencyMs: latencyFigures(latencies), errors };
+}
+
+/**
+ * Sends `amount` bare `client.workflow.signalWithStart` calls (each a new workflow of a type no
+ * worker polls: the start alone is measured) at `rate` per second from this process through
+ * {@link pacedLoad}, and reports their latency.
+ */
+export async function runBareSignalWithStart(
+  stack: BenchStack,
+  o: { amount: number; rate: number; connections: number },
+): Promise<BareSignalWithStartFigures> {
+  const load = await pacedLoad(o, async (i) => {
+    await stack.client.workflow.signalWithStart(BARE_WORKFLOW, {
+      taskQueue: `${BARE_TASK_QUEUE}-unpolled`,
+      workflowId: `bare-signal-${i}`,
+      signal: 'bare',
+      signalArgs: [],
+    });
+  });
+  return { amount: o.amount, ratePerSecond: o.rate, ...load };
 }
 
 /** Percentiles (nearest rank), max and mean of latencies in ms. */
