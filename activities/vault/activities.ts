@@ -120,6 +120,9 @@ function methodFor(features: RemoteFeatures): Method {
   return { kind: 'read-back' };
 }
 
+/** One vault copy checked against its local record: verified, or why not. */
+type RemoteCheck = { match: true; verification: VaultVerification } | { match: false; reason: string };
+
 /** A retried failure (the attempt failed; nothing was deleted). */
 function retryable(type: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: false });
@@ -183,6 +186,19 @@ export function createVaultActivities(deps: VaultDeps) {
     return undefined;
   };
 
+  /** What the local record says of a verified copy, whatever the method. */
+  const verifiedFields = (record: LocalFileRecord) => ({
+    sizeBytes: record.sizeBytes,
+    sha256: record.hashes.sha256!,
+    mtimeMs: record.mtimeMs,
+    verifiedAt: new Date().toISOString(),
+  });
+  const missing = (p: string): RemoteCheck => ({ match: false, reason: `${p} is missing on the vault` });
+  const sizeDiffers = (p: string, vault: string | number, local: number): RemoteCheck => ({
+    match: false,
+    reason: `${p}: vault size ${vault} B, local ${local} B`,
+  });
+
   /**
    * Compares one vault copy with its local record by `method`, reading the vault copy back only
    * when the remote keeps neither hashes nor modtimes.
@@ -194,20 +210,14 @@ export function createVaultActivities(deps: VaultDeps) {
     record: LocalFileRecord,
     method: Method,
     expectedRemoteValue?: string,
-  ): Promise<{ match: true; verification: VaultVerification } | { match: false; reason: string }> => {
+  ): Promise<RemoteCheck> => {
     const p = record.libraryPath;
     reportProgress({ phase: 'verifying', bytesDone: 0, bytesTotal: record.sizeBytes, file: p });
     if (method.kind === 'read-back') return readBack(record);
     const remote = await rclone.stat(p, method.kind === 'hash' ? method.hashType : undefined);
-    if (!remote) return { match: false, reason: `${p} is missing on the vault` };
-    if (remote.sizeBytes !== record.sizeBytes)
-      return { match: false, reason: `${p}: vault size ${remote.sizeBytes} B, local ${record.sizeBytes} B` };
-    const base = {
-      sizeBytes: record.sizeBytes,
-      sha256: record.hashes.sha256!,
-      mtimeMs: record.mtimeMs,
-      verifiedAt: new Date().toISOString(),
-    };
+    if (!remote) return missing(p);
+    if (remote.sizeBytes !== record.sizeBytes) return sizeDiffers(p, remote.sizeBytes, record.sizeBytes);
+    const base = verifiedFields(record);
     if (method.kind === 'hash') {
       const remoteValue = remote.hashes[method.hashType]?.toLowerCase();
       if (!remoteValue)
@@ -232,33 +242,28 @@ export function createVaultActivities(deps: VaultDeps) {
    * size and sha256 compared. No stat first: on a remote whose backend paces its calls (WebDAV's
    * 10 ms, Google Drive's 100 ms) every call per item counts, and the read tells both.
    */
-  const readBack = async (
-    record: LocalFileRecord,
-  ): Promise<{ match: true; verification: VaultVerification } | { match: false; reason: string }> => {
+  const readBack = async (record: LocalFileRecord): Promise<RemoteCheck> => {
     const p = record.libraryPath;
     const io = fileIo('reading-back', record.sizeBytes, p);
     let read;
     try {
       read = await rclone.downloadHash(p, { ...io, maxBytes: record.sizeBytes });
     } catch (err) {
-      if (err instanceof RcloneError && err.kind === 'not-found')
-        return { match: false, reason: `${p} is missing on the vault` };
+      if (err instanceof RcloneError && err.kind === 'not-found') return missing(p);
       throw err;
     }
     if (read.sizeBytes !== record.sizeBytes)
-      return {
-        match: false,
-        reason: `${p}: vault size ${read.sizeBytes > record.sizeBytes ? `over ${record.sizeBytes}` : read.sizeBytes} B, local ${record.sizeBytes} B`,
-      };
+      return sizeDiffers(
+        p,
+        read.sizeBytes > record.sizeBytes ? `over ${record.sizeBytes}` : read.sizeBytes,
+        record.sizeBytes,
+      );
     if (!read.sha256 || read.sha256 !== record.hashes.sha256)
       return { match: false, reason: `${p}: sha256 of the vault copy differs (read back)` };
     return {
       match: true,
       verification: {
-        sizeBytes: record.sizeBytes,
-        sha256: record.hashes.sha256!,
-        mtimeMs: record.mtimeMs,
-        verifiedAt: new Date().toISOString(),
+        ...verifiedFields(record),
         method: 'sha256-download',
         remoteValue: read.sha256,
         bytesDownloaded: record.sizeBytes,

@@ -719,7 +719,8 @@ export class Rclone {
    * @param options.signal - stops the read
    * @param options.onBytes - called with the bytes read so far
    * @param options.maxBytes - stop reading once more than this many bytes came (a copy larger than
-   *   expected): the result then has `sha256` undefined and `sizeBytes` over the limit
+   *   expected): the result then has `sha256` undefined and `sizeBytes` over the limit. Only the
+   *   daemon's read stops early; a read through `rclone cat` reads the whole object
    * @returns lowercase hex sha256 and the bytes read
    * @throws RcloneError when the object cannot be read (`not-found` when it is missing)
    */
