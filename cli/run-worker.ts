@@ -9,6 +9,7 @@ import { createPool, migrate } from '../lib/db.js';
 import { endpoints, janitorSettings, mediaItemPolicy } from '../lib/endpoints.js';
 import { registerHost } from '../lib/hosts.js';
 import { createLogger, temporalLogger } from '../lib/logger.js';
+import { runAtBackgroundPriority } from '../lib/priority.js';
 import {
   connectClient,
   ensureJanitor,
@@ -46,6 +47,8 @@ function rcloneOptions(config: Config) {
  */
 export async function runWorker(config: Config): Promise<void> {
   const hostOnly = config.worker.hostOnly;
+  // First, so that every thread and child process started below inherits it.
+  const niceness = runAtBackgroundPriority(config.worker.niceness);
   const log = createLogger('worker', config.logLevel);
   // The SDK's own lines (worker state, task failures, and the native core's warnings) go to the
   // same JSON log; installed before the first connection, as the Runtime requires.
@@ -138,7 +141,7 @@ export async function runWorker(config: Config): Promise<void> {
     : undefined;
   await registerHost(pool, config.hostId, config.library.localRoot);
   log.info(
-    { hostId: config.hostId, hostOnly },
+    { hostId: config.hostId, hostOnly, niceness },
     hostOnly ? 'host activity worker running' : 'workers running',
   );
   const running = Promise.all(workers.map((w) => w.run()));

@@ -4,7 +4,7 @@
  * crash. Ctrl-C (SIGINT) or SIGTERM stops everything cleanly; the next start resumes from the data dir.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { componentNodeFlags } from '../lib/component-flags.js';
+import { componentEnv, componentNodeFlags } from '../lib/component-flags.js';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,7 +128,7 @@ export async function runStack(config: Config): Promise<void> {
   const launch = (name: string): void => {
     const out = openSync(path.join(logDir, `${name}.log`), 'a');
     const child = spawn(process.execPath, [...process.execArgv, ...componentNodeFlags(name), cli, name], {
-      env,
+      env: componentEnv(name, env),
       stdio: ['ignore', out, out],
     });
     children.set(name, child);

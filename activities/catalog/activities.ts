@@ -137,7 +137,8 @@ export function createCatalogActivities(deps: CatalogDeps) {
   const { pool } = deps;
 
   /**
-   * Upserts the item's `media_items` row and appends one `events` row, in one transaction.
+   * Upserts the item's `media_items` row and appends one `events` row, atomically (one statement,
+   * or one transaction with the notification bookkeeping).
    * Idempotent: the event is keyed by workflow run and activity ID, so a retry appends nothing twice.
    * With notifications configured, entering `failed-needs-attention` or `awaiting-approval` also
    * opens a notification in the same transaction (once per parking) and starts its workflow.
@@ -147,6 +148,9 @@ export function createCatalogActivities(deps: CatalogDeps) {
   async function recordStage(input: RecordStageInput): Promise<void> {
     const info = Context.current().info;
     const dedupeKey = `${input.workflowId}:${info.workflowExecution?.runId ?? ''}:${info.activityId}`;
+    // The row and its event are one statement: without notifications, one round trip (no BEGIN
+    // and COMMIT around it, two round trips less per stage).
+    if (!deps.notifications) return writeStage(pool, input, dedupeKey);
     const client = await pool.connect();
     let notify: string | undefined;
     try {

@@ -73,6 +73,8 @@ export interface LifecycleFigures {
   workerCpus: string;
   /** History events of a few resident items (their workflows stay open): most of them, and each one's by type. */
   events: ItemEvents;
+  /** When items entered each stage, in seconds after the drop (the catalog's events). */
+  timeline: StageTimeline;
   memory?: {
     /** `stack`: every process of the stack added up (Temporal, Postgres, components, rclone daemons). */
     idle: Record<string, { peakMiB: number; meanMiB: number }>;
@@ -173,6 +175,12 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
       throw new Error(`the vault holds ${onVault.length} files, expected ${o.count} of ${o.sizeBytes} B`);
 
     const events = await itemEvents(stack);
+    const timeline = await stageTimeline(stack, dropMs);
+    ctx.log(
+      `stages (s after the drop: first / median / last): ${Object.entries(timeline)
+        .map(([stage, t]) => `${stage} ${t.first}/${t.median}/${t.last}`)
+        .join(', ')}`,
+    );
     const first = firstStartMs(path.join(stack.logDir, 'watcher.log')) ?? dropMs;
     const fromFirst = vaultarrSeconds - (first - dropMs) / 1000;
     const settleSeconds = Number(o.env?.VAULTARR_WATCHER__SETTLE_SECONDS ?? 2);
@@ -200,6 +208,7 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
       cpuSeconds: cpu,
       workerCpus: cpusAllowed(pids.worker),
       events,
+      timeline,
       memory: o.idleSeconds > 0 ? { idle, run, lifetimePeakMiB } : undefined,
     };
   } finally {
@@ -207,6 +216,36 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
     await twin.stop();
     await stack.stop();
   }
+}
+
+/** Per stage and outcome (`sorting/entered`), in order of first entry: seconds after the drop when the first, median and last item entered it. */
+export type StageTimeline = Record<string, { items: number; first: number; median: number; last: number }>;
+
+/**
+ * When the items entered each stage, from the catalog's `events` (one row per stage entered): shows
+ * where a run's time went (e.g. every item sorted early, copies finishing late).
+ */
+async function stageTimeline(stack: BenchStack, dropMs: number): Promise<StageTimeline> {
+  const { rows } = await stack.pool.query<{
+    stage: string;
+    items: string;
+    first: number;
+    median: number;
+    last: number;
+  }>(
+    `SELECT stage || '/' || outcome AS stage, count(DISTINCT workflow_id) AS items,
+            extract(epoch FROM min(at)) * 1000 AS first,
+            extract(epoch FROM percentile_disc(0.5) WITHIN GROUP (ORDER BY at)) * 1000 AS median,
+            extract(epoch FROM max(at)) * 1000 AS last
+       FROM events GROUP BY stage, outcome ORDER BY min(at)`,
+  );
+  const s = (ms: number) => Math.round((Number(ms) - dropMs) / 100) / 10;
+  return Object.fromEntries(
+    rows.map((r) => [
+      r.stage,
+      { items: Number(r.items), first: s(r.first), median: s(r.median), last: s(r.last) },
+    ]),
+  );
 }
 
 /** History events of sampled items, from `Incoming/` to `resident`. */

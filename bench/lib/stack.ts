@@ -6,7 +6,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { componentNodeFlags } from '../../lib/component-flags.js';
+import { componentEnv, componentNodeFlags } from '../../lib/component-flags.js';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -230,7 +230,7 @@ export class BenchStack {
     const extraFlags = process.env[`BENCH_NODE_FLAGS_${component.toUpperCase()}`]?.split(' ').filter(Boolean);
     const run = nodeCommand(
       [...componentNodeFlags(component), ...(extraFlags ?? []), cli, component],
-      this.env(),
+      componentEnv(component, this.env()),
       component === 'worker' ? this.workerProfile : undefined,
     );
     const child = spawn(run.command, run.args, { cwd: this.dir, env: run.env, stdio: ['ignore', out, out] });

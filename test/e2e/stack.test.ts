@@ -4,7 +4,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { statusQuery, type MediaItemStatus } from '../../domain/messages.js';
@@ -133,6 +133,39 @@ describe('the whole stack as processes', () => {
       );
     });
     expect(existsSync(path.join(local, 'Unsorted/holiday_video.mp4'))).toBe(true);
+  });
+
+  test('the worker and its rclone daemon run at background CPU priority (worker.niceness 10), the API and watcher at normal', () => {
+    // Field 19 of /proc/<pid>/stat (after the parenthesised command name) is the niceness, per thread.
+    const statFields = (file: string) => {
+      const text = readFileSync(file, 'utf8');
+      return text.slice(text.lastIndexOf(')') + 2).split(' ');
+    };
+    const threadNiceness = (pid: number) =>
+      readdirSync(`/proc/${pid}/task`).map((tid) => Number(statFields(`/proc/${pid}/task/${tid}/stat`)[16]));
+    const [worker] = stack.pidsOf('worker');
+    expect(worker).toBeDefined();
+    const workerThreads = threadNiceness(worker!);
+    expect(workerThreads.length).toBeGreaterThan(5); // V8's, libuv's, the Temporal core's, the workflow thread
+    expect(new Set(workerThreads)).toEqual(new Set([10]));
+    // The rclone daemon the copies above went through is the worker's child and inherits it.
+    const children = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return Number(statFields(`/proc/${p}/stat`)[1]) === worker;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+    const rclone = children.filter((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'rclone');
+    expect(rclone.length).toBeGreaterThan(0);
+    for (const pid of rclone) expect(new Set(threadNiceness(pid))).toEqual(new Set([10]));
+    for (const component of ['api', 'watcher'] as const)
+      for (const pid of stack.pidsOf(component)) expect(new Set(threadNiceness(pid))).toEqual(new Set([0]));
+    // Two malloc arenas for the worker (lib/component-flags.ts).
+    expect(readFileSync(`/proc/${worker}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
   });
 
   test('vaultarr items approve places the Unsorted item, which is then copied and verified', async () => {

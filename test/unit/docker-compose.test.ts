@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { COMPONENT_NODE_FLAGS } from '../../lib/component-flags.js';
+import { COMPONENT_ENV, COMPONENT_NODE_FLAGS } from '../../lib/component-flags.js';
 
 interface ComposeService {
   image?: string;
@@ -88,6 +88,8 @@ describe('docker-compose.yml', () => {
   test.each(['watcher', 'worker'])('runs the %s with the V8 limits vaultarr start gives it', (name) => {
     expect(rendered.services[name]?.environment?.NODE_OPTIONS).toBe(COMPONENT_NODE_FLAGS[name]!.join(' '));
     expect(rendered.services[name]?.environment?.VAULTARR_LIBRARY__LOCAL_ROOT).toBe('/media/.Local');
+    for (const [key, value] of Object.entries(COMPONENT_ENV[name] ?? {}))
+      expect(rendered.services[name]?.environment?.[key]).toBe(value);
   });
 
   test('the API runs on V8 defaults', () => {
