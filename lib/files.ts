@@ -16,9 +16,15 @@ export interface FileIoOptions {
   onBytes?: (bytesDone: number) => void;
 }
 
+/** Bytes read per call by {@link hashFile}. */
+const HASH_CHUNK_BYTES = 1 << 20;
+
 /**
  * Hashes a file with several algorithms in one read (Node's crypto names: `sha256`, `md5`,
- * `sha1`, ...). Streams in 1 MiB chunks, so memory stays flat for any size.
+ * `sha1`, ...). Reads 1 MiB at a time into two buffers it reuses, the next read running while the
+ * last chunk is hashed: memory stays flat for any size, and no garbage is made per chunk (a read
+ * stream's fresh 1 MiB buffer per chunk cost as much garbage collection as a third of the hashing:
+ * 4.5 of 15 CPU seconds for a 4 GiB file, bench scenario 2).
  *
  * @returns lowercase hex digests by algorithm
  * @throws the fs error, or an `AbortError` when `options.signal` aborts
@@ -29,12 +35,26 @@ export async function hashFile(
   options: FileIoOptions = {},
 ): Promise<Record<string, string>> {
   const hashes = [...new Set(algorithms)].map((a) => [a, createHash(a)] as const);
-  let done = 0;
-  const stream = createReadStream(file, { highWaterMark: 1 << 20, signal: options.signal });
-  for await (const chunk of stream) {
-    for (const [, h] of hashes) h.update(chunk as Buffer);
-    done += (chunk as Buffer).length;
-    options.onBytes?.(done);
+  const handle = await open(file, 'r');
+  const buffers = [Buffer.allocUnsafe(HASH_CHUNK_BYTES), Buffer.allocUnsafe(HASH_CHUNK_BYTES)] as const;
+  let reading = handle.read(buffers[0], 0, HASH_CHUNK_BYTES, 0);
+  try {
+    let done = 0;
+    let turn = 0;
+    for (;;) {
+      const { bytesRead } = await reading;
+      options.signal?.throwIfAborted();
+      if (bytesRead === 0) break;
+      const chunk = buffers[turn]!.subarray(0, bytesRead);
+      turn ^= 1;
+      reading = handle.read(buffers[turn]!, 0, HASH_CHUNK_BYTES, done + bytesRead);
+      for (const [, h] of hashes) h.update(chunk);
+      done += bytesRead;
+      options.onBytes?.(done);
+    }
+  } finally {
+    await reading.catch(() => undefined); // the read ahead, when the loop stopped early
+    await handle.close();
   }
   return Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')]));
 }
