@@ -40,6 +40,18 @@ export interface RcloneOptions {
 }
 
 /** Progress of a running copy, from rclone's JSON stats. */
+/** Options of `Rclone.copy`. */
+export interface CopyOptions {
+  /** Copy even when the remote has the same size and modtime (`--ignore-times`). */
+  force?: boolean;
+  /** Upload without looking at the destination first (`--no-check-dest`). */
+  noCheckDest?: boolean;
+  /** Called with bytes done/total about once a second. */
+  onProgress?: (p: CopyProgress) => void;
+  /** Aborts the copy. */
+  signal?: AbortSignal;
+}
+
 export interface CopyProgress {
   bytesDone: number;
   bytesTotal: number;
@@ -470,15 +482,13 @@ export class Rclone {
    * @param localRoot - absolute directory the paths are relative to
    * @param paths - library-relative paths
    * @param options.force - copy even when size and modtime match (`--ignore-times`), after a failed verify
+   * @param options.noCheckDest - upload without looking at the destination first (`--no-check-dest`):
+   *   for files the remote cannot hold yet, one call less per file (paced remotes count calls)
    * @param options.onProgress - called with bytes done/total about once a second
    * @param options.signal - aborts the copy (kills rclone)
    * @throws RcloneError (`auth` for refused credentials)
    */
-  async copy(
-    localRoot: string,
-    paths: string[],
-    options: { force?: boolean; onProgress?: (p: CopyProgress) => void; signal?: AbortSignal } = {},
-  ): Promise<CopyProgress> {
+  async copy(localRoot: string, paths: string[], options: CopyOptions = {}): Promise<CopyProgress> {
     const daemon = await this.daemon();
     if (daemon) return this.copyWithDaemon(daemon, localRoot, paths, options);
     const args = [
@@ -496,6 +506,7 @@ export class Rclone {
       '--retries',
       '1',
       ...(options.force ? ['--ignore-times'] : []),
+      ...(options.noCheckDest ? ['--no-check-dest'] : []),
       ...this.bwLimitFlags(),
       ...(this.options.extraFlags ?? []),
     ];
@@ -543,7 +554,7 @@ export class Rclone {
     daemon: RcloneDaemon,
     localRoot: string,
     paths: string[],
-    options: { force?: boolean; onProgress?: (p: CopyProgress) => void; signal?: AbortSignal },
+    options: CopyOptions,
   ): Promise<CopyProgress> {
     const group = `vaultarr-${randomBytes(8).toString('hex')}`;
     let bytesTotal = 0;
@@ -577,6 +588,8 @@ export class Rclone {
             IgnoreChecksum: true,
             // A forced copy after a failed verification: never skip because size and modtime match.
             ...(options.force ? { IgnoreTimes: true } : {}),
+            // A file the vault cannot hold yet: no look at the destination before the upload.
+            ...(options.noCheckDest ? { NoCheckDest: true } : {}),
           },
         });
       }

@@ -120,6 +120,32 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     expect(good.match).toBe(true);
   });
 
+  test('a fresh copy uploads without looking at the vault first: a stale same-size object there is replaced', async () => {
+    const video = 'Movies/Alien (1979)/Alien (1979).mkv';
+    mkdirSync(path.join(localRoot, path.dirname(video)), { recursive: true });
+    writeFileSync(path.join(localRoot, video), randomBytes(256 * 1024));
+    // On the vault already, uploaded through the remote: other bytes, the same size, and the
+    // local file then given the vault copy's modification time (to the nanosecond).
+    const other = path.join(root, 'other.mkv');
+    writeFileSync(other, randomBytes(256 * 1024));
+    execFileSync('rclone', [
+      'copyto',
+      other,
+      new Rclone({ binary: 'rclone', remote: remote.spec }).remotePath(video),
+    ]);
+    const stale = path.join(remote.dir, video);
+    execFileSync('touch', ['-r', stale, path.join(localRoot, video)]);
+    const staleHash = sha256(stale);
+    const { copyToVault } = activities();
+    // A copy that looks first takes the object for the same file and skips it...
+    await run(copyToVault, { libraryPaths: [video] });
+    expect(sha256(stale)).toBe(staleHash);
+    // ...a fresh one (the first try for a release just sorted) does not look, and uploads.
+    const result = await run(copyToVault, { libraryPaths: [video], fresh: true });
+    expect(result.bytesDone).toBe(256 * 1024);
+    expect(sha256(stale)).toBe(sha256(path.join(localRoot, video)));
+  });
+
   test('a missing vault copy does not verify', async () => {
     const video = 'Movies/Up (2009)/Up (2009).mkv';
     makeVideo(path.join(localRoot, video), 1, 3);
