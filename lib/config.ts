@@ -28,9 +28,11 @@ const seconds = z.number().positive('must be a positive number of seconds');
 export const DEFAULT_DEDUPE_WINDOW_MINUTES = 10;
 
 /**
- * Default of `worker.niceness`: background priority, as users run rclone uploaders. Measured
- * (bench scenario 4, 2,000 webhooks at 100/s while the worker copies their files): whole-stack p50
- * 168 → 79 ms, p99 305 → 266 ms; items per second unchanged (scenario 3).
+ * Default of `worker.niceness`: background priority, as users run rclone uploaders, so that
+ * playback on the host comes first. Measured (bench scenario 4, 2,000 webhooks at 100/s while the
+ * worker copies their files; three runs each): whole-stack p50 168-206 ms at 0, 79-196 ms at 10;
+ * p99 305-345 ms at 0, 266-338 ms at 10 (the webhooks then wait on the Temporal dev server's one
+ * SQLite connection, not on the CPU); items per second unchanged (scenario 3).
  */
 export const DEFAULT_WORKER_NICENESS = 10;
 
