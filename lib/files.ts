@@ -21,10 +21,10 @@ const HASH_CHUNK_BYTES = 1 << 20;
 
 /**
  * Hashes a file with several algorithms in one read (Node's crypto names: `sha256`, `md5`,
- * `sha1`, ...). Reads 1 MiB at a time (less for a smaller file) into two buffers it reuses, the next read running while the
- * last chunk is hashed: memory stays flat for any size, and no garbage is made per chunk (a read
- * stream's fresh 1 MiB buffer per chunk cost as much garbage collection as a third of the hashing:
- * 4.5 of 15 CPU seconds for a 4 GiB file, bench scenario 2).
+ * `sha1`, ...). Reads 1 MiB at a time (less for a smaller file) into two buffers it reuses, the
+ * next read running while the last chunk is hashed: memory stays flat for any size, and no
+ * garbage is made per chunk (a read stream's fresh 1 MiB buffer per chunk cost 4.5 of 15 CPU
+ * seconds in garbage collection for a 4 GiB file, bench scenario 2).
  *
  * @returns lowercase hex digests by algorithm
  * @throws the fs error, or an `AbortError` when `options.signal` aborts
@@ -62,7 +62,7 @@ export async function hashFile(
   return Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')]));
 }
 
-/** sha256 of a file's bytes, lowercase hex. Streams, so memory stays flat for any size. */
+/** sha256 of a file's bytes, lowercase hex ({@link hashFile}: memory stays flat for any size). */
 export async function sha256File(file: string, options: FileIoOptions = {}): Promise<string> {
   return (await hashFile(file, ['sha256'], options)).sha256!;
 }
