@@ -8,7 +8,7 @@ import type { ItemSettings } from '../domain/messages.js';
 import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
 import { AppriseNotifier, type NotificationSettings, type Notifier } from '../lib/notifications.js';
 import { createArrActivities } from './arr/activities.js';
-import { createCatalogActivities } from './catalog/activities.js';
+import { createCatalogActivities, liveItemsAt } from './catalog/activities.js';
 import { createItemActivities } from './item/activities.js';
 import { createSettingsActivities } from './settings/activities.js';
 import { createNotificationActivities } from './notifications/activities.js';
@@ -68,6 +68,7 @@ export function createHostActivities(deps: HostActivityDeps) {
     localRoot: deps.localRoot,
     settleMs: deps.settleMs,
     titles: titleSourcesFromConfig(deps.localRoot, deps.arr, deps.unionVaultMount),
+    holders: (libraryPaths, workflowId) => liveItemsAt(deps.pool, libraryPaths, workflowId),
   });
   const vault = createVaultActivities({
     localRoot: deps.localRoot,

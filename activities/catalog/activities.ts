@@ -128,6 +128,43 @@ export async function recordStageFromActivity(
   await writeStage(pool, { ...input, workflowId }, dedupeKey);
 }
 
+/** A live catalog item that holds a library path (its video or one of its subtitles). */
+export interface PathHolder {
+  /** The library path asked about. */
+  libraryPath: string;
+  /** The holding item's workflow ID (`media:<sha1>`). */
+  workflowId: string;
+  /** Its stage (`evicted` when its only copy is the vault's). */
+  stage: string;
+  /** The host whose `.Local` holds (or held) its file. */
+  hostId: string;
+}
+
+/**
+ * Live items (any stage but `deleted`) other than `exceptWorkflowId` whose video or subtitles are
+ * at one of `libraryPaths`: a file placed there would be copied over their vault copy.
+ *
+ * @param libraryPaths - library-relative paths
+ * @returns one row per path and holder, in path order
+ * @throws pg errors (the calling activity is retried)
+ */
+export async function liveItemsAt(
+  pool: pg.Pool,
+  libraryPaths: string[],
+  exceptWorkflowId: string,
+): Promise<PathHolder[]> {
+  if (libraryPaths.length === 0) return [];
+  const { rows } = await pool.query<PathHolder>(
+    `SELECT p AS "libraryPath", workflow_id AS "workflowId", stage, host_id AS "hostId"
+       FROM unnest($1::text[]) AS p
+       JOIN media_items ON library_path = p OR p = ANY (subtitle_paths)
+      WHERE stage <> 'deleted' AND workflow_id <> $2
+      ORDER BY p, workflow_id`,
+    [libraryPaths, exceptWorkflowId],
+  );
+  return rows;
+}
+
 /**
  * Creates the catalog activities.
  *

@@ -23,6 +23,7 @@ import {
   sameContent,
 } from '../../lib/files.js';
 import { filesOpenForWriting } from '../../lib/open-files.js';
+import type { PathHolder } from '../catalog/activities.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
 import { fileIo } from '../progress.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
@@ -39,6 +40,12 @@ export interface SortDeps {
   settleMs: number;
   /** Known titles and *arr answers (default: the library's own folders only, see `createTitleSources`). */
   titles?: TitleSources;
+  /**
+   * The catalog's live items, other than the given workflow's, at library paths (default none:
+   * only `.Local` is looked at). A target free on this disk may still belong to an item evicted
+   * to the vault, or carried by another host: placing a file there would overwrite its vault copy.
+   */
+  holders?: (libraryPaths: string[], workflowId: string) => Promise<PathHolder[]>;
 }
 
 /** Input of `planSort`. */
@@ -241,8 +248,10 @@ export function createSortActivities(deps: SortDeps) {
    *
    * @returns the files placed, identical copies removed, junk removed and the leftover entry
    * @throws ApplicationFailure `DESTINATION_EXISTS` (not retried) with `details[0].conflicts`
-   *   listing the targets held by different files; `SOURCE_MISSING` (not retried) when a source
-   *   and its target are both gone
+   *   listing the targets held by different files, or free on this disk but held by another live
+   *   item of the catalog (evicted to the vault, or carried by another host: see
+   *   {@link SortDeps.holders}); `SOURCE_MISSING` (not retried) when a source and its target are
+   *   both gone
    */
   async function placeRelease(input: PlaceReleaseInput): Promise<PlaceReleaseResult> {
     const ctx = Context.current();
@@ -253,6 +262,7 @@ export function createSortActivities(deps: SortDeps) {
     };
     const conflicts: string[] = [];
     const identical: PlacedFile[] = [];
+    const free: string[] = [];
     for (const file of input.files) {
       const from = resolve(file.from);
       const to = resolve(file.to);
@@ -261,13 +271,27 @@ export function createSortActivities(deps: SortDeps) {
       if (haveFrom && haveTo) {
         if (!(await sameContent(from, to, fileIo('comparing', 0, file.to)))) conflicts.push(file.to);
         else if (!(await sameInode(from, to))) identical.push(file); // not our own half-done move
-      }
+      } else if (haveFrom) free.push(file.to);
     }
     if (conflicts.length > 0) {
       throw permanentFailure(
         FailureType.DESTINATION_EXISTS,
         `a different file already exists at ${conflicts.join(', ')}`,
         { conflicts },
+      );
+    }
+    const held = deps.holders && free.length > 0 ? await deps.holders(free, itemId()) : [];
+    if (held.length > 0) {
+      const where = (h: PathHolder) =>
+        h.stage === 'evicted' || h.stage === 'evicting'
+          ? 'evicted from this disk: the vault holds its only copy'
+          : `carried by host ${h.hostId} (${h.stage})`;
+      throw permanentFailure(
+        FailureType.DESTINATION_EXISTS,
+        `${held
+          .map((h) => `${h.libraryPath} already belongs to item ${h.workflowId}, ${where(h)}`)
+          .join('; ')}; placing this release there would overwrite its vault copy`,
+        { conflicts: [...new Set(held.map((h) => h.libraryPath))] },
       );
     }
     if (identical.length > 0) {
@@ -336,8 +360,8 @@ export function createSortActivities(deps: SortDeps) {
    * largest video and the subtitles that follow it go to the library path of that identity.
    *
    * @returns the placed media file, and what {@link placeRelease} did with the rest of the entry
-   * @throws ApplicationFailure `DESTINATION_EXISTS` (not retried) when a different file holds the
-   *   target; `NO_MEDIA_MATCH` (not retried) when the entry holds no video; `SOURCE_MISSING`,
+   * @throws ApplicationFailure `DESTINATION_EXISTS` (not retried) when a different file or another
+   *   live item holds the target (as for {@link placeRelease}); `NO_MEDIA_MATCH` (not retried) when the entry holds no video; `SOURCE_MISSING`,
    *   `INVALID_INPUT` (not retried)
    */
   async function placeApproved(

@@ -167,6 +167,44 @@ describe('items API', () => {
     await recordHistory('approval-refused-then-approved-cancelled', handle);
   });
 
+  test('a new release of a movie evicted to the vault waits in Unsorted/; the vault copy, its only one, stays as it was', async () => {
+    const libraryPath = 'Movies/Gattaca (1997)/Gattaca (1997).mkv';
+    makeVideo(path.join(env.localRoot, 'Incoming/Gattaca.1997.720p.BluRay.x264-OLD.mkv'), 1, 30);
+    const evictedId = await env.startIncoming('Incoming/Gattaca.1997.720p.BluRay.x264-OLD.mkv');
+    await env.waitForStage(evictedId, 'resident');
+    await env.client.workflow.getHandle(evictedId).signal('evict');
+    await env.waitForStage(evictedId, 'evicted');
+    expect(existsSync(path.join(env.localRoot, libraryPath))).toBe(false);
+    const vaultCopy = sha256(path.join(env.vaultDir, libraryPath));
+
+    // A different release of the same movie: its target is free on this disk, not in the library.
+    const release = 'Incoming/Gattaca.1997.1080p.BluRay.x264-NEW.mkv';
+    makeVideo(path.join(env.localRoot, release), 2, 31);
+    const workflowId = await env.startIncoming(release);
+    const waiting = await env.waitForStage(workflowId, 'awaiting-approval');
+    expect(waiting.libraryPath).toBe('Unsorted/Gattaca.1997.1080p.BluRay.x264-NEW.mkv');
+    expect(waiting.reason).toContain(
+      `${libraryPath} already belongs to item ${evictedId}, evicted from this disk: the vault holds its only copy`,
+    );
+    expect(sha256(path.join(env.vaultDir, libraryPath))).toBe(vaultCopy);
+    expect(existsSync(path.join(env.localRoot, libraryPath))).toBe(false);
+
+    // A person approving it as that movie is refused for the same reason; another title is placed.
+    const refused = await api().post(`/api/v1/items/${id(workflowId)}/approve`, {
+      kind: 'movie',
+      title: 'Gattaca',
+      year: 1997,
+    });
+    expect(refused.status).toBe(409);
+    expect(JSON.stringify(refused.body)).toContain('the vault holds its only copy');
+    expect(sha256(path.join(env.vaultDir, libraryPath))).toBe(vaultCopy);
+    const { rows } = await env.pool.query(
+      "SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage <> 'deleted'",
+      [libraryPath],
+    );
+    expect(rows).toEqual([{ workflow_id: evictedId }]);
+  });
+
   test('vaultarr items approve onto an occupied target exits 1 with the reason; the item keeps waiting', async () => {
     const taken = 'Movies/Ronin (1998)/Ronin (1998).mkv';
     makeVideo(path.join(env.localRoot, taken), 1, 22);
