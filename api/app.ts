@@ -16,6 +16,7 @@ import { redactText } from '../lib/secrets.js';
 import { tokenAuth } from './auth.js';
 import { itemsRouter } from './items.js';
 import { peersRouter } from './peers.js';
+import { WebhookForwarder } from './webhooks/forwarder.js';
 import { webhookRouter } from './webhooks/routes.js';
 
 /** Settings of the API, from config. */
@@ -51,6 +52,12 @@ export interface ApiDeps {
    * logger and its redaction rule; `/metrics` and `/healthz` polls are not logged. Default none.
    */
   logger?: Logger;
+  /**
+   * Forwards the recorded webhook deliveries to Temporal. The API process passes one it
+   * `start()`ed (it also retries what a crash or an outage left); default one that forwards what
+   * this app records, when it records it.
+   */
+  forwarder?: WebhookForwarder;
 }
 
 /**
@@ -156,9 +163,10 @@ export function createApp(deps: ApiDeps): express.Express {
     },
     ...auth,
     webhookRouter({
-      client: deps.client,
       pool: deps.pool,
-      items,
+      forwarder:
+        deps.forwarder ??
+        new WebhookForwarder({ client: deps.client, pool: deps.pool, items, log: deps.logger }),
       localRoot: settings.localRoot,
       pathRewrites: settings.pathRewrites,
       hostId: settings.hostId,

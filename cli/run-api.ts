@@ -5,9 +5,11 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { createApp } from '../api/app.js';
+import { WebhookForwarder } from '../api/webhooks/forwarder.js';
 import type { Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
 import { apiSettings, endpoints } from '../lib/endpoints.js';
+import { ItemService } from '../lib/items.js';
 import { createLogger } from '../lib/logger.js';
 import { createApiMetrics } from '../lib/metrics.js';
 import { connectClient } from '../lib/temporal.js';
@@ -20,8 +22,11 @@ export async function runApi(config: Config): Promise<void> {
   const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
   const pool = createPool(ep.databaseUrl);
   const metrics = config.metrics.enabled ? createApiMetrics({ pool }) : undefined;
+  const items = new ItemService({ client, pool });
+  // Forwards what this process records, and what an earlier run or another API left undone.
+  const forwarder = new WebhookForwarder({ client, pool, items, log }).start();
   const server = createServer(
-    createApp({ client, pool, settings: apiSettings(config), metrics, logger: log }),
+    createApp({ client, pool, settings: apiSettings(config), metrics, logger: log, forwarder }),
   );
   server.listen(config.api.port, config.api.host);
   await once(server, 'listening');
@@ -31,6 +36,7 @@ export async function runApi(config: Config): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await forwarder.stop();
   await pool.end();
   await client.connection.close();
 }

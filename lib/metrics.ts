@@ -59,8 +59,8 @@ export interface ApiMetrics {
 const WEBHOOK_APPS = new Set(['radarr', 'sonarr', 'lidarr', 'readarr']);
 
 /**
- * Creates the API's registry: webhook requests and the catalog's items by stage and host (read
- * from Postgres at each scrape; a failing query leaves the gauges out of that scrape and is
+ * Creates the API's registry: webhook requests, the deliveries not yet forwarded, and the
+ * catalog's items by stage and host (read from Postgres at each scrape; a failing query leaves the gauges out of that scrape and is
  * reported by `vaultarr_catalog_up 0`).
  *
  * @param deps.pool - the catalog
@@ -98,8 +98,24 @@ export function createApiMetrics(deps: { pool: pg.Pool }): ApiMetrics {
     labelNames: ['stage', 'host'] as const,
     registers: [registry],
   });
+  const pendingDeliveries = new Gauge({
+    name: 'vaultarr_webhook_deliveries_pending',
+    help: 'Webhook deliveries answered but not yet forwarded to Temporal (waiting for their turn, or for Temporal).',
+    registers: [registry],
+  });
+  const oldestPending = new Gauge({
+    name: 'vaultarr_webhook_delivery_oldest_pending_seconds',
+    help: 'Age of the oldest webhook delivery not yet forwarded to Temporal, in seconds (0 when none).',
+    registers: [registry],
+  });
   const refreshCatalog = async (): Promise<void> => {
     try {
+      const { rows: pending } = await deps.pool.query<{ n: number; age: number }>(
+        `SELECT count(*)::int AS n, COALESCE(extract(epoch FROM now() - min(received_at)), 0)::float8 AS age
+           FROM webhook_deliveries WHERE forwarded_at IS NULL`,
+      );
+      pendingDeliveries.set(pending[0]!.n);
+      oldestPending.set(pending[0]!.age);
       const { rows } = await deps.pool.query<{ host_id: string; stage: string; n: string; bytes: string }>(
         `SELECT host_id, stage, count(*) AS n, COALESCE(sum(size_bytes), 0) AS bytes
            FROM media_items GROUP BY host_id, stage`,
@@ -122,6 +138,8 @@ export function createApiMetrics(deps: { pool: pg.Pool }): ApiMetrics {
     } catch {
       items.reset();
       itemBytes.reset();
+      pendingDeliveries.reset();
+      oldestPending.reset();
       catalogUp.set(0);
     }
   };

@@ -1,32 +1,24 @@
 /**
- * `POST|PUT /api/v1/webhooks/{radarr|sonarr|lidarr|readarr}`: *arr Connect > Webhook. Answers at
- * once; the work happens in workflows. See ../shared/contracts/ARR.md.
+ * `POST|PUT /api/v1/webhooks/{radarr|sonarr|lidarr|readarr}`: *arr Connect > Webhook. Checks the
+ * delivery, records it and answers at once; the forwarder starts the workflows, which do the work.
+ * See ../shared/contracts/ARR.md.
  */
-import type { Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, type SignalDefinition } from '@temporalio/client';
 import { Router, type Request, type Response } from 'express';
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import {
-  deletedSignal,
-  libraryFileImportedSignal,
-  renamedSignal,
-  TRASH_VAULT_FILE_WORKFLOW,
-  TRASH_VAULT_FOLDER_WORKFLOW,
-} from '../../domain/messages.js';
 import { SHARED_TASK_QUEUE } from '../../domain/task-queues.js';
 import { DEFAULT_DEDUPE_WINDOW_MINUTES } from '../../lib/config.js';
-import { ItemService } from '../../lib/items.js';
 import { mapArrPath, type PathRewrite } from '../../lib/path-rewrites.js';
+import { deliveryKeys, type DeliveryPlan, type Mapped, type WebhookForwarder } from './forwarder.js';
 import { ARR_APPS, interpretWebhook, type ArrApp, type WebhookIntent } from './interpret.js';
 
 /** What the webhook routes need. */
 export interface WebhookDeps {
-  client: Client;
   pool: pg.Pool;
-  items: ItemService;
+  /** Forwards recorded deliveries to Temporal (kicked after each). */
+  forwarder: Pick<WebhookForwarder, 'kick'>;
   localRoot: string;
   pathRewrites: PathRewrite[];
   /** Host whose disk the *arr writes to: imported files are copied by its worker. */
@@ -36,17 +28,6 @@ export interface WebhookDeps {
   /** The same body delivered again within this many ms is a duplicate (default `webhooks.dedupeWindowMinutes`'s). */
   dedupeWindowMs?: number;
 }
-
-type Mapped =
-  | {
-      kind: 'import';
-      libraryPath: string;
-      intent: Extract<WebhookIntent, { kind: 'import' }>;
-      replaces: string[];
-    }
-  | { kind: 'rename'; from: string; to: string }
-  | { kind: 'delete'; libraryPath: string; reason: string; arrPath: string }
-  | { kind: 'delete-folder'; folder: string; reason: string; arrPath: string };
 
 /** Top-level folders vaultarr manages itself: never the library an *arr imports into or deletes from. */
 const NOT_LIBRARY = new Set(['Incoming', 'Unsorted']);
@@ -163,132 +144,15 @@ function mapIntents(intents: WebhookIntent[], deps: WebhookDeps): { mapped: Mapp
   return { mapped, problems };
 }
 
-/** Creates the webhook router (mount after the token auth). */
+/**
+ * Creates the webhook router (mount after the token auth). A valid delivery is recorded in the
+ * outbox (`webhook_deliveries`) and answered `202`; `forwarder` starts or signals its workflows
+ * right after (see `forwarder.ts`).
+ */
 export function webhookRouter(deps: WebhookDeps): Router {
   const router = Router();
-  const base = { hostId: deps.hostId };
   const taskQueue = deps.taskQueue ?? SHARED_TASK_QUEUE;
   const dedupeWindowMs = deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MINUTES * 60_000;
-
-  /** Workflow IDs by library path, looked up once per delivery (and while its dedupe row is written). */
-  type IdLookup = (libraryPath: string) => Promise<string>;
-  const lookups = (): IdLookup => {
-    const memo = new Map<string, Promise<string>>();
-    return (libraryPath) => {
-      let id = memo.get(libraryPath);
-      if (!id) {
-        id = deps.items.workflowIdFor(libraryPath);
-        id.catch(() => undefined); // awaited (and reported) by whoever uses it
-        memo.set(libraryPath, id);
-      }
-      return id;
-    };
-  };
-
-  /** Signals the workflow carrying a library path, starting one for it when none runs. */
-  const signalItem = async <T>(
-    idFor: IdLookup,
-    libraryPath: string,
-    signal: SignalDefinition<[T]>,
-    signalArg: T,
-  ): Promise<string> => {
-    const workflowId = await idFor(libraryPath);
-    await deps.items.signalWithStart({ workflowId, libraryPath, input: base, signal, signalArg, taskQueue });
-    return workflowId;
-  };
-
-  /** The library paths whose workflow IDs an intent needs (a delete looks up its carrier itself). */
-  const pathsOf = (m: Mapped): string[] =>
-    m.kind === 'import' ? [m.libraryPath, ...m.replaces] : m.kind === 'rename' ? [m.from] : [];
-
-  /**
-   * A delete of a file no item carries: its vault copy (if any) goes to the trash and an event
-   * with no item records it; no item workflow is started for it.
-   */
-  const deleteUnknown = async (m: Extract<Mapped, { kind: 'delete' }>, deliveryId: string) => {
-    const trashId = `trash:${createHash('sha1').update(`${deliveryId}:${m.libraryPath}`).digest('hex')}`;
-    await deps.client.workflow.start(TRASH_VAULT_FILE_WORKFLOW, {
-      workflowId: trashId,
-      taskQueue,
-      args: [{ libraryPath: m.libraryPath, reason: m.reason }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      staticSummary: `trash ${m.libraryPath}`,
-    });
-    await deps.pool.query(
-      `INSERT INTO events (workflow_id, library_path, dedupe_key, stage, outcome, details)
-       VALUES (NULL, $1, $2, 'deleted', 'deleted-unknown-file', $3) ON CONFLICT (dedupe_key) DO NOTHING`,
-      [
-        m.libraryPath,
-        `webhook-delete:${deliveryId}:${m.libraryPath}`,
-        JSON.stringify({
-          reason: m.reason,
-          message: 'no item carries this file; its vault copy (if any) goes to the vault trash',
-          trashWorkflowId: trashId,
-        }),
-      ],
-    );
-    return trashId;
-  };
-
-  const execute = async (m: Mapped, deliveryId: string, idFor: IdLookup): Promise<string[]> => {
-    switch (m.kind) {
-      case 'import': {
-        const [workflowId, replaces] = await Promise.all([
-          idFor(m.libraryPath),
-          Promise.all(
-            m.replaces.map(async (libraryPath) => ({ libraryPath, workflowId: await idFor(libraryPath) })),
-          ),
-        ]);
-        await deps.items.signalWithStart({
-          workflowId,
-          libraryPath: m.libraryPath,
-          input: {
-            ...base,
-            origin: { kind: 'library', libraryPath: m.libraryPath, identity: m.intent.identity },
-          },
-          signal: libraryFileImportedSignal,
-          signalArg: { identity: m.intent.identity, replaces },
-          taskQueue,
-        });
-        return [workflowId];
-      }
-      case 'rename':
-        return [await signalItem(idFor, m.from, renamedSignal, { libraryPath: m.to })];
-      case 'delete': {
-        const workflowId = await deps.items.carrierOf(m.libraryPath);
-        if (!workflowId) return [await deleteUnknown(m, deliveryId)];
-        await deps.items.signalWithStart({
-          workflowId,
-          libraryPath: m.libraryPath,
-          input: base,
-          signal: deletedSignal,
-          signalArg: { reason: m.reason },
-          taskQueue,
-        });
-        return [workflowId];
-      }
-      case 'delete-folder': {
-        const ids = await deps.items.workflowIdsUnder(m.folder);
-        await Promise.all(
-          ids.map((id) =>
-            deps.client.workflow
-              .getHandle(id)
-              .signal(deletedSignal, { reason: m.reason })
-              .catch(() => undefined),
-          ),
-        );
-        const trashId = `trash:${createHash('sha1').update(`${deliveryId}:${m.folder}`).digest('hex')}`;
-        await deps.client.workflow.start(TRASH_VAULT_FOLDER_WORKFLOW, {
-          workflowId: trashId,
-          taskQueue,
-          args: [{ folder: m.folder, reason: m.reason }],
-          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          staticSummary: `trash ${m.folder}`,
-        });
-        return [...ids, trashId];
-      }
-    }
-  };
 
   const handle = async (req: Request, res: Response): Promise<void> => {
     const app = req.params.app as ArrApp;
@@ -318,42 +182,51 @@ export function webhookRouter(deps: WebhookDeps): Router {
     const dedupeKey = createHash('sha256')
       .update(`${app}\n${JSON.stringify(req.body)}`)
       .digest('hex');
-    // The catalog lookups of the workflow IDs run while the delivery is recorded: one round trip, not two.
-    const idFor = lookups();
-    for (const m of mapped) for (const p of pathsOf(m)) void idFor(p);
     // A body seen within the window is a redelivery; an older row is the previous event with the
-    // same body (a movie deleted, re-added and deleted again) and this delivery takes its place.
-    const recorded = await deps.pool.query<{ received: string }>(
-      `INSERT INTO webhook_deliveries AS d (dedupe_key, app, event_type, summary) VALUES ($1, $2, $3, $4)
+    // same body (a movie deleted, re-added and deleted again): this delivery takes its place, and
+    // a new place in the order. An event that asks for nothing (Grab, Health) is recorded as done.
+    const nothingToDo = mapped.length === 0;
+    const recorded = await deps.pool.query<{ delivery_id: string }>(
+      `INSERT INTO webhook_deliveries AS d (dedupe_key, app, event_type, summary, keys, plan, forwarded_at)
+       VALUES ($1, $2, $3, $4, $6,
+               CASE WHEN NOT $8 THEN jsonb_set($7::jsonb, '{deliveryId}',
+                 to_jsonb($1 || '@' || (extract(epoch FROM now()) * 1000)::bigint::text)) END,
+               CASE WHEN $8 THEN now() END)
        ON CONFLICT (dedupe_key) DO UPDATE
-         SET received_at = now(), event_type = EXCLUDED.event_type, summary = EXCLUDED.summary
+         SET received_at = now(), event_type = EXCLUDED.event_type, summary = EXCLUDED.summary,
+             keys = EXCLUDED.keys, plan = EXCLUDED.plan, seq = nextval('webhook_deliveries_seq'),
+             forwarded_at = EXCLUDED.forwarded_at, attempts = 0, next_attempt_at = now(),
+             claimed_until = NULL, last_error = NULL
          WHERE d.received_at < now() - make_interval(secs => $5)
-       RETURNING (extract(epoch FROM received_at) * 1000)::bigint::text AS received`,
+       RETURNING $1 || '@' || (extract(epoch FROM d.received_at) * 1000)::bigint::text AS delivery_id`,
       [
         dedupeKey,
         app,
         eventType,
         JSON.stringify({ intents: mapped.map((m) => m.kind) }),
         dedupeWindowMs / 1000,
+        deliveryKeys(mapped),
+        JSON.stringify({
+          deliveryId: '',
+          hostId: deps.hostId,
+          taskQueue,
+          intents: mapped,
+        } satisfies DeliveryPlan),
+        nothingToDo,
       ],
     );
-    const received = recorded.rows[0]?.received;
-    if (!received) {
+    const deliveryId = recorded.rows[0]?.delivery_id;
+    if (!deliveryId) {
       res.status(200).json({ ok: true, eventType, duplicate: true });
       return;
     }
-    // One ID per delivery that is not a duplicate: workflows it starts are keyed by it.
-    const deliveryId = `${dedupeKey}@${received}`;
-    try {
-      const workflows = (await Promise.all(mapped.map((m) => execute(m, deliveryId, idFor)))).flat();
-      res.status(200).json({ ok: true, eventType, workflows });
-    } catch (err) {
-      // Nothing durable happened for this delivery: forget it so that a manual resend works.
-      await deps.pool
-        .query('DELETE FROM webhook_deliveries WHERE dedupe_key = $1', [dedupeKey])
-        .catch(() => undefined);
-      throw err;
+    if (nothingToDo) {
+      res.status(200).json({ ok: true, eventType, workflows: [] });
+      return;
     }
+    // Recorded: from here on the delivery is not lost, whatever happens to Temporal or this process.
+    deps.forwarder.kick();
+    res.status(202).json({ ok: true, eventType, delivery: deliveryId });
   };
 
   const wrapped = (req: Request, res: Response, next: (err?: unknown) => void) => {

@@ -34,7 +34,7 @@ describe('item references in the REST API', () => {
           filePath: `/data/media/movies/${movie.slice('Movies/'.length)}`,
         }),
       )
-      .expect(200);
+      .expect(202);
     await env.waitForStage(workflowId, 'resident');
   });
   afterAll(async () => {

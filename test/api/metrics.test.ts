@@ -201,6 +201,8 @@ describe('/metrics on the API and a worker', () => {
     const scrape = res.text;
     promtool(scrape);
     expect(sample(scrape, 'vaultarr_catalog_up')).toBe(1);
+    expect(sample(scrape, 'vaultarr_webhook_deliveries_pending')).toBe(0);
+    expect(sample(scrape, 'vaultarr_webhook_delivery_oldest_pending_seconds')).toBe(0);
     expect(sample(scrape, 'vaultarr_items', { stage: 'resident', host: hostId })).toBe(1);
     expect(sample(scrape, 'vaultarr_items', { stage: 'failed-needs-attention', host: hostId })).toBe(0);
     expect(sample(scrape, 'vaultarr_item_size_bytes', { stage: 'resident', host: hostId })).toBe(

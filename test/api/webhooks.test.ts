@@ -7,9 +7,12 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
+import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app.js';
+import { WebhookForwarder } from '../../api/webhooks/forwarder.js';
 import { statusQuery } from '../../domain/messages.js';
 import { waitFor } from '../../lib/infra/wait.js';
+import { ItemService } from '../../lib/items.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import * as arr from '../helpers/arr-payloads.js';
 import { makeVideo } from '../helpers/env.js';
@@ -64,8 +67,13 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         'radarr',
         arr.radarrDownload({ title: 'The Matrix', year: 1999, folderPath: folder, filePath: arrPath }),
       );
-      expect(res.status).toBe(200);
-      expect(res.body.workflows).toEqual([mediaItemWorkflowId(movie)]);
+      expect(res.status).toBe(202);
+      // Recorded and answered at once; the forwarder starts the workflow right after.
+      expect(res.body).toEqual({
+        ok: true,
+        eventType: 'Download',
+        delivery: expect.stringMatching(/^[0-9a-f]{64}@\d+$/),
+      });
       await waitVerified(movie);
       expect(await stageOf(movie)).toMatchObject({
         kind: 'movie',
@@ -103,7 +111,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           deleted: [arrPath],
         }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await waitVerified(upgraded);
       await waitFor(
         'the replaced copy in the trash',
@@ -128,7 +136,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           to: `/data/media/movies/${to.slice(7)}`,
         }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await waitFor('the renamed vault copy', async () => existsSync(vault(to)), 30_000);
       expect(sha256(vault(to))).toBe(before);
       expect(existsSync(vault(from))).toBe(false);
@@ -162,7 +170,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           filePath: `/data/media/${file.replace('Movies', 'movies')}`,
         }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await env.waitForStage(mediaItemWorkflowId(file), 'deleted');
       expect(existsSync(vault(`.trash/${today()}/${file}`))).toBe(true);
       expect(existsSync(vault(file))).toBe(false);
@@ -181,7 +189,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         'radarr',
         arr.radarrMovieDelete({ title: 'Up', year: 2009, folderPath, deletedFiles: true }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await waitFor(
         'the movie folder gone from the vault',
         async () => !existsSync(vault('Movies/Up (2009)')),
@@ -225,7 +233,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         }),
         eventType: 'download',
       };
-      expect((await post('radarr', body)).status).toBe(200);
+      expect((await post('radarr', body)).status).toBe(202);
       await waitVerified(file);
     });
   });
@@ -245,7 +253,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           filePath: `${seriesPath}/Season 01/Breaking Bad - S01E01.mkv`,
         }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await waitVerified(file);
       expect(await stageOf(file)).toMatchObject({
         kind: 'episode',
@@ -269,8 +277,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           filePaths: files.map((f) => `${seriesPath}/${f.split('/').slice(2).join('/')}`),
         }),
       );
-      expect(res.status).toBe(200);
-      expect(res.body.workflows).toHaveLength(2);
+      expect(res.status).toBe(202);
       for (const f of files) await waitVerified(f);
     });
 
@@ -286,7 +293,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           to: `${seriesPath}/Season 01/Breaking Bad - S01E01 - Pilot.mkv`,
         }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await waitFor(
         'the renamed vault copy',
         async () => existsSync(vault(to)) && !existsSync(vault(from)),
@@ -306,7 +313,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           filePath: `${seriesPath}/Season 01/Breaking Bad - S01E02.mkv`,
         }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await env.waitForStage(mediaItemWorkflowId(file), 'deleted');
       expect(existsSync(vault(`.trash/${today()}/${file}`))).toBe(true);
     });
@@ -316,7 +323,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         'sonarr',
         arr.sonarrSeriesDelete({ title: 'Breaking Bad', seriesPath, deletedFiles: true }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await waitFor(
         'the series folder gone from the vault',
         async () => !existsSync(vault('Shows/Breaking Bad')),
@@ -342,7 +349,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           filePaths: [`${artistPath}/OK Computer (1997)/01 - Airbag.flac`],
         }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await waitVerified(track);
     });
     test('ArtistDelete with deleted files trashes the artist folder', async () => {
@@ -350,7 +357,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         'lidarr',
         arr.lidarrArtistDelete({ name: 'Radiohead', artistPath, deletedFiles: true }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await waitFor(
         'the artist in the trash',
         async () => existsSync(vault(`.trash/${today()}/${track}`)),
@@ -374,7 +381,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           filePaths: [`${authorPath}/Dune (1965)/Dune - Frank Herbert.epub`],
         }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await waitVerified(book);
     });
     test('BookFileDelete trashes the vault copy', async () => {
@@ -386,7 +393,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           filePath: `${authorPath}/Dune (1965)/Dune - Frank Herbert.epub`,
         }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await env.waitForStage(mediaItemWorkflowId(book), 'deleted');
       expect(existsSync(vault(`.trash/${today()}/${book}`))).toBe(true);
     });
@@ -407,7 +414,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         'readarr',
         arr.readarrAuthorDelete({ name: 'Frank Herbert', authorPath, deletedFiles: true }),
       );
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(202);
       await waitFor(
         'the author folder gone from the vault',
         async () => !existsSync(vault('Books/Frank Herbert')),
@@ -445,14 +452,14 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         eventType: 'Download',
         ...owner,
         [files]: [{ id: 1, path: arrFrom, size: 10 }],
-      }).expect(200);
+      }).expect(202);
       await waitVerified(from);
       const renamed = appName === 'lidarr' ? 'renamedTrackFiles' : 'renamedBookFiles';
       await post(appName, {
         eventType: 'Rename',
         ...owner,
         [renamed]: [{ id: 1, path: arrTo, previousPath: arrFrom }],
-      }).expect(200);
+      }).expect(202);
       await waitFor(
         'the renamed vault copy',
         async () => existsSync(vault(to)) && !existsSync(vault(from)),
@@ -505,6 +512,94 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         expect(rows.map((r) => r.event_type)).toEqual(expect.arrayContaining(types as string[]));
       },
     );
+  });
+
+  describe('the outbox: a delivery is recorded before it is answered', () => {
+    test('deliveries accepted while Temporal cannot be reached wait, in order per movie folder, and are forwarded once it can', async () => {
+      // An API whose Temporal is gone (nothing listens on port 1): Radarr still gets its answers.
+      const gone = new Client({
+        // Without the client's own retries of an unreachable server: each try fails at once.
+        connection: Connection.lazy({ address: '127.0.0.1:1', interceptors: [] }),
+      });
+      const down = new WebhookForwarder({
+        client: gone,
+        pool: env.pool,
+        items: new ItemService({ client: gone, pool: env.pool }),
+      });
+      const { app: apiDown, token: downToken } = await createTestApi(
+        env,
+        {},
+        { client: gone, forwarder: down },
+      );
+      const files = {
+        first: 'Movies/Solaris (1972)/Solaris (1972).mkv',
+        second: 'Movies/Solaris (1972)/Solaris (1972) Directors Cut.mkv',
+        other: 'Movies/Stalker (1979)/Stalker (1979).mkv',
+      };
+      let seed = 60;
+      for (const f of Object.values(files)) imported(f, seed++);
+      const download = (libraryPath: string) => {
+        const [, folder] = libraryPath.split('/');
+        const [, title, year] = /^(.*) \((\d{4})\)$/.exec(folder!)!;
+        return request(apiDown)
+          .post('/api/v1/webhooks/radarr')
+          .set('X-Api-Key', downToken)
+          .send(
+            arr.radarrDownload({
+              title: title!,
+              year: Number(year),
+              folderPath: `/data/media/movies/${folder}`,
+              filePath: `/data/media/${libraryPath.replace(/^Movies/, 'movies')}`,
+            }),
+          );
+      };
+      for (const f of Object.values(files)) expect((await download(f)).status).toBe(202);
+
+      const deliveries = async () =>
+        (
+          await env.pool.query<{
+            path: string;
+            attempts: number;
+            forwarded: boolean;
+            last_error: string | null;
+          }>(
+            `SELECT plan->'intents'->0->>'libraryPath' AS path, attempts, forwarded_at IS NOT NULL AS forwarded,
+                    last_error FROM webhook_deliveries WHERE plan->'intents'->0->>'libraryPath' = ANY($1)`,
+            [Object.values(files)],
+          )
+        ).rows;
+      const of = async (libraryPath: string) => (await deliveries()).find((d) => d.path === libraryPath)!;
+      await waitFor(
+        'the first delivery of each movie folder to fail once',
+        async () => (await of(files.first)).attempts >= 1 && (await of(files.other)).attempts >= 1,
+        60_000,
+        200,
+      );
+      // The second delivery for Solaris's folder waits behind the first; nothing was forwarded.
+      expect(await of(files.second)).toMatchObject({ attempts: 0, forwarded: false });
+      expect((await of(files.first)).last_error).toBeTruthy();
+      expect((await deliveries()).every((d) => !d.forwarded)).toBe(true);
+      await down.stop();
+
+      // Temporal is back (here: an API process with a working client takes over the outbox).
+      const live = new WebhookForwarder({
+        client: env.client,
+        pool: env.pool,
+        items: new ItemService({ client: env.client, pool: env.pool }),
+      }).start(200);
+      try {
+        for (const f of Object.values(files)) await waitVerified(f);
+        const order = await env.pool.query<{ path: string }>(
+          `SELECT plan->'intents'->0->>'libraryPath' AS path FROM webhook_deliveries
+            WHERE plan->'intents'->0->>'libraryPath' = ANY($1) ORDER BY forwarded_at`,
+          [[files.first, files.second]],
+        );
+        expect(order.rows.map((r) => r.path)).toEqual([files.first, files.second]);
+        expect((await deliveries()).every((d) => d.forwarded)).toBe(true);
+      } finally {
+        await live.stop();
+      }
+    });
   });
 
   describe('authentication', () => {

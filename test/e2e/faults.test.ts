@@ -4,7 +4,7 @@
  * down for 60 s in the middle of a batch of 50, and the Temporal dev server killed and restarted.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { waitFor } from '../../lib/infra/wait.js';
@@ -120,7 +120,14 @@ describe('uploads under faults', () => {
       expect(await sha256(path.join(vaultDir, p))).toBe(await sha256(path.join(stack.local, p)));
   }, 420_000);
 
-  test('the Temporal dev server killed and restarted in the middle of a batch: all items complete, none duplicated', async () => {
+  test('the Temporal dev server killed and restarted in the middle of a batch: all items complete, none duplicated; a webhook sent meanwhile is kept and carried out', async () => {
+    const created = stack.cli('token', 'create', '--name', 'radarr', '--json');
+    expect(created.status).toBe(0);
+    const { token } = JSON.parse(created.stdout) as { token: string };
+    // A file Radarr imports while Temporal is down: its webhook comes once, and must not be lost.
+    const imported = 'Movies/Outage Film (2020)/Outage Film (2020).mkv';
+    mkdirSync(path.dirname(path.join(stack.local, imported)), { recursive: true });
+    writeFileSync(path.join(stack.local, imported), randomBytes(MIB));
     const paths = dropBatch('Restart Film', 20, 2 * MIB);
     await waitFor(
       'the batch to get going',
@@ -132,12 +139,41 @@ describe('uploads under faults', () => {
     expect(servers.length).toBeGreaterThan(0);
     for (const pid of servers) process.kill(pid, 'SIGKILL');
     expect(await residentCount('Movies/Restart Film')).toBeLessThan(20); // killed mid-batch
+    const file = path.join(stack.local, imported);
+    const webhook = await fetch(`${stack.apiUrl}/api/v1/webhooks/radarr`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': token },
+      body: JSON.stringify({
+        eventType: 'Download',
+        movie: { id: 7, title: 'Outage Film', year: 2020, folderPath: path.dirname(file), tmdbId: 7007 },
+        movieFile: {
+          id: 8,
+          relativePath: path.basename(file),
+          path: file,
+          size: MIB,
+          quality: 'Bluray-1080p',
+        },
+        isUpgrade: false,
+      }),
+    });
+    expect(webhook.status).toBe(202);
     await waitFor(
       'all 20 resident',
       async () => (await residentCount('Movies/Restart Film')) === 20,
       300_000,
       1000,
     );
+    await waitFor(
+      "the webhook's item resident",
+      async () => (await stageOf(imported)) === 'resident',
+      120_000,
+      500,
+    );
+    expect(await sha256(path.join(vaultDir, imported))).toBe(await sha256(file));
+    const delivery = await db.query(
+      "SELECT forwarded_at IS NOT NULL AS forwarded FROM webhook_deliveries WHERE event_type = 'Download'",
+    );
+    expect(delivery.rows).toEqual([{ forwarded: true }]);
     const perPath = await db.query(
       "SELECT library_path, count(*)::int AS n FROM media_items WHERE library_path LIKE 'Movies/Restart Film%' GROUP BY 1",
     );

@@ -203,7 +203,7 @@ describe('two instances sharing one vault', () => {
     const renamed = await post(
       radarrRename({ title: 'The Matrix', year: 1999, folderPath: folder, from, to }),
     );
-    expect(renamed.status).toBe(200);
+    expect(renamed.status).toBe(202);
     await waitFor(
       "the rename to reach Bob's Radarr and Plex",
       async () => rescansOf(movie) === rescansBefore + 1 && plexB.refreshes.length === refreshesBefore + 1,
@@ -218,7 +218,7 @@ describe('two instances sharing one vault', () => {
     const deleted = await post(
       radarrMovieFileDelete({ title: 'The Matrix', year: 1999, folderPath: folder, filePath: to }),
     );
-    expect(deleted.status).toBe(200);
+    expect(deleted.status).toBe(202);
     await waitFor(
       "the delete to reach Bob's Radarr and Plex",
       async () => rescansOf(movie) === rescansBefore + 2 && plexB.refreshes.length === refreshesBefore + 2,

@@ -9,6 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { statusQuery, type MediaItemStatus } from '../../domain/messages.js';
 import { waitFor } from '../../lib/infra/wait.js';
+import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { makeVideo } from '../helpers/env.js';
 import { TestStack } from '../helpers/stack.js';
 
@@ -255,8 +256,8 @@ describe('the whole stack as processes', () => {
     } finally {
       for (const pid of workers) process.kill(pid, 'SIGCONT');
     }
-    expect(res.status).toBe(200);
-    const [workflowId] = ((await res.json()) as { workflows: string[] }).workflows;
+    expect(res.status).toBe(202);
+    const workflowId = mediaItemWorkflowId('Movies/Heat (1995)/Heat (1995).mkv');
     await waitFor(
       'the item to park',
       async () =>

@@ -19,7 +19,7 @@ import { startIncomingItem } from '../../lib/start-item.js';
 import { arrivalIdentity } from '../../lib/workflow-ids.js';
 import { createWorkers, type WorkerOptions } from '../../workers/worker.js';
 import type { Express } from 'express';
-import { createApp, type ApiSettings } from '../../api/app.js';
+import { createApp, type ApiDeps, type ApiSettings } from '../../api/app.js';
 import { createToken } from '../../lib/tokens.js';
 import { freshDatabase, makeLibrary, temporalAddress, tempDir, uniqueName } from './env.js';
 
@@ -199,13 +199,16 @@ export const TEST_REWRITES = [
  * The real API app wired to a test env (its library, host, task queue), plus a fresh token.
  *
  * @param overrides - settings to change (auth limits, body size, rewrites)
+ * @param deps - another Temporal client or webhook forwarder (default the env's, and one of its own)
  */
 export async function createTestApi(
   env: WorkflowTestEnv,
   overrides: Partial<ApiSettings> = {},
+  deps: Partial<Pick<ApiDeps, 'client' | 'forwarder'>> = {},
 ): Promise<{ app: Express; token: string }> {
   const app = createApp({
-    client: env.client,
+    ...deps,
+    client: deps.client ?? env.client,
     pool: env.pool,
     settings: {
       localRoot: env.localRoot,
