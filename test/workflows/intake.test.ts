@@ -298,7 +298,7 @@ describe('intake on a filesystem that reuses freed inodes', () => {
     cleanup();
   });
 
-  test('the same name re-dropped after an eviction freed its inode becomes a new item', async () => {
+  test('the same name re-dropped after an eviction freed its inode becomes a new item, which waits in Unsorted/ instead of overwriting the evicted vault copy', async () => {
     if (!env) return; // Reported in beforeAll.
     const release = 'Incoming/Heat.1995.1080p.BluRay.x264-GROUP.mkv';
     makeVideo(path.join(env.localRoot, release), 1, 11);
@@ -311,13 +311,18 @@ describe('intake on a filesystem that reuses freed inodes', () => {
     makeVideo(path.join(env.root, 'second.mkv'), 1, 12);
     copyFileSync(path.join(env.root, 'second.mkv'), path.join(env.localRoot, release));
     expect(statSync(path.join(env.localRoot, release)).ino).toBe(firstIno); // the freed inode, reused
+    const vaultCopy = sha256(path.join(env.vaultDir, 'Movies/Heat (1995)/Heat (1995).mkv'));
     const second = await env.startIncoming(release);
     expect(second).not.toBe(first);
-    const status = await env.waitForStage(second, 'resident');
+    // A new item, not the evicted one again; its target belongs to the evicted item, whose only
+    // copy is the vault's: the new release waits in Unsorted/ instead of overwriting it.
+    const status = await env.waitForStage(second, 'awaiting-approval');
+    expect(status.reason).toContain(`already belongs to item ${first}, evicted from this disk`);
     expect(existsSync(path.join(env.localRoot, release))).toBe(false);
     expect(sha256(path.join(env.localRoot, status.libraryPath!))).toBe(
       sha256(path.join(env.root, 'second.mkv')),
     );
+    expect(sha256(path.join(env.vaultDir, 'Movies/Heat (1995)/Heat (1995).mkv'))).toBe(vaultCopy);
     expect((await env.client.workflow.getHandle(first).query(statusQuery)).stage).toBe('evicted');
   });
 });
