@@ -45,6 +45,12 @@ export interface LifecycleOptions {
   idleSeconds: number;
   /** Extra `VAULTARR_*` settings of the stack. */
   env?: Record<string, string>;
+  /**
+   * Split the worker as on a small storage host: this host's activities in a `vaultarr worker
+   * --host-only` process (`host-worker`, measured beside the others), the workflows in a worker
+   * of another host ID.
+   */
+  hostOnlyWorker?: boolean;
   /** Give up waiting for `resident` after this long. */
   timeoutMs: number;
 }
@@ -113,14 +119,24 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
     for (const name of names) write(path.join(staging, name), o.sizeBytes);
     await o.beforeComponents?.(stack);
 
-    await stack.launchComponents(['worker', 'api', 'watcher'], {
-      VAULTARR_VAULT__REMOTE: vault.remote,
-      ...o.env,
-    });
-    const pids = { worker: stack.pid('worker'), api: stack.pid('api'), watcher: stack.pid('watcher') };
+    await stack.launchComponents(
+      o.hostOnlyWorker ? ['worker', 'host-worker', 'api', 'watcher'] : ['worker', 'api', 'watcher'],
+      { VAULTARR_VAULT__REMOTE: vault.remote, ...o.env },
+      o.hostOnlyWorker ? { worker: { VAULTARR_HOST_ID: 'bench-workflows' } } : {},
+    );
+    const pids = {
+      worker: stack.pid('worker'),
+      api: stack.pid('api'),
+      watcher: stack.pid('watcher'),
+      ...(o.hostOnlyWorker ? { hostWorker: stack.pid('host-worker') } : {}),
+    };
     // The worker's rclone daemons live in processes of their own: their memory is reported beside it.
-    const rcloneOfWorker = () => descendants(pids.worker).filter((pid) => commandName(pid) === 'rclone');
-    const sampled = { ...pids, workerRclone: rcloneOfWorker };
+    const rcloneOf = (pid: number) => () => descendants(pid).filter((p) => commandName(p) === 'rclone');
+    const sampled = {
+      ...pids,
+      workerRclone: rcloneOf(pids.worker),
+      ...(pids.hostWorker ? { hostWorkerRclone: rcloneOf(pids.hostWorker) } : {}),
+    };
 
     let idle: Record<string, { peakMiB: number; meanMiB: number }> = {};
     if (o.idleSeconds > 0) {

@@ -24,8 +24,19 @@ import { freePort, stopChild, waitFor } from '../../lib/infra/wait.js';
 import { projectRoot } from '../../lib/project.js';
 import { descendants } from './proc.js';
 
-/** A component process of the stack. */
-export type Component = 'worker' | 'api' | 'watcher';
+/**
+ * A component process of the stack. `host-worker` is `vaultarr worker --host-only`: this host's
+ * activities without workflows (a small storage host whose workflows run on another worker).
+ */
+export type Component = 'worker' | 'host-worker' | 'api' | 'watcher';
+
+/** The `vaultarr` subcommand and node flags' component of each bench component. */
+const COMMANDS: Record<Component, { args: string[]; flagsOf: string }> = {
+  worker: { args: ['worker'], flagsOf: 'worker' },
+  'host-worker': { args: ['worker', '--host-only'], flagsOf: 'worker' },
+  api: { args: ['api'], flagsOf: 'api' },
+  watcher: { args: ['watcher'], flagsOf: 'watcher' },
+};
 
 /** How a worker process runs: pinned to CPUs (`taskset -c`) with a V8 old-space limit. */
 export interface WorkerProfile {
@@ -82,6 +93,8 @@ export class BenchStack {
   readonly logDir: string;
   readonly hostId = 'bench-host';
   readonly children = new Map<Component, ChildProcess>();
+  /** Settings of single components over the stack's (e.g. the workflow worker's own host ID). */
+  private componentSettings: Partial<Record<Component, Record<string, string>>> = {};
   temporal!: TemporalDevServer;
   postgres!: EmbeddedPostgres;
   pool!: pg.Pool;
@@ -149,8 +162,13 @@ export class BenchStack {
    * Starts components (adding `env` to the stack's settings first) and waits until the API answers
    * and the worker polls both its task queues.
    */
-  async launchComponents(components: Component[], env: Record<string, string> = {}): Promise<void> {
+  async launchComponents(
+    components: Component[],
+    env: Record<string, string> = {},
+    perComponent: Partial<Record<Component, Record<string, string>>> = {},
+  ): Promise<void> {
     this.extraEnv = { ...this.extraEnv, ...env };
+    this.componentSettings = { ...this.componentSettings, ...perComponent };
     // One after the other: each component runs the migrations at start-up, and node-pg-migrate
     // fails ("Another migration is already running") instead of waiting for a concurrent one.
     for (const component of components) {
@@ -167,13 +185,17 @@ export class BenchStack {
     if (components.includes('api')) {
       await waitFor('the API to be ready', async () => (await fetch(`${this.apiUrl}/readyz`)).ok, 60_000);
     }
+    const hostOf = (component: Component) =>
+      this.componentSettings[component]?.VAULTARR_HOST_ID ?? this.hostId;
     if (components.includes('worker')) {
       // 1 = workflow tasks on the shared queue, 2 = activity tasks on the host queue.
       await this.waitPolled([
         ['vaultarr', 1],
-        [`vaultarr-host-${this.hostId}`, 2],
+        [`vaultarr-host-${hostOf('worker')}`, 2],
       ]);
     }
+    if (components.includes('host-worker'))
+      await this.waitPolled([[`vaultarr-host-${hostOf('host-worker')}`, 2]]);
     if (components.includes('watcher')) {
       await waitFor(
         'the watcher to watch Incoming/',
@@ -227,11 +249,12 @@ export class BenchStack {
     const cli = path.join(projectRoot(), 'dist', 'cli', 'vaultarr.js');
     // For profiling: BENCH_NODE_FLAGS_WORKER='--cpu-prof --cpu-prof-dir=/tmp/prof' (node refuses
     // --cpu-prof in NODE_OPTIONS).
-    const extraFlags = process.env[`BENCH_NODE_FLAGS_${component.toUpperCase()}`]?.split(' ').filter(Boolean);
+    const { args, flagsOf } = COMMANDS[component];
+    const extraFlags = process.env[`BENCH_NODE_FLAGS_${flagsOf.toUpperCase()}`]?.split(' ').filter(Boolean);
     const run = nodeCommand(
-      [...componentNodeFlags(component), ...(extraFlags ?? []), cli, component],
-      componentEnv(component, this.env()),
-      component === 'worker' ? this.workerProfile : undefined,
+      [...componentNodeFlags(flagsOf), ...(extraFlags ?? []), cli, ...args],
+      componentEnv(flagsOf, { ...this.env(), ...this.componentSettings[component] }),
+      flagsOf === 'worker' ? this.workerProfile : undefined,
     );
     const child = spawn(run.command, run.args, { cwd: this.dir, env: run.env, stdio: ['ignore', out, out] });
     this.children.set(component, child);

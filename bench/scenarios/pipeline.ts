@@ -3,7 +3,10 @@
  * `resident`, first on the SFTP vault (hashes: the copy is verified against them) against one
  * `rclone copy` of the same files to an identical remote, then on the WebDAV vault (no hashes:
  * every copy is read back) against `rclone copy` + `rclone check --download`; peak RSS of the
- * worker, the API, the watcher and the whole stack during the SFTP run and while idle before it.
+ * worker, the API, the watcher and the whole stack during the SFTP run and while idle before it;
+ * then the SFTP run again with the worker split as for a small storage host (`vaultarr worker
+ * --host-only` for this host's activities, the workflows in a worker of another host ID), for the
+ * host-only worker's RSS.
  */
 import { checked, headline, info, round, type Scenario } from '../lib/report.js';
 import { runLifecycle } from '../lib/lifecycle.js';
@@ -24,6 +27,14 @@ export const pipelineScenario: Scenario = {
     } as const;
     const sftp = await runLifecycle(ctx, { ...common, vault: 'sftp', idleSeconds: ctx.quick ? 3 : 15 });
     const webdav = await runLifecycle(ctx, { ...common, vault: 'webdav', idleSeconds: 0 });
+    // A small storage host: its activities in `vaultarr worker --host-only`, workflows elsewhere.
+    const split = await runLifecycle(ctx, {
+      ...common,
+      vault: 'sftp',
+      idleSeconds: ctx.quick ? 3 : 10,
+      hostOnlyWorker: true,
+    });
+    const host = split.memory!;
     const s = '1 pipeline';
     const m = '5 memory';
     const mem = sftp.memory!;
@@ -80,6 +91,41 @@ export const pipelineScenario: Scenario = {
         checked(m, 'API peak RSS, idle', mem.idle.api!.peakMiB, 'MiB', { atMost: 120 }, 0),
         info(m, `watcher peak RSS, ${count} in flight`, mem.run.watcher!.peakMiB, 'MiB', 0),
         info(m, 'watcher peak RSS, idle', mem.idle.watcher!.peakMiB, 'MiB', 0),
+        headline(
+          checked(
+            m,
+            'host-only worker (`worker --host-only`) peak RSS, idle',
+            host.idle.hostWorker!.peakMiB,
+            'MiB',
+            { atMost: 120 },
+            0,
+          ),
+        ),
+        headline(
+          checked(
+            m,
+            `host-only worker peak RSS, ${count} in flight`,
+            host.run.hostWorker!.peakMiB,
+            'MiB',
+            { atMost: 120 },
+            0,
+          ),
+        ),
+        info(
+          m,
+          `host-only worker's rclone daemon, peak RSS, ${count} in flight`,
+          host.run.hostWorkerRclone!.peakMiB,
+          'MiB',
+          0,
+        ),
+        info(
+          m,
+          `with it, the workflow worker's peak RSS, ${count} in flight`,
+          host.run.worker!.peakMiB,
+          'MiB',
+          0,
+        ),
+        info(m, `split workers: SFTP ${files}, drop → resident`, split.vaultarrSeconds, 's', 1),
         info(
           m,
           `the worker's rclone daemons, peak RSS, ${count} in flight`,
@@ -100,6 +146,7 @@ export const pipelineScenario: Scenario = {
       figures: {
         sftp: { ...sftp, ratio: round(sftp.ratio, 3) },
         webdav: { ...webdav, ratio: round(webdav.ratio, 3) },
+        hostOnlyWorker: { ...split, ratio: round(split.ratio, 3) },
       },
     };
   },
