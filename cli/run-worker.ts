@@ -122,6 +122,7 @@ export async function runWorker(config: Config): Promise<void> {
     notifications: notify ? { settings: config.notifications } : undefined,
     itemPolicy: mediaItemPolicy(config),
     evictionLowFreeRatio: config.eviction.enabled ? config.eviction.lowFreeRatio : undefined,
+    hostActivities: config.worker.hostActivities,
   });
   // A port already taken (a second worker on this machine) costs the metrics, not the worker.
   const metricsServer = metrics

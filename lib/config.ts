@@ -36,6 +36,15 @@ export const DEFAULT_DEDUPE_WINDOW_MINUTES = 10;
  */
 export const DEFAULT_WORKER_NICENESS = 10;
 
+/**
+ * Default of `worker.hostActivities`: host activities (sorts, copies with their verification, moves,
+ * evictions) a worker runs at once. Copies run in the rclone daemon and are bound by the disk and
+ * the uplink. Each one in flight also costs the worker memory: it hashes through two buffers of up
+ * to 1 MiB, and Node's and glibc's heaps grow with them. Measured once (bench scenario 5, the
+ * host-only worker, 200 × 4 MiB in flight): peak RSS 210 MiB at 16, 157 MiB at 4.
+ */
+export const DEFAULT_HOST_ACTIVITIES = 16;
+
 /** Default of `metrics.port`: where a worker serves `/metrics` (the port Prometheus exporters of workers often use). */
 export const DEFAULT_WORKER_METRICS_PORT = 9464;
 
@@ -348,6 +357,15 @@ export const ConfigSchema = z.strictObject({
         .default(DEFAULT_WORKER_NICENESS)
         .describe(
           'CPU niceness of the worker and its rclone daemon (as `nice -n`; 0 normal priority, 19 lowest): sorting, hashing and uploads give way to playback (Plex, Jellyfin, Emby transcodes), webhooks and the Temporal server on the same host. A worker started nicer keeps its niceness.',
+        ),
+      hostActivities: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(DEFAULT_HOST_ACTIVITIES)
+        .describe(
+          "Host activities (sorts, copies with their verification, moves, evictions) this worker runs at once: the Temporal `maxConcurrentActivityTaskExecutions` of this host's task queue. Each copy in flight costs memory; on a small host (a Raspberry Pi with 1 GiB) 4 keeps the worker lower (a host-only worker with 200 items waiting peaked at 157 MiB instead of 210). More is waiting in the queue, never lost.",
         ),
     })
     .prefault({})

@@ -20,7 +20,7 @@ import type { HostQuotaPause } from '../activities/vault/quota-pause.js';
 import type { Rclone, RcloneOptions } from '../activities/vault/rclone.js';
 import { hostTaskQueue, SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import type { ItemSettings } from '../domain/messages.js';
-import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
+import { DEFAULT_HOST_ACTIVITIES, type ArrConfig, type MediaServerConfig } from '../lib/config.js';
 import type { WorkerMetrics } from '../lib/metrics.js';
 import type { NotificationSettings, Notifier } from '../lib/notifications.js';
 
@@ -146,6 +146,8 @@ export interface WorkerOptions {
   quotaPause?: HostQuotaPause;
   /** The janitor's low watermark when this host evicts (`eviction.enabled`): copies that leave less free space wake it. */
   evictionLowFreeRatio?: number;
+  /** Host activities run at once (`worker.hostActivities`; default {@link HOST_WORKER_TUNING}'s 16). */
+  hostActivities?: number;
 }
 
 /**
@@ -170,11 +172,12 @@ export const SHARED_WORKER_TUNING = {
 } as const;
 
 /**
- * The host worker (activities that touch this host's disk): 16 at once — copies and hashing are
- * bound by the disk and the uplink, and the rclone daemon runs the transfers.
+ * The host worker (activities that touch this host's disk): `worker.hostActivities` at once
+ * (default 16) — copies and hashing are bound by the disk and the uplink, and the rclone daemon
+ * runs the transfers.
  */
 export const HOST_WORKER_TUNING = {
-  maxConcurrentActivityTaskExecutions: 16,
+  maxConcurrentActivityTaskExecutions: DEFAULT_HOST_ACTIVITIES,
 } as const;
 
 /**
@@ -230,6 +233,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
       }),
       interceptors,
       ...HOST_WORKER_TUNING,
+      ...(options.hostActivities ? { maxConcurrentActivityTaskExecutions: options.hostActivities } : {}),
     }),
   );
   return workers;

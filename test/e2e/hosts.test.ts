@@ -50,7 +50,7 @@ describe('workers on several hosts', () => {
       DATABASE_URL: databaseUrl,
     });
     // pi-b is a small storage host in the host-only profile: its worker runs only its activity
-    // queue; pi-a's worker runs every workflow.
+    // queue, one activity at a time (worker.hostActivities); pi-a's worker runs every workflow.
     hosts = ['pi-a', 'pi-b'].map((name) => {
       const id = uniqueName(name);
       const local = path.join(dir, id, '.Local');
@@ -61,7 +61,12 @@ describe('workers on several hosts', () => {
         local,
         worker: new Component(
           'worker',
-          { ...env({ id, local }), ...(hostOnly ? { VAULTARR_WORKER__HOST_ONLY: 'true' } : {}) },
+          {
+            ...env({ id, local }),
+            ...(hostOnly
+              ? { VAULTARR_WORKER__HOST_ONLY: 'true', VAULTARR_WORKER__HOST_ACTIVITIES: '1' }
+              : {}),
+          },
           dir,
         ),
         watcher: new Component('watcher', env({ id, local }), dir),
@@ -132,6 +137,27 @@ describe('workers on several hosts', () => {
     return identities;
   };
 
+  /** When each host activity of the item ran: [started, closed] in epoch ms. */
+  const hostActivitySpans = async (id: string): Promise<Array<[number, number]>> => {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+      Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+    const started = new Map<string, number>();
+    const spans: Array<[number, number]> = [];
+    const host = new Set<string>();
+    for (const e of history.events ?? []) {
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s && HOST_ACTIVITIES.has(s.activityType?.name ?? '')) host.add(String(e.eventId));
+      const st = e.activityTaskStartedEventAttributes;
+      if (st && host.has(String(st.scheduledEventId))) started.set(String(e.eventId), ms(e.eventTime));
+      const closed =
+        e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? undefined;
+      const at = closed ? started.get(String(closed.startedEventId)) : undefined;
+      if (at !== undefined) spans.push([at, ms(e.eventTime)]);
+    }
+    return spans;
+  };
+
   /** Worker identities (`pid@host`) that ran the item's workflow tasks. */
   const workflowTaskWorkers = async (id: string): Promise<Set<string>> => {
     const history = await client.workflow.getHandle(id).fetchHistory();
@@ -179,6 +205,11 @@ describe('workers on several hosts', () => {
         ]);
       }
     }
+    // pi-b runs one host activity at a time (worker.hostActivities 1): its items' never overlap.
+    const spans = (await Promise.all((await itemsOf(b!, 2)).map(hostActivitySpans))).flat();
+    spans.sort((x, y) => x[0] - y[0]);
+    expect(spans.length).toBeGreaterThanOrEqual(4); // sortRelease and copyAndVerify of each item
+    for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
     expect(existsSync(path.join(a!.local, 'Movies/The Matrix (1999)/The Matrix (1999).mkv'))).toBe(true);
     expect(existsSync(path.join(b!.local, 'Movies/Alien (1979)/Alien (1979).mkv'))).toBe(true);
     expect(existsSync(path.join(b!.local, 'Movies/The Matrix (1999)'))).toBe(false);

@@ -14,6 +14,17 @@ describe('configuration', () => {
   beforeEach(() => ({ dir, cleanup } = tempDir()));
   afterEach(() => cleanup());
 
+  /** The problems a config with this environment is refused for (it must be refused). */
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig({ env, cwd: dir });
+    } catch (err) {
+      expect(err).toBeInstanceOf(UserError);
+      return (err as UserError).problems;
+    }
+    throw new Error('the config was accepted');
+  };
+
   test('embedded defaults are rooted in VAULTARR_DATA_DIR and hostId defaults to the hostname', () => {
     const config = loadConfig({ env: { VAULTARR_DATA_DIR: 'media-data' }, cwd: dir });
     expect(config.dataDir).toBe(path.join(dir, 'media-data'));
@@ -81,14 +92,7 @@ describe('configuration', () => {
   });
 
   test('vault.throttle.bwLimit must be one rate, not a timetable (rclone core/bwlimit takes one)', () => {
-    let error: unknown;
-    try {
-      loadConfig({ env: { VAULTARR_VAULT__THROTTLE: '{ bwLimit: "08:00,2M 23:00,off" }' }, cwd: dir });
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(UserError);
-    expect((error as UserError).problems).toEqual([
+    expect(problemsOf({ VAULTARR_VAULT__THROTTLE: '{ bwLimit: "08:00,2M 23:00,off" }' })).toEqual([
       'vault.throttle.bwLimit: must be one rate in --bwlimit syntax, e.g. "2M" (no timetable)',
     ]);
   });
@@ -103,19 +107,21 @@ describe('configuration', () => {
     expect(redactText(`apprise failed on ${url}`)).not.toContain('s3cr3t');
   });
 
+  test('a worker runs 16 host activities at once unless worker.hostActivities says otherwise (1-64)', () => {
+    expect(loadConfig({ env: {}, cwd: dir }).worker.hostActivities).toBe(16);
+    const pi = loadConfig({ env: { VAULTARR_WORKER__HOST_ACTIVITIES: '4' }, cwd: dir });
+    expect(pi.worker.hostActivities).toBe(4);
+    expect(problemsOf({ VAULTARR_WORKER__HOST_ACTIVITIES: '0' }).map((p) => p.split(':')[0])).toEqual([
+      'worker.hostActivities (from VAULTARR_WORKER__HOST_ACTIVITIES)',
+    ]);
+  });
+
   test('every problem is reported at once with its key path', () => {
     writeFileSync(
       path.join(dir, 'vaultarr.yml'),
       'hostId: "bad host"\nvault:\n  verifyAttempts: 0\n  remot: x\napi:\n  port: 70000\nbogus: 1\n',
     );
-    let error: unknown;
-    try {
-      loadConfig({ env: { VAULTARR_WATCHER__SETTLE_SECONDS: '-1' }, cwd: dir });
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(UserError);
-    const problems = (error as UserError).problems.map((p) => p.split(':')[0]);
+    const problems = problemsOf({ VAULTARR_WATCHER__SETTLE_SECONDS: '-1' }).map((p) => p.split(':')[0]);
     expect(problems.sort()).toEqual(
       [
         'hostId',
