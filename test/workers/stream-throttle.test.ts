@@ -133,7 +133,12 @@ describe('stream-aware throttling of the rclone daemon', () => {
     try {
       throttle.start();
       emby.streams = [remotePlaying];
-      await waitFor('the daemon to be throttled', async () => (await rclone.bwLimit()) === '2Mi', 10_000);
+      // The poll records its state once the daemon took the rate: wait for both.
+      await waitFor(
+        'the daemon to be throttled',
+        async () => (await rclone.bwLimit()) === '2Mi' && throttle.state.throttled,
+        10_000,
+      );
       expect(throttle.state.streams).toEqual({ plex: 0, jellyfin: 0, emby: 1 });
       await throttle.stop();
       expect(await rclone.bwLimit()).toBe('off');
