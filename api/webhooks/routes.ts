@@ -185,6 +185,8 @@ export function webhookRouter(deps: WebhookDeps): Router {
     // A body seen within the window is a redelivery; an older row is the previous event with the
     // same body (a movie deleted, re-added and deleted again): this delivery takes its place, and
     // a new place in the order. An event that asks for nothing (Grab, Health) is recorded as done.
+    // The delivery ID (`<dedupe key>@<arrival ms>`, the key of the workflows it starts) takes the
+    // database's arrival time, so the statement writes it into the plan.
     const nothingToDo = mapped.length === 0;
     const recorded = await deps.pool.query<{ delivery_id: string }>(
       `INSERT INTO webhook_deliveries AS d (dedupe_key, app, event_type, summary, keys, plan, forwarded_at)
