@@ -142,7 +142,7 @@ export async function runWorker(config: Config): Promise<void> {
     : undefined;
   await registerHost(pool, config.hostId, config.library.localRoot);
   log.info(
-    { hostId: config.hostId, hostOnly, niceness },
+    { hostId: config.hostId, hostOnly, niceness, hostActivities: config.worker.hostActivities },
     hostOnly ? 'host activity worker running' : 'workers running',
   );
   const running = Promise.all(workers.map((w) => w.run()));
