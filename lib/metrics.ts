@@ -60,8 +60,8 @@ const WEBHOOK_APPS = new Set(['radarr', 'sonarr', 'lidarr', 'readarr']);
 
 /**
  * Creates the API's registry: webhook requests, the deliveries not yet forwarded, and the
- * catalog's items by stage and host (read from Postgres at each scrape; a failing query leaves the gauges out of that scrape and is
- * reported by `vaultarr_catalog_up 0`).
+ * catalog's items by stage and host (read from Postgres at each scrape; a failing query leaves the
+ * gauges out of that scrape and is reported by `vaultarr_catalog_up 0`).
  *
  * @param deps.pool - the catalog
  */
@@ -143,7 +143,7 @@ export function createApiMetrics(deps: { pool: pg.Pool }): ApiMetrics {
       catalogUp.set(0);
     }
   };
-  // One query pair per scrape, shared by both gauges.
+  // One round of queries per scrape, shared by every Postgres-backed gauge.
   const metrics = registry.metrics.bind(registry);
   registry.metrics = async () => {
     await refreshCatalog();

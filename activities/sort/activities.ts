@@ -361,8 +361,8 @@ export function createSortActivities(deps: SortDeps) {
    *
    * @returns the placed media file, and what {@link placeRelease} did with the rest of the entry
    * @throws ApplicationFailure `DESTINATION_EXISTS` (not retried) when a different file or another
-   *   live item holds the target (as for {@link placeRelease}); `NO_MEDIA_MATCH` (not retried) when the entry holds no video; `SOURCE_MISSING`,
-   *   `INVALID_INPUT` (not retried)
+   *   live item holds the target (as for {@link placeRelease}); `NO_MEDIA_MATCH` (not retried)
+   *   when the entry holds no video; `SOURCE_MISSING`, `INVALID_INPUT` (not retried)
    */
   async function placeApproved(
     input: PlaceApprovedInput,
