@@ -154,12 +154,17 @@ export async function liveItemsAt(
   exceptWorkflowId: string,
 ): Promise<PathHolder[]> {
   if (libraryPaths.length === 0) return [];
+  // Two indexed lookups (the video's path, the subtitles' GIN index) rather than one join on
+  // `library_path = p OR p = ANY (subtitle_paths)`, which scans the whole catalog.
   const { rows } = await pool.query<PathHolder>(
     `SELECT p AS "libraryPath", workflow_id AS "workflowId", stage, host_id AS "hostId"
-       FROM unnest($1::text[]) AS p
-       JOIN media_items ON library_path = p OR p = ANY (subtitle_paths)
+       FROM unnest($1::text[]) AS p JOIN media_items ON library_path = p
       WHERE stage <> 'deleted' AND workflow_id <> $2
-      ORDER BY p, workflow_id`,
+     UNION
+     SELECT p, workflow_id, stage, host_id
+       FROM unnest($1::text[]) AS p JOIN media_items ON subtitle_paths @> ARRAY[p]
+      WHERE stage <> 'deleted' AND workflow_id <> $2
+      ORDER BY 1, 2`,
     [libraryPaths, exceptWorkflowId],
   );
   return rows;
