@@ -5,19 +5,12 @@
  */
 import pg from 'pg';
 import { liveItemsAt } from '../../activities/catalog/activities.js';
-import { migrate } from '../../lib/db.js';
-import { databaseUrl, uniqueName } from '../helpers/env.js';
+import { freshDatabase } from '../helpers/env.js';
 
 let pool: pg.Pool;
 
 beforeAll(async () => {
-  const name = uniqueName('holders').replace(/-/g, '_');
-  const admin = new pg.Client({ connectionString: databaseUrl() });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = databaseUrl().replace(/\/[^/]+$/, `/${name}`);
-  await migrate(url);
+  const url = await freshDatabase();
   pool = new pg.Pool({ connectionString: url });
   const item = (
     workflowId: string,
