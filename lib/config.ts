@@ -39,9 +39,10 @@ export const DEFAULT_WORKER_NICENESS = 10;
 /**
  * Default of `worker.hostActivities`: host activities (sorts, copies with their verification, moves,
  * evictions) a worker runs at once. Copies run in the rclone daemon and are bound by the disk and
- * the uplink. Each one in flight also costs the worker memory: it hashes through two buffers of up
- * to 1 MiB, and Node's and glibc's heaps grow with them. Measured once (bench scenario 5, the
- * host-only worker, 200 × 4 MiB in flight): peak RSS 210 MiB at 16, 157 MiB at 4.
+ * the uplink. Each one in flight also costs the worker memory (its hashing and calls, and the
+ * heaps of Node and glibc that grow with them; smaller hash buffers did not lower it). Measured
+ * once (bench scenario 5, the host-only worker, 200 × 4 MiB in flight): peak RSS 210 MiB at 16,
+ * 157 MiB at 4.
  */
 export const DEFAULT_HOST_ACTIVITIES = 16;
 

@@ -235,8 +235,8 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
         evictionLowFreeRatio: options.evictionLowFreeRatio,
       }),
       interceptors,
-      ...HOST_WORKER_TUNING,
-      ...(options.hostActivities ? { maxConcurrentActivityTaskExecutions: options.hostActivities } : {}),
+      maxConcurrentActivityTaskExecutions:
+        options.hostActivities ?? HOST_WORKER_TUNING.maxConcurrentActivityTaskExecutions,
     }),
   );
   return workers;

@@ -205,7 +205,7 @@ describe('workers on several hosts', () => {
         ]);
       }
     }
-    // pi-b runs one host activity at a time (worker.hostActivities 1): its items' never overlap.
+    // pi-b runs one host activity at a time (worker.hostActivities 1): no two of them overlap.
     const spans = (await Promise.all((await itemsOf(b!, 2)).map(hostActivitySpans))).flat();
     spans.sort((x, y) => x[0] - y[0]);
     expect(spans.length).toBeGreaterThanOrEqual(4); // sortRelease and copyAndVerify of each item
