@@ -273,7 +273,11 @@ export const ConfigSchema = z.strictObject({
         ),
       embedded: z
         .strictObject({
-          port: port.default(5433).describe('Port of the embedded Postgres (127.0.0.1 only, trust auth).'),
+          port: port
+            .default(5433)
+            .describe(
+              "Port of the embedded Postgres (127.0.0.1 only, trust auth). vaultarr's own components connect through its Unix socket, `<dataDir>/postgres/.s.PGSQL.<port>` (over 127.0.0.1 when that path is longer than 107 bytes); the port is for `psql -h 127.0.0.1 -p 5433 -U vaultarr vaultarr` and other tools.",
+            ),
         })
         .prefault({})
         .describe('The embedded Postgres cluster, run when `database.url` is unset.'),

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import type { ItemSettings } from '../domain/messages.js';
+import { embeddedPostgresUrl } from './infra/postgres-server.js';
 import type { Config } from './config.js';
 
 /**
@@ -15,7 +17,8 @@ export function endpoints(config: Config): {
     temporalAddress:
       config.temporal.address ?? `${config.temporal.embedded.ip}:${config.temporal.embedded.port}`,
     databaseUrl:
-      config.database.url ?? `postgres://vaultarr@127.0.0.1:${config.database.embedded.port}/vaultarr`,
+      config.database.url ??
+      embeddedPostgresUrl(path.join(config.dataDir, 'postgres'), config.database.embedded.port, 'vaultarr'),
     embeddedDatabase: !config.database.url,
     embeddedTemporal: !config.temporal.address,
   };

@@ -113,6 +113,15 @@ describe('the whole stack as processes', () => {
           .sort()
           .map((p) => ({ library_path: p, stage: 'resident', verified_by: 'sha256' })),
       );
+      // The components reach the embedded Postgres through its Unix socket (no client address);
+      // only this test's own connection came over 127.0.0.1.
+      const { rows: clients } = await db.query(
+        `SELECT count(*) FILTER (WHERE client_addr IS NULL)::int AS socket,
+                count(*) FILTER (WHERE client_addr IS NOT NULL)::int AS tcp
+           FROM pg_stat_activity WHERE datname = 'vaultarr' AND pid <> pg_backend_pid()`,
+      );
+      expect(clients[0].socket).toBeGreaterThan(0);
+      expect(clients[0].tcp).toBe(0);
     } finally {
       await db.end();
     }

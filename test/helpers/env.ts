@@ -13,6 +13,13 @@ export const temporalAddress = (): string => process.env.TEST_VAULTARR_TEMPORAL!
 /** URL of the run's Postgres database (migrated). */
 export const databaseUrl = (): string => process.env.TEST_VAULTARR_DATABASE_URL!;
 
+/** The test cluster's URL for another database on it (the URL may name a Unix socket in its query). */
+export function databaseUrlFor(name: string): string {
+  const url = new URL(databaseUrl());
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
 /** A fresh temp dir, removed by the returned cleanup. */
 export function tempDir(prefix = 'vaultarr-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -89,7 +96,7 @@ export async function freshDatabase(): Promise<string> {
   } finally {
     await admin.end();
   }
-  const url = databaseUrl().replace(/\/[^/]+$/, `/${name}`);
+  const url = databaseUrlFor(name);
   await migrate(url);
   return url;
 }

@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { migrate } from '../../lib/db.js';
-import { databaseUrl, uniqueName } from '../helpers/env.js';
+import { databaseUrl, databaseUrlFor, uniqueName } from '../helpers/env.js';
 
 test('components migrating one empty database at the same time all succeed, and the tables exist once', async () => {
   const name = uniqueName('mig').replace(/-/g, '_');
@@ -12,7 +12,7 @@ test('components migrating one empty database at the same time all succeed, and 
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = databaseUrl().replace(/\/[^/]+$/, `/${name}`);
+  const url = databaseUrlFor(name);
 
   const results = await Promise.allSettled([1, 2, 3, 4].map(() => migrate(url)));
   expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);

@@ -102,7 +102,7 @@ describe('secrets', () => {
       username: 'scan',
     });
     expect(shown.arr.radarr.apiKey).toBe('***');
-    expect(shown.database.url).toMatch(/^postgres:\/\/vaultarr:\*\*\*@127\.0\.0\.1:\d+\//);
+    expect(shown.database.url).toMatch(/^postgres:\/\/vaultarr:\*\*\*@localhost\/vaultarr_test\?host=/);
     expect(shown.vault.remote).toBe(":webdav,url='http://127.0.0.1:1',user=me,pass=***:");
   });
 
