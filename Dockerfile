@@ -15,8 +15,10 @@ COPY cli cli
 RUN npx tsc -b tsconfig.build.json && node dist/workers/build-bundle.js && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
+# rclone, FUSE and mergerfs for the vault and the union; apprise for notifications
+# (notifications.urls: without it the worker refuses to start).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends rclone fuse3 mergerfs ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends rclone fuse3 mergerfs apprise ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
