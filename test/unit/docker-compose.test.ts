@@ -100,7 +100,9 @@ describe('docker-compose.yml', () => {
 
 describe('Dockerfile', () => {
   test('the runtime image installs every command the components call: rclone, FUSE, mergerfs, apprise', () => {
-    const runtime = readFileSync('Dockerfile', 'utf8').split(/^FROM /m).at(-1)!;
+    const runtime = readFileSync('Dockerfile', 'utf8')
+      .split(/^FROM /m)
+      .at(-1)!;
     const install = /apt-get install[^&]*/.exec(runtime)?.[0] ?? '';
     const packages = install.split(/\s+/).filter((word) => /^[a-z0-9][a-z0-9.+-]*$/.test(word));
     expect(packages).toEqual(expect.arrayContaining(['rclone', 'fuse3', 'mergerfs', 'apprise']));
