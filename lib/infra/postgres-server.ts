@@ -5,7 +5,15 @@
  * {@link embeddedPostgresUrl}); the TCP port is for `psql -h 127.0.0.1` and other tools.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants as fsConstants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { UserError } from '../errors.js';
@@ -49,7 +57,10 @@ const MAX_SOCKET_PATH = 107;
 
 /**
  * The URL vaultarr's components use for the embedded cluster in `dir`: its Unix socket
- * (`<dir>/.s.PGSQL.<port>`) when the path fits in a socket address, else `127.0.0.1:<port>`.
+ * (`<dir>/.s.PGSQL.<port>`), else `127.0.0.1:<port>` when the path does not fit in a socket
+ * address or this process may not enter `dir` (a cluster another user runs: `npm start` as root
+ * runs it as `postgres` in a 0700 directory, and the CLI run as someone else reaches it over TCP
+ * as before). A `dir` that does not exist yet is the one `vaultarr start` is about to create.
  *
  * Why the socket: over TCP loopback the writer of every query also runs the receiving side of
  * the TCP stack. Measured here: 4,000 inserts from 20 at once cost the client 130 ms of CPU
@@ -62,10 +73,20 @@ const MAX_SOCKET_PATH = 107;
  */
 export function embeddedPostgresUrl(dir: string, port: number, database: string): string {
   const socketDir = path.resolve(dir);
-  if (path.join(socketDir, `.s.PGSQL.${port}`).length > MAX_SOCKET_PATH) {
+  if (path.join(socketDir, `.s.PGSQL.${port}`).length > MAX_SOCKET_PATH || !mayEnter(socketDir)) {
     return `postgres://vaultarr@127.0.0.1:${port}/${database}`;
   }
   return `postgres://vaultarr@localhost/${database}?host=${encodeURIComponent(socketDir)}&port=${port}`;
+}
+
+/** Whether this process may enter `dir` (true when it does not exist yet). */
+function mayEnter(dir: string): boolean {
+  try {
+    accessSync(dir, fsConstants.X_OK);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }
 
 const isRoot = () => process.getuid?.() === 0;
@@ -132,7 +153,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     ]); // prettier-ignore
   }
   const adminUrl = embeddedPostgresUrl(dir, options.port, 'postgres');
-  await waitFor(`Postgres on 127.0.0.1:${options.port} (log: ${options.logFile})`, async () => {
+  await waitFor(`Postgres in ${dir} on port ${options.port} (log: ${options.logFile})`, async () => {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     try {

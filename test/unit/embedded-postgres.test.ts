@@ -2,9 +2,11 @@
  * How vaultarr's components reach the embedded Postgres: through the cluster's Unix socket when
  * its path fits in a socket address, else over 127.0.0.1; the TCP port stays open for tools.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import pg from 'pg';
 import { embeddedPostgresUrl } from '../../lib/infra/postgres-server.js';
-import { databaseUrl } from '../helpers/env.js';
+import { databaseUrl, tempDir } from '../helpers/env.js';
 
 /** Where pg itself connects for a URL (its own parse of it). */
 function parse(url: string) {
@@ -30,6 +32,34 @@ describe('the embedded Postgres URL', () => {
       port: '5433',
       database: 'vaultarr',
     });
+  });
+
+  test('a cluster directory that does not exist yet (the first start) is named by its socket', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      expect(parse(embeddedPostgresUrl(path.join(dir, 'data', 'postgres'), 5433, 'vaultarr')).host).toBe(
+        path.join(dir, 'data', 'postgres'),
+      );
+    } finally {
+      cleanup();
+    }
+  });
+
+  test('a cluster directory this process cannot enter is reached over 127.0.0.1', () => {
+    // Another user's 0700 directory fails with EACCES; here (tests may run as root, who enters
+    // every directory) a path under a regular file fails with ENOTDIR, the same branch.
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFileSync(path.join(dir, 'not-a-dir'), '');
+      expect(
+        parse(embeddedPostgresUrl(path.join(dir, 'not-a-dir', 'postgres'), 5433, 'vaultarr')),
+      ).toMatchObject({
+        host: '127.0.0.1',
+        port: '5433',
+      });
+    } finally {
+      cleanup();
+    }
   });
 
   test('a connection by that URL goes through the socket; 127.0.0.1 still answers', async () => {
