@@ -1,7 +1,7 @@
 /**
  * V8 flags (and environment) a component's node process runs with, in one place: `vaultarr start`
  * passes them when it spawns the component, `docker-compose.yml` sets the same through
- * `NODE_OPTIONS` (and `MALLOC_ARENA_MAX`), and the bench
+ * `NODE_OPTIONS` (and the malloc settings of `COMPONENT_ENV`), and the bench
  * runs components as `vaultarr start` does (figures: bench scenarios 5 and 6, docs/performance.md).
  *
  * - The watcher's live data is small (a timer and a name per release waiting), but with V8's
@@ -20,13 +20,21 @@ export const COMPONENT_NODE_FLAGS: Readonly<Record<string, readonly string[]>> =
 
 /**
  * Environment a component's process starts with, beside its flags (same places as the flags).
- * The worker runs 17 threads (V8's, libuv's, the Temporal core's Tokio runtime, the workflow
- * thread), and glibc gives each thread that allocates its own malloc arena (up to 8 per core),
- * each holding freed memory apart: two arenas measured 155 instead of 163-167 MiB idle and 310
- * instead of 352-377 MiB with 200 items in flight (bench scenario 5), at the same speed.
+ * glibc malloc settings for the worker (bench scenario 5; docs/performance.md):
+ *
+ * - `MALLOC_ARENA_MAX=2`: the worker runs 17 threads (V8's, libuv's, the Temporal core's Tokio
+ *   runtime, the workflow thread), and glibc gives each thread that allocates its own malloc arena
+ *   (up to 8 per core), each holding freed memory apart: two arenas measured 155 instead of
+ *   163-167 MiB idle and 310 instead of 352-377 MiB with 200 items in flight, at the same speed.
+ * - `MALLOC_MMAP_THRESHOLD_=131072`, `MALLOC_TRIM_THRESHOLD_=262144`: blocks of 128 KiB and more
+ *   are mapped on their own and returned when freed. By default glibc raises that threshold (up
+ *   to 32 MiB) each time such a block is freed, after which large blocks come from the arenas and
+ *   stay there. Two runs without, four with: idle 148-151 → 139-143 MiB, 200 in flight 273-295 →
+ *   257-278 MiB, the host-only worker 190-204 → 168-190 MiB; CPU per item in scenario 3 the same
+ *   (50-54 ms, two runs each); the SFTP pipeline 17.1-17.3 → 17.9-19.5 s (maybe a few percent).
  */
 export const COMPONENT_ENV: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  worker: { MALLOC_ARENA_MAX: '2' },
+  worker: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '262144' },
 };
 
 /** The environment one component adds (none for a component not listed); a value already set wins. */

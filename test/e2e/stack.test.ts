@@ -174,8 +174,14 @@ describe('the whole stack as processes', () => {
     for (const pid of rclone) expect(new Set(threadNiceness(pid))).toEqual(new Set([10]));
     for (const component of ['api', 'watcher'] as const)
       for (const pid of stack.pidsOf(component)) expect(new Set(threadNiceness(pid))).toEqual(new Set([0]));
-    // Two malloc arenas for the worker (lib/component-flags.ts).
-    expect(readFileSync(`/proc/${worker}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
+    // The worker's malloc settings (lib/component-flags.ts): two arenas, large blocks mapped apart.
+    expect(readFileSync(`/proc/${worker}/environ`, 'utf8').split('\0')).toEqual(
+      expect.arrayContaining([
+        'MALLOC_ARENA_MAX=2',
+        'MALLOC_MMAP_THRESHOLD_=131072',
+        'MALLOC_TRIM_THRESHOLD_=262144',
+      ]),
+    );
   });
 
   test('vaultarr items approve places the Unsorted item, which is then copied and verified', async () => {
