@@ -70,6 +70,10 @@ const MAX_SOCKET_PATH = 107;
  * @param dir - the cluster directory (absolute or relative to the working directory)
  * @param port - the cluster's port (names the socket file too)
  * @param database - database name
+ * @returns a `postgres://` URL for pg and node-pg-migrate: the socket's as
+ *   `postgres://vaultarr@localhost/<database>?host=<dir>&port=<port>` (libpq's form; the `host`
+ *   parameter wins over the authority), else `postgres://vaultarr@127.0.0.1:<port>/<database>`.
+ *   Never throws: a `dir` it cannot look at is reached over TCP.
  */
 export function embeddedPostgresUrl(dir: string, port: number, database: string): string {
   const socketDir = path.resolve(dir);
