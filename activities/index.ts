@@ -118,11 +118,12 @@ export interface SharedActivityDeps {
 export function createSharedActivities(deps: SharedActivityDeps) {
   const rclone = new Rclone(deps.rclone);
   const notifications = deps.notifications?.settings.urls.length ? deps.notifications : undefined;
+  const catalog = createCatalogActivities({
+    pool: deps.pool,
+    notifications: notifications && { events: notifications.settings.events, client: deps.client },
+  });
   return {
-    ...createCatalogActivities({
-      pool: deps.pool,
-      notifications: notifications && { events: notifications.settings.events, client: deps.client },
-    }),
+    ...catalog,
     // Registered even without targets: a notification workflow started before they were removed finds its activity.
     ...createNotificationActivities({
       pool: deps.pool,
@@ -156,6 +157,7 @@ export function createSharedActivities(deps: SharedActivityDeps) {
       pool: deps.pool,
       policy: deps.itemPolicy,
       scanTargets: deps.scan.servers.map((s) => s.name),
+      recordStage: catalog.recordStage,
     }),
     ...createArrActivities({ arr: deps.arr }),
     ...createPeerActivities({ pool: deps.pool, rclone }),

@@ -95,7 +95,19 @@ export interface MediaItemInput {
   policy?: MediaItemPolicy;
   /** State carried into a run that continued as new (absent in a first run). */
   carried?: CarriedItemState;
+  /**
+   * Revision of `mediaItemWorkflowV2` the starter wrote the input for (absent: 1). From 2
+   * ({@link MEDIA_ITEM_REVISION}) a release's `sorting`/`entered` and `copying`/`entered` catalog
+   * rows are recorded with the work — the first `itemSettings` read and `sortRelease` — not by a
+   * local activity each. A run keeps the revision it started with, so recorded histories replay.
+   * (A `patched` marker would cost as many events as it saves: the SDK upserts the
+   * `TemporalChangeVersion` search attribute with it.)
+   */
+  revision?: number;
 }
+
+/** The revision of `mediaItemWorkflowV2` new items start with (see {@link MediaItemInput.revision}). */
+export const MEDIA_ITEM_REVISION = 2;
 
 /** What a `mediaItemWorkflow` run hands the next one when it continues as new. */
 export interface CarriedItemState {

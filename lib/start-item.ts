@@ -6,6 +6,7 @@ import { LIBRARY_FOLDERS } from '../domain/media.js';
 import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
 import {
   LEGACY_MEDIA_ITEM_WORKFLOW,
+  MEDIA_ITEM_REVISION,
   MEDIA_ITEM_WORKFLOW,
   statusQuery,
   type MediaItemInput,
@@ -94,7 +95,11 @@ export async function startIncomingItem(client: Client, options: StartIncomingOp
         taskQueue: options.taskQueue,
         conflictPolicy: 'FAIL',
         summary: `release ${releasePath.slice(`${LIBRARY_FOLDERS.incoming}/`.length)}`,
-        input: { hostId: options.hostId, origin: { kind: 'incoming', releasePath } },
+        input: {
+          hostId: options.hostId,
+          origin: { kind: 'incoming', releasePath },
+          revision: MEDIA_ITEM_REVISION,
+        },
       });
       return workflowId;
     } catch (err) {

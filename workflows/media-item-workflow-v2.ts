@@ -13,7 +13,9 @@
  * stage), search attributes are upserted only when they change, the janitor is signalled only
  * when the copy left the disk below its watermark, and the policy is read from the worker that
  * runs it (`itemSettings`, a local activity) when it starts work — never frozen into the input.
- * An item from `Incoming/` reaches `resident` in 21 history events (29 with a media server and a peer).
+ * A release's first catalog row (`sorting`/`entered`) goes in with that first read, and
+ * `copying`/`entered` with the sort's own (from input revision 2, `MediaItemInput.revision`).
+ * An item from `Incoming/` reaches `resident` in 19 history events (27 with a media server and a peer).
  */
 import {
   ActivityFailure,
@@ -37,6 +39,7 @@ import type {
   RemoteActivities,
   SettingsActivities,
 } from '../activities/index.js';
+import type { RecordStageInput } from '../activities/catalog/activities.js';
 import type { CopyAndVerifyResult } from '../activities/item/activities.js';
 import { approvalProblems } from '../domain/approval-check.js';
 import type { Approval } from '../domain/approval.js';
@@ -127,6 +130,10 @@ export class MediaItem {
   private renameTo: string | undefined;
   private deletion: LibraryDelete | undefined;
   private replaces: ReplacedFile[];
+  /** `sorting`/`entered` is in the catalog already (recorded with the first settings read). */
+  private sortingRecorded = false;
+  /** `copying`/`entered` (round 1) is in the catalog already (recorded by `sortRelease`). */
+  private copyingRecorded = false;
   /** The file's content is new to the media servers and peers (first copy, or an *arr re-import). */
   private contentChanged: boolean;
   /** Media servers and peers were told about the file already. */
@@ -290,8 +297,14 @@ export class MediaItem {
    * `failed-needs-attention`), so whoever sees the new stage in the status query finds it there.
    */
   async enter(stage: Stage, outcome: string, details?: Record<string, unknown>): Promise<void> {
+    await catalog.recordStage(this.stageRow(stage, outcome, details));
+    this.show(stage);
+  }
+
+  /** The catalog row of a stage change, from the status as it is now. */
+  private stageRow(stage: Stage, outcome: string, details?: Record<string, unknown>): RecordStageInput {
     const s = this.status;
-    await catalog.recordStage({
+    return {
       workflowId: workflowInfo().workflowId,
       hostId: this.hostId,
       stage,
@@ -304,8 +317,7 @@ export class MediaItem {
       pinned: s.pinned,
       outcome,
       details,
-    });
-    this.show(stage);
+    };
   }
 
   /** Notes the history's length and the continue-as-new suggestion (see `historySeen`). */
@@ -317,6 +329,29 @@ export class MediaItem {
   /** Reads the worker's settings: the policy, media servers and peers as they are now. */
   async readSettings(): Promise<void> {
     this.settings = await settingsActivities.itemSettings();
+  }
+
+  /** Whether stage rows go with the work (input revision 2 on; runs started before: local activities). */
+  private stageRowsWithWork(): boolean {
+    return (this.input.revision ?? 1) >= 2;
+  }
+
+  /**
+   * Reads the settings as the run starts. A first run on an `Incoming/` release records
+   * `sorting`/`entered` in the same local activity (in the catalog before the host works on it:
+   * an item waiting for a dead host is listed).
+   */
+  async begin(): Promise<void> {
+    const { origin } = this.input;
+    if (this.input.carried || origin.kind !== 'incoming' || !this.stageRowsWithWork()) {
+      await this.readSettings();
+      return;
+    }
+    this.status.releaseName = origin.releasePath.split('/').pop();
+    const enter = this.stageRow('sorting', 'entered', { releasePath: origin.releasePath });
+    this.settings = await settingsActivities.itemSettings({ enter });
+    this.show('sorting');
+    this.sortingRecorded = true;
   }
 
   /** A host activity with the timeouts of the current policy. */
@@ -409,9 +444,15 @@ export class MediaItem {
     const s = this.status;
     s.releaseName = releasePath.split('/').pop();
     // In the catalog before the host works on it: an item waiting for a dead host is listed.
-    await this.enter('sorting', 'entered', { releasePath });
+    if (!this.sortingRecorded) await this.enter('sorting', 'entered', { releasePath });
+    this.sortingRecorded = false;
+    const enterCopying = this.stageRowsWithWork();
     const sorted = await this.attempt('sorting', () =>
-      this.host('sortRelease')({ releasePath, hostId: this.hostId }),
+      this.host('sortRelease')({
+        releasePath,
+        hostId: this.hostId,
+        ...(enterCopying ? { enterCopying } : {}),
+      }),
     );
     if (sorted.kind === 'unsorted') {
       if (sorted.suggestions?.length) s.suggestions = sorted.suggestions;
@@ -447,6 +488,7 @@ export class MediaItem {
     // What left the release other than by a plain move is in the catalog's `placed` event; the
     // files kept in Unsorted/ are named in the status too.
     if (placed.leftover) s.leftover = placed.leftover;
+    this.copyingRecorded = enterCopying && !placed.identical.includes(first!.video.to);
     if (placed.identical.includes(first!.video.to)) {
       const { workflowId: carrier } = await catalog.findLibraryItem({
         libraryPath: first!.video.to,
@@ -537,8 +579,11 @@ export class MediaItem {
   private async copyRound(round: number, force: boolean): Promise<CopyAndVerifyResult> {
     const s = this.status;
     const libraryPaths = [s.libraryPath!, ...s.subtitlePaths];
-    // In the catalog before the host works on it (an item waiting for a dead host is listed).
-    await this.enter('copying', round === 1 ? 'entered' : 'recopy', { round });
+    // In the catalog before the host works on it (an item waiting for a dead host is listed);
+    // the first round's row after a sort is recorded by `sortRelease`.
+    if (round === 1 && this.copyingRecorded) this.show('copying');
+    else await this.enter('copying', round === 1 ? 'entered' : 'recopy', { round });
+    this.copyingRecorded = false;
     for (;;) {
       await this.awaitUploadWindow();
       const copy = this.host('copyAndVerify', `copy ${s.libraryPath} to the vault and verify it`);
@@ -853,7 +898,7 @@ export async function mediaItemWorkflowV2(input: MediaItemInput): Promise<MediaI
 
   try {
     item.noteHistory();
-    await item.readSettings();
+    await item.begin();
     await item.start();
     for (;;) {
       await item.continueIfLong();

@@ -48,6 +48,12 @@ export interface SortReleaseInput {
   /** `Incoming/<name>`, relative to the local root. */
   releasePath: string;
   hostId: string;
+  /**
+   * Also record `copying`/`entered` (round 1) once the item's video is placed and carried by this
+   * item (not a byte-identical copy of a library file): the stage the workflow goes to next, in
+   * this activity rather than a local activity of its own. Absent in histories from before.
+   */
+  enterCopying?: boolean;
 }
 
 /**
@@ -125,7 +131,8 @@ export function createItemActivities(deps: ItemActivityDeps) {
    * media file into the library (`placeRelease`) or, when the parsers and known titles do not
    * agree or a different file holds the target, moves it as it is to `Unsorted/`. The plan is
    * journalled before anything moves, so a retry after a crash finishes the same plan. Records
-   * `sorting`/`placed` in the catalog (the workflow recorded `sorting`/`entered`).
+   * `sorting`/`placed` in the catalog, and `copying`/`entered` when `enterCopying` asks for it (the
+   * workflow recorded `sorting`/`entered`).
    *
    * @returns `placed` with the plan, or `unsorted` with the reason and the entry
    * @throws ApplicationFailure `RELEASE_INCOMPLETE` (retried) while the release is still written;
@@ -173,6 +180,20 @@ export function createItemActivities(deps: ItemActivityDeps) {
       },
       'placed',
     );
+    if (carries && input.enterCopying)
+      await recordStageFromActivity(
+        pool,
+        {
+          ...item,
+          stage: 'copying',
+          outcome: 'entered',
+          libraryPath: first.video.to,
+          subtitlePaths: first.subtitles.map((s) => s.to),
+          identity: first.identity,
+          details: { round: 1 },
+        },
+        'copying',
+      );
     return { kind: 'placed', plan, workflowIds, placed: rest };
   }
 

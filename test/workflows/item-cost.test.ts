@@ -30,6 +30,7 @@ async function costOf(env: WorkflowTestEnv, release: string) {
       .map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name),
     upserts: events!.filter((e) => e.eventType === EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)
       .length,
+    markers: events!.filter((e) => e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED).length,
     signals: events!.filter(
       (e) => e.eventType === EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
     ).length,
@@ -45,6 +46,9 @@ describe('what an item costs the engine', () => {
       expect(cost.activities).toEqual(['sortRelease', 'copyAndVerify']);
       // Once per stage change: copying (with kind, title, path), then resident.
       expect(cost.upserts).toBe(2);
+      // One local activity: the settings read, which records sorting/entered too (the sort
+      // records copying/entered, the copy the rest).
+      expect(cost.markers).toBe(1);
       // Eviction is off in this env (and the disk far from full): no janitor is signalled.
       expect(cost.signals).toBe(0);
     } finally {
