@@ -20,7 +20,7 @@ export const COMPONENT_NODE_FLAGS: Readonly<Record<string, readonly string[]>> =
 
 /**
  * Environment a component's process starts with, beside its flags (same places as the flags).
- * glibc malloc settings for the worker (bench scenario 5; docs/performance.md):
+ * glibc malloc settings for the worker and the API (bench scenario 5; docs/performance.md):
  *
  * - `MALLOC_ARENA_MAX=2`: the worker runs 17 threads (V8's, libuv's, the Temporal core's Tokio
  *   runtime, the workflow thread), and glibc gives each thread that allocates its own malloc arena
@@ -32,9 +32,21 @@ export const COMPONENT_NODE_FLAGS: Readonly<Record<string, readonly string[]>> =
  *   stay there. Two runs without, four with: idle 148-151 → 139-143 MiB, 200 in flight 273-295 →
  *   257-278 MiB, the host-only worker 190-204 → 168-190 MiB; CPU per item in scenario 3 the same
  *   (50-54 ms, two runs each); the SFTP pipeline 17.1-17.3 → 17.9-19.5 s (maybe a few percent).
+ *
+ * The API gets the same three: idle 109-123 MiB over the kept runs, 106 with them (30 November);
+ * webhook p99 with the API alone 29 and 36 ms in two runs (22-68 ms before, with the machine's
+ * noise). Its 2 MiB young generation too (idle 95 MiB) was left out: the whole-stack p99 was 79
+ * and 88 ms with it, 59 and 62 without, in the same hour.
  */
+const MALLOC_ENV = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '131072',
+  MALLOC_TRIM_THRESHOLD_: '262144',
+} as const;
+
 export const COMPONENT_ENV: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  worker: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '262144' },
+  worker: MALLOC_ENV,
+  api: MALLOC_ENV,
 };
 
 /** The environment one component adds (none for a component not listed); a value already set wins. */

@@ -174,14 +174,16 @@ describe('the whole stack as processes', () => {
     for (const pid of rclone) expect(new Set(threadNiceness(pid))).toEqual(new Set([10]));
     for (const component of ['api', 'watcher'] as const)
       for (const pid of stack.pidsOf(component)) expect(new Set(threadNiceness(pid))).toEqual(new Set([0]));
-    // The worker's malloc settings (lib/component-flags.ts): two arenas, large blocks mapped apart.
-    expect(readFileSync(`/proc/${worker}/environ`, 'utf8').split('\0')).toEqual(
-      expect.arrayContaining([
-        'MALLOC_ARENA_MAX=2',
-        'MALLOC_MMAP_THRESHOLD_=131072',
-        'MALLOC_TRIM_THRESHOLD_=262144',
-      ]),
-    );
+    // The worker's and the API's malloc settings (lib/component-flags.ts): two arenas, large
+    // blocks mapped apart.
+    for (const pid of [worker, ...stack.pidsOf('api')])
+      expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toEqual(
+        expect.arrayContaining([
+          'MALLOC_ARENA_MAX=2',
+          'MALLOC_MMAP_THRESHOLD_=131072',
+          'MALLOC_TRIM_THRESHOLD_=262144',
+        ]),
+      );
   });
 
   test('vaultarr items approve places the Unsorted item, which is then copied and verified', async () => {

@@ -92,9 +92,12 @@ describe('docker-compose.yml', () => {
       expect(rendered.services[name]?.environment?.[key]).toBe(value);
   });
 
-  test('the API runs on V8 defaults', () => {
+  test('the API runs on V8 defaults, with the malloc settings vaultarr start gives it', () => {
     expect(COMPONENT_NODE_FLAGS.api).toBeUndefined();
     expect(rendered.services.api?.environment?.NODE_OPTIONS).toBeUndefined();
+    expect(Object.keys(COMPONENT_ENV.api ?? {})).toContain('MALLOC_ARENA_MAX');
+    for (const [key, value] of Object.entries(COMPONENT_ENV.api ?? {}))
+      expect(rendered.services.api?.environment?.[key]).toBe(value);
   });
 });
 
