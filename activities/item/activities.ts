@@ -162,13 +162,14 @@ export function createItemActivities(deps: ItemActivityDeps) {
     // A byte-identical copy of a library file may be another item's duplicate (the workflow asks
     // the catalog): until it is known to carry the path, the row names none.
     const carries = !rest.identical.includes(first.video.to);
+    const paths = { libraryPath: first.video.to, subtitlePaths: first.subtitles.map((s) => s.to) };
     await recordStageFromActivity(
       pool,
       {
         ...item,
         stage: 'sorting',
         outcome: 'placed',
-        ...(carries ? { libraryPath: first.video.to, subtitlePaths: first.subtitles.map((s) => s.to) } : {}),
+        ...(carries ? paths : {}),
         identity: first.identity,
         details: {
           releasePath: input.releasePath,
@@ -185,11 +186,10 @@ export function createItemActivities(deps: ItemActivityDeps) {
         pool,
         {
           ...item,
+          ...paths,
+          identity: first.identity,
           stage: 'copying',
           outcome: 'entered',
-          libraryPath: first.video.to,
-          subtitlePaths: first.subtitles.map((s) => s.to),
-          identity: first.identity,
           details: { round: 1 },
         },
         'copying',
