@@ -174,9 +174,9 @@ describe('the whole stack as processes', () => {
     for (const pid of rclone) expect(new Set(threadNiceness(pid))).toEqual(new Set([10]));
     for (const component of ['api', 'watcher'] as const)
       for (const pid of stack.pidsOf(component)) expect(new Set(threadNiceness(pid))).toEqual(new Set([0]));
-    // The worker's and the API's malloc settings (lib/component-flags.ts): two arenas, large
-    // blocks mapped apart.
-    for (const pid of [worker, ...stack.pidsOf('api')])
+    // The worker's, the API's and the watcher's malloc settings (lib/component-flags.ts): two
+    // arenas, large blocks mapped apart.
+    for (const pid of [worker, ...stack.pidsOf('api'), ...stack.pidsOf('watcher')])
       expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toEqual(
         expect.arrayContaining([
           'MALLOC_ARENA_MAX=2',
