@@ -80,6 +80,7 @@ export async function runStack(config: Config): Promise<void> {
       uiIp: config.temporal.embedded.uiIp,
       namespace: config.temporal.namespace,
       logFile: path.join(logDir, 'temporal.log'),
+      niceness: config.temporal.embedded.niceness,
     };
     // The dev server holds every workflow's state in its SQLite file: if it dies, start it again
     // on the same file and the workers, watcher and API reconnect by themselves.

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { MEDIA_ITEM_WORKFLOW } from '../../domain/messages.js';
+import { DEFAULT_TEMPORAL_NICENESS } from '../../lib/config.js';
 import { migrate } from '../../lib/db.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../lib/infra/postgres-server.js';
 import {
@@ -136,6 +137,8 @@ export class BenchStack {
       port: this.ports.temporal,
       namespace: 'default',
       logFile: path.join(this.logDir, 'temporal.log'),
+      // As `vaultarr start` runs it.
+      niceness: DEFAULT_TEMPORAL_NICENESS,
       // For experiments: BENCH_TEMPORAL_METRICS_PORT=9090 to scrape the server's request counts.
       metricsPort: Number(process.env.BENCH_TEMPORAL_METRICS_PORT) || undefined,
       ...temporal,

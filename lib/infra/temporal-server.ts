@@ -60,6 +60,11 @@ export interface TemporalDevServerOptions {
   sqlitePragmas?: string[];
   /** Port of the server's Prometheus metrics on `ip` (`/metrics`); none when unset. */
   metricsPort?: number;
+  /**
+   * CPU niceness to run the server at (through `nice -n`, so that every thread of it has it);
+   * 0 or unset: the niceness of this process.
+   */
+  niceness?: number;
 }
 
 /**
@@ -143,7 +148,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   // one between the pick and the bind, and the server exits. That is worth another try or two.
   for (let attempt = 1; ; attempt++) {
     const log = openSync(options.logFile, 'a');
-    const child = spawn(options.binary, args, { stdio: ['ignore', log, log] });
+    const [command, ...commandArgs] = options.niceness
+      ? ['nice', '-n', String(options.niceness), options.binary, ...args]
+      : [options.binary, ...args];
+    const child = spawn(command!, commandArgs, { stdio: ['ignore', log, log] });
     let exited = false;
     child.once('exit', () => (exited = true));
     try {

@@ -145,7 +145,7 @@ describe('the whole stack as processes', () => {
     expect(existsSync(path.join(local, 'Unsorted/holiday_video.mp4'))).toBe(true);
   });
 
-  test('the worker and its rclone daemon run at background CPU priority (worker.niceness 10), the API and watcher at normal', () => {
+  test('the worker and its rclone daemon run at background CPU priority (worker.niceness 10), the embedded Temporal server at 5, the API and watcher at normal', () => {
     // Field 19 of /proc/<pid>/stat (after the parenthesised command name) is the niceness, per thread.
     const statFields = (file: string) => {
       const text = readFileSync(file, 'utf8');
@@ -174,6 +174,13 @@ describe('the whole stack as processes', () => {
     for (const pid of rclone) expect(new Set(threadNiceness(pid))).toEqual(new Set([10]));
     for (const component of ['api', 'watcher'] as const)
       for (const pid of stack.pidsOf(component)) expect(new Set(threadNiceness(pid))).toEqual(new Set([0]));
+    // The embedded dev server (temporal.embedded.niceness 5), every thread of it: below the API,
+    // above the worker.
+    const temporal = stack.pidsOf('temporal');
+    expect(temporal).toHaveLength(1);
+    const temporalThreads = threadNiceness(temporal[0]!);
+    expect(temporalThreads.length).toBeGreaterThan(1);
+    expect(new Set(temporalThreads)).toEqual(new Set([5]));
     // The worker's, the API's and the watcher's malloc settings (lib/component-flags.ts): two
     // arenas, large blocks mapped apart.
     for (const pid of [worker, ...stack.pidsOf('api'), ...stack.pidsOf('watcher')])
