@@ -41,9 +41,9 @@ export const DEFAULT_WORKER_NICENESS = 10;
  * (the worker, at 10, stays below it), so that on a busy host playback and the API's webhook
  * answers come first while workflows wait a moment longer. Measured (bench scenario 4, 2,000
  * webhooks at 100/s while the worker takes their workflows; 4 December, the same hour): whole-stack
- * p99 16.1-19.4 ms in four runs at 5, 21.3-30.9 ms in four at 0; a webhook's workflow started
- * (recorded → started) p99 131-162 ms at 5, 87-104 ms at 0; items per second in scenario 3 the same
- * (0.44-0.45 of the bare baseline at 5, 0.37-0.44 at 0 that day).
+ * p99 16.1-21.4 ms in five runs at 5 (median 19.0), 21.3-30.9 ms in four at 0 (median 23.4); a
+ * webhook's workflow started (recorded → started) p99 131-162 ms at 5, 87-104 ms at 0; items per
+ * second in scenario 3 the same (0.43-0.45 of the bare baseline at 5, 0.37-0.44 at 0 that day).
  */
 export const DEFAULT_TEMPORAL_NICENESS = 5;
 
