@@ -274,7 +274,7 @@ export const ConfigSchema = z.strictObject({
             .max(19)
             .default(DEFAULT_TEMPORAL_NICENESS)
             .describe(
-              "CPU niceness of the embedded dev server (as `nice -n`; 0 normal priority, 19 lowest): on a busy host, playback and the API's webhook answers get the CPU first; the worker (`worker.niceness`) stays below it.",
+              "CPU niceness of the embedded dev server (as `nice -n`; 0 normal priority, 19 lowest): on a busy host, playback and the API's webhook answers get the CPU first; the worker (`worker.niceness`, 10 by default) stays below it. A `vaultarr start` run nicer keeps its niceness for the server.",
             ),
         })
         .prefault({})

@@ -5,7 +5,7 @@
 import { Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { getPriority, homedir } from 'node:os';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../domain/search-attributes.js';
 import { UserError } from '../errors.js';
@@ -61,8 +61,8 @@ export interface TemporalDevServerOptions {
   /** Port of the server's Prometheus metrics on `ip` (`/metrics`); none when unset. */
   metricsPort?: number;
   /**
-   * CPU niceness to run the server at (through `nice -n`, so that every thread of it has it);
-   * 0 or unset: the niceness of this process.
+   * CPU niceness to run the server at (0-19, through `nice`, so that every thread of it has it);
+   * unset, or not above this process's own: the server runs at this process's niceness.
    */
   niceness?: number;
 }
@@ -148,8 +148,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   // one between the pick and the bind, and the server exits. That is worth another try or two.
   for (let attempt = 1; ; attempt++) {
     const log = openSync(options.logFile, 'a');
-    const [command, ...commandArgs] = options.niceness
-      ? ['nice', '-n', String(options.niceness), options.binary, ...args]
+    // `nice -n` adds to the niceness it inherits: raise it from this process's to the one asked.
+    const raise = Math.max(0, (options.niceness ?? 0) - getPriority());
+    const [command, ...commandArgs] = raise
+      ? ['nice', '-n', String(raise), options.binary, ...args]
       : [options.binary, ...args];
     const child = spawn(command!, commandArgs, { stdio: ['ignore', log, log] });
     let exited = false;
