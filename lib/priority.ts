@@ -19,7 +19,7 @@ import { getPriority, setPriority } from 'node:os';
  */
 export function runAtBackgroundPriority(niceness: number): number {
   const current = getPriority();
-  if (niceness <= current) return current;
+  if (niceRaise(niceness) === 0) return current;
   let threads: number[];
   try {
     threads = readdirSync('/proc/self/task').map(Number);
@@ -34,4 +34,16 @@ export function runAtBackgroundPriority(niceness: number): number {
     }
   }
   return getPriority();
+}
+
+/**
+ * How much niceness to add to this process's own to reach `niceness` (what `nice -n` takes for a
+ * child process, since it adds to what the child inherits). A process already that nice or nicer
+ * keeps its own: 0.
+ *
+ * @param niceness - 0-19
+ * @returns 0-19
+ */
+export function niceRaise(niceness: number): number {
+  return Math.max(0, niceness - getPriority());
 }

@@ -5,10 +5,11 @@
 import { Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync } from 'node:fs';
-import { getPriority, homedir } from 'node:os';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../domain/search-attributes.js';
 import { UserError } from '../errors.js';
+import { niceRaise } from '../priority.js';
 import { stopChild, WaitAborted, waitFor } from './wait.js';
 
 /** Where scripts/bootstrap.sh caches the CLI build: outside the clone, shared by every checkout. */
@@ -148,8 +149,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   // one between the pick and the bind, and the server exits. That is worth another try or two.
   for (let attempt = 1; ; attempt++) {
     const log = openSync(options.logFile, 'a');
-    // `nice -n` adds to the niceness it inherits: raise it from this process's to the one asked.
-    const raise = Math.max(0, (options.niceness ?? 0) - getPriority());
+    const raise = niceRaise(options.niceness ?? 0);
     const [command, ...commandArgs] = raise
       ? ['nice', '-n', String(raise), options.binary, ...args]
       : [options.binary, ...args];
