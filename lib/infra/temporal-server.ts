@@ -115,6 +115,7 @@ async function answers(address: string): Promise<boolean> {
  * Starts the dev server, or reuses one already answering on the address (a previous run's).
  * Resolves once its frontend answers.
  *
+ * @throws UserError when the binary cannot be run at all (not executable, or `nice` missing)
  * @throws Error when it does not answer within 90 s (see the log file)
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
@@ -155,11 +156,16 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       : [options.binary, ...args];
     const child = spawn(command!, commandArgs, { stdio: ['ignore', log, log] });
     let exited = false;
+    // A binary that cannot be run (not executable, `nice` missing) is an 'error' event, not an
+    // exit: without a listener it would end the whole process.
+    let spawnError: Error | undefined;
     child.once('exit', () => (exited = true));
+    child.once('error', (err) => (spawnError = err));
     try {
       await waitFor(
         `the Temporal dev server on ${address} (log: ${options.logFile})`,
         async () => {
+          if (spawnError) throw new WaitAborted(spawnError.message);
           if (exited) throw new WaitAborted(`the Temporal dev server exited; see ${options.logFile}`);
           return answers(address);
         },
@@ -167,6 +173,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       );
       return { address, child, stop: () => stopChild(child, 10_000) };
     } catch (err) {
+      if (spawnError)
+        throw new UserError(`cannot run the Temporal dev server (${command}): ${spawnError.message}`);
       if (!(err instanceof WaitAborted) || attempt >= 3) {
         await stopChild(child, 5000);
         throw err;
