@@ -4,7 +4,7 @@
  */
 import { Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../../domain/search-attributes.js';
@@ -155,6 +155,8 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       ? ['nice', '-n', String(raise), options.binary, ...args]
       : [options.binary, ...args];
     const child = spawn(command!, commandArgs, { stdio: ['ignore', log, log] });
+    // The child has its own copy of the log's descriptor.
+    closeSync(log);
     let exited = false;
     // A binary that cannot be run (not executable, `nice` missing) is an 'error' event, not an
     // exit: without a listener it would end the whole process.
