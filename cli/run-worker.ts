@@ -35,6 +35,7 @@ function rcloneOptions(config: Config) {
     daemon: config.vault.rcloneDaemon,
     bwLimit: config.vault.bwLimit,
     extraFlags: config.vault.extraFlags,
+    trashFolder: config.vault.trash.folder,
   };
 }
 

@@ -201,7 +201,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
           pool: options.pool,
           client: options.client,
           rclone: options.rclone,
-          trashFolder: options.trash?.folder ?? '.trash',
+          trashFolder: options.rclone.trashFolder,
           trashRetentionDays: options.trash?.retentionDays ?? 30,
           scan: {
             servers: options.scan?.servers ?? [],

@@ -223,13 +223,7 @@ export function createItemActivities(deps: ItemActivityDeps) {
     };
     const round = { round: input.round };
     const started = performance.now();
-    // Sorted from Incoming/ a moment ago, first try: the vault cannot hold these files yet.
-    const fresh =
-      input.item.releaseName !== undefined &&
-      input.round === 1 &&
-      !input.force &&
-      Context.current().info.attempt === 1;
-    const copied = await vault.copyToVault({ libraryPaths: input.libraryPaths, force: input.force, fresh });
+    const copied = await vault.copyToVault({ libraryPaths: input.libraryPaths, force: input.force });
     const copiedAt = performance.now();
     await recordStageFromActivity(
       pool,

@@ -57,13 +57,6 @@ export interface CopyToVaultInput {
   libraryPaths: string[];
   /** Copy even when the remote has the same size and modtime (after a failed verification). */
   force?: boolean;
-  /**
-   * The files cannot be on the vault yet (the first try of the first copy of a release just
-   * sorted): rclone uploads without looking at the destination first, one call less per file on
-   * remotes that pace their calls (WebDAV, Google Drive). Retries look, so that one after a crash
-   * skips what is complete.
-   */
-  fresh?: boolean;
 }
 
 /** Result of `copyToVault`. */
@@ -307,7 +300,6 @@ export function createVaultActivities(deps: VaultDeps) {
     const copying = rclone
       .copy(localRoot, input.libraryPaths, {
         force: input.force,
-        noCheckDest: input.fresh,
         signal,
         onProgress: (p) => reportProgress({ phase: 'copying', bytesDone: p.bytesDone, bytesTotal }),
       })

@@ -37,6 +37,36 @@ export interface RcloneOptions {
   bwLimit?: string;
   /** Use a long-lived `rclone rcd` (default true); false runs a process per call. */
   daemon?: boolean;
+  /**
+   * Folder of the vault trash at the remote's root (`vault.trash.folder`). Every copy and move that
+   * would replace an object moves the old one there first, with rclone's own `--backup-dir`.
+   */
+  trashFolder: string;
+}
+
+/**
+ * Where a copy or move puts an object it would replace: rclone's `--backup-dir` (the day's trash
+ * folder) and `--suffix` (`.replaced-<HHMMSS>`, before the extension), so a replaced object never
+ * takes the name of one deleted the same day, nor of another replaced one.
+ */
+export interface TrashPlacement {
+  /** Library-relative folder of the day's trash, `<trash>/<YYYY-MM-DD>`. */
+  folder: string;
+  /** Suffix rclone adds to the replaced object's name (`--suffix-keep-extension`). */
+  suffix: string;
+}
+
+/**
+ * The trash placement for a write at `at`: `<trash>/<YYYY-MM-DD>` and `.replaced-<HHMMSS>` (UTC).
+ *
+ * @param trashFolder - the trash folder at the remote's root (`.trash`)
+ */
+export function trashPlacement(trashFolder: string, at: Date = new Date()): TrashPlacement {
+  const iso = at.toISOString();
+  return {
+    folder: `${trashFolder}/${iso.slice(0, 10)}`,
+    suffix: `.replaced-${iso.slice(11, 19).replace(/:/g, '')}`,
+  };
 }
 
 /** Progress of a running copy, from rclone's JSON stats. */
@@ -44,8 +74,6 @@ export interface RcloneOptions {
 export interface CopyOptions {
   /** Copy even when the remote has the same size and modtime (`--ignore-times`). */
   force?: boolean;
-  /** Upload without looking at the destination first (`--no-check-dest`). */
-  noCheckDest?: boolean;
   /** Called with bytes done/total about once a second. */
   onProgress?: (p: CopyProgress) => void;
   /** Aborts the copy. */
@@ -445,6 +473,40 @@ export class Rclone {
     return this.options.configFile ? ['--config', this.options.configFile] : [];
   }
 
+  /**
+   * rclone flags that keep an object a write would replace, for a command whose destination is
+   * `destination` (library-relative folder; `''` for the remote's root): it moves to the day's
+   * vault trash (`--backup-dir`, which rclone fills with the path below the destination, so the
+   * backup dir repeats the destination folder) and gets the `.replaced-<HHMMSS>` suffix. A
+   * destination inside the trash keeps the replaced object beside it, renamed with the suffix.
+   */
+  private trashFlags(destination: string, trash = trashPlacement(this.options.trashFolder)): string[] {
+    const suffix = ['--suffix', trash.suffix, '--suffix-keep-extension'];
+    if (this.inTrash(destination)) return suffix;
+    const folder = destination ? `${trash.folder}/${destination}` : trash.folder;
+    return ['--backup-dir', this.remotePath(folder), ...suffix];
+  }
+
+  /** The daemon's `_config` for the same, for a call whose `dstFs` is the remote's root. */
+  private trashConfig(
+    daemon: RcloneDaemon,
+    destination: string,
+    trash = trashPlacement(this.options.trashFolder),
+  ) {
+    return {
+      ...(this.inTrash(destination) ? {} : { BackupDir: joinRemote(daemon.remote, trash.folder) }),
+      Suffix: trash.suffix,
+      SuffixKeepExtension: true,
+    };
+  }
+
+  /** Whether a library-relative path lies in the vault trash. */
+  private inTrash(relativePath: string): boolean {
+    return (
+      relativePath === this.options.trashFolder || relativePath.startsWith(`${this.options.trashFolder}/`)
+    );
+  }
+
   private bwLimitFlags(): string[] {
     return this.options.bwLimit ? ['--bwlimit', this.options.bwLimit] : [];
   }
@@ -477,13 +539,13 @@ export class Rclone {
 
   /**
    * Copies files from a local root to the same relative paths on the remote. Files the remote
-   * already holds with the same size and modtime are skipped, so a retry after a crash resumes.
+   * already holds with the same size and modtime are skipped, so a retry after a crash resumes;
+   * an object the copy replaces moves to the vault trash first (see {@link TrashPlacement}), so
+   * rclone always looks at the destination before an upload.
    *
    * @param localRoot - absolute directory the paths are relative to
    * @param paths - library-relative paths
    * @param options.force - copy even when size and modtime match (`--ignore-times`), after a failed verify
-   * @param options.noCheckDest - upload without looking at the destination first (`--no-check-dest`):
-   *   for files the remote cannot hold yet, one call less per file (paced remotes count calls)
    * @param options.onProgress - called with bytes done/total about once a second
    * @param options.signal - aborts the copy (kills rclone)
    * @throws RcloneError (`auth` for refused credentials)
@@ -506,7 +568,7 @@ export class Rclone {
       '--retries',
       '1',
       ...(options.force ? ['--ignore-times'] : []),
-      ...(options.noCheckDest ? ['--no-check-dest'] : []),
+      ...this.trashFlags(''),
       ...this.bwLimitFlags(),
       ...(this.options.extraFlags ?? []),
     ];
@@ -569,6 +631,7 @@ export class Rclone {
       last = { bytesDone: stats.bytes ?? 0, bytesTotal };
       options.onProgress?.(last);
     };
+    const trash = trashPlacement(this.options.trashFolder);
     const timer = setInterval(() => void progress().catch(() => undefined), 1000);
     const cancel = () => void daemon.call('job/stopgroup', { group }).catch(() => undefined);
     options.signal?.addEventListener('abort', cancel, { once: true });
@@ -588,8 +651,8 @@ export class Rclone {
             IgnoreChecksum: true,
             // A forced copy after a failed verification: never skip because size and modtime match.
             ...(options.force ? { IgnoreTimes: true } : {}),
-            // A file the vault cannot hold yet: no look at the destination before the upload.
-            ...(options.noCheckDest ? { NoCheckDest: true } : {}),
+            // An object the copy would replace goes to the vault trash first.
+            ...this.trashConfig(daemon, p, trash),
           },
         });
       }
@@ -659,19 +722,42 @@ export class Rclone {
   }
 
   /**
-   * Moves an object within the remote (server-side where the backend can).
+   * Moves an object within the remote (server-side where the backend can). An object already at
+   * `toRelative` is never overwritten: it moves to the vault trash first (see {@link TrashPlacement}).
    *
    * @returns `moved`, or `missing` when the source does not exist (already moved, or never copied)
    * @throws RcloneError for other failures
    */
   async move(fromRelative: string, toRelative: string): Promise<'moved' | 'missing'> {
     if (!(await this.stat(fromRelative))) return 'missing';
-    await this.run(['moveto', this.remotePath(fromRelative), this.remotePath(toRelative)]);
+    const daemon = await this.daemon();
+    if (daemon) {
+      try {
+        await daemon.call('operations/movefile', {
+          srcFs: daemon.remote,
+          srcRemote: fromRelative,
+          dstFs: daemon.remote,
+          dstRemote: toRelative,
+          _config: this.trashConfig(daemon, toRelative),
+        });
+      } catch (err) {
+        throw this.daemonError('moveto', err, daemon);
+      }
+      return 'moved';
+    }
+    const folder = toRelative.includes('/') ? toRelative.slice(0, toRelative.lastIndexOf('/')) : '';
+    await this.run([
+      'moveto',
+      this.remotePath(fromRelative),
+      this.remotePath(toRelative),
+      ...this.trashFlags(folder),
+    ]);
     return 'moved';
   }
 
   /**
-   * Moves a whole folder within the remote (merging into the target when it exists).
+   * Moves a whole folder within the remote (merging into the target when it exists; a file of the
+   * target it would replace moves to the vault trash first).
    *
    * @returns `moved`, or `missing` when the folder does not exist on the remote
    */
@@ -689,6 +775,7 @@ export class Rclone {
       this.remotePath(fromRelative),
       this.remotePath(toRelative),
       '--delete-empty-src-dirs',
+      ...this.trashFlags(toRelative),
     ]);
     await this.run(['rmdirs', this.remotePath(fromRelative)]).catch(() => undefined);
     return 'moved';

@@ -53,7 +53,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     heartbeating(
       createVaultActivities({
         localRoot,
-        rclone: new Rclone({ binary: 'rclone', remote: remote.spec, extraFlags }),
+        rclone: new Rclone({ binary: 'rclone', remote: remote.spec, extraFlags, trashFolder: '.trash' }),
       }),
     );
   /** An activity context with a heartbeat timeout, so the heartbeat pump runs (every 100 ms). */
@@ -110,7 +110,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     execFileSync('rclone', [
       'copyto',
       truncated,
-      new Rclone({ binary: 'rclone', remote: remote.spec }).remotePath(video),
+      new Rclone({ binary: 'rclone', remote: remote.spec, trashFolder: '.trash' }).remotePath(video),
     ]);
     const bad = await run(verifyVaultCopy, { libraryPaths: [video] });
     expect(bad).toMatchObject({ match: false });
@@ -131,7 +131,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     execFileSync('rclone', [
       'copyto',
       other,
-      new Rclone({ binary: 'rclone', remote: remote.spec }).remotePath(video),
+      new Rclone({ binary: 'rclone', remote: remote.spec, trashFolder: '.trash' }).remotePath(video),
     ]);
     const stale = path.join(remote.dir, video);
     execFileSync('touch', ['-r', stale, path.join(localRoot, video)]);
@@ -237,7 +237,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
       // Through the remote itself: `rclone serve webdav` would not see a file deleted behind its back.
       execFileSync('rclone', [
         'deletefile',
-        new Rclone({ binary: 'rclone', remote: remote.spec }).remotePath(subtitle),
+        new Rclone({ binary: 'rclone', remote: remote.spec, trashFolder: '.trash' }).remotePath(subtitle),
       ]);
       const result = await run(activities().evictLocalCopy, input);
       expect(result).toEqual({ evicted: false, reason: `${subtitle} is missing on the vault` });
@@ -282,7 +282,11 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
           const faulty = heartbeating(
             createVaultActivities({
               localRoot,
-              rclone: new Rclone({ binary: 'rclone', remote: `:webdav,url='http://127.0.0.1:${port}':` }),
+              rclone: new Rclone({
+                binary: 'rclone',
+                remote: `:webdav,url='http://127.0.0.1:${port}':`,
+                trashFolder: '.trash',
+              }),
             }),
           );
           await expect(run(faulty.evictLocalCopy, input)).rejects.toThrow();

@@ -89,14 +89,16 @@ export async function createWorkflowTestEnv(
   const client = new Client({ connection: clientConnection });
   const databaseUrl = await freshDatabase();
   const pool = createPool(databaseUrl);
+  const defaults = loadConfig({ env: {}, cwd: root });
   const rclone = {
     binary: options.rcloneBinary ?? 'rclone',
     remote: vaultDir,
     daemon: options.rcloneDaemon,
+    trashFolder: defaults.vault.trash.folder,
   };
   // The config's defaults, with timeouts short enough for tests.
   const policy: ItemSettings['policy'] = {
-    ...mediaItemPolicy(loadConfig({ env: {}, cwd: root })),
+    ...mediaItemPolicy(defaults),
     verifyAttempts: 3,
     hostWaitMs: 600_000,
     copyHeartbeatTimeoutMs: 10_000,

@@ -78,7 +78,7 @@ describe('media servers report their remote streams', () => {
 
 describe('stream-aware throttling of the rclone daemon', () => {
   test('a remote Plex stream throttles the daemon to vault.throttle.bwLimit; its end restores vault.bwLimit', async () => {
-    rclone = new Rclone({ binary: 'rclone', remote: vault.dir, bwLimit: '8M' });
+    rclone = new Rclone({ binary: 'rclone', remote: vault.dir, bwLimit: '8M', trashFolder: '.trash' });
     const throttle = new StreamThrottle({
       servers: servers(),
       control: rclone,
@@ -99,7 +99,7 @@ describe('stream-aware throttling of the rclone daemon', () => {
   });
 
   test('minStreams counts the streams of Jellyfin and Emby together, and paused streams do not count', async () => {
-    rclone = new Rclone({ binary: 'rclone', remote: vault.dir });
+    rclone = new Rclone({ binary: 'rclone', remote: vault.dir, trashFolder: '.trash' });
     const throttle = new StreamThrottle({
       servers: servers(),
       control: rclone,
@@ -121,7 +121,7 @@ describe('stream-aware throttling of the rclone daemon', () => {
   });
 
   test('the started poller throttles on its own, counts a server that is down as 0, and stop() restores the limit', async () => {
-    rclone = new Rclone({ binary: 'rclone', remote: vault.dir });
+    rclone = new Rclone({ binary: 'rclone', remote: vault.dir, trashFolder: '.trash' });
     const throttle = new StreamThrottle({
       servers: servers(),
       control: rclone,
