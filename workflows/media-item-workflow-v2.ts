@@ -25,6 +25,7 @@ import {
   getExternalWorkflowHandle,
   makeContinueAsNewFunc,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -108,6 +109,9 @@ const catalog = proxyLocalActivities<CatalogActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '1 minute' },
 });
+
+/** Patch: a rename first asks the catalog whether another item carries the target path. */
+const RENAME_REFUSES_CARRIED_PATH = 'rename-refuses-carried-path';
 
 /** A media item: its state, the commands it was given and one method per stage. */
 export class MediaItem {
@@ -733,6 +737,24 @@ export class MediaItem {
     const s = this.status;
     const from = s.libraryPath!;
     const back = s.stage;
+    // One library path, one item: a rename onto a path another item carries (a webhook that raced
+    // the API's check, or a signal sent by hand) would replace that item's vault copy. Refused,
+    // recorded; the file stays where the catalog says.
+    if (to !== from && patched(RENAME_REFUSES_CARRIED_PATH)) {
+      const { workflowId: carrier } = await catalog.findLibraryItem({
+        libraryPath: to,
+        exceptWorkflowId: workflowInfo().workflowId,
+      });
+      if (carrier) {
+        await this.enter(back, 'rename-refused', {
+          from,
+          to,
+          carrier,
+          reason: `${to} belongs to item ${carrier}; renaming onto it would replace that item's vault copy`,
+        });
+        return;
+      }
+    }
     const subtitleMoves = s.subtitlePaths.map((sub) => ({ from: sub, to: followRename(sub, from, to) }));
     await this.attempt(s.stage, () =>
       this.remote().moveVaultCopy({ moves: [{ from, to }, ...subtitleMoves] }),

@@ -1,7 +1,9 @@
 /**
  * `POST|PUT /api/v1/webhooks/{radarr|sonarr|lidarr|readarr}`: *arr Connect > Webhook. Checks the
  * delivery, records it and answers at once; the forwarder starts the workflows, which do the work.
- * See ../shared/contracts/ARR.md.
+ * Answers: 200 (`Test`, nothing to do, a duplicate), 202 (recorded), 400 (malformed or out of
+ * scope: every problem), 409 (would put a file where another item's file lives). See
+ * ../shared/contracts/ARR.md.
  */
 import { Router, type Request, type Response } from 'express';
 import { createHash } from 'node:crypto';
@@ -11,6 +13,8 @@ import type pg from 'pg';
 import { SHARED_TASK_QUEUE } from '../../domain/task-queues.js';
 import { DEFAULT_DEDUPE_WINDOW_MINUTES } from '../../lib/config.js';
 import { mapArrPath, type PathRewrite } from '../../lib/path-rewrites.js';
+import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
+import { liveItemsAt, type PathHolder } from '../../activities/catalog/activities.js';
 import { deliveryKeys, type DeliveryPlan, type Mapped, type WebhookForwarder } from './forwarder.js';
 import { ARR_APPS, interpretWebhook, type ArrApp, type WebhookIntent } from './interpret.js';
 
@@ -103,6 +107,63 @@ async function scopeProblems(mapped: Mapped[], localRoot: string): Promise<strin
   return problems;
 }
 
+/** How a holder of a library path is described in a refusal. */
+function holderText(h: PathHolder): string {
+  const where =
+    h.stage === 'evicted' || h.stage === 'evicting'
+      ? 'evicted from the local disk: the vault holds its only copy'
+      : `${h.stage} on host ${h.hostId}`;
+  return `${h.libraryPath} belongs to item ${h.workflowId} (${where})`;
+}
+
+/**
+ * The sorter's rule, for webhooks: one library path is carried by one item. A rename onto a path
+ * another live item carries, or an import (Download) at a path a live item carries that the
+ * import does not replace (not in its `deletedFiles`) and whose file is not the one the catalog
+ * recorded (size and modification time), would replace that item's vault copy.
+ *
+ * @returns every refusal, as `"<arr path>": message` (the route answers 409)
+ * @throws pg errors (500; nothing was recorded)
+ */
+async function conflictProblems(mapped: Mapped[], deps: WebhookDeps): Promise<string[]> {
+  const problems: string[] = [];
+  const carrierOf = async (libraryPath: string): Promise<string> => {
+    const { rows } = await deps.pool.query<{ workflow_id: string }>(
+      `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage NOT IN ('deleted', 'duplicate')
+        ORDER BY updated_at DESC LIMIT 1`,
+      [libraryPath],
+    );
+    return rows[0]?.workflow_id ?? mediaItemWorkflowId(libraryPath);
+  };
+  for (const m of mapped) {
+    if (m.kind === 'rename') {
+      if (m.from === m.to) continue;
+      const holders = await liveItemsAt(deps.pool, [m.to], await carrierOf(m.from));
+      for (const h of holders)
+        problems.push(
+          `${JSON.stringify(m.to)}: ${holderText(h)}; renaming ${m.from} onto it would replace that item's vault copy. Rename or delete that file in the *arr first`,
+        );
+    } else if (m.kind === 'import' && !m.replaces.includes(m.libraryPath)) {
+      const holders = (await liveItemsAt(deps.pool, [m.libraryPath], '')).filter(
+        (h) => h.stage !== 'duplicate',
+      );
+      if (holders.length === 0) continue;
+      const local = await stat(path.join(deps.localRoot, m.libraryPath));
+      const { rows } = await deps.pool.query<{ workflow_id: string }>(
+        `SELECT workflow_id FROM media_items
+          WHERE workflow_id = ANY($1) AND size_bytes = $2 AND abs(extract(epoch FROM mtime) * 1000 - $3) < 1000`,
+        [holders.map((h) => h.workflowId), local.size, local.mtimeMs],
+      );
+      const sameFile = new Set(rows.map((r) => r.workflow_id));
+      for (const h of holders.filter((h) => !sameFile.has(h.workflowId)))
+        problems.push(
+          `${JSON.stringify(m.intent.arrPath)}: ${holderText(h)}; this import is a different file and not an upgrade of it (not in deletedFiles), so it would replace that item's vault copy. Delete the old file in the *arr first, or import as an upgrade`,
+        );
+    }
+  }
+  return problems;
+}
+
 /** Maps every intent's paths; collects every problem instead of stopping at the first. */
 function mapIntents(intents: WebhookIntent[], deps: WebhookDeps): { mapped: Mapped[]; problems: string[] } {
   const problems: string[] = [];
@@ -177,6 +238,11 @@ export function webhookRouter(deps: WebhookDeps): Router {
     if (!problems.length) problems.push(...(await scopeProblems(mapped, deps.localRoot)));
     if (problems.length) {
       res.status(400).json({ error: 'invalid-webhook', problems });
+      return;
+    }
+    const conflicts = await conflictProblems(mapped, deps);
+    if (conflicts.length) {
+      res.status(409).json({ error: 'conflict', problems: conflicts });
       return;
     }
     const dedupeKey = createHash('sha256')

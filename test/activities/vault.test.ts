@@ -1,7 +1,7 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { heartbeating, type ActivityProgress } from '../../activities/progress.js';
@@ -120,7 +120,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     expect(good.match).toBe(true);
   });
 
-  test('a fresh copy uploads without looking at the vault first: a stale same-size object there is replaced', async () => {
+  test('a forced copy replaces a stale same-size object with the same modification time, keeping it in the vault trash', async () => {
     const video = 'Movies/Alien (1979)/Alien (1979).mkv';
     mkdirSync(path.join(localRoot, path.dirname(video)), { recursive: true });
     writeFileSync(path.join(localRoot, video), randomBytes(256 * 1024));
@@ -140,10 +140,20 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     // A copy that looks first takes the object for the same file and skips it...
     await run(copyToVault, { libraryPaths: [video] });
     expect(sha256(stale)).toBe(staleHash);
-    // ...a fresh one (the first try for a release just sorted) does not look, and uploads.
-    const result = await run(copyToVault, { libraryPaths: [video], fresh: true });
-    expect(result.bytesDone).toBe(256 * 1024);
+    // ...a forced one (after a failed verification) uploads, and the stale object goes to the trash.
+    const result = await run(copyToVault, { libraryPaths: [video], force: true });
+    // rclone's stats count the move of the stale object into the trash as well.
+    expect(result.bytesDone).toBeGreaterThanOrEqual(256 * 1024);
     expect(sha256(stale)).toBe(sha256(path.join(localRoot, video)));
+    const trashDay = path.join(
+      remote.dir,
+      '.trash',
+      new Date().toISOString().slice(0, 10),
+      path.dirname(video),
+    );
+    const trashed = readdirSync(trashDay);
+    expect(trashed).toEqual([expect.stringMatching(/^Alien \(1979\)\.replaced-\d{6}\.mkv$/)]);
+    expect(sha256(path.join(trashDay, trashed[0]!))).toBe(staleHash);
   });
 
   test('a missing vault copy does not verify', async () => {
