@@ -13,7 +13,9 @@ import { ItemError, ItemService } from '../lib/items.js';
 import type { PathRewrite } from '../lib/path-rewrites.js';
 import type { ApiMetrics } from '../lib/metrics.js';
 import { redactText } from '../lib/secrets.js';
-import { tokenAuth } from './auth.js';
+import { isUtf8 } from 'node:buffer';
+import { WEBHOOK_APPS, type TokenScope } from '../lib/tokens.js';
+import { requireScope, tokenAuth } from './auth.js';
 import { itemsRouter } from './items.js';
 import { peersRouter } from './peers.js';
 import { WebhookForwarder } from './webhooks/forwarder.js';
@@ -110,7 +112,20 @@ export function createApp(deps: ApiDeps): express.Express {
   app.set('json replacer', (_key: string, value: unknown) =>
     typeof value === 'string' ? redactText(value) : value,
   );
-  app.use(express.json({ limit: settings.maxBodyBytes, strict: false, type: () => true }));
+  // Bodies are read after the token check (an unauthenticated caller learns nothing about what a
+  // route accepts) and must be UTF-8: anything else is refused, never stored with U+FFFD in it.
+  const json = express.json({
+    limit: settings.maxBodyBytes,
+    strict: false,
+    type: () => true,
+    verify: (_req, _res, buf) => {
+      if (!isUtf8(buf))
+        throw Object.assign(new Error('the body is not valid UTF-8'), {
+          status: 400,
+          type: 'encoding.invalid',
+        });
+    },
+  });
   const items = new ItemService({ client: deps.client, pool: deps.pool });
   const auth = tokenAuth(deps.pool, {
     failureLimit: settings.authFailureLimit,
@@ -162,6 +177,11 @@ export function createApp(deps: ApiDeps): express.Express {
       next();
     },
     ...auth,
+    requireScope((req) => {
+      const app = req.path.split('/')[1] ?? '';
+      return (WEBHOOK_APPS as readonly string[]).includes(app) ? (`webhook:${app}` as TokenScope) : undefined;
+    }),
+    json,
     webhookRouter({
       pool: deps.pool,
       forwarder:
@@ -174,10 +194,18 @@ export function createApp(deps: ApiDeps): express.Express {
       dedupeWindowMs: settings.dedupeWindowMs,
     }),
   );
-  app.use('/api/v1/items', ...auth, itemsRouter(items));
+  app.use(
+    '/api/v1/items',
+    ...auth,
+    requireScope(() => 'items'),
+    json,
+    itemsRouter(items),
+  );
   app.use(
     '/api/v1/peers',
     ...auth,
+    requireScope(() => 'peer'),
+    json,
     peersRouter({
       client: deps.client,
       pool: deps.pool,
@@ -207,7 +235,9 @@ export function createApp(deps: ApiDeps): express.Express {
       const message =
         e.type === 'entity.too.large'
           ? `body larger than ${settings.maxBodyBytes} bytes`
-          : 'malformed request body';
+          : e.type === 'encoding.invalid'
+            ? 'the body is not valid UTF-8'
+            : 'malformed request body';
       res
         .status(e.status)
         .json({ error: e.type === 'entity.too.large' ? 'payload-too-large' : 'bad-request', message });

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { verifyToken } from '../lib/tokens.js';
+import { allows, verifyToken, type TokenScope } from '../lib/tokens.js';
 
 /** Options of {@link tokenAuth}. */
 export interface AuthOptions {
@@ -64,7 +64,9 @@ export function tokenAuth(pool: pg.Pool, options: AuthOptions): RequestHandler[]
   const ttlMs = options.verifiedTtlMs ?? 10_000;
   // Verified tokens by sha256; only tokens that exist get in, so the cache stays small.
   const verified =
-    ttlMs > 0 ? new LRUCache<string, { id: number; name: string }>({ max: 1000, ttl: ttlMs }) : undefined;
+    ttlMs > 0
+      ? new LRUCache<string, { id: number; name: string; scopes: string[] }>({ max: 1000, ttl: ttlMs })
+      : undefined;
   const check = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const token = presentedToken(req);
@@ -97,10 +99,29 @@ export function tokenAuth(pool: pg.Pool, options: AuthOptions): RequestHandler[]
         return;
       }
       res.locals.tokenName = found.name;
+      res.locals.tokenScopes = found.scopes;
       next();
     } catch (err) {
       next(err);
     }
   };
   return [check];
+}
+
+/**
+ * Middleware after {@link tokenAuth}: 403 `{ error: "forbidden", message }` when the token's
+ * scopes do not allow what `scopeOf` says the request needs (a Radarr token on Sonarr's webhook
+ * route or on the items API). `scopeOf` returning undefined lets the request through (the route
+ * answers, e.g. 404 for an app that does not exist).
+ */
+export function requireScope(scopeOf: (req: Request) => TokenScope | undefined): RequestHandler {
+  return (req, res, next) => {
+    const scope = scopeOf(req);
+    const scopes = (res.locals.tokenScopes as string[] | undefined) ?? [];
+    if (!scope || allows(scopes, scope)) return next();
+    res.status(403).json({
+      error: 'forbidden',
+      message: `the token "${String(res.locals.tokenName)}" may not use this route (it needs the scope ${scope}; the token has ${scopes.join(', ') || 'none'})`,
+    });
+  };
 }

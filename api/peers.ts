@@ -92,9 +92,14 @@ export interface PeerRouteDeps {
  * - 202 `{ status: "accepted", workflowId }`: `peerImportWorkflow` will apply it (started, or signalled when it runs);
  * - 200 `{ status: "duplicate" }`: this or a later notification of the item was already applied;
  * - 400 `{ error: "invalid-request", problems: [...] }` listing every problem; nothing started.
+ *
+ * `GET /ping`: 200 `{ ok: true, peer: <token name> }`, what `vaultarr peer add` checks a token with.
  */
 export function peersRouter(deps: PeerRouteDeps): Router {
   const router = Router();
+  router.get('/ping', (_req, res) => {
+    res.json({ ok: true, peer: String(res.locals.tokenName) });
+  });
   router.post('/notify', async (req, res) => {
     const n = PeerNotificationSchema.parse(req.body);
     const sender = String(res.locals.tokenName);

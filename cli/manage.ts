@@ -15,7 +15,14 @@ import { UserError } from '../lib/errors.js';
 import { ItemError, ItemService, type ItemAction, type ItemProgress, type ItemRow } from '../lib/items.js';
 import { connectClient } from '../lib/temporal.js';
 import { redactText } from '../lib/secrets.js';
-import { createToken, listTokens, revokeToken } from '../lib/tokens.js';
+import {
+  createToken,
+  defaultScopes,
+  listTokens,
+  parseScopes,
+  revokeToken,
+  TOKEN_SCOPES,
+} from '../lib/tokens.js';
 import type pg from 'pg';
 
 /** Prints a line on stdout. */
@@ -246,13 +253,18 @@ export function registerManageCommands(program: Command): void {
     .command('create')
     .description('create a token; it is printed once and only its hash is stored')
     .requiredOption('--name <name>', 'a label, e.g. radarr')
+    .option(
+      '--scope <scope...>',
+      `what it may do: ${TOKEN_SCOPES.join(', ')} (default webhook:<name> for a token named after an *arr app)`,
+    )
     .option('--json', 'print JSON')
-    .action(async (opts: { name: string; json?: boolean }) => {
-      const created = await withDb((pool) => createToken(pool, opts.name));
+    .action(async (opts: { name: string; scope?: string[]; json?: boolean }) => {
+      const scopes = parseScopes(opts.scope ?? defaultScopes(opts.name));
+      const created = await withDb((pool) => createToken(pool, opts.name, scopes));
       out(
         opts.json
-          ? JSON.stringify({ name: created.info.name, token: created.token })
-          : `token for "${created.info.name}" (shown once, store it now):\n${created.token}`,
+          ? JSON.stringify({ name: created.info.name, scopes: created.info.scopes, token: created.token })
+          : `token for "${created.info.name}" (${created.info.scopes.join(', ')}; shown once, store it now):\n${created.token}`,
       );
     });
   token
@@ -267,7 +279,7 @@ export function registerManageCommands(program: Command): void {
           ? tokens
               .map(
                 (t) =>
-                  `${String(t.id).padEnd(4)} ${t.name.padEnd(20)} ${t.revokedAt ? 'revoked' : 'active '}  last used ${t.lastUsedAt ? new Date(t.lastUsedAt).toISOString() : 'never'}`,
+                  `${String(t.id).padEnd(4)} ${t.name.padEnd(20)} ${t.revokedAt ? 'revoked' : 'active '}  ${(t.scopes.includes('*') ? 'all (made before scopes: recreate with --scope)' : t.scopes.join(',')).padEnd(16)}  last used ${t.lastUsedAt ? new Date(t.lastUsedAt).toISOString() : 'never'}`,
               )
               .join('\n')
           : 'no tokens',

@@ -7,19 +7,21 @@ import { loadConfig } from '../lib/config.js';
 import { endpoints } from '../lib/endpoints.js';
 import { UserError } from '../lib/errors.js';
 import { listHosts } from '../lib/hosts.js';
-import { addPeer, listPeers, removePeer } from '../lib/peers.js';
+import { addPeer, listPeers, removePeer, shownPeerUrl, validatePeerInput } from '../lib/peers.js';
 import { connectClient } from '../lib/temporal.js';
 import { out, withDb } from './manage.js';
 
 /**
- * Checks that a peer answers and accepts the token (an authenticated read of its items).
+ * Checks that a peer answers and accepts the token as a peer token (`GET /api/v1/peers/ping`,
+ * which needs the `peer` scope).
  *
- * @returns `ok`, `unreachable: <why>`, or throws UserError when the peer refuses the token
+ * @returns `ok`, `unreachable: <why>`, or `unexpected answer: HTTP <status>`
+ * @throws UserError when the peer refuses the token (401) or it is not a peer token (403)
  */
 async function checkPeer(url: string, token: string): Promise<string> {
   let res: Response;
   try {
-    res = await fetch(`${url.replace(/\/+$/, '')}/api/v1/items?limit=1`, {
+    res = await fetch(`${url.replace(/\/+$/, '')}/api/v1/peers/ping`, {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(10_000),
     });
@@ -28,7 +30,11 @@ async function checkPeer(url: string, token: string): Promise<string> {
   }
   if (res.status === 401)
     throw new UserError(
-      `the peer at ${url} refused the token: use a token the peer created with \`vaultarr token create\``,
+      `the peer at ${url} refused the token: use a token the peer created with \`vaultarr token create --scope peer\``,
+    );
+  if (res.status === 403)
+    throw new UserError(
+      `the peer at ${url} knows the token but it is not a peer token: ask for one made with \`vaultarr token create --name <you> --scope peer\``,
     );
   return res.ok ? 'ok' : `unexpected answer: HTTP ${res.status}`;
 }
@@ -41,9 +47,10 @@ export function registerPeerCommands(program: Command): void {
   peer
     .command('add <name> <url>')
     .description('add (or update) a peer: its API URL and a token it created for us')
-    .requiredOption('--token <token>', 'a token the peer created with `vaultarr token create`')
+    .requiredOption('--token <token>', 'a token the peer created with `vaultarr token create --scope peer`')
     .option('--no-check', 'do not contact the peer now (it may be offline)')
     .action(async (name: string, url: string, opts: { token: string; check: boolean }) => {
+      validatePeerInput({ name, url, token: opts.token });
       const check = opts.check ? await checkPeer(url, opts.token) : 'not checked';
       const added = await withDb((pool) => addPeer(pool, { name, url, token: opts.token }));
       out(
@@ -57,7 +64,10 @@ export function registerPeerCommands(program: Command): void {
     .description('list peers (never their tokens)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const peers = (await withDb((pool) => listPeers(pool))).map(({ token: _t, ...p }) => p);
+      const peers = (await withDb((pool) => listPeers(pool))).map(({ token: _t, ...p }) => ({
+        ...p,
+        url: shownPeerUrl(p.url),
+      }));
       if (opts.json) return out(JSON.stringify(peers, null, 2));
       out(
         peers.length

@@ -141,7 +141,11 @@ export async function runStack(config: Config): Promise<void> {
   };
   for (const name of [...COMPONENTS, ...(config.union.enabled ? ['union'] : [])]) launch(name);
 
+  // Asked over loopback (a wildcard address answers there too); shown as what it listens on.
   const apiUrl = `http://127.0.0.1:${config.api.port}`;
+  const shownHost = (host: string) =>
+    host === '0.0.0.0' || host === '::' ? `${host} (every address of this machine)` : host;
+  const apiShown = `http://${config.api.host.includes(':') ? `[${config.api.host}]` : config.api.host}:${config.api.port}`;
   await waitFor('the API', async () => (await fetch(`${apiUrl}/healthz`)).ok, 60_000).catch((err: Error) =>
     log.warn({ err: err.message }, 'API not answering yet'),
   );
@@ -158,9 +162,11 @@ export async function runStack(config: Config): Promise<void> {
       `  Library           ${config.library.localRoot}`,
       ...(config.union.enabled ? [`  Union view        ${config.union.mediaMount}`] : []),
       `  Vault remote      ${joinRemote(config.vault.remote, '')}`,
-      `  API               ${apiUrl}/healthz`,
+      `  API               ${apiShown}/healthz${config.api.host === '0.0.0.0' || config.api.host === '::' ? `  (listening on ${shownHost(config.api.host)})` : ''}`,
       ...(config.metrics.enabled
-        ? [`  Metrics           ${apiUrl}/metrics, worker :${config.metrics.port}/metrics`]
+        ? [
+            `  Metrics           ${apiShown}/metrics, worker http://${config.metrics.host}:${config.metrics.port}/metrics`,
+          ]
         : []),
       `  Logs              ${logDir}`,
       'Press Ctrl-C to stop.',

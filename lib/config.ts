@@ -159,10 +159,11 @@ export const ConfigSchema = z.strictObject({
         .describe(
           'Upload bandwidth limit in rclone\'s `--bwlimit` syntax: `8M`, or a timetable `"08:00,2M 23:00,off"` that limits the rate by time of day. Downloads (read-backs) stay unlimited.',
         ),
-      extraFlags: z
-        .array(z.string())
+      extraFlags: secret(z.array(z.string()), 'flags')
         .default([])
-        .describe('Extra flags for every rclone copy, e.g. `["--transfers", "8", "--bwlimit", "20M"]`.'),
+        .describe(
+          'Extra flags for every rclone call, e.g. `["--transfers", "8", "--webdav-pass", "<obscured>"]`. Secret ones (passwords, tokens, keys: `--webdav-pass`, `--sftp-pass=…`, `--webdav-bearer-token`, `--s3-secret-access-key`, …) reach rclone through its environment (`RCLONE_WEBDAV_PASS`), never its command line, and are shown as `***`.',
+        ),
       verifyAttempts: z
         .number()
         .int()
@@ -306,7 +307,13 @@ export const ConfigSchema = z.strictObject({
     .describe('The Postgres catalog.'),
   api: z
     .strictObject({
-      host: z.string().min(1).default('0.0.0.0').describe('Address the HTTP API listens on.'),
+      host: z
+        .string()
+        .min(1)
+        .default('127.0.0.1')
+        .describe(
+          'Address the HTTP API listens on. The default takes connections from this machine only; `0.0.0.0` (all addresses) lets *arr apps, media servers and peers on other machines reach it: every route but `/healthz`, `/readyz` and `/metrics` needs a token.',
+        ),
       port: port.default(8686).describe('Port of the HTTP API (and of its `/metrics`).'),
       maxBodyBytes: z
         .number()
@@ -421,7 +428,13 @@ export const ConfigSchema = z.strictObject({
         .describe(
           "Port of a worker's `/metrics` (the API serves its own on `api.port`). Two workers on one machine need two ports; a taken port is logged and the worker runs on.",
         ),
-      host: z.string().min(1).default('0.0.0.0').describe("Address a worker's `/metrics` binds to."),
+      host: z
+        .string()
+        .min(1)
+        .default('127.0.0.1')
+        .describe(
+          "Address a worker's `/metrics` binds to (this machine only by default; `0.0.0.0` for a Prometheus elsewhere). `/metrics` has no login.",
+        ),
     })
     .prefault({})
     .describe('Prometheus metrics.'),

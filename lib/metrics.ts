@@ -458,14 +458,14 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
  * Serves a registry's `/metrics` (Prometheus text format) on its own port; any other path is 404.
  *
  * @param port - TCP port (0: any free one)
- * @param host - address to bind (default all interfaces, for a Prometheus elsewhere)
+ * @param host - address to bind (`metrics.host`; `0.0.0.0` for a Prometheus elsewhere)
  * @returns the server and the port it listens on
  * @throws Error (`EADDRINUSE`, `EACCES`) when the port cannot be bound
  */
 export async function serveMetrics(
   registry: Registry,
   port: number,
-  host = '0.0.0.0',
+  host: string,
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {

@@ -19,9 +19,40 @@ const PeerInput = z.object({
   name: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
-  url: z.url('must be an http(s) URL').refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL'),
+  url: z
+    .url('must be an http(s) URL')
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+    .refine(
+      (u) => !URL.canParse(u) || (!new URL(u).username && !new URL(u).password),
+      "must not carry a user or password (user:password@): give the peer's token with --token instead",
+    ),
   token: z.string().min(8, 'must be the token the peer created with `vaultarr token create`'),
 });
+
+/**
+ * Checks a peer's name, URL and token before anything contacts it.
+ *
+ * @returns the input as validated
+ * @throws UserError listing every problem (a URL with `user:password@` is refused and never echoed)
+ */
+export function validatePeerInput(input: {
+  name: string;
+  url: string;
+  token: string;
+}): z.infer<typeof PeerInput> {
+  const parsed = PeerInput.safeParse(input);
+  if (!parsed.success)
+    throw new UserError(
+      'cannot add the peer',
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    );
+  return parsed.data;
+}
+
+/** A peer URL as shown to people: any `user:password@` replaced by `***@`. */
+export function shownPeerUrl(url: string): string {
+  return url.replace(/^(\w+:\/\/)[^@/]*@/, '$1***@');
+}
 
 /**
  * Adds a peer, or updates the URL and token of one with that name.
@@ -32,13 +63,7 @@ export async function addPeer(
   pool: pg.Pool,
   input: { name: string; url: string; token: string },
 ): Promise<Peer> {
-  const parsed = PeerInput.safeParse(input);
-  if (!parsed.success)
-    throw new UserError(
-      'cannot add the peer',
-      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
-    );
-  const { name, url, token } = parsed.data;
+  const { name, url, token } = validatePeerInput(input);
   const { rows } = await pool.query(
     `INSERT INTO peers (name, url, token) VALUES ($1, $2, $3)
      ON CONFLICT (name) DO UPDATE SET url = EXCLUDED.url, token = EXCLUDED.token

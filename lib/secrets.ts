@@ -10,8 +10,72 @@ import { z } from 'zod';
  * - `value`: the whole value (a token, password, API key) is replaced.
  * - `credentials`: a URL or rclone remote that may carry credentials (`user:pass@` in a URL, an
  *   inline `pass='...'` of an on-the-fly rclone remote); only those parts are replaced.
+ * - `flags`: a list of rclone flags; the values of secret ones (`--webdav-pass X`,
+ *   `--sftp-pass=Y`, see {@link isSecretRcloneFlag}) are replaced.
  */
-export type SecretKind = 'value' | 'credentials';
+export type SecretKind = 'value' | 'credentials' | 'flags';
+
+/**
+ * Whether an rclone flag holds a secret: a password, token, key or client secret of any backend
+ * (`--webdav-pass`, `--webdav-bearer-token`, `--s3-secret-access-key`, `--drive-client-secret`,
+ * `--crypt-password2`, `--sftp-key-pem`, ...).
+ *
+ * @param flag - the flag with its dashes, without a value (`--webdav-pass`)
+ */
+export function isSecretRcloneFlag(flag: string): boolean {
+  return /^--[\w-]*?(?:^|-)(?:pass|password2?|token|secret|key|key-pem|key-file-pass|sas-url|secret-access-key|session-token|client-secret|bearer-token|api-key|app-key|app-secret|service-account-credentials)$/.test(
+    flag,
+  );
+}
+
+/**
+ * Splits rclone flags into the ones that may go on a command line and the secret ones, which go to
+ * rclone through its environment instead (`--webdav-pass X` → `RCLONE_WEBDAV_PASS=X`, rclone's
+ * own rule for every flag): a command line is readable by every user of the machine (`ps`).
+ *
+ * @param flags - e.g. `vault.extraFlags`; `--flag value` and `--flag=value` forms
+ * @returns `args` (non-secret flags, in order), `env` (secret flags as variables) and `secrets`
+ *   (their values, for redaction)
+ */
+export function splitRcloneFlags(flags: readonly string[]): {
+  args: string[];
+  env: Record<string, string>;
+  secrets: string[];
+} {
+  const args: string[] = [];
+  const env: Record<string, string> = {};
+  const secrets: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    const eq = flag.indexOf('=');
+    const name = eq > 0 ? flag.slice(0, eq) : flag;
+    if (!flag.startsWith('--') || !isSecretRcloneFlag(name)) {
+      args.push(flag);
+      continue;
+    }
+    const value = eq > 0 ? flag.slice(eq + 1) : (flags[++i] ?? '');
+    env[`RCLONE_${name.slice(2).toUpperCase().replace(/-/g, '_')}`] = value;
+    secrets.push(value);
+  }
+  return { args, env, secrets };
+}
+
+/** A list of rclone flags with the values of secret ones replaced by `***`. */
+export function redactRcloneFlags(flags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    const eq = flag.indexOf('=');
+    const name = eq > 0 ? flag.slice(0, eq) : flag;
+    if (!flag.startsWith('--') || !isSecretRcloneFlag(name)) out.push(flag);
+    else if (eq > 0) out.push(`${name}=${REDACTED}`);
+    else if (i + 1 < flags.length) {
+      out.push(flag, REDACTED);
+      i++;
+    } else out.push(flag);
+  }
+  return out;
+}
 
 /** Registry of the config schema's secret fields (see {@link secret}). */
 export const secretFields = z.registry<{ secret: SecretKind }>();
@@ -153,7 +217,14 @@ export function redactFields<T>(value: T, paths: SecretPath[]): T {
   const copy = structuredClone(value) as unknown;
   const apply = (node: unknown, path: string[], kind: SecretKind): unknown => {
     if (node === undefined || node === null) return node;
-    if (path.length === 0) return kind === 'value' ? REDACTED : redactText(String(node));
+    if (path.length === 0)
+      return kind === 'value'
+        ? REDACTED
+        : kind === 'flags'
+          ? Array.isArray(node)
+            ? redactRcloneFlags(node as string[])
+            : node
+          : redactText(String(node));
     const [key, ...rest] = path as [string, ...string[]];
     if (typeof node !== 'object') return node;
     const target = node as Record<string, unknown>;
@@ -174,6 +245,10 @@ export function secretValues(value: unknown, paths: SecretPath[]): string[] {
   const collect = (node: unknown, path: string[], kind: SecretKind): void => {
     if (node === undefined || node === null) return;
     if (path.length === 0) {
+      if (kind === 'flags') {
+        if (Array.isArray(node)) values.push(...splitRcloneFlags(node as string[]).secrets);
+        return;
+      }
       if (typeof node !== 'string') return;
       if (kind === 'value') values.push(node);
       else values.push(...credentialsIn(node));

@@ -18,6 +18,7 @@ import { existsSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { stat as statFile } from 'node:fs/promises';
 import { freePort } from '../../lib/infra/wait.js';
+import { splitRcloneFlags } from '../../lib/secrets.js';
 
 /** How to reach the vault. */
 export interface RcloneOptions {
@@ -27,7 +28,10 @@ export interface RcloneOptions {
   remote: string;
   /** rclone config file; rclone's default when unset. */
   configFile?: string;
-  /** Extra flags for copies (`--transfers`, ...); the daemon gets them as global flags. */
+  /**
+   * Extra flags for every call (`--transfers`, ...); the daemon gets them as global flags. Secret
+   * ones (`--webdav-pass`, ...) go to rclone through its environment, never its command line.
+   */
   extraFlags?: string[];
   /**
    * Upload bandwidth limit (`--bwlimit` syntax: `8M`, or a timetable). It applies to copies only:
@@ -257,11 +261,22 @@ export class RcloneDaemon {
    *   environment variables, so that its URL survives in the object paths `get` requests
    * @throws Error when the daemon does not answer within 10 s
    */
-  static async start(options: { binary: string; remote: string; flags: string[] }): Promise<RcloneDaemon> {
+  static async start(options: {
+    binary: string;
+    remote: string;
+    flags: string[];
+    /** Secret flags as rclone environment variables (see `splitRcloneFlags`). */
+    env: Record<string, string>;
+  }): Promise<RcloneDaemon> {
     const port = await freePort();
     const user = `vaultarr-${randomBytes(6).toString('hex')}`;
     const pass = randomBytes(24).toString('base64url');
-    const env: NodeJS.ProcessEnv = { ...process.env, RCLONE_RC_USER: user, RCLONE_RC_PASS: pass };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...options.env,
+      RCLONE_RC_USER: user,
+      RCLONE_RC_PASS: pass,
+    };
     let remote = options.remote;
     const onTheFly = parseOnTheFlyRemote(options.remote);
     if (onTheFly) {
@@ -380,7 +395,12 @@ export class Rclone {
   /** A limit other than `off` was set through {@link setBwLimit} (throttling). */
   private daemonLimited = false;
 
-  constructor(readonly options: RcloneOptions) {}
+  /** `extraFlags` split into command-line flags and secret ones for the environment. */
+  private readonly flags: ReturnType<typeof splitRcloneFlags>;
+
+  constructor(readonly options: RcloneOptions) {
+    this.flags = splitRcloneFlags(options.extraFlags ?? []);
+  }
 
   /** The daemon, started on first use and again after it died; undefined when it cannot run. */
   private async daemon(): Promise<RcloneDaemon | undefined> {
@@ -389,7 +409,8 @@ export class Rclone {
       RcloneDaemon.start({
         binary: this.options.binary,
         remote: this.options.remote,
-        flags: [...this.globalFlags(), ...this.bwLimitFlags(), ...(this.options.extraFlags ?? [])],
+        flags: [...this.globalFlags(), ...this.bwLimitFlags(), ...this.flags.args],
+        env: this.flags.env,
       }).catch(() => undefined);
     const starting = (this.daemonStart ??= start());
     const current = await starting;
@@ -512,7 +533,10 @@ export class Rclone {
   }
 
   private async run(args: string[], input?: string, signal?: AbortSignal): Promise<string> {
-    const result = await execa(this.options.binary, [...this.globalFlags(), ...args], {
+    // The extra flags go with every call: backend options (`--webdav-user`) are needed for a stat
+    // as much as for a copy.
+    const result = await execa(this.options.binary, [...this.globalFlags(), ...args, ...this.flags.args], {
+      env: this.flags.env,
       input,
       reject: false,
       cancelSignal: signal,
@@ -570,9 +594,10 @@ export class Rclone {
       ...(options.force ? ['--ignore-times'] : []),
       ...this.trashFlags(''),
       ...this.bwLimitFlags(),
-      ...(this.options.extraFlags ?? []),
+      ...this.flags.args,
     ];
     const child: ResultPromise = execa(this.options.binary, [...this.globalFlags(), ...args], {
+      env: this.flags.env,
       input: paths.join('\n') + '\n',
       reject: false,
       cancelSignal: options.signal,
@@ -857,12 +882,17 @@ export class Rclone {
     daemonError?: string,
   ): Promise<{ sha256: string; sizeBytes: number }> {
     const hash = countingSha256(options.onBytes);
-    const child = execa(this.options.binary, [...this.globalFlags(), 'cat', this.remotePath(relativePath)], {
-      reject: false,
-      cancelSignal: options.signal,
-      buffer: { stdout: false, stderr: true },
-      encoding: 'buffer',
-    });
+    const child = execa(
+      this.options.binary,
+      [...this.globalFlags(), 'cat', this.remotePath(relativePath), ...this.flags.args],
+      {
+        env: this.flags.env,
+        reject: false,
+        cancelSignal: options.signal,
+        buffer: { stdout: false, stderr: true },
+        encoding: 'buffer',
+      },
+    );
     child.stdout?.on('data', (chunk: Buffer) => hash.update(chunk));
     const result = await child;
     if (result.isCanceled) throw new RcloneError('rclone cat was cancelled', 'other', undefined);

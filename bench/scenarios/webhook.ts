@@ -83,7 +83,7 @@ const CONNECTIONS = 20;
 async function loadRun(ctx: ScenarioContext, components: Component[], amount: number, rate: number) {
   const stack = await BenchStack.start({ components });
   try {
-    const { token } = await createToken(stack.pool, 'radarr');
+    const { token } = await createToken(stack.pool, 'radarr', ['webhook:radarr']);
     const payloads = Array.from({ length: amount }, (_, i) => radarrDownload(i, stack.localRoot));
     // The imported files exist, as after a real import: the worker copies them to the vault.
     for (const p of payloads) {

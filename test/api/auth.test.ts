@@ -7,17 +7,11 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { createApp, type ApiSettings } from '../../api/app.js';
 import { createPool } from '../../lib/db.js';
-import { createToken } from '../../lib/tokens.js';
+import { createToken, TOKEN_SCOPES } from '../../lib/tokens.js';
 import { freshDatabase, temporalAddress, uniqueName } from '../helpers/env.js';
+import { TEST_API_SETTINGS } from '../helpers/api-settings.js';
 
-const settings: ApiSettings = {
-  localRoot: '/nonexistent',
-  pathRewrites: [],
-  hostId: 'test',
-  maxBodyBytes: 1024 * 1024,
-  authFailureLimit: 10,
-  authFailureWindowMs: 60_000,
-};
+const settings = TEST_API_SETTINGS;
 const testEvent = { eventType: 'Test' };
 
 describe('failed-authentication limiting', () => {
@@ -27,7 +21,7 @@ describe('failed-authentication limiting', () => {
   beforeAll(async () => {
     connection = await Connection.connect({ address: temporalAddress() });
     pool = createPool(await freshDatabase());
-    ({ token } = await createToken(pool, uniqueName('radarr')));
+    ({ token } = await createToken(pool, uniqueName('radarr'), TOKEN_SCOPES));
   });
   afterAll(async () => {
     await connection.close();

@@ -3,15 +3,9 @@ import request from 'supertest';
 import { createApp } from '../../api/app.js';
 import { createPool } from '../../lib/db.js';
 import { databaseUrl, temporalAddress } from '../helpers/env.js';
+import { TEST_API_SETTINGS } from '../helpers/api-settings.js';
 
-const testSettings = {
-  localRoot: '/nonexistent',
-  pathRewrites: [],
-  hostId: 'test',
-  maxBodyBytes: 1024 * 1024,
-  authFailureLimit: 10,
-  authFailureWindowMs: 60_000,
-};
+const testSettings = TEST_API_SETTINGS;
 
 describe('API health', () => {
   let connection: Connection;

@@ -11,7 +11,7 @@ import request from 'supertest';
 import { createApp } from '../../api/app.js';
 import { createPool } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
-import { createToken } from '../../lib/tokens.js';
+import { createToken, TOKEN_SCOPES } from '../../lib/tokens.js';
 import { Component } from '../helpers/component.js';
 import { freshDatabase, makeLibrary, temporalAddress, tempDir, uniqueName } from '../helpers/env.js';
 
@@ -40,7 +40,7 @@ describe('API request lines', () => {
         authFailureWindowMs: 60_000,
       },
     });
-    ({ token } = await createToken(pool, uniqueName('logs')));
+    ({ token } = await createToken(pool, uniqueName('logs'), TOKEN_SCOPES));
   });
   afterAll(async () => {
     await pool.end();

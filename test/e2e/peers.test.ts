@@ -79,10 +79,21 @@ describe('two instances sharing one vault', () => {
     await bob.start();
 
     // Tokens both ways: each side creates one for the other, the other adds it as a peer.
-    const tokenFor = (stack: TestStack, name: string) =>
-      (JSON.parse(stack.cli('token', 'create', '--name', name, '--json').stdout) as { token: string }).token;
-    const forAlice = tokenFor(bob, 'alice');
-    const forBob = tokenFor(alice, 'bob');
+    const tokenFor = (stack: TestStack, name: string, ...scope: string[]) =>
+      (
+        JSON.parse(
+          stack.cli(
+            'token',
+            'create',
+            '--name',
+            name,
+            ...(scope.length ? ['--scope', ...scope] : []),
+            '--json',
+          ).stdout,
+        ) as { token: string }
+      ).token;
+    const forAlice = tokenFor(bob, 'alice', 'peer');
+    const forBob = tokenFor(alice, 'bob', 'peer');
     const added = alice.cli('peer', 'add', 'bob', bob.apiUrl, '--token', forAlice);
     expect(added.status).toBe(0);
     expect(added.stdout).toContain('reachable, token accepted');

@@ -20,7 +20,7 @@ import { arrivalIdentity } from '../../lib/workflow-ids.js';
 import { createWorkers, type WorkerOptions } from '../../workers/worker.js';
 import type { Express } from 'express';
 import { createApp, type ApiDeps, type ApiSettings } from '../../api/app.js';
-import { createToken } from '../../lib/tokens.js';
+import { createToken, TOKEN_SCOPES } from '../../lib/tokens.js';
 import { freshDatabase, makeLibrary, temporalAddress, tempDir, uniqueName } from './env.js';
 
 /** Everything a workflow test needs. */
@@ -223,6 +223,6 @@ export async function createTestApi(
       ...overrides,
     },
   });
-  const { token } = await createToken(env.pool, uniqueName('test'));
+  const { token } = await createToken(env.pool, uniqueName('test'), TOKEN_SCOPES);
   return { app, token };
 }

@@ -11,7 +11,7 @@ import request from 'supertest';
 import { stringify } from 'yaml';
 import { createApp } from '../../api/app.js';
 import { createPool } from '../../lib/db.js';
-import { createToken } from '../../lib/tokens.js';
+import { createToken, TOKEN_SCOPES } from '../../lib/tokens.js';
 import { loadConfig } from '../../lib/config.js';
 import { freePort } from '../../lib/infra/wait.js';
 import { createLogger } from '../../lib/logger.js';
@@ -27,6 +27,9 @@ const SECRETS = {
   radarrApiKey: 'RadarrApiKeySecret4x',
   databasePassword: 'DbSecretPw5x',
   rclonePass: 'RclonePassSecret6x',
+  webdavPassFlag: 'WebdavPassFlag7x',
+  sftpPassFlag: 'SftpPassFlag8x',
+  bearerTokenFlag: 'BearerTokenFlag9x',
 };
 
 /** The config file: the run's Temporal and Postgres (trust auth ignores the planted password). */
@@ -40,7 +43,18 @@ function plantedConfig(dir: string, apiPort: number, dbUrl = databaseUrl()): str
       temporal: { address: temporalAddress() },
       database: { url: dbUrl.replace(/\/\/([^@/:]+)@/, `//$1:${SECRETS.databasePassword}@`) },
       api: { host: '127.0.0.1', port: apiPort },
-      vault: { remote: `:webdav,url='http://127.0.0.1:1',user=me,pass='${SECRETS.rclonePass}':` },
+      vault: {
+        remote: `:webdav,url='http://127.0.0.1:1',user=me,pass='${SECRETS.rclonePass}':`,
+        extraFlags: [
+          '--transfers',
+          '8',
+          '--webdav-pass',
+          SECRETS.webdavPassFlag,
+          `--sftp-pass=${SECRETS.sftpPassFlag}`,
+          '--webdav-bearer-token',
+          SECRETS.bearerTokenFlag,
+        ],
+      },
       mediaServers: [
         { name: 'plex', type: 'plex', url: 'http://127.0.0.1:32400', token: SECRETS.plexToken },
         {
@@ -104,6 +118,15 @@ describe('secrets', () => {
     expect(shown.arr.radarr.apiKey).toBe('***');
     expect(shown.database.url).toMatch(/^postgres:\/\/vaultarr:\*\*\*@localhost\/vaultarr_test\?host=/);
     expect(shown.vault.remote).toBe(":webdav,url='http://127.0.0.1:1',user=me,pass=***:");
+    expect(shown.vault.extraFlags).toEqual([
+      '--transfers',
+      '8',
+      '--webdav-pass',
+      '***',
+      '--sftp-pass=***',
+      '--webdav-bearer-token',
+      '***',
+    ]);
   });
 
   test('vaultarr api started with the planted config logs no secret', async () => {
@@ -150,7 +173,7 @@ describe('secrets', () => {
     const connection = await Connection.connect({ address: temporalAddress() });
     const pool = createPool(await freshDatabase());
     try {
-      const { token } = await createToken(pool, 'secrets-test');
+      const { token } = await createToken(pool, 'secrets-test', TOKEN_SCOPES);
       await pool.query(
         `INSERT INTO media_items (workflow_id, host_id, stage, library_path, reason)
          VALUES ('media:5ec7e75', 'h', 'failed-needs-attention', 'Movies/X (2000)/X.mkv', $1)`,
