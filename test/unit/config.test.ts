@@ -77,7 +77,11 @@ describe('configuration', () => {
   });
 
   test('metrics are on by default with workers on port 9464; the environment moves or disables them', () => {
-    expect(loadConfig({ env: {}, cwd: dir }).metrics).toEqual({ enabled: true, port: 9464, host: '127.0.0.1' });
+    expect(loadConfig({ env: {}, cwd: dir }).metrics).toEqual({
+      enabled: true,
+      port: 9464,
+      host: '127.0.0.1',
+    });
     const moved = loadConfig({ env: { VAULTARR_METRICS__PORT: '19464' }, cwd: dir });
     expect(moved.metrics.port).toBe(19464);
     expect(loadConfig({ env: { VAULTARR_METRICS__ENABLED: 'false' }, cwd: dir }).metrics.enabled).toBe(false);
