@@ -11,12 +11,35 @@ const AIR_DATE = /^(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/;
 const isInt = (v: unknown, min: number, max: number): boolean =>
   typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 
-/** Problems of a required, trimmed, 1-200 character string field. */
+/** Device names Windows (and so an SMB share a media server reads) refuses as file or folder names. */
+const RESERVED = /^(?:con|prn|aux|nul|com[1-9]|lpt[1-9])(?:\..*)?$/i;
+
+/**
+ * Why a title or series name cannot become a library folder and file name, or undefined when it
+ * can: it names one folder (`Movies/<title> (<year>)`), so no `/` or `\`, no control character,
+ * not `.` or `..` (nor only dots), not a reserved device name (`CON`, `NUL`, `COM1`, ...).
+ *
+ * @param name - the trimmed name
+ */
+export function libraryNameProblem(name: string): string | undefined {
+  if (/[/\\]/.test(name)) return 'must not contain "/" or "\\": it becomes one folder and file name';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'must not contain control characters';
+  if (/^\.+$/.test(name)) return 'must not be "." or ".."';
+  if (RESERVED.test(name)) return `"${name}" is a reserved device name (Windows, SMB shares)`;
+  return undefined;
+}
+
+/** Problems of a required, trimmed, 1-200 character string field that names a library folder. */
 function textProblems(input: Record<string, unknown>, key: string, problems: string[]): void {
   const v = input[key];
   if (typeof v !== 'string') problems.push(`${key}: expected a string`);
   else if (v.trim().length === 0) problems.push(`${key}: ${key} is required`);
   else if (v.trim().length > 200) problems.push(`${key}: at most 200 characters`);
+  else {
+    const problem = libraryNameProblem(v.trim());
+    if (problem) problems.push(`${key}: ${problem}`);
+  }
 }
 
 /**

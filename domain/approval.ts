@@ -3,11 +3,24 @@
  * used by the workflow's update validator (so invalid input never reaches history), the API and the CLI.
  */
 import { z } from 'zod';
+import { libraryNameProblem } from './approval-check.js';
+
+/** A trimmed 1-200 character name that can become a library folder and file name. */
+const libraryName = (field: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${field} is required`)
+    .max(200)
+    .superRefine((name, ctx) => {
+      const problem = libraryNameProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
 
 /** A movie: title and year. */
 export const MovieApprovalSchema = z.strictObject({
   kind: z.literal('movie'),
-  title: z.string().trim().min(1, 'title is required').max(200),
+  title: libraryName('title'),
   year: z.number().int().min(1888, 'year must be 1888 or later').max(2100, 'year must be 2100 or earlier'),
 });
 
@@ -18,7 +31,7 @@ export const MovieApprovalSchema = z.strictObject({
 export const EpisodeApprovalSchema = z
   .strictObject({
     kind: z.literal('episode'),
-    series: z.string().trim().min(1, 'series is required').max(200),
+    series: libraryName('series'),
     season: z.number().int().min(0, 'season must be 0 or more').max(2100),
     episodes: z.array(z.number().int().min(0).max(9999)).max(50),
     airDate: z

@@ -7,6 +7,15 @@ import { approvalProblems as schemaCheck } from '../../domain/approval.js';
 
 const CASES: unknown[] = [
   { kind: 'movie', title: 'Heat', year: 1995 },
+  { kind: 'movie', title: '../../x', year: 2020 },
+  { kind: 'movie', title: 'a\\b', year: 2020 },
+  { kind: 'movie', title: '..', year: 2020 },
+  { kind: 'movie', title: 'Tab\there', year: 2020 },
+  { kind: 'movie', title: 'CON', year: 2020 },
+  { kind: 'movie', title: 'nul.txt', year: 2020 },
+  { kind: 'movie', title: 'Mr. Nobody', year: 2009 },
+  { kind: 'movie', title: 'Con Air', year: 1997 },
+  { kind: 'episode', series: 'Lost/Found', season: 1, episodes: [2] },
   { kind: 'movie', title: '  ', year: 1995 },
   { kind: 'movie', title: 'x'.repeat(201), year: 1995 },
   { kind: 'movie', title: 'Heat', year: 1887 },
@@ -43,6 +52,11 @@ describe('the workflow approval check', () => {
     '%s: valid exactly when the zod schema says so',
     (_name, input) => {
       expect(workflowCheck(input).length === 0).toBe(schemaCheck(input).length === 0);
+      // Known-valid names stay valid.
+      if (
+        /^\{"kind":"movie","title":"(Mr\. Nobody|Con Air|Heat)","year":(1995|1997|2009)\}$/.test(JSON.stringify(input))
+      )
+        expect(workflowCheck(input)).toEqual([]);
     },
   );
 
@@ -52,6 +66,12 @@ describe('the workflow approval check', () => {
     ]);
     expect(workflowCheck({ kind: 'movie', title: 'Heat', year: 1700 })).toEqual([
       'year: a whole number from 1888 to 2100',
+    ]);
+    expect(workflowCheck({ kind: 'movie', title: '../../x', year: 2020 })).toEqual([
+      'title: must not contain "/" or "\\": it becomes one folder and file name',
+    ]);
+    expect(workflowCheck({ kind: 'movie', title: '..', year: 2020 })).toEqual([
+      'title: must not be "." or ".."',
     ]);
   });
 });
