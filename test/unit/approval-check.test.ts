@@ -54,7 +54,9 @@ describe('the workflow approval check', () => {
       expect(workflowCheck(input).length === 0).toBe(schemaCheck(input).length === 0);
       // Known-valid names stay valid.
       if (
-        /^\{"kind":"movie","title":"(Mr\. Nobody|Con Air|Heat)","year":(1995|1997|2009)\}$/.test(JSON.stringify(input))
+        /^\{"kind":"movie","title":"(Mr\. Nobody|Con Air|Heat)","year":(1995|1997|2009)\}$/.test(
+          JSON.stringify(input),
+        )
       )
         expect(workflowCheck(input)).toEqual([]);
     },
