@@ -10,6 +10,7 @@ import type { VaultVerification } from '../../domain/messages.js';
 import type { NotificationEvent } from '../../domain/notifications.js';
 import type { Stage } from '../../domain/stages.js';
 import { noteItemStageChange, startNotification } from '../notifications/activities.js';
+import { stepLine } from './step-log.js';
 
 /** Dependencies of the catalog activities. */
 export interface CatalogDeps {
@@ -107,6 +108,19 @@ export async function writeStage(
       JSON.stringify({ reason: input.reason, ...input.details }),
     ],
   );
+  logStep(input);
+}
+
+/** Says the step in the worker's log (the activity's logger), once it is in the catalog. */
+function logStep(input: RecordStageInput): void {
+  let log;
+  try {
+    log = Context.current().log;
+  } catch {
+    return; // not inside an activity (a script or test writing the catalog directly)
+  }
+  const line = stepLine(input);
+  log[line.level](line.message, line.fields);
 }
 
 /**

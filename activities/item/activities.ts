@@ -231,7 +231,7 @@ export function createItemActivities(deps: ItemActivityDeps) {
         ...item,
         stage: 'verifying',
         outcome: 'entered',
-        details: { ...round, bytesCopied: copied.bytesDone },
+        details: { ...round, bytesCopied: copied.bytesDone, copySeconds: (copiedAt - started) / 1000 },
       },
       'verifying',
     );

@@ -76,7 +76,7 @@ describe('a running stack, observed', () => {
       }),
     ).toBe(1);
     expect(stack.output()).toContain(
-      `Metrics           ${stack.apiUrl}/metrics, worker :${stack.ports.metrics}/metrics`,
+      `Metrics           ${stack.apiUrl}/metrics, worker http://127.0.0.1:${stack.ports.metrics}/metrics`,
     );
   });
 
@@ -100,5 +100,39 @@ describe('a running stack, observed', () => {
     const pretty = stack.cli('logs', 'api', '--pretty');
     expect(pretty.status).toBe(0);
     expect(pretty.stdout).toMatch(/\] WARN: api: GET \/api\/v1\/items 401 \{/);
+  });
+
+  test('worker.log says each step of the item at info level, with its id and path, and no "No workflows registered" warning', async () => {
+    const movie = 'Movies/Alien (1979)/Alien (1979).mkv';
+    await waitFor(
+      'the verified line in worker.log',
+      async () =>
+        stack.cli('logs', 'worker', '--lines', '10000').stdout.includes(`verified ${movie} on the vault by `),
+      60_000,
+    );
+    const lines = stack
+      .cli('logs', 'worker', '--lines', '10000')
+      .stdout.split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: number; msg: string; workflowId?: string; libraryPath?: string });
+    const steps = lines.filter((l) => l.libraryPath === movie);
+    const said = steps.map((l) => l.msg);
+    expect(said).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^placed Incoming\/Alien\.1979\.1080p\.BluRay\.x264-GROUP\.mkv → Movies\/Alien \(1979\)\/Alien \(1979\)\.mkv$/,
+        ),
+        `copying ${movie} to the vault`,
+        expect.stringMatching(
+          /^copied Movies\/Alien \(1979\)\/Alien \(1979\)\.mkv: [\d.]+ KiB uploaded in [\d.]+ s \([\d.]+ [KM]iB\/s\); verifying$/,
+        ),
+        expect.stringMatching(
+          /^verified Movies\/Alien \(1979\)\/Alien \(1979\)\.mkv on the vault by \w+ \([\d.]+ KiB\)$/,
+        ),
+      ]),
+    );
+    // info is pino's 30; every step names its item.
+    expect(steps.every((l) => l.level === 30 && l.workflowId?.startsWith('media:'))).toBe(true);
+    expect(lines.filter((l) => l.msg.startsWith('No workflows registered') && l.level >= 40)).toEqual([]);
   });
 });
