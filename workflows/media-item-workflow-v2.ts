@@ -664,25 +664,18 @@ export class MediaItem {
     const s = this.status;
     s.unsortedVault = { state: 'copying', entry };
     const scope = new CancellationScope();
+    const recordOutcome = async () => {
+      const copy = s.unsortedVault!;
+      if (!this.approvalAsked) return; // `needs-approval` carries it
+      const outcome = copy.state === 'verified' ? 'vault-verified' : 'vault-failed';
+      await this.enter('awaiting-approval', outcome, { unsortedVault: copy });
+    };
     const settled = scope
       .run(() => this.copyUnsorted(entry))
-      .then(
-        async () => {
-          const copy = s.unsortedVault!;
-          if (this.approvalAsked)
-            await this.enter(
-              'awaiting-approval',
-              copy.state === 'verified' ? 'vault-verified' : 'vault-failed',
-              {
-                unsortedVault: copy,
-              },
-            );
-        },
-        (err: unknown) => {
-          if (!isCancellation(err)) throw err;
-          s.unsortedVault = undefined; // stopped for an approval or a skip
-        },
-      );
+      .then(recordOutcome, (err: unknown) => {
+        if (!isCancellation(err) && !scope.consideredCancelled) throw err;
+        s.unsortedVault = undefined; // stopped for an approval or a skip
+      });
     this.unsortedCopy = { scope, settled };
   }
 
@@ -714,7 +707,9 @@ export class MediaItem {
         s.unsortedVault = { state: 'verified', entry, files: result.files };
       } else s.unsortedVault = { state: 'failed', entry, reason: result.reason };
     } catch (err) {
-      if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+      // A copy stopped for an approval may end as a failure (rclone killed), not as cancelled.
+      const stopped = isCancellation(err) || CancellationScope.current().consideredCancelled;
+      if (stopped || !(err instanceof ActivityFailure)) throw err;
       s.unsortedVault = { state: 'failed', entry, reason: failureMessage(err) };
     }
   }

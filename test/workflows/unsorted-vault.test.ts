@@ -4,7 +4,7 @@
  * server-side on approval; a season pack's leftover subtitle is listed and attached to an episode.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { approveSortUpdate, cancelSignal, statusQuery, type MediaItemStatus } from '../../domain/messages.js';
@@ -195,5 +195,52 @@ describe('vault first for Unsorted', () => {
     await handle.signal(cancelSignal);
     await handle.result();
     await recordHistory('episode-subtitle-attached-cancelled', handle);
+  });
+});
+
+describe('vault first for Unsorted, with a copy that does not finish', () => {
+  let env: WorkflowTestEnv;
+  beforeAll(async () => {
+    // Real rclone behind a wrapper on which every copy of an Unsorted/ entry hangs (an upload of
+    // hours); the library's copies go through.
+    const wrapper = `/tmp/vaultarr-rclone-slow-unsorted-${process.pid}.sh`;
+    writeFileSync(
+      wrapper,
+      `#!/bin/bash\nif [ "$1" = copy ]; then\n  list=$(cat)\n  if grep -q '^Unsorted/' <<<"$list"; then exec sleep 600; fi\n  printf '%s\\n' "$list" | rclone "$@"; exit $?\nfi\nexec rclone "$@"\n`,
+    );
+    chmodSync(wrapper, 0o755);
+    env = await createWorkflowTestEnv({ rcloneBinary: wrapper, rcloneDaemon: false });
+  });
+  afterAll(async () => {
+    await env.close();
+  });
+
+  test('an approval while the Unsorted/ copy still runs stops that copy and places the item, which is then copied and verified from its library path', async () => {
+    const name = 'Screen Recording 2024-06-12 at 18.30.00.mov';
+    makeVideo(path.join(env.localRoot, 'Incoming', name), 1, 5);
+    const workflowId = await env.startIncoming(`Incoming/${name}`);
+    const waiting = await env.waitForStage(workflowId, 'awaiting-approval');
+    expect(waiting.unsortedVault).toEqual({ state: 'copying', entry: `Unsorted/${name}` });
+    const shown = await env.cli('items', 'show', workflowId);
+    expect(shown.stdout).toContain(
+      `vault:      not yet safe: its copy to the vault (Unsorted/${name}) is still running`,
+    );
+
+    const handle = env.client.workflow.getHandle(workflowId);
+    const libraryPath = 'Movies/Demo Day (2024)/Demo Day (2024).mov';
+    expect(
+      await handle.executeUpdate(approveSortUpdate, {
+        args: [{ kind: 'movie', title: 'Demo Day', year: 2024 }],
+      }),
+    ).toEqual({ libraryPath });
+    const status = await env.waitForStage(workflowId, 'resident');
+    expect(status).toMatchObject({ libraryPath, verification: { method: 'sha256' } });
+    expect(status.unsortedVault).toBeUndefined();
+    expect(sha256(path.join(env.vaultDir, libraryPath))).toBe(sha256(path.join(env.localRoot, libraryPath)));
+    expect(existsSync(path.join(env.vaultDir, 'Unsorted', name))).toBe(false);
+
+    await handle.signal(cancelSignal);
+    await handle.result();
+    await recordHistory('unsorted-copy-stopped-by-approval-cancelled', handle);
   });
 });
