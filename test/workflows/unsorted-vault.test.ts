@@ -131,7 +131,7 @@ describe('vault first for Unsorted', () => {
     await recordHistory('unsorted-vaulted-approved-moved-cancelled', handle);
   });
 
-  test('a season pack lists its unmatched Subs/2_English.srt, and items attach puts it next to an episode, which vaults it', async () => {
+  test('a season pack lists its unmatched Subs/2_English.srt, and items attach (CLI or REST) puts a subtitle next to an episode, which vaults it', async () => {
     const release = 'Incoming/Lost.S02.720p.BluRay.x264-GROUP';
     const abs = path.join(env.localRoot, release);
     makeVideo(path.join(abs, 'Lost.S02E01.720p.BluRay.x264-GROUP.mkv'), 1, 3);
@@ -139,10 +139,17 @@ describe('vault first for Unsorted', () => {
     mkdirSync(path.join(abs, 'Subs'));
     const subtitle = '1\n00:00:01,000 --> 00:00:02,000\nWe have to go back\n';
     writeFileSync(path.join(abs, 'Subs/2_English.srt'), subtitle);
+    writeFileSync(
+      path.join(abs, 'Subs/3_French.srt'),
+      '1\n00:00:01,000 --> 00:00:02,000\nIl faut y retourner\n',
+    );
     const first = await env.startIncoming(release);
     const status = await env.waitForStage(first, 'resident');
     const entry = 'Unsorted/Lost.S02.720p.BluRay.x264-GROUP';
-    expect(status.leftover).toEqual({ unsortedPath: entry, files: ['Subs/2_English.srt'] });
+    expect(status.leftover).toEqual({
+      unsortedPath: entry,
+      files: ['Subs/2_English.srt', 'Subs/3_French.srt'],
+    });
 
     const shown = await env.cli('items', 'show', first);
     expect(shown.stdout).toContain(`leftover:   ${entry}/ (kept, not placed)`);
@@ -169,7 +176,6 @@ describe('vault first for Unsorted', () => {
     expect(vaulted.subtitlePaths).toEqual([subtitlePath]);
     expect(readFileSync(path.join(env.vaultDir, subtitlePath), 'utf8')).toBe(subtitle);
     expect(readFileSync(path.join(env.localRoot, subtitlePath), 'utf8')).toBe(subtitle);
-    expect(existsSync(path.join(env.localRoot, entry))).toBe(false); // nothing else was left in it
     const { rows } = await env.pool.query('SELECT subtitle_paths FROM media_items WHERE workflow_id = $1', [
       episode,
     ]);
@@ -185,16 +191,53 @@ describe('vault first for Unsorted', () => {
       .slice(attachedAt)
       .find((r) => r.stage === 'verifying' && r.outcome === 'entered');
     expect(copied?.details.bytesCopied).toBe(Buffer.byteLength(subtitle));
-    await statusUntil(first, 'the leftover no longer listed', (s) => s.leftover === undefined);
+    await statusUntil(first, 'the English subtitle no longer listed', (s) =>
+      Boolean(s.leftover && !s.leftover.files.includes('Subs/2_English.srt')),
+    );
+
+    // The REST route, with the token every item action needs: the French one to the first episode.
+    const { app, token } = await createTestApi(env);
+    const attach = (body: object) =>
+      request(app)
+        .post(`/api/v1/items/${encodeURIComponent(first)}/attach`)
+        .send(body);
+    expect((await attach({ file: 'Subs/3_French.srt', to: first })).status).toBe(401);
+    const withToken = (body: object) => attach(body).set('Authorization', `Bearer ${token}`);
+    expect((await withToken({ file: 'Subs/3_French.srt' })).status).toBe(400);
+    const gone = await withToken({ file: 'Subs/2_English.srt', to: first });
+    expect(gone.status).toBe(409);
+    expect(JSON.stringify(gone.body)).toContain("Subs/2_English.srt is not among the item's leftover files");
+    const french = await withToken({ file: `${entry}/Subs/3_French.srt`, to: first });
+    expect(french.status).toBe(200);
+    expect(french.body).toEqual({
+      id: first,
+      to: first,
+      subtitlePath: 'Shows/Lost/Season 02/Lost - S02E01.fr.srt',
+    });
+    const firstVaulted = await statusUntil(
+      first,
+      'resident with the French subtitle vaulted and no leftover',
+      (s) =>
+        s.stage === 'resident' &&
+        s.leftover === undefined &&
+        existsSync(path.join(env.vaultDir, 'Shows/Lost/Season 02/Lost - S02E01.fr.srt')),
+    );
+    expect(firstVaulted.subtitlePaths).toEqual(['Shows/Lost/Season 02/Lost - S02E01.fr.srt']);
+    expect(existsSync(path.join(env.localRoot, entry))).toBe(false); // nothing else was left in it
 
     const again = await env.cli('items', 'attach', first, 'Subs/2_English.srt', '--to', episode);
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('the item lists no leftover files');
 
-    const handle = env.client.workflow.getHandle(episode);
-    await handle.signal(cancelSignal);
-    await handle.result();
-    await recordHistory('episode-subtitle-attached-cancelled', handle);
+    for (const [id, name] of [
+      [episode, 'episode-subtitle-attached-cancelled'],
+      [first, 'season-pack-leftover-attached-to-itself-cancelled'],
+    ] as const) {
+      const handle = env.client.workflow.getHandle(id);
+      await handle.signal(cancelSignal);
+      await handle.result();
+      await recordHistory(name, handle);
+    }
   });
 });
 
