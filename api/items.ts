@@ -1,6 +1,6 @@
 /**
- * Items REST: `GET /api/v1/items`, `GET /api/v1/items/:id`, `POST /api/v1/items/:id/{approve|retry|skip|pin|unpin|evict|cancel}`
- * (`approve` takes an identity or `{ suggestion: N }`).
+ * Items REST: `GET /api/v1/items`, `GET /api/v1/items/:id`, `POST /api/v1/items/:id/{approve|attach|retry|skip|pin|unpin|evict|cancel}`
+ * (`approve` takes an identity or `{ suggestion: N }`; `attach` a leftover subtitle and the item to attach it to).
  * `:id` is what `vaultarr items list` prints or the CLI accepts: a full workflow ID or a unique
  * prefix of its hash (an ambiguous prefix → 409 `ambiguous`, an unknown one → 404).
  */
@@ -19,6 +19,10 @@ const ListQuerySchema = z.strictObject({
 });
 const ACTIONS = ['retry', 'skip', 'pin', 'unpin', 'evict', 'cancel'] as const;
 const EmptyBodySchema = z.strictObject({}).optional();
+const AttachBodySchema = z.strictObject({
+  file: z.string().min(1).max(1000),
+  to: z.string().min(1).max(500),
+});
 
 type Handler = (req: Request, res: Response) => Promise<void>;
 const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction) =>
@@ -63,12 +67,27 @@ export function itemsRouter(items: ItemService): Router {
     }),
   );
 
+  /**
+   * Body `{ file, to }`: `file` one of the item's `leftover` files (as listed, or its library
+   * path), `to` the item (episode or movie) whose video it is to follow → 200
+   * `{ id, to, subtitlePath }` once the subtitle is next to that video (its vault copy follows);
+   * 409 when the item lists no such file or the target refuses it (not resident, not a subtitle,
+   * a different file at the target), 404 for an unknown item.
+   */
+  router.post(
+    '/:id/attach',
+    wrap(async (req, res) => {
+      const body = AttachBodySchema.parse(req.body ?? {});
+      res.json(await items.attach(String(req.params.id), body.file, body.to));
+    }),
+  );
+
   /** No body → 202 `{ accepted: action, id, stage }` (`id` in full); 409 when the action does not fit the item's stage. */
   router.post(
     '/:id/:action',
     wrap(async (req, res) => {
       const action = z
-        .enum(ACTIONS, { error: `action must be one of approve, ${ACTIONS.join(', ')}` })
+        .enum(ACTIONS, { error: `action must be one of approve, attach, ${ACTIONS.join(', ')}` })
         .parse(req.params.action);
       EmptyBodySchema.parse(req.body && Object.keys(req.body as object).length ? req.body : undefined);
       const { id, stage } = await items.act(String(req.params.id), action as ItemAction);

@@ -4,9 +4,11 @@
  * default, `--json` for scripts; errors print a sentence and exit 1.
  */
 import { Command, Option } from 'commander';
+import { SUBTITLE_EXTENSIONS } from '../activities/sort/release-planner.js';
 import type { Approval } from '../domain/approval.js';
 import { ApprovalSchema, SuggestionChoiceSchema } from '../domain/approval.js';
 import { episodeLabel, type SortSuggestion } from '../domain/media.js';
+import type { MediaItemStatus } from '../domain/messages.js';
 import { STAGES } from '../domain/stages.js';
 import { loadConfig } from '../lib/config.js';
 import { createPool } from '../lib/db.js';
@@ -96,6 +98,22 @@ function describeProgress(p: ItemProgress): string {
   return `${p.activity}: ${p.phase}${bytes}${p.file ? ` ${p.file}` : ''}, attempt ${p.attempt}`;
 }
 
+/**
+ * The files a release left in `Unsorted/` besides its placed media (subtitles that follow no
+ * single video, samples kept with them, extras), each subtitle with the command that attaches it.
+ */
+function leftoverLines(id: string, leftover: MediaItemStatus['leftover']): string[] {
+  if (!leftover?.files.length) return [];
+  const quote = (s: string) => (/^[\w./-]+$/.test(s) ? s : `"${s.replace(/(["\\$`])/g, '\\$1')}"`);
+  return [
+    `leftover:   ${leftover.unsortedPath}/ (kept, not placed)`,
+    ...leftover.files.map(
+      (f) =>
+        `            ${f}${SUBTITLE_EXTENSIONS.has(f.split('.').pop()!.toLowerCase()) ? `  (attach: vaultarr items attach ${shortId(id)} ${quote(f)} --to <episode-id>)` : ''}`,
+    ),
+  ];
+}
+
 /** Registers `items` and `token` on the program. */
 export function registerManageCommands(program: Command): void {
   const items = program.command('items').description('list, inspect and steer media items');
@@ -138,12 +156,14 @@ export function registerManageCommands(program: Command): void {
           `path:       ${live?.libraryPath ?? row?.libraryPath ?? '-'}`,
           `release:    ${live?.releaseName ?? row?.releaseName ?? '-'}`,
           `verified:   ${row?.verifiedBy ? `${row.verifiedBy} (sha256 ${row.sha256})` : 'no'}`,
+          ...(shown.unsortedVault ? [`vault:      ${shown.unsortedVault.says}`] : []),
           `pinned:     ${(live?.pinned ?? row?.pinned) ? 'yes' : 'no'}`,
           `workflow:   ${shown.workflowStatus}`,
           ...(shown.progress ? [`progress:   ${describeProgress(shown.progress)}`] : []),
           ...(live?.suggestions ?? []).map(
             (s, i) => `${i === 0 ? 'suggested:  ' : '            '}${i + 1}. ${describeSuggestion(s)}`,
           ),
+          ...leftoverLines(row?.id ?? id, live?.leftover),
         ].join('\n'),
       );
     });
@@ -223,6 +243,22 @@ export function registerManageCommands(program: Command): void {
         show(opts.json ? JSON.stringify(result) : `approved: moved to ${result.libraryPath}`);
       },
     );
+
+  items
+    .command('attach <id> <file>')
+    .description(
+      "attach a subtitle the item's release left in Unsorted/ (see items show) to an episode or movie: moved next to its video as <video name>.<lang>.srt and vaulted with it",
+    )
+    .requiredOption('--to <item-id>', 'the episode (or movie) item whose video it follows')
+    .option('--json', 'print JSON')
+    .action(async (id: string, file: string, opts: { to: string; json?: boolean }) => {
+      const result = await withItems((s) => s.attach(id, file, opts.to));
+      show(
+        opts.json
+          ? JSON.stringify(result)
+          : `attached ${file} to ${result.to}: moved to ${result.subtitlePath}; its vault copy follows (vaultarr items show ${shortId(result.to)})`,
+      );
+    });
 
   for (const [action, help] of [
     ['retry', 'run the failed step again (from failed-needs-attention)'],

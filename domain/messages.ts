@@ -147,6 +147,25 @@ export interface VaultVerification {
   bytesDownloaded?: number;
 }
 
+/**
+ * The vault copy of an item's `Unsorted/` entry, made as soon as it awaits approval ("vault first
+ * for Unsorted"): the same paths on the vault as locally, moved server-side on approval.
+ */
+export interface UnsortedVaultCopy {
+  /**
+   * `copying` (running, or waiting for its host or the upload window), `verified` (safe in the
+   * vault: `verification` on the status says how), `failed` (`reason` says why; approving copies
+   * the placed file as usual).
+   */
+  state: 'copying' | 'verified' | 'failed';
+  /** The `Unsorted/` entry (file or folder), library-relative: the same path on the vault. */
+  entry: string;
+  /** Every file of the entry as copied and verified, library-relative (once `verified`). */
+  files?: string[];
+  /** Why the copy failed, or what it waits for. */
+  reason?: string;
+}
+
 /** Answer of the `status` query. */
 export interface MediaItemStatus {
   stage: Stage;
@@ -184,6 +203,11 @@ export interface MediaItemStatus {
   leftover?: { unsortedPath: string; files: string[] };
   /** For a `duplicate`: the workflow ID of the item that already carries the identical library file. */
   duplicateOf?: string;
+  /**
+   * While the item awaits approval: its `Unsorted/` entry's vault copy (absent in items that
+   * entered `awaiting-approval` before vaultarr vaulted them there).
+   */
+  unsortedVault?: UnsortedVaultCopy;
 }
 
 /** Query: the item's current {@link MediaItemStatus}. */
@@ -261,6 +285,32 @@ export interface ApproveSortResult {
  * file at the target fails the update with `DESTINATION_EXISTS` and the item keeps waiting.
  */
 export const approveSortUpdate = defineUpdate<ApproveSortResult, [Approval]>('approveSort');
+
+/** Input of `attachSubtitle`: a subtitle kept in `Unsorted/` (a release's leftover) to follow this item's video. */
+export interface AttachSubtitle {
+  /** The subtitle, library-relative, under `Unsorted/` (e.g. `Unsorted/Lost.S01.720p/Subs/2_English.srt`). */
+  from: string;
+  /** The item whose `leftover` lists the file: told (`leftoverTaken`) once it has moved. */
+  leftoverOf?: string;
+}
+/** Result of `attachSubtitle`: where the subtitle went (its vault copy follows in the item's workflow). */
+export interface AttachSubtitleResult {
+  subtitlePath: string;
+}
+/**
+ * Update: move a subtitle from `Unsorted/` next to this item's video, named as players expect
+ * (`<video stem>.<lang>[.<flags>].<ext>`), and vault it as one of the item's subtitles. Its
+ * validator refuses items that are not `resident` and paths outside `Unsorted/`; a file that is
+ * no subtitle, is gone, or whose target holds a different file fails the update.
+ */
+export const attachSubtitleUpdate = defineUpdate<AttachSubtitleResult, [AttachSubtitle]>('attachSubtitle');
+/** Payload of {@link leftoverTakenSignal}: a leftover file (library-relative) and where it went. */
+export interface LeftoverTaken {
+  from: string;
+  to: string;
+}
+/** Signal: a file the item lists in `leftover` was attached to an item (it left `Unsorted/`). */
+export const leftoverTakenSignal = defineSignal<[LeftoverTaken]>('leftoverTaken');
 
 /** Workflow type of the per-host cache janitor. */
 export const CACHE_JANITOR_WORKFLOW = 'cacheJanitorWorkflow';

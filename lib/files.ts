@@ -3,7 +3,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, rename, rm, stat, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -129,7 +129,8 @@ async function fsyncPath(p: string): Promise<void> {
 /**
  * Moves one file without ever overwriting another, atomically where the filesystem allows.
  * Same filesystem: hard link then unlink (the link fails if the target exists), or rename after a
- * check where links are unsupported. Across filesystems: copy to a temp name beside the target,
+ * check where links are unsupported. Across filesystems: copy to a temp name beside the target
+ * (with the source's modification time, so a vault copy matched by size and modtime still is),
  * fsync, link into place, then remove the source. Safe to call again after a crash at any point:
  * a target already holding the same bytes counts as done.
  *
@@ -169,6 +170,9 @@ export async function moveFileNoClobber(
   try {
     await rm(temp, { force: true }); // left by an attempt that died mid-copy
     await copyBytes(from, temp, options);
+    // The copy keeps the modification time: the vault's copy (size + modtime) still matches it.
+    const { atime, mtime } = await stat(from);
+    await utimes(temp, atime, mtime);
     await fsyncPath(temp);
     await link(temp, to);
   } catch (err) {

@@ -17,6 +17,7 @@ import { refusalOf, type ItemAction } from '../domain/interventions.js';
 import type { SortSuggestion } from '../domain/media.js';
 import {
   approveSortUpdate,
+  attachSubtitleUpdate,
   cancelSignal,
   evictSignal,
   evictUpdate,
@@ -31,11 +32,15 @@ import {
   unpinSignal,
   unpinUpdate,
   type ApproveSortResult,
+  type AttachSubtitleResult,
   type MediaItemInput,
   type MediaItemStatus,
+  type UnsortedVaultCopy,
+  type VaultVerification,
 } from '../domain/messages.js';
 import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
+import { redactText } from './secrets.js';
 import { mediaItemWorkflowId } from './workflow-ids.js';
 
 /** A catalog row as the API and CLI show it. */
@@ -105,6 +110,32 @@ function progressOf(
     };
   }
   return undefined;
+}
+
+/**
+ * One sentence on the vault copy of an item's `Unsorted/` entry, for `items show`, the REST item
+ * and the awaiting-approval notification: safe (copied and verified), still being copied, or not
+ * safe and why.
+ *
+ * @param copy - the status's `unsortedVault`
+ * @param verification - the status's (or catalog's) verification of that copy
+ * @returns the sentence, or undefined for an item without an `Unsorted/` vault copy
+ */
+export function describeUnsortedVault(
+  copy: UnsortedVaultCopy | undefined,
+  verification?: VaultVerification,
+): string | undefined {
+  if (!copy) return undefined;
+  switch (copy.state) {
+    case 'verified': {
+      const how = verification ? ` (${verification.method}, ${verification.verifiedAt})` : '';
+      return `safe in the vault: ${copy.entry} was copied to the vault and verified${how}; approving moves that copy with it`;
+    }
+    case 'copying':
+      return `not yet safe: its copy to the vault (${copy.entry}) is still running${copy.reason ? ` (${copy.reason})` : ''}`;
+    case 'failed':
+      return `NOT safe: its copy to the vault failed: ${redactText(copy.reason ?? 'no reason recorded')}; approving it copies it from its library place as usual`;
+  }
 }
 
 /** Filters of {@link ItemService.list}. */
@@ -255,6 +286,11 @@ export class ItemService {
     live: MediaItemStatus | null;
     workflowStatus: string;
     progress?: ItemProgress;
+    /**
+     * While the item awaits approval: its `Unsorted/` entry's vault copy, whether it is `safe`
+     * (copied and verified) and a sentence that `says` so (see {@link describeUnsortedVault}).
+     */
+    unsortedVault?: UnsortedVaultCopy & { safe: boolean; says: string };
   }> {
     const id = await this.resolve(ref);
     const { rows } = await this.deps.pool.query(`SELECT ${COLUMNS} FROM media_items WHERE workflow_id = $1`, [
@@ -273,7 +309,22 @@ export class ItemService {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       if (!rows[0]) throw new ItemError(404, 'not-found', `no item ${id}`);
     }
-    return { item: (rows[0] as ItemRow | undefined) ?? null, live, workflowStatus, progress };
+    const copy = live?.unsortedVault;
+    return {
+      item: (rows[0] as ItemRow | undefined) ?? null,
+      live,
+      workflowStatus,
+      progress,
+      ...(copy
+        ? {
+            unsortedVault: {
+              ...copy,
+              safe: copy.state === 'verified',
+              says: describeUnsortedVault(copy, live?.verification)!,
+            },
+          }
+        : {}),
+    };
   }
 
   /** The `status` query of the item's running workflow. */
@@ -390,6 +441,60 @@ export class ItemService {
           };
     const result = await this.approve(id, approval);
     return { ...result, approved };
+  }
+
+  /**
+   * Attaches a leftover subtitle of one item's release (listed in its `leftover`) to another item
+   * (an episode or a movie): the `attachSubtitle` update of that item, which moves the file next
+   * to its video with the players' name and vaults it as one of its subtitles.
+   *
+   * @param ref - the item listing the leftover (see {@link ItemService.resolve})
+   * @param file - the file as listed (relative to the leftover's entry) or its full library path
+   * @param toRef - the item to attach it to
+   * @returns both item IDs (in full) and the subtitle's library path
+   * @throws ItemError 404 (an unknown item), 409 (no such leftover file, an item not running or of
+   *   the legacy type, or refused by the item: not resident, not a subtitle, a different file at
+   *   the target — the message says why), 400 for an empty file name
+   */
+  async attach(
+    ref: string,
+    file: string,
+    toRef: string,
+  ): Promise<AttachSubtitleResult & { id: string; to: string }> {
+    if (!file.trim() || file.length > 1000)
+      throw new ItemError(400, 'invalid-request', 'file: 1-1000 characters, as `items show` lists it');
+    const id = await this.resolve(ref);
+    const leftover = (await this.liveStatus(id)).leftover;
+    const relative =
+      leftover && file.startsWith(`${leftover.unsortedPath}/`)
+        ? file.slice(leftover.unsortedPath.length + 1)
+        : file;
+    if (!leftover?.files.includes(relative)) {
+      throw new ItemError(
+        409,
+        'conflict',
+        leftover?.files.length
+          ? `${file} is not among the item's leftover files (${leftover.files.join(', ')})`
+          : 'the item lists no leftover files',
+      );
+    }
+    const to = await this.resolve(toRef);
+    const handle = await this.running(to);
+    if (handle.workflowType !== MEDIA_ITEM_WORKFLOW)
+      throw new ItemError(
+        409,
+        'conflict',
+        `item ${to} runs an older workflow type that cannot take a subtitle`,
+      );
+    try {
+      const from = `${leftover.unsortedPath}/${relative}`;
+      const result = await handle.executeUpdate(attachSubtitleUpdate, { args: [{ from, leftoverOf: id }] });
+      return { id, to, ...result };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new ItemError(409, 'rejected', err.cause?.message ?? err.message);
+      throw err;
+    }
   }
 
   /** The workflow ID that carries a library path: the catalog's, else the one derived from the path. */

@@ -23,6 +23,8 @@ export const HOST_ACTIVITY_START_TO_CLOSE: Record<keyof HostActivities, string> 
   placeRelease: '12 hours',
   placeApproved: '12 hours',
   moveToUnsorted: '12 hours',
+  // One subtitle: a rename, or a small copy across filesystems.
+  attachSubtitle: '10 minutes',
   // A 60 GiB upload on a slow uplink (10 Mbit/s is ~14 h).
   copyToVault: '48 hours',
   // A read-back of 60 GiB on a remote without hashes, over the same slow line.
@@ -60,12 +62,14 @@ export const ITEM_RETRY: RetryPolicy = {
  * @param hostId - the host whose disk holds the file
  * @param policy - `hostWaitMs` (schedule-to-close) and `copyHeartbeatTimeoutMs` (heartbeat timeout)
  * @param summary - shown on the activity's row in the Web UI
+ * @param cancellationType - how a cancelled call ends (default: at once, without waiting for the host)
  */
 export function hostActivity<K extends keyof HostActivities>(
   name: K,
   hostId: string,
   policy: Pick<MediaItemPolicy, 'hostWaitMs' | 'copyHeartbeatTimeoutMs'>,
   summary?: string,
+  cancellationType?: ActivityOptions['cancellationType'],
 ): HostActivities[K] {
   const options: ActivityOptions = {
     taskQueue: hostTaskQueue(hostId),
@@ -74,6 +78,7 @@ export function hostActivity<K extends keyof HostActivities>(
     heartbeatTimeout: policy.copyHeartbeatTimeoutMs,
     retry: ITEM_RETRY,
     ...(summary ? { summary } : {}),
+    ...(cancellationType !== undefined ? { cancellationType } : {}),
   };
   return proxyActivities<HostActivities>(options)[name];
 }

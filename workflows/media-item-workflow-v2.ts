@@ -18,17 +18,21 @@
  * An item from `Incoming/` reaches `resident` in 19 history events (27 with a media server and a peer).
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   getExternalWorkflowHandle,
+  isCancellation,
   makeContinueAsNewFunc,
   ParentClosePolicy,
   patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
@@ -48,17 +52,20 @@ import { FailureType } from '../domain/failures.js';
 import { refusalOf, type ItemAction } from '../domain/interventions.js';
 import {
   identityTitle,
+  LIBRARY_FOLDERS,
   type MediaIdentity,
   type PlannedMediaFile,
   type VideoIdentity,
 } from '../domain/media.js';
 import {
   approveSortUpdate,
+  attachSubtitleUpdate,
   cancelSignal,
   deletedSignal,
   evictSignal,
   evictUpdate,
   janitorWorkflowId,
+  leftoverTakenSignal,
   libraryFileImportedSignal,
   pinSignal,
   pinUpdate,
@@ -71,9 +78,12 @@ import {
   unpinSignal,
   unpinUpdate,
   wakeJanitorSignal,
+  type AttachSubtitle,
+  type AttachSubtitleResult,
   type CarriedItemState,
   type ItemActionResult,
   type ItemSettings,
+  type LeftoverTaken,
   type LibraryDelete,
   type LibraryImport,
   type MediaItemInput,
@@ -95,6 +105,23 @@ import { folderOf, scanTargets, type FolderChange } from './scan-targets.js';
 
 /** Unwinds the workflow when it ends early (cancel, skip, delete, duplicate); carries nothing. */
 class Ended extends Error {}
+
+/**
+ * Vault first for Unsorted: an item that enters `awaiting-approval` from here on copies its
+ * `Unsorted/` entry to the vault at once (histories recorded before take the old path).
+ */
+const VAULT_UNSORTED_PATCH = 'vault-unsorted-first';
+/**
+ * How long the awaiting-approval notification waits for the `Unsorted/` copy, so that it can say
+ * the file is safe in the vault; past this it goes out saying the copy is still running.
+ */
+const APPROVAL_NOTICE_WAIT_MS = 10 * 60_000;
+
+/** A subtitle to attach (an `attachSubtitle` update) and, once carried out or refused, its answer. */
+interface AttachRequest {
+  input: AttachSubtitle;
+  outcome?: AttachSubtitleResult | { error: string };
+}
 
 // Local activities: run by the worker that runs the workflow task, no task-queue round trip.
 const settingsActivities = proxyLocalActivities<SettingsActivities>({
@@ -134,6 +161,17 @@ export class MediaItem {
   private renameTo: string | undefined;
   private deletion: LibraryDelete | undefined;
   private replaces: ReplacedFile[];
+  /** Subtitles to attach, in the order asked. */
+  private attachments: AttachRequest[] = [];
+  /** The running vault copy of the item's `Unsorted/` entry (vault first for Unsorted), if any. */
+  private unsortedCopy: { scope: CancellationScope; settled: Promise<void> } | undefined;
+  /** `awaiting-approval`/`needs-approval` is recorded: a copy outcome after it is recorded on its own. */
+  private approvalAsked = false;
+  /**
+   * The next copy looks at the vault first: its copy was moved into place server-side (an approved
+   * `Unsorted/` item) or a subtitle joined a vaulted item, so the video's upload is skipped.
+   */
+  private expectOnVault = false;
   /** `sorting`/`entered` is in the catalog already (recorded with the first settings read). */
   private sortingRecorded = false;
   /** `copying`/`entered` (round 1) is in the catalog already (recorded by `sortRelease`). */
@@ -264,6 +302,42 @@ export class MediaItem {
     return outcome;
   }
 
+  /** Refuses a subtitle the item cannot take now (the `attachSubtitle` validator). */
+  validateAttach(input: AttachSubtitle): void {
+    if (this.status.stage !== 'resident')
+      throw new Error(`only a resident item takes a subtitle (it is ${this.status.stage})`);
+    const from: unknown = input?.from;
+    if (
+      typeof from !== 'string' ||
+      !from.startsWith(`${LIBRARY_FOLDERS.unsorted}/`) ||
+      from.split('/').some((part) => part === '..' || part === '')
+    )
+      throw new Error(`${String(from)} is not a file under ${LIBRARY_FOLDERS.unsorted}/`);
+  }
+
+  /** `attachSubtitle`: queues the subtitle and answers once it is next to the video, or refused. */
+  async attach(input: AttachSubtitle): Promise<AttachSubtitleResult> {
+    const request: AttachRequest = { input };
+    this.attachments.push(request);
+    await condition(() => request.outcome !== undefined || this.ended);
+    const outcome = request.outcome ?? { error: 'the item ended before the subtitle could be attached' };
+    if ('error' in outcome)
+      throw ApplicationFailure.create({
+        type: FailureType.INVALID_INPUT,
+        message: outcome.error,
+        nonRetryable: true,
+      });
+    return outcome;
+  }
+
+  /** A leftover file of this item's release was attached to an item: it is no longer listed. */
+  leftoverTaken({ from }: LeftoverTaken): void {
+    const leftover = this.status.leftover;
+    if (!leftover || !from.startsWith(`${leftover.unsortedPath}/`)) return;
+    const files = leftover.files.filter((f) => `${leftover.unsortedPath}/${f}` !== from);
+    this.status.leftover = files.length ? { ...leftover, files } : undefined;
+  }
+
   // ---- state, attributes, catalog -----------------------------------------------------------------
 
   identify(identity: MediaIdentity | undefined): void {
@@ -359,8 +433,12 @@ export class MediaItem {
   }
 
   /** A host activity with the timeouts of the current policy. */
-  private host<K extends keyof HostActivities>(name: K, summary?: string): HostActivities[K] {
-    return hostActivity(name, this.hostId, this.settings.policy, summary);
+  private host<K extends keyof HostActivities>(
+    name: K,
+    summary?: string,
+    cancellationType?: ActivityCancellationType,
+  ): HostActivities[K] {
+    return hostActivity(name, this.hostId, this.settings.policy, summary, cancellationType);
   }
 
   private remote() {
@@ -513,15 +591,27 @@ export class MediaItem {
     return first!;
   }
 
-  /** Waits in `awaiting-approval` until `approveSort` places the item (returns it) or `skip` ends it. */
+  /**
+   * Waits in `awaiting-approval` until `approveSort` places the item (returns it) or `skip` ends it.
+   * Meanwhile the `Unsorted/` entry is copied to the vault and verified (vault first for Unsorted);
+   * an approval stops a copy still running, and a verified copy is moved on the vault with the
+   * placed files.
+   */
   private async awaitApproval(reason: string, unsortedPath: string): Promise<PlannedMediaFile> {
     const s = this.status;
     s.reason = reason;
     s.libraryPath = unsortedPath;
-    await this.enter('awaiting-approval', 'needs-approval');
+    const vaultFirst = patched(VAULT_UNSORTED_PATCH);
+    if (vaultFirst) {
+      // Listed at once; the person is told once the copy can say whether the file is safe.
+      await this.enter('awaiting-approval', 'vaulting', { unsortedPath });
+      this.startUnsortedCopy(unsortedPath);
+      void this.askForApproval();
+    } else await this.enter('awaiting-approval', 'needs-approval');
     for (;;) {
       this.skipRequested = false;
       await this.waitFor(() => this.approval !== undefined || this.skipRequested);
+      await this.stopUnsortedCopy();
       if (this.skipRequested && !this.approval) {
         await this.enter('awaiting-approval', 'skipped');
         throw new Ended();
@@ -545,6 +635,8 @@ export class MediaItem {
         this.approval = undefined;
         s.reason = failureMessage(refusal);
         await this.enter('awaiting-approval', 'approval-failed');
+        // Still waiting: an unfinished copy of the entry starts again.
+        if (vaultFirst && s.unsortedVault?.state !== 'verified') this.startUnsortedCopy(unsortedPath);
         continue;
       }
       const { item } = placed;
@@ -554,13 +646,123 @@ export class MediaItem {
         placed: [item.video.to, ...item.subtitles.map((sub) => sub.to)],
         removed: placed.removed ?? [],
         leftover: placed.leftover,
+        ...(s.unsortedVault ? { unsortedVault: s.unsortedVault.state } : {}),
       });
       this.approvalOutcome = { libraryPath: item.video.to };
       this.approval = undefined;
       s.reason = undefined;
       s.suggestions = undefined;
+      if (s.unsortedVault?.state === 'verified') await this.moveUnsortedCopy(item, placed.removed ?? []);
+      s.unsortedVault = undefined;
       return item;
     }
+  }
+
+  /**
+   * Starts copying the `Unsorted/` entry to the same path on the vault, verified, in a scope of
+   * its own that an approval or a skip cancels ({@link stopUnsortedCopy}); the outcome goes into
+   * the status (`unsortedVault`, `verification`) and, once the person was told, the catalog.
+   */
+  private startUnsortedCopy(entry: string): void {
+    const s = this.status;
+    s.unsortedVault = { state: 'copying', entry };
+    const scope = new CancellationScope();
+    const recordOutcome = async () => {
+      const copy = s.unsortedVault!;
+      if (!this.approvalAsked) return; // `needs-approval` carries it
+      const outcome = copy.state === 'verified' ? 'vault-verified' : 'vault-failed';
+      await this.enter('awaiting-approval', outcome, { unsortedVault: copy });
+    };
+    const settled = scope
+      .run(() => this.copyUnsorted(entry))
+      .then(recordOutcome, (err: unknown) => {
+        if (!isCancellation(err) && !scope.consideredCancelled) throw err;
+        s.unsortedVault = undefined; // stopped for an approval or a skip
+      });
+    this.unsortedCopy = { scope, settled };
+  }
+
+  /** Copies and verifies the `Unsorted/` entry (in the daily upload window, when one is set). */
+  private async copyUnsorted(entry: string): Promise<void> {
+    const s = this.status;
+    try {
+      const window = this.settings.policy.uploadWindow;
+      const waitMs = window ? await this.host('msUntilUploadWindow')({ window }) : 0;
+      if (window && waitMs > 0) {
+        s.unsortedVault = {
+          state: 'copying',
+          entry,
+          reason: `waiting for the upload window ${window.start}-${window.end}`,
+        };
+        await sleep(waitMs);
+        s.unsortedVault = { state: 'copying', entry };
+      }
+      const copy = this.host(
+        'copyAndVerify',
+        `copy ${entry} to the vault and verify it`,
+        // An approval waits for the host to stop the copy: no upload runs on behind the item's back.
+        ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      );
+      const item = { hostId: this.hostId, releaseName: s.releaseName, pinned: s.pinned };
+      const result = await copy({ libraryPaths: [entry], force: false, round: 1, item, unsorted: true });
+      if (result.match) {
+        s.verification = result.verification;
+        s.unsortedVault = { state: 'verified', entry, files: result.files };
+      } else s.unsortedVault = { state: 'failed', entry, reason: result.reason };
+    } catch (err) {
+      // A copy stopped for an approval may end as a failure (rclone killed), not as cancelled.
+      const stopped = isCancellation(err) || CancellationScope.current().consideredCancelled;
+      if (stopped || !(err instanceof ActivityFailure)) throw err;
+      s.unsortedVault = { state: 'failed', entry, reason: failureMessage(err) };
+    }
+  }
+
+  /** Stops a copy of the `Unsorted/` entry still running, and waits until it has settled. */
+  private async stopUnsortedCopy(): Promise<void> {
+    const copy = this.unsortedCopy;
+    if (!copy) return;
+    this.unsortedCopy = undefined;
+    copy.scope.cancel();
+    await copy.settled;
+  }
+
+  /**
+   * Records `needs-approval` (it opens the awaiting-approval notification) once the `Unsorted/`
+   * copy has settled, so the message says whether the file is safe, or after
+   * {@link APPROVAL_NOTICE_WAIT_MS} saying it is still being copied; not when the person already
+   * answered.
+   */
+  private async askForApproval(): Promise<void> {
+    const s = this.status;
+    await condition(
+      () =>
+        s.unsortedVault?.state !== 'copying' ||
+        this.approval !== undefined ||
+        this.skipRequested ||
+        this.ended,
+      APPROVAL_NOTICE_WAIT_MS,
+    );
+    if (this.approval !== undefined || this.skipRequested || this.ended || s.stage !== 'awaiting-approval')
+      return;
+    this.approvalAsked = true;
+    await this.enter(
+      'awaiting-approval',
+      'needs-approval',
+      s.unsortedVault ? { unsortedVault: s.unsortedVault } : {},
+    );
+  }
+
+  /**
+   * After an approval: the verified vault copy of the placed files moves server-side from
+   * `Unsorted/` to their library paths (the copy that follows finds them there and uploads
+   * nothing), and that of the junk removed with the entry goes to the vault trash.
+   */
+  private async moveUnsortedCopy(item: PlannedMediaFile, removed: string[]): Promise<void> {
+    const moves = [item.video, ...item.subtitles].map(({ from, to }) => ({ from, to }));
+    await this.attempt('copying', () => this.remote().moveVaultCopy({ moves }));
+    if (removed.length)
+      await this.attempt('copying', () => this.remote().trashVaultCopies({ libraryPaths: removed }));
+    this.expectOnVault = true;
   }
 
   /** Waits for the daily upload window, when one is set. */
@@ -588,6 +790,8 @@ export class MediaItem {
     if (round === 1 && this.copyingRecorded) this.show('copying');
     else await this.enter('copying', round === 1 ? 'entered' : 'recopy', { round });
     this.copyingRecorded = false;
+    const onVault = this.expectOnVault ? { expectOnVault: true } : {};
+    this.expectOnVault = false;
     for (;;) {
       await this.awaitUploadWindow();
       const copy = this.host('copyAndVerify', `copy ${s.libraryPath} to the vault and verify it`);
@@ -599,7 +803,7 @@ export class MediaItem {
       };
       const outcome = await this.attempt('copying', async () => {
         try {
-          return { done: await copy({ libraryPaths, force, round, item }) };
+          return { done: await copy({ libraryPaths, force, round, item, ...onVault }) };
         } catch (err) {
           if (failureType(err) !== FailureType.REMOTE_QUOTA_EXCEEDED) throw err;
           return { quota: err as ActivityFailure };
@@ -821,6 +1025,49 @@ export class MediaItem {
     }
   }
 
+  /**
+   * Moves a subtitle from `Unsorted/` next to the video (a host activity) and answers its update;
+   * the subtitle joins the item's subtitles and the copy that follows vaults it (the video's
+   * vault copy matches and is not uploaded again). A refusal (not a subtitle, gone, a different
+   * file at the target) answers the update and changes nothing.
+   */
+  private async attachSubtitle(request: AttachRequest): Promise<void> {
+    const s = this.status;
+    const { from, leftoverOf } = request.input;
+    let refusal: unknown;
+    const attached = await this.attempt(s.stage, async () => {
+      try {
+        return await this.host('attachSubtitle')({ from, video: s.libraryPath! });
+      } catch (err) {
+        const type = failureType(err);
+        const refused: Array<string | undefined> = [
+          FailureType.DESTINATION_EXISTS,
+          FailureType.SOURCE_MISSING,
+          FailureType.INVALID_INPUT,
+        ];
+        if (!refused.includes(type)) throw err;
+        refusal = err;
+        return undefined;
+      }
+    });
+    if (!attached) {
+      request.outcome = { error: failureMessage(refusal) };
+      return;
+    }
+    if (!s.subtitlePaths.includes(attached.to)) s.subtitlePaths = [...s.subtitlePaths, attached.to];
+    await this.enter(s.stage, 'subtitle-attached', { from, to: attached.to });
+    request.outcome = { subtitlePath: attached.to };
+    const taken = { from, to: attached.to };
+    if (leftoverOf === workflowInfo().workflowId) this.leftoverTaken(taken);
+    else if (leftoverOf)
+      await getExternalWorkflowHandle(leftoverOf)
+        .signal(leftoverTakenSignal, taken)
+        .catch(() => undefined); // the release's item has ended: nothing lists the file any more
+    this.needsCopy = true;
+    this.contentChanged = true;
+    this.expectOnVault = true;
+  }
+
   /** Carries out the commands received, in order of weight; false when there is nothing left. */
   async work(): Promise<boolean> {
     if (this.deletion) await this.delete(this.deletion);
@@ -833,6 +1080,7 @@ export class MediaItem {
       this.importPending = false;
       this.needsCopy = true;
     }
+    while (this.attachments.length) await this.attachSubtitle(this.attachments.shift()!);
     if (this.needsCopy) {
       this.needsCopy = false;
       await this.vault();
@@ -852,6 +1100,7 @@ export class MediaItem {
       this.deletion ||
       this.renameTo ||
       this.importPending ||
+      this.attachments.length ||
       this.pinChanged ||
       (this.evictRequested && this.status.stage === 'resident'),
     );
@@ -864,6 +1113,7 @@ export class MediaItem {
   async continueIfLong(): Promise<void> {
     const seen = this.historySeen;
     if (!(seen.suggested || seen.length >= this.settings.policy.continueAsNewAfterEvents)) return;
+    if (this.attachments.length) return; // their updates wait for this run's work: after it
     await condition(allHandlersFinished);
     const carried: CarriedItemState = {
       status: { ...this.status },
@@ -917,6 +1167,10 @@ export async function mediaItemWorkflowV2(input: MediaItemInput): Promise<MediaI
   setHandler(approveSortUpdate, (approval) => item.approve(approval), {
     validator: (approval) => item.validateApproval(approval),
   });
+  setHandler(attachSubtitleUpdate, (input) => item.attach(input), {
+    validator: (input) => item.validateAttach(input),
+  });
+  setHandler(leftoverTakenSignal, (taken) => item.leftoverTaken(taken));
 
   try {
     item.noteHistory();

@@ -6,12 +6,20 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { statfs } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import type pg from 'pg';
 import { FailureType } from '../../domain/failures.js';
-import type { MediaIdentity, PlacedFile, SortPlan, SortSuggestion } from '../../domain/media.js';
+import {
+  LIBRARY_FOLDERS,
+  type MediaIdentity,
+  type PlacedFile,
+  type SortPlan,
+  type SortSuggestion,
+} from '../../domain/media.js';
 import type { VaultVerification } from '../../domain/messages.js';
+import { listFiles } from '../../lib/files.js';
 import { recordStageFromActivity } from '../catalog/activities.js';
+import { permanentFailure, resolveInRoot } from '../failures.js';
 import type { SortActivities } from '../sort/activities.js';
 import type { PlaceReleaseResult } from '../sort/activities.js';
 import { readJournal, writeJournal } from '../sort/journal.js';
@@ -87,6 +95,20 @@ export interface CopyAndVerifyInput {
   /** Copy-and-verify round of the item (1 for the first). */
   round: number;
   item: CatalogItem;
+  /**
+   * The vault may hold these files already (moved there server-side from `Unsorted/` on approval,
+   * or a file added to a vaulted item). Informational since every copy looks at the destination
+   * first (so that what it would replace goes to the vault trash) and skips what matches in size
+   * and modtime; kept because workflows send it.
+   */
+  expectOnVault?: boolean;
+  /**
+   * The item awaits approval and `libraryPaths` is its one `Unsorted/` entry (a file, or a folder
+   * whose every file is copied, the biggest first): the entry is copied as it is to the same path
+   * on the vault and verified, and nothing is written to the catalog (the workflow records the
+   * outcome with the `awaiting-approval` stage it stays in).
+   */
+  unsorted?: boolean;
 }
 
 /**
@@ -99,6 +121,8 @@ export type CopyAndVerifyResult = {
   lowOnSpace: boolean;
   /** How long the copy and the verification took, in seconds (for the metrics). */
   seconds: { copy: number; verify: number };
+  /** With `unsorted`: every file of the entry, as copied (library-relative, the biggest first). */
+  files?: string[];
 } & ({ match: true; verification: VaultVerification } | { match: false; reason: string; changed?: boolean });
 
 /** A release's plan, journalled before anything moves: a retry after the move finds it here. */
@@ -197,6 +221,22 @@ export function createItemActivities(deps: ItemActivityDeps) {
     return { kind: 'placed', plan, workflowIds, placed: rest };
   }
 
+  /**
+   * The files of an `Unsorted/` entry, library-relative: the entry itself when it is a file, else
+   * every file under it, the biggest first (the one the catalog's verification describes).
+   */
+  const entryFiles = async (entry: string): Promise<string[]> => {
+    if (!entry.startsWith(`${LIBRARY_FOLDERS.unsorted}/`))
+      throw permanentFailure(FailureType.INVALID_INPUT, `${entry} is not under Unsorted/`);
+    const abs = resolveInRoot(localRoot, entry);
+    const info = await stat(abs).catch(() => undefined);
+    if (!info) throw permanentFailure(FailureType.SOURCE_MISSING, `${entry} is gone`);
+    if (!info.isDirectory()) return [entry];
+    const files = (await listFiles(abs)).sort((a, b) => b.sizeBytes - a.sizeBytes);
+    if (files.length === 0) throw permanentFailure(FailureType.INVALID_INPUT, `${entry} holds no file`);
+    return files.map((f) => `${entry}/${f.path}`);
+  };
+
   /** True when this host evicts and its `.Local` has less free space than the low watermark. */
   const lowOnSpace = async (): Promise<boolean> => {
     if (deps.evictionLowFreeRatio === undefined) return false;
@@ -209,23 +249,29 @@ export function createItemActivities(deps: ItemActivityDeps) {
    * hashed while they are copied (one read), then the vault copy is checked against those hashes
    * (`copyToVault`, `verifyVaultCopy`). Records `verifying` (`entered`) and the outcome
    * (`resident`/`verified`, `verifying`/`mismatch`, `copying`/`changed-locally`); the workflow
-   * recorded `copying` (`entered` or `recopy`).
+   * recorded `copying` (`entered` or `recopy`). With `unsorted`, copies an `Unsorted/` entry
+   * as it is and records nothing (see {@link CopyAndVerifyInput.unsorted}).
    *
    * @returns the outcome, with bytes copied and whether the janitor should look at the disk
    * @throws the failures of `copyToVault` (among them `REMOTE_QUOTA_EXCEEDED`, not retried: the
-   *   workflow waits out the pause) and `verifyVaultCopy`; pg errors (retried)
+   *   workflow waits out the pause) and `verifyVaultCopy`; with `unsorted`, `INVALID_INPUT` (not
+   *   retried) for an entry outside `Unsorted/` or with no file, `SOURCE_MISSING` (not retried)
+   *   when it is gone; pg errors (retried)
    */
   async function copyAndVerify(input: CopyAndVerifyInput): Promise<CopyAndVerifyResult> {
+    const libraryPaths = input.unsorted ? await entryFiles(input.libraryPaths[0]!) : input.libraryPaths;
+    // An Unsorted/ entry stays `awaiting-approval`: the workflow records what its copy came to.
+    const record: typeof recordStageFromActivity = input.unsorted ? async () => {} : recordStageFromActivity;
     const item = {
       ...input.item,
-      libraryPath: input.libraryPaths[0],
-      subtitlePaths: input.libraryPaths.slice(1),
+      libraryPath: libraryPaths[0],
+      subtitlePaths: libraryPaths.slice(1),
     };
     const round = { round: input.round };
     const started = performance.now();
-    const copied = await vault.copyToVault({ libraryPaths: input.libraryPaths, force: input.force });
+    const copied = await vault.copyToVault({ libraryPaths, force: input.force });
     const copiedAt = performance.now();
-    await recordStageFromActivity(
+    await record(
       pool,
       {
         ...item,
@@ -235,15 +281,16 @@ export function createItemActivities(deps: ItemActivityDeps) {
       },
       'verifying',
     );
-    const result = await vault.verifyVaultCopy({ libraryPaths: input.libraryPaths, local: copied.local });
+    const result = await vault.verifyVaultCopy({ libraryPaths, local: copied.local });
     const common = {
       bytesCopied: copied.bytesDone,
       lowOnSpace: await lowOnSpace(),
       seconds: { copy: (copiedAt - started) / 1000, verify: (performance.now() - copiedAt) / 1000 },
+      ...(input.unsorted ? { files: libraryPaths } : {}),
     };
     if (result.match) {
       const v = result.verification;
-      await recordStageFromActivity(
+      await record(
         pool,
         {
           ...item,
@@ -260,7 +307,7 @@ export function createItemActivities(deps: ItemActivityDeps) {
       );
       return { ...common, ...result };
     }
-    await recordStageFromActivity(
+    await record(
       pool,
       result.changed
         ? { ...item, stage: 'copying', outcome: 'changed-locally', reason: result.reason, details: round }

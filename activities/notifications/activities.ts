@@ -11,7 +11,12 @@ import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type pg from 'pg';
 import { episodeLabel, identityTitle, type MediaIdentity } from '../../domain/media.js';
-import { statusQuery, type MediaItemStatus } from '../../domain/messages.js';
+import {
+  statusQuery,
+  type MediaItemStatus,
+  type UnsortedVaultCopy,
+  type VaultVerification,
+} from '../../domain/messages.js';
 import {
   NOTIFICATION_WORKFLOW,
   notificationWorkflowId,
@@ -21,6 +26,7 @@ import {
 import type { Stage } from '../../domain/stages.js';
 import { listHosts } from '../../lib/hosts.js';
 import type { NotificationMessage, NotificationSettings, Notifier } from '../../lib/notifications.js';
+import { describeUnsortedVault } from '../../lib/items.js';
 import { redactText } from '../../lib/secrets.js';
 
 /** Apprise type of each event's message. */
@@ -45,6 +51,8 @@ export interface ItemStageChange {
   libraryPath?: string;
   identity?: MediaIdentity;
   reason?: string;
+  /** The vault copy's verification, when the change records one. */
+  verification?: VaultVerification;
   details?: Record<string, unknown>;
   /** `events.id` of the event recorded for this change: what opened the notification. */
   eventId: string;
@@ -125,10 +133,14 @@ export async function noteItemStageChange(
     };
   } else if (change.stage === 'awaiting-approval' && change.outcome === 'needs-approval') {
     event = 'awaiting-approval';
+    // Vault first for Unsorted: whether the file is safe in the vault while it waits.
+    const copy = change.details?.unsortedVault as UnsortedVaultCopy | undefined;
+    const vault = describeUnsortedVault(copy, change.verification);
     message = {
       title: `vaultarr: ${label} awaits approval`,
       body: [
         `${label} waits in ${change.libraryPath ?? 'Unsorted/'}: ${reason}`,
+        ...(vault ? [`${vault.charAt(0).toUpperCase()}${vault.slice(1)}.`] : []),
         `Item ${change.workflowId} on host ${change.hostId}.`,
       ].join('\n'),
     };

@@ -3,7 +3,7 @@
  * files in the library, or park it in `Unsorted/`.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { rm, stat } from 'node:fs/promises';
+import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
 import {
@@ -30,7 +30,14 @@ import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { readJournal, writeJournal } from './journal.js';
 import { isCameraName } from './identity.js';
 import { createTitleSources, type TitleSources } from './known-titles.js';
-import { candidateNames, isJunkFile, planRelease } from './release-planner.js';
+import {
+  candidateNames,
+  isJunkFile,
+  planRelease,
+  SUBTITLE_EXTENSIONS,
+  subtitleSuffix,
+  VIDEO_EXTENSIONS,
+} from './release-planner.js';
 
 /** Dependencies of the sort activities. */
 export interface SortDeps {
@@ -408,7 +415,55 @@ export function createSortActivities(deps: SortDeps) {
     return { unsortedPath };
   }
 
-  return { planSort, placeRelease, placeApproved, moveToUnsorted };
+  /**
+   * Moves a subtitle kept in `Unsorted/` (a release's leftover) next to a library video, named as
+   * the sorter names the subtitles it places (`<video stem>.<lang>[.<flags>].<ext>`, language and
+   * flags read from the subtitle's name, e.g. `Subs/2_English.srt` → `.en.srt`), never
+   * overwriting; folders it leaves empty inside its `Unsorted/` entry are removed. Safe to retry:
+   * a subtitle already moved there (source gone, same target) counts as done.
+   *
+   * @param input.from - the subtitle, library-relative, under `Unsorted/`
+   * @param input.video - the video it is to follow, library-relative (on this disk)
+   * @returns the subtitle's library path
+   * @throws ApplicationFailure `INVALID_INPUT` (not retried) when `from` is not a subtitle under
+   *   `Unsorted/` or `video` is not a video; `SOURCE_MISSING` (not retried) when the subtitle or
+   *   the video is not on this disk; `DESTINATION_EXISTS` (not retried) when a different file
+   *   holds the target; `PATH_ESCAPES_ROOT` (not retried)
+   */
+  async function attachSubtitle(input: { from: string; video: string }): Promise<{ to: string }> {
+    const ext = path.extname(input.from).slice(1).toLowerCase();
+    if (!input.from.startsWith(`${LIBRARY_FOLDERS.unsorted}/`) || !SUBTITLE_EXTENSIONS.has(ext))
+      throw permanentFailure(FailureType.INVALID_INPUT, `${input.from} is not a subtitle in Unsorted/`);
+    const videoExt = path.extname(input.video);
+    if (!VIDEO_EXTENSIONS.has(videoExt.slice(1).toLowerCase()))
+      throw permanentFailure(FailureType.INVALID_INPUT, `${input.video} is not a video`);
+    const suffix = subtitleSuffix(input.from);
+    const to = `${input.video.slice(0, -videoExt.length)}${suffix ? `.${suffix}` : ''}.${ext}`;
+    const [from, target] = [resolve(input.from), resolve(to)];
+    if (!(await exists(resolve(input.video))))
+      throw permanentFailure(FailureType.SOURCE_MISSING, `${input.video} is not on this disk`);
+    if (!(await exists(from))) {
+      if (await exists(target)) return { to }; // an earlier attempt moved it
+      throw permanentFailure(FailureType.SOURCE_MISSING, `${input.from} is gone`);
+    }
+    try {
+      await moveFileNoClobber(from, target, fileIo('moving', 0, to));
+    } catch (err) {
+      if (!(err instanceof DestinationExistsError)) throw err;
+      throw permanentFailure(FailureType.DESTINATION_EXISTS, `a different file already exists at ${to}`, {
+        conflicts: [to],
+      });
+    }
+    // Tidy the entry: folders the move emptied go, up to (not including) Unsorted/ itself.
+    const unsorted = resolve(LIBRARY_FOLDERS.unsorted);
+    for (let dir = path.dirname(from); dir.startsWith(`${unsorted}/`); dir = path.dirname(dir)) {
+      if ((await readdir(dir).catch(() => ['?'])).length > 0) break;
+      await rmdir(dir).catch(() => undefined);
+    }
+    return { to };
+  }
+
+  return { planSort, placeRelease, placeApproved, moveToUnsorted, attachSubtitle };
 }
 
 /** The sort activities' functions, for `proxyActivities<SortActivities>`. */

@@ -115,7 +115,7 @@ describe('notifications through Apprise', () => {
     expect(message!.message).toContain(`vaultarr items retry ${workflowId}`);
   });
 
-  test('an item waiting for approval sends one message with the reason it waits', async () => {
+  test('an item waiting for approval sends one message with the reason it waits and that it is safe in the vault', async () => {
     const release = 'Incoming/holiday_video.mp4';
     makeVideo(path.join(env.localRoot, release), 1, 22);
     const workflowId = await env.startIncoming(release);
@@ -126,7 +126,28 @@ describe('notifications through Apprise', () => {
     expect(message!.message).toContain(
       `holiday_video.mp4 waits in Unsorted/holiday_video.mp4: ${status.reason}`,
     );
+    expect(message!.message).toContain(
+      'Safe in the vault: Unsorted/holiday_video.mp4 was copied to the vault and verified (sha256, ',
+    );
     expect(message!.message).toContain(`Item ${workflowId} on host ${env.hostId}.`);
+  });
+
+  test('an item waiting for approval whose vault copy failed says it is not safe, and why', async () => {
+    writeFileSync(marker, ''); // the vault copy of every .mkv comes out truncated
+    const release = 'Incoming/VID_20240101_120000.mkv';
+    makeVideo(path.join(env.localRoot, release), 1, 23);
+    const workflowId = await env.startIncoming(release);
+    try {
+      await waitFor('the message', async () => titled('VID_20240101_120000.mkv awaits').length === 1, 30_000);
+    } finally {
+      rmSync(marker, { force: true });
+    }
+    const [message] = titled('VID_20240101_120000.mkv awaits');
+    expect(message!.message).toContain(
+      'NOT safe: its copy to the vault failed: Unsorted/VID_20240101_120000.mkv: vault size 100 B',
+    );
+    const shown = await env.cli('items', 'show', workflowId);
+    expect(shown.stdout).toMatch(/^vault: +NOT safe: its copy to the vault failed/m);
   });
 
   test("an item waiting with the sorter's suggestions lists them, numbered as items approve --suggestion takes them", async () => {
@@ -185,7 +206,7 @@ describe('notifications through Apprise', () => {
     expect(digests).toHaveLength(1);
     expect(digests[0]!.message).toMatch(/^Last 24 hours: 2 item\(s\) vaulted \(0\.00 GiB\), 0 eviction\(s\)/);
     expect(digests[0]!.message).toContain(
-      'Waiting for a person: 0 item(s) need attention, 2 await approval.',
+      'Waiting for a person: 0 item(s) need attention, 3 await approval.',
     );
   });
 });
