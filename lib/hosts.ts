@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type pg from 'pg';
 import { hostTaskQueue } from '../domain/task-queues.js';
+import { ENDED_STAGES_SQL } from '../domain/stages.js';
 
 /** Records that a host's worker started (called by `vaultarr worker`). */
 export async function registerHost(pool: pg.Pool, hostId: string, localRoot: string): Promise<void> {
@@ -46,7 +47,7 @@ export async function listHosts(
     // Hosts that registered a worker, and hosts only the catalog knows; items counted once per host.
     `SELECT h.host_id, max(h.local_root) AS local_root,
             (SELECT count(*) FROM media_items m
-              WHERE m.host_id = h.host_id AND m.stage NOT IN ('resident','evicted','deleted','duplicate')) AS in_flight
+              WHERE m.host_id = h.host_id AND m.stage NOT IN ('resident', 'evicted', ${ENDED_STAGES_SQL})) AS in_flight
      FROM (SELECT host_id, local_root FROM hosts
            UNION ALL SELECT DISTINCT host_id, NULL FROM media_items) h
      GROUP BY h.host_id ORDER BY h.host_id`,

@@ -42,6 +42,7 @@ import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js'
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import { redactText } from './secrets.js';
 import { mediaItemWorkflowId } from './workflow-ids.js';
+import { ENDED_STAGES_SQL } from '../domain/stages.js';
 
 /** A catalog row as the API and CLI show it. */
 export interface ItemRow {
@@ -500,7 +501,7 @@ export class ItemService {
   /** The workflow ID that carries a library path: the catalog's, else the one derived from the path. */
   async workflowIdFor(libraryPath: string): Promise<string> {
     const { rows } = await this.deps.pool.query(
-      `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage <> 'deleted' ORDER BY updated_at DESC LIMIT 1`,
+      `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage NOT IN (${ENDED_STAGES_SQL}) ORDER BY updated_at DESC LIMIT 1`,
       [libraryPath],
     );
     return (rows[0]?.workflow_id as string | undefined) ?? mediaItemWorkflowId(libraryPath);
@@ -514,7 +515,7 @@ export class ItemService {
    */
   async carrierOf(libraryPath: string): Promise<string | undefined> {
     const { rows } = await this.deps.pool.query(
-      `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage <> 'deleted' ORDER BY updated_at DESC LIMIT 1`,
+      `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage NOT IN (${ENDED_STAGES_SQL}) ORDER BY updated_at DESC LIMIT 1`,
       [libraryPath],
     );
     if (rows[0]) return rows[0].workflow_id as string;
@@ -532,7 +533,7 @@ export class ItemService {
   async workflowIdsUnder(folder: string): Promise<string[]> {
     const prefix = `${folder.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
     const { rows } = await this.deps.pool.query(
-      `SELECT workflow_id FROM media_items WHERE library_path LIKE $1 AND stage <> 'deleted'`,
+      `SELECT workflow_id FROM media_items WHERE library_path LIKE $1 AND stage NOT IN (${ENDED_STAGES_SQL})`,
       [prefix],
     );
     return rows.map((r) => r.workflow_id as string);

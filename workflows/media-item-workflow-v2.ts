@@ -137,6 +137,9 @@ const catalog = proxyLocalActivities<CatalogActivities>({
   retry: { initialInterval: '1s', maximumInterval: '1 minute' },
 });
 
+/** Patch: `skip` ends the item in the `skipped` stage (before: the stage it was skipped from). */
+const SKIP_ENDS_IN_SKIPPED = 'skip-ends-in-skipped';
+
 /** Patch: a rename first asks the catalog whether another item carries the target path. */
 const RENAME_REFUSES_CARRIED_PATH = 'rename-refuses-carried-path';
 
@@ -482,11 +485,24 @@ export class MediaItem {
     s.reason = undefined;
     s.failedStage = undefined;
     if (this.skipRequested) {
+      if (skipEnds) await this.endSkipped(failedStage);
       await this.enter(failedStage, 'skipped');
-      if (skipEnds) throw new Ended();
       return 'skip';
     }
     return 'retry';
+  }
+
+  /**
+   * Ends the workflow on `skip`: the item's stage becomes `skipped` in the catalog, the status and
+   * the search attribute (its files stay where they are, and its path is free for another item).
+   * Runs started before this recorded the stage skipped from instead, and ended there.
+   */
+  private async endSkipped(from: Stage): Promise<never> {
+    if (patched(SKIP_ENDS_IN_SKIPPED)) {
+      this.status.reason = `skipped from ${from} by a person; its files are left where they are`;
+      await this.enter('skipped', 'skipped', { from });
+    } else await this.enter(from, 'skipped');
+    throw new Ended();
   }
 
   /** Runs a stage's activity; a failure that outlasts its retries parks the item, `retry` runs it again. */
@@ -612,10 +628,7 @@ export class MediaItem {
       this.skipRequested = false;
       await this.waitFor(() => this.approval !== undefined || this.skipRequested);
       await this.stopUnsortedCopy();
-      if (this.skipRequested && !this.approval) {
-        await this.enter('awaiting-approval', 'skipped');
-        throw new Ended();
-      }
+      if (this.skipRequested && !this.approval) await this.endSkipped('awaiting-approval');
       const identity = this.approval as VideoIdentity;
       let refusal: unknown;
       const placed = await this.attempt('awaiting-approval', async () => {

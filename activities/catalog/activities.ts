@@ -11,6 +11,7 @@ import type { NotificationEvent } from '../../domain/notifications.js';
 import type { Stage } from '../../domain/stages.js';
 import { noteItemStageChange, startNotification } from '../notifications/activities.js';
 import { stepLine } from './step-log.js';
+import { ENDED_STAGES_SQL } from '../../domain/stages.js';
 
 /** Dependencies of the catalog activities. */
 export interface CatalogDeps {
@@ -173,11 +174,11 @@ export async function liveItemsAt(
   const { rows } = await pool.query<PathHolder>(
     `SELECT p AS "libraryPath", workflow_id AS "workflowId", stage, host_id AS "hostId"
        FROM unnest($1::text[]) AS p JOIN media_items ON library_path = p
-      WHERE stage <> 'deleted' AND workflow_id <> $2
+      WHERE stage NOT IN (${ENDED_STAGES_SQL}) AND workflow_id <> $2
      UNION
      SELECT p, workflow_id, stage, host_id
        FROM unnest($1::text[]) AS p JOIN media_items ON subtitle_paths @> ARRAY[p]
-      WHERE stage <> 'deleted' AND workflow_id <> $2
+      WHERE stage NOT IN (${ENDED_STAGES_SQL}) AND workflow_id <> $2
       ORDER BY 1, 2`,
     [libraryPaths, exceptWorkflowId],
   );
@@ -248,7 +249,7 @@ export function createCatalogActivities(deps: CatalogDeps) {
   }): Promise<{ workflowId?: string }> {
     const { rows } = await pool.query<{ workflow_id: string }>(
       `SELECT workflow_id FROM media_items
-       WHERE library_path = $1 AND workflow_id <> $2 AND stage NOT IN ('deleted', 'duplicate')
+       WHERE library_path = $1 AND workflow_id <> $2 AND stage NOT IN (${ENDED_STAGES_SQL})
        ORDER BY updated_at DESC LIMIT 1`,
       [input.libraryPath, input.exceptWorkflowId],
     );

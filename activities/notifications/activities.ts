@@ -39,7 +39,7 @@ const MESSAGE_TYPE: Record<NotificationEvent, NotificationMessage['type']> = {
 };
 
 /** Stages an item rests in: reaching one ends its "needs attention" condition. */
-const RESTING_STAGES = new Set<Stage>(['resident', 'evicted', 'deleted', 'duplicate']);
+const RESTING_STAGES = new Set<Stage>(['resident', 'evicted', 'deleted', 'duplicate', 'skipped']);
 
 /** What the catalog knows of an item when it changes stage (see `RecordStageInput`). */
 export interface ItemStageChange {

@@ -12,6 +12,7 @@ import { listFiles } from '../../lib/files.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { SUBTITLE_EXTENSIONS } from '../sort/release-planner.js';
 import type { Rclone } from '../vault/rclone.js';
+import { ENDED_STAGES_SQL } from '../../domain/stages.js';
 
 /** What a catalog row says about a library path. */
 export interface CatalogEntry {
@@ -149,7 +150,7 @@ export function createReconcileActivities(deps: {
     const { rows } = await deps.pool.query(
       `SELECT DISTINCT ON (library_path) workflow_id, library_path, stage, verified_by IS NOT NULL AS verified
        FROM media_items
-       WHERE library_path IS NOT NULL AND stage <> 'deleted' AND ($1::text IS NULL OR host_id = $1)
+       WHERE library_path IS NOT NULL AND stage NOT IN (${ENDED_STAGES_SQL}) AND ($1::text IS NULL OR host_id = $1)
        ORDER BY library_path, updated_at DESC`,
       [input.hostId ?? null],
     );

@@ -17,6 +17,7 @@ import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { liveItemsAt, type PathHolder } from '../../activities/catalog/activities.js';
 import { deliveryKeys, type DeliveryPlan, type Mapped, type WebhookForwarder } from './forwarder.js';
 import { ARR_APPS, interpretWebhook, type ArrApp, type WebhookIntent } from './interpret.js';
+import { ENDED_STAGES_SQL } from '../../domain/stages.js';
 
 /** What the webhook routes need. */
 export interface WebhookDeps {
@@ -129,7 +130,7 @@ async function conflictProblems(mapped: Mapped[], deps: WebhookDeps): Promise<st
   const problems: string[] = [];
   const carrierOf = async (libraryPath: string): Promise<string> => {
     const { rows } = await deps.pool.query<{ workflow_id: string }>(
-      `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage NOT IN ('deleted', 'duplicate')
+      `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage NOT IN (${ENDED_STAGES_SQL})
         ORDER BY updated_at DESC LIMIT 1`,
       [libraryPath],
     );

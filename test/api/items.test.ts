@@ -225,14 +225,23 @@ describe('items API', () => {
     await env.waitForStage(workflowId, 'resident');
   });
 
-  test('skip ends an item awaiting approval and leaves its file in Unsorted/', async () => {
+  test('skip ends an item awaiting approval as skipped everywhere and leaves its file in Unsorted/', async () => {
     makeVideo(path.join(env.localRoot, 'Incoming/random_video.mkv'), 1, 3);
     const workflowId = await env.startIncoming('Incoming/random_video.mkv');
     await env.waitForStage(workflowId, 'awaiting-approval');
     expect((await api().post(`/api/v1/items/${id(workflowId)}/skip`)).status).toBe(202);
-    await env.client.workflow.getHandle(workflowId).result();
+    const ended = await env.client.workflow.getHandle(workflowId).result();
+    expect(ended.stage).toBe('skipped');
     await recordHistory('unsorted-skipped', env.client.workflow.getHandle(workflowId));
     expect(existsSync(path.join(env.localRoot, 'Unsorted/random_video.mkv'))).toBe(true);
+    // The catalog says so too: not awaiting approval any more (items list, metrics, reconcile).
+    const { rows } = await env.pool.query('SELECT stage FROM media_items WHERE workflow_id = $1', [
+      workflowId,
+    ]);
+    expect(rows[0].stage).toBe('skipped');
+    const shown = await env.cli('items', 'show', workflowId);
+    expect(shown.stdout).toMatch(/skipped/);
+    expect(shown.stdout).toContain('its files are left where they are');
   });
 
   test('a permanent failure parks the item with its reason; retry completes it once the cause is fixed', async () => {

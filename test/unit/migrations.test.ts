@@ -3,6 +3,7 @@
  * fail because another holds the migration lock.
  */
 import pg from 'pg';
+import { ENDED_STAGES } from '../../domain/stages.js';
 import { migrate } from '../../lib/db.js';
 import { databaseUrl, databaseUrlFor, uniqueName } from '../helpers/env.js';
 
@@ -26,4 +27,15 @@ test('components migrating one empty database at the same time all succeed, and 
   );
   await db.end();
   expect(rows[0].n).toBe(3);
+});
+
+test('the one-carrier index leaves out exactly the ended stages the code leaves out', async () => {
+  const db = new pg.Client({ connectionString: databaseUrl() });
+  await db.connect();
+  const { rows } = await db.query<{ def: string }>(
+    `SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indexrelid = 'media_items_one_carrier'::regclass`,
+  );
+  await db.end();
+  const listed = [...rows[0]!.def.matchAll(/'([a-z-]+)'::text/g)].map((m) => m[1]).sort();
+  expect(listed).toEqual([...ENDED_STAGES].sort());
 });
