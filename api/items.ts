@@ -51,7 +51,8 @@ export function itemsRouter(items: ItemService): Router {
 
   /**
    * Body: an approval (`{kind:"movie",title,year}` or `{kind:"episode",series,season,episodes}`) →
-   * 200 `{ libraryPath }`; or `{suggestion: N}` (the Nth of the item's `suggestions`) → 200
+   * 200 `{ libraryPath }`, or 202 `{ id, stillWorking }` when placing takes more than 10 s (the
+   * approval stands; `items show` says when it is placed); or `{suggestion: N}` (the Nth of the item's `suggestions`) → 200
    * `{ libraryPath, approved: { identity, source } }`, 409 when the item has no such suggestion.
    */
   router.post(
@@ -59,11 +60,12 @@ export function itemsRouter(items: ItemService): Router {
     wrap(async (req, res) => {
       const request = parseApprovalRequest(req.body ?? {});
       const id = String(req.params.id);
-      res.json(
+      const result =
         'suggestion' in request
           ? await items.approveSuggestion(id, request)
-          : await items.approve(id, request),
-      );
+          : await items.approve(id, request);
+      // Placing takes longer than an answer may (a busy or offline host): 202, still working.
+      res.status('stillWorking' in result ? 202 : 200).json(result);
     }),
   );
 
@@ -78,7 +80,8 @@ export function itemsRouter(items: ItemService): Router {
     '/:id/attach',
     wrap(async (req, res) => {
       const body = AttachBodySchema.parse(req.body ?? {});
-      res.json(await items.attach(String(req.params.id), body.file, body.to));
+      const result = await items.attach(String(req.params.id), body.file, body.to);
+      res.status('stillWorking' in result ? 202 : 200).json(result);
     }),
   );
 
@@ -90,8 +93,8 @@ export function itemsRouter(items: ItemService): Router {
         .enum(ACTIONS, { error: `action must be one of approve, attach, ${ACTIONS.join(', ')}` })
         .parse(req.params.action);
       EmptyBodySchema.parse(req.body && Object.keys(req.body as object).length ? req.body : undefined);
-      const { id, stage } = await items.act(String(req.params.id), action as ItemAction);
-      res.status(202).json({ accepted: action, id, stage });
+      const { id, stage, stillWorking } = await items.act(String(req.params.id), action as ItemAction);
+      res.status(202).json({ accepted: action, id, stage, ...(stillWorking ? { stillWorking } : {}) });
     }),
   );
   return router;

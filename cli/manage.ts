@@ -214,7 +214,9 @@ export function registerManageCommands(program: Command): void {
           return show(
             opts.json
               ? JSON.stringify(result)
-              : `approved as ${describeSuggestion(result.approved)}: moved to ${result.libraryPath}`,
+              : 'stillWorking' in result
+                ? `approved as ${describeSuggestion(result.approved)}; still working: ${String(result.stillWorking)}`
+                : `approved as ${describeSuggestion(result.approved)}: moved to ${result.libraryPath}`,
           );
         }
         if (Boolean(opts.movie) === Boolean(opts.series))
@@ -240,7 +242,13 @@ export function registerManageCommands(program: Command): void {
           );
         }
         const result = await withItems((s) => s.approve(id, parsed.data as Approval));
-        show(opts.json ? JSON.stringify(result) : `approved: moved to ${result.libraryPath}`);
+        show(
+          opts.json
+            ? JSON.stringify(result)
+            : 'stillWorking' in result
+              ? `approved; still working: ${result.stillWorking} (vaultarr items show ${shortId(result.id)} says when it is placed)`
+              : `approved: moved to ${result.libraryPath}`,
+        );
       },
     );
 
@@ -256,7 +264,9 @@ export function registerManageCommands(program: Command): void {
       show(
         opts.json
           ? JSON.stringify(result)
-          : `attached ${file} to ${result.to}: moved to ${result.subtitlePath}; its vault copy follows (vaultarr items show ${shortId(result.to)})`,
+          : 'stillWorking' in result
+            ? `attach sent to ${result.to}; still working: ${String(result.stillWorking)}`
+            : `attached ${file} to ${result.to}: moved to ${result.subtitlePath}; its vault copy follows (vaultarr items show ${shortId(result.to)})`,
       );
     });
 
@@ -277,7 +287,9 @@ export function registerManageCommands(program: Command): void {
         show(
           opts.json
             ? JSON.stringify({ accepted: action, ...result })
-            : `${action} sent to ${result.id} (was ${result.stage})`,
+            : result.stillWorking
+              ? `${action} sent to ${result.id}; still working: ${result.stillWorking}`
+              : `${action} sent to ${result.id} (was ${result.stage})`,
         );
       });
   }

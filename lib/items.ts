@@ -6,9 +6,12 @@ import {
   WorkflowIdConflictPolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
   type Client,
   type SignalDefinition,
+  type UpdateDefinition,
   type Workflow,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type pg from 'pg';
@@ -43,6 +46,9 @@ import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import { redactText } from './secrets.js';
 import { mediaItemWorkflowId } from './workflow-ids.js';
 import { ENDED_STAGES_SQL } from '../domain/stages.js';
+
+/** How long an action waits for its item's answer before it says it is still working, in ms. */
+export const ANSWER_WITHIN_MS = 10_000;
 
 /** A catalog row as the API and CLI show it. */
 export interface ItemRow {
@@ -174,7 +180,7 @@ const UPDATES = {
 
 export class ItemError extends Error {
   constructor(
-    readonly status: 400 | 404 | 409,
+    readonly status: 400 | 404 | 409 | 503,
     readonly code: string,
     message: string,
   ) {
@@ -330,7 +336,21 @@ export class ItemService {
 
   /** The `status` query of the item's running workflow. */
   private async liveStatus(id: string): Promise<MediaItemStatus> {
-    return (await this.running(id)).query(statusQuery);
+    const handle = await this.running(id);
+    // A query needs a worker that runs workflows: with none, answer in seconds, not at the RPC's end.
+    try {
+      return await this.deps.client.connection.withDeadline(Date.now() + ANSWER_WITHIN_MS / 2, () =>
+        handle.query(statusQuery),
+      );
+    } catch (err) {
+      if (/deadline|DEADLINE_EXCEEDED/i.test(String((err as Error).message ?? err)))
+        throw new ItemError(
+          503,
+          'unavailable',
+          'the item does not answer: is a worker that runs workflows up?',
+        );
+      throw err;
+    }
   }
 
   /** The handle of the item's running workflow, and its type. */
@@ -353,6 +373,48 @@ export class ItemService {
   }
 
   /**
+   * Sends an update and waits for its answer at most {@link ANSWER_WITHIN_MS}: a person is never
+   * left waiting on an item whose host is busy or offline, or on a workflow no worker runs now.
+   * The update stays sent either way; the item carries it out when it can.
+   *
+   * @returns `{ done }` with the update's result, or `{ stillWorking }` with what it waits for
+   * @throws WorkflowUpdateFailedError when the item refused it (its validator) or it failed in time
+   */
+  private async updateWithin<Ret, Args extends unknown[]>(
+    handle: WorkflowHandle,
+    def: UpdateDefinition<Ret, Args>,
+    args: Args,
+  ): Promise<{ done: Ret } | { stillWorking: string }> {
+    let accepted = false;
+    const work = (async () => {
+      // The SDK types `startUpdate` per arity; one call serves updates with and without arguments.
+      const start = handle.startUpdate.bind(handle) as unknown as (
+        d: UpdateDefinition<Ret, Args>,
+        o: { args: Args; waitForStage: typeof WorkflowUpdateStage.ACCEPTED },
+      ) => Promise<{ result(): Promise<Ret> }>;
+      const update = await start(def, { args, waitForStage: WorkflowUpdateStage.ACCEPTED });
+      accepted = true;
+      return update.result();
+    })();
+    work.catch(() => undefined); // answered below, or no one waits any more
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>(
+      (resolve) => (timer = setTimeout(() => resolve('late'), ANSWER_WITHIN_MS)),
+    );
+    try {
+      const first = await Promise.race([work.then((done) => ({ done })), late]);
+      if (first !== 'late') return first;
+    } finally {
+      clearTimeout(timer);
+    }
+    return {
+      stillWorking: accepted
+        ? 'the item took it and is still working on it (its host may be busy or offline)'
+        : 'no worker has taken it yet: is a worker running? It is carried out once one is',
+    };
+  }
+
+  /**
    * Carries out an intervention. Items of the current type take it as an update, whose validator
    * refuses what the item cannot do now; legacy items are checked with the status query and
    * signalled. `cancel` is always a signal.
@@ -360,13 +422,21 @@ export class ItemService {
    * @returns the item's ID and its stage when the intervention was accepted
    * @throws ItemError 404 (no such item), 409 (not running, or refused: the reason says why)
    */
-  async act(ref: string, action: ItemAction): Promise<{ id: string; stage: string }> {
+  async act(ref: string, action: ItemAction): Promise<{ id: string; stage: string; stillWorking?: string }> {
     const id = await this.resolve(ref);
     const handle = await this.running(id);
     if (action !== 'cancel' && handle.workflowType === MEDIA_ITEM_WORKFLOW) {
       try {
-        const { stage } = await handle.executeUpdate(UPDATES[action]);
-        return { id, stage };
+        const answer = await this.updateWithin(handle, UPDATES[action], []);
+        if ('stillWorking' in answer) {
+          // The catalog, not a query: a query would wait for the same worker.
+          const { rows } = await this.deps.pool.query<{ stage: string }>(
+            'SELECT stage FROM media_items WHERE workflow_id = $1',
+            [id],
+          );
+          return { id, stage: rows[0]?.stage ?? 'unknown', stillWorking: answer.stillWorking };
+        }
+        return { id, stage: answer.done.stage };
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError)
           throw new ItemError(409, 'conflict', err.cause?.message ?? err.message);
@@ -380,16 +450,28 @@ export class ItemService {
     return { id, stage: status.stage };
   }
 
-  async approve(ref: string, approval: Approval): Promise<ApproveSortResult> {
+  /**
+   * Places an item awaiting approval as the given movie or episode (the `approveSort` update).
+   *
+   * @returns where it went; or, when placing takes longer than {@link ANSWER_WITHIN_MS} (a busy or
+   *   offline host), `stillWorking` with what it waits for — the approval stands
+   * @throws ItemError 404 (unknown), 409 (not awaiting approval, a different file at the target),
+   *   400 (the identity is refused: it cannot be a library folder name, ...)
+   */
+  async approve(
+    ref: string,
+    approval: Approval,
+  ): Promise<ApproveSortResult | { id: string; stillWorking: string }> {
     const id = await this.resolve(ref);
     const status = await this.liveStatus(id);
     if (status.stage !== 'awaiting-approval') {
       throw new ItemError(409, 'conflict', `the item is ${status.stage}, not awaiting approval`);
     }
     try {
-      return await this.deps.client.workflow
-        .getHandle(id)
-        .executeUpdate(approveSortUpdate, { args: [approval] });
+      const answer = await this.updateWithin(this.deps.client.workflow.getHandle(id), approveSortUpdate, [
+        approval,
+      ]);
+      return 'done' in answer ? answer.done : { id, stillWorking: answer.stillWorking };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const message = err.cause?.message ?? err.message;
@@ -441,7 +523,7 @@ export class ItemService {
             ...(identity.airDate ? { airDate: identity.airDate } : {}),
           };
     const result = await this.approve(id, approval);
-    return { ...result, approved };
+    return { ...result, approved } as ApproveSortResult & { approved: SortSuggestion };
   }
 
   /**
@@ -489,8 +571,13 @@ export class ItemService {
       );
     try {
       const from = `${leftover.unsortedPath}/${relative}`;
-      const result = await handle.executeUpdate(attachSubtitleUpdate, { args: [{ from, leftoverOf: id }] });
-      return { id, to, ...result };
+      const answer = await this.updateWithin(handle, attachSubtitleUpdate, [{ from, leftoverOf: id }]);
+      if ('stillWorking' in answer)
+        return { id, to, subtitlePath: '', stillWorking: answer.stillWorking } as AttachSubtitleResult & {
+          id: string;
+          to: string;
+        };
+      return { id, to, ...answer.done };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError)
         throw new ItemError(409, 'rejected', err.cause?.message ?? err.message);

@@ -7,6 +7,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
+import { MEDIA_ITEM_WORKFLOW } from '../../domain/messages.js';
 import { recordHistory } from '../helpers/histories.js';
 import { makeVideo } from '../helpers/env.js';
 import { waitFor } from '../../lib/infra/wait.js';
@@ -242,6 +243,49 @@ describe('items API', () => {
     const shown = await env.cli('items', 'show', workflowId);
     expect(shown.stdout).toMatch(/skipped/);
     expect(shown.stdout).toContain('its files are left where they are');
+  });
+
+  test('an action on an item no worker runs answers within seconds that it is still working, by CLI and REST', async () => {
+    // Its workflow sits on a task queue nobody polls: the update cannot be taken.
+    const workflowId = `media:nobody-${Date.now()}`;
+    await env.client.workflow.start(MEDIA_ITEM_WORKFLOW, {
+      workflowId,
+      taskQueue: `nobody-${Date.now()}`,
+      args: [
+        {
+          hostId: 'nowhere',
+          origin: { kind: 'library', libraryPath: 'Movies/Nobody (2021)/Nobody (2021).mkv' },
+        },
+      ],
+    });
+    try {
+      const started = Date.now();
+      const pinned = await env.cli('items', 'pin', workflowId);
+      expect(pinned.status).toBe(0);
+      expect(pinned.stdout).toContain('still working: no worker has taken it yet: is a worker running?');
+      const res = await api().post(`/api/v1/items/${id(workflowId)}/evict`);
+      expect(res.status).toBe(202);
+      expect(res.body.stillWorking).toContain('no worker has taken it yet');
+      // Two answers, each after the 10 s limit at most (and the CLI's start-up).
+      expect(Date.now() - started).toBeLessThan(60_000);
+    } finally {
+      await env.client.workflow.getHandle(workflowId).terminate('test over');
+    }
+  });
+
+  test('an approval that cannot be a library folder name is refused at once with a sentence and exit 1', async () => {
+    makeVideo(path.join(env.localRoot, 'Incoming/another_random_video.mkv'), 1, 5);
+    const workflowId = await env.startIncoming('Incoming/another_random_video.mkv');
+    await env.waitForStage(workflowId, 'awaiting-approval');
+    const refused = await env.cli('items', 'approve', workflowId, '--movie', '../../x', '--year', '2020');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('title: must not contain "/" or "\\"');
+    const rest = await api()
+      .post(`/api/v1/items/${id(workflowId)}/approve`)
+      .send({ kind: 'movie', title: '..', year: 2020 });
+    expect(rest.status).toBe(400);
+    expect(JSON.stringify(rest.body)).toContain('must not be \\".\\" or \\"..\\"');
+    expect((await env.waitForStage(workflowId, 'awaiting-approval')).stage).toBe('awaiting-approval');
   });
 
   test('a permanent failure parks the item with its reason; retry completes it once the cause is fixed', async () => {
