@@ -10,7 +10,7 @@ import { UserError } from '../lib/errors.js';
 import { redactText } from '../lib/secrets.js';
 
 /** The vaultarr components whose JSON logs are merged when no component is named. */
-const VAULTARR_COMPONENTS = ['worker', 'api', 'watcher', 'union'];
+const VAULTARR_COMPONENTS = ['stack', 'worker', 'api', 'watcher', 'union'];
 
 /**
  * The last `count` lines of a file, read from its end (a log may be large).
