@@ -151,6 +151,7 @@ export async function runStack(config: Config): Promise<void> {
     return { exited, stop: () => stopChild(child, 15_000) };
   };
   for (const name of [...COMPONENTS, ...(config.union.enabled ? ['union'] : [])]) {
+    if (stopping) break;
     const component = new Supervisor({
       name,
       log,

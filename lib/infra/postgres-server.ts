@@ -60,8 +60,8 @@ function processRuns(pid: number): boolean {
 /**
  * Watches the postmaster of the cluster in `dir` until it is gone.
  *
- * @returns `exited` (resolves with `postmaster <pid> is gone`), and `cancel` to stop watching
- *   (then `exited` never resolves)
+ * @returns `exited` (resolves with `postmaster <pid> is gone`, or `stopped` once `cancel` is
+ *   called), and `cancel` to stop watching
  */
 function watchPostmaster(dir: string): { exited: Promise<string>; cancel(): void } {
   const pidFile = path.join(dir, 'postmaster.pid');
@@ -74,7 +74,12 @@ function watchPostmaster(dir: string): { exited: Promise<string>; cancel(): void
   };
   const pid = pidNow();
   let timer: NodeJS.Timeout | undefined;
+  let cancelled!: () => void;
   const exited = new Promise<string>((resolve) => {
+    cancelled = () => {
+      clearInterval(timer);
+      resolve('stopped');
+    };
     timer = setInterval(() => {
       if (pid !== undefined && processRuns(pid) && pidNow() === pid) return;
       clearInterval(timer);
@@ -82,7 +87,7 @@ function watchPostmaster(dir: string): { exited: Promise<string>; cancel(): void
     }, 1000);
     timer.unref();
   });
-  return { exited, cancel: () => clearInterval(timer) };
+  return { exited, cancel: () => cancelled() };
 }
 
 /** The newest `/usr/lib/postgresql/<ver>/bin`, or the directory of `initdb` on PATH. */

@@ -35,8 +35,13 @@ export class Supervisor {
   private stopping = false;
   private wake?: () => void;
   private loop?: Promise<void>;
+  /** Resolves when {@link Supervisor.stop} is called (a service whose `exited` never resolves is still let go). */
+  private readonly stopCalled: Promise<void>;
+  private callStop!: () => void;
 
-  constructor(private readonly options: SupervisorOptions) {}
+  constructor(private readonly options: SupervisorOptions) {
+    this.stopCalled = new Promise((resolve) => (this.callStop = resolve));
+  }
 
   /**
    * Starts the service the first time and supervises it from then on.
@@ -58,7 +63,7 @@ export class Supervisor {
     let delayMs = firstDelayMs;
     for (;;) {
       if (running) {
-        const how = await running.exited;
+        const how = await Promise.race([running.exited, this.stopCalled]);
         if (this.stopping) return;
         if (Date.now() - upSince >= stableMs) delayMs = firstDelayMs;
         log.error(
@@ -102,6 +107,7 @@ export class Supervisor {
   /** Ends the supervision and stops the service (when it runs). */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.callStop();
     this.wake?.();
     await this.current?.stop();
     await this.loop;
