@@ -48,12 +48,29 @@ function processRuns(pid: number): boolean {
     // `pid (comm) state ...`; comm may hold spaces and parentheses: the state follows the last ')'.
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
+    return pidTaken(pid); // no /proc (not Linux), or no such process
+  }
+}
+
+/** The PID in the cluster's `postmaster.pid` (undefined when there is none). */
+function postmasterPid(dir: string): number | undefined {
+  try {
+    return (
+      Number.parseInt(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10) ||
+      undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether any process, a zombie included, has the PID (what Postgres's own lock-file check asks). */
+function pidTaken(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -64,14 +81,7 @@ function processRuns(pid: number): boolean {
  *   called), and `cancel` to stop watching
  */
 function watchPostmaster(dir: string): { exited: Promise<string>; cancel(): void } {
-  const pidFile = path.join(dir, 'postmaster.pid');
-  const pidNow = (): number | undefined => {
-    try {
-      return Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10) || undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const pidNow = () => postmasterPid(dir);
   const pid = pidNow();
   let timer: NodeJS.Timeout | undefined;
   let cancelled!: () => void;
@@ -204,6 +214,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     pgRun(bin, 'pg_ctl', ['-D', dir, 'status']);
   } catch {
     running = false;
+  }
+  const pid = postmasterPid(dir);
+  if (running && pid !== undefined && !processRuns(pid)) {
+    // Killed a moment ago and not reaped yet: pg_ctl (and Postgres's lock-file check) take the
+    // zombie for a live postmaster until its parent, init, reaps it — a second or two.
+    running = false;
+    await waitFor(
+      `the killed postmaster ${pid} of ${dir} to be reaped`,
+      async () => !pidTaken(pid),
+      30_000,
+      100,
+    );
   }
   if (!running) {
     pgRun(bin, 'pg_ctl', [
