@@ -55,6 +55,8 @@ export interface HostActivityDeps {
   rcloneClient?: Rclone;
   /** This host's quota pause (`vault.quotaPauseHours`), shared with the worker's metrics; default its own. */
   quotaPause?: HostQuotaPause;
+  /** Attempts of a copy the vault refuses before the item parks (`vault.copyAttempts`); default its default. */
+  copyAttempts?: number;
   /** The janitor's low watermark (0-1) when this host evicts (`eviction.enabled`); absent when it does not. */
   evictionLowFreeRatio?: number;
 }
@@ -76,6 +78,7 @@ export function createHostActivities(deps: HostActivityDeps) {
     unionVaultMount: deps.unionVaultMount,
     unionRcFile: deps.unionRcFile,
     quotaPause: deps.quotaPause,
+    copyAttempts: deps.copyAttempts,
   });
   return heartbeating({
     ...sort,

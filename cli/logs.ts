@@ -10,7 +10,7 @@ import { UserError } from '../lib/errors.js';
 import { redactText } from '../lib/secrets.js';
 
 /** The vaultarr components whose JSON logs are merged when no component is named. */
-const VAULTARR_COMPONENTS = ['worker', 'api', 'watcher', 'union'];
+const VAULTARR_COMPONENTS = ['stack', 'worker', 'api', 'watcher', 'union'];
 
 /**
  * The last `count` lines of a file, read from its end (a log may be large).
@@ -78,7 +78,7 @@ export async function formatLogLines(
  * Reads the logs: one component's file, or the vaultarr components' files merged by time.
  *
  * @param logDir - `<dataDir>/logs`
- * @param component - `worker`, `api`, `watcher`, `union`, `temporal`, `postgres`; all vaultarr components when absent
+ * @param component - `stack`, `worker`, `api`, `watcher`, `union`, `temporal`, `postgres`; all vaultarr components when absent
  * @param count - lines per file
  * @throws UserError when the folder or the component's file does not exist
  */
@@ -112,7 +112,7 @@ export function registerLogsCommand(program: Command): void {
   program
     .command('logs [component]')
     .description(
-      'print the last log lines of a component (worker, api, watcher, union, temporal, postgres) or of all vaultarr components merged by time',
+      'print the last log lines of a component (stack, worker, api, watcher, union, temporal, postgres) or of all vaultarr components merged by time',
     )
     .option('--pretty', 'readable lines (time, level, component, message) instead of JSON')
     .option('-n, --lines <count>', 'how many lines', '100')

@@ -11,7 +11,7 @@ import { episodeLabel, type SortSuggestion } from '../domain/media.js';
 import type { MediaItemStatus } from '../domain/messages.js';
 import { STAGES } from '../domain/stages.js';
 import { loadConfig } from '../lib/config.js';
-import { createPool } from '../lib/db.js';
+import { withPool } from '../lib/db.js';
 import { endpoints } from '../lib/endpoints.js';
 import { UserError } from '../lib/errors.js';
 import { ItemError, ItemService, type ItemAction, type ItemProgress, type ItemRow } from '../lib/items.js';
@@ -38,28 +38,25 @@ export const out = (text: string): void => {
  */
 const show = (text: string): void => out(redactText(text));
 
-/** Runs `fn` with a small Postgres pool on the configured database, closed afterwards. */
+/**
+ * Runs `fn` with a small Postgres pool on the configured database, closed afterwards.
+ *
+ * @throws UserError with a sentence when the database cannot be reached or goes away meanwhile
+ */
 export async function withDb<T>(fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
-  const pool = createPool(endpoints(loadConfig()).databaseUrl, 2);
-  try {
-    return await fn(pool);
-  } finally {
-    await pool.end();
-  }
+  return withPool(endpoints(loadConfig()).databaseUrl, fn);
 }
 
 async function withItems<T>(fn: (items: ItemService, pool: pg.Pool) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const ep = endpoints(config);
   const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
-  const pool = createPool(ep.databaseUrl, 2);
   try {
-    return await fn(new ItemService({ client, pool }), pool);
+    return await withPool(ep.databaseUrl, (pool) => fn(new ItemService({ client, pool }), pool));
   } catch (err) {
     if (err instanceof ItemError) throw new UserError(err.message);
     throw err;
   } finally {
-    await pool.end();
     await client.connection.close();
   }
 }

@@ -20,7 +20,9 @@ export async function runApi(config: Config): Promise<void> {
   const ep = endpoints(config);
   await migrate(ep.databaseUrl);
   const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
-  const pool = createPool(ep.databaseUrl);
+  const pool = createPool(ep.databaseUrl, undefined, (err) =>
+    log.warn({ err: err.message }, 'lost a database connection; the next query opens a new one'),
+  );
   const metrics = config.metrics.enabled ? createApiMetrics({ pool }) : undefined;
   const items = new ItemService({ client, pool });
   // Forwards what this process records, and what an earlier run or another API left undone.

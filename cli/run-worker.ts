@@ -68,7 +68,9 @@ export async function runWorker(config: Config): Promise<void> {
   const added = await ensureSearchAttributes(client.connection as Connection, config.temporal.namespace);
   if (added.length) log.info({ added }, 'search attributes registered');
   const connection = await NativeConnection.connect({ address: ep.temporalAddress });
-  const pool = createPool(ep.databaseUrl);
+  const pool = createPool(ep.databaseUrl, undefined, (err) =>
+    log.warn({ err: err.message }, 'lost a database connection; the next query opens a new one'),
+  );
   const rclone = new Rclone(rcloneOptions(config));
   // Per host and process: every copy here asks it; each waiting item holds its own durable timer.
   const quotaPause = new HostQuotaPause(config.vault.quotaPauseHours * 3600_000);
@@ -119,6 +121,7 @@ export async function runWorker(config: Config): Promise<void> {
     arr: config.arr,
     rcloneClient: rclone,
     quotaPause,
+    copyAttempts: config.vault.copyAttempts,
     metrics,
     notifications: notify ? { settings: config.notifications } : undefined,
     itemPolicy: mediaItemPolicy(config),

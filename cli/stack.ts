@@ -1,29 +1,48 @@
 /**
  * `vaultarr start`: the whole stack on one host from embedded defaults — Temporal dev server,
- * Postgres, migrations, then the worker, API and watcher as child processes, restarted if they
- * crash. Ctrl-C (SIGINT) or SIGTERM stops everything cleanly; the next start resumes from the data dir.
+ * Postgres, migrations, then the worker, API and watcher as child processes. Each of them, the
+ * embedded servers included, is started again with backoff when it dies (`lib/infra/supervisor.ts`),
+ * and the stack's log (console and `logs/stack.log`) says so. Ctrl-C (SIGINT) or SIGTERM stops everything cleanly; the next start resumes from the data dir.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { componentEnv, componentNodeFlags } from '../lib/component-flags.js';
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { joinRemote } from '../activities/vault/rclone.js';
 import type { Config } from '../lib/config.js';
 import { migrate } from '../lib/db.js';
 import { endpoints } from '../lib/endpoints.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../lib/infra/postgres-server.js';
-import {
-  findTemporalBinary,
-  startTemporalDevServer,
-  type TemporalDevServer,
-} from '../lib/infra/temporal-server.js';
+import { startEmbeddedPostgres } from '../lib/infra/postgres-server.js';
+import { Supervisor, type RunningService } from '../lib/infra/supervisor.js';
+import { findTemporalBinary, startTemporalDevServer } from '../lib/infra/temporal-server.js';
 import { unmount } from '../lib/infra/union.js';
 import { stopChild, waitFor } from '../lib/infra/wait.js';
-import { createLogger } from '../lib/logger.js';
+import { createLogger, type LogDestination } from '../lib/logger.js';
 import { checkApprise } from '../lib/notifications.js';
 
 const COMPONENTS = ['worker', 'api', 'watcher'] as const;
+
+/** A service `vaultarr start` does not run (Temporal or Postgres configured elsewhere): nothing to supervise. */
+const notEmbedded: RunningService = {
+  exited: new Promise<string>(() => undefined),
+  stop: async () => undefined,
+};
+
+/**
+ * The stack's own log: the console, as before, and `<dataDir>/logs/stack.log` beside the
+ * components' logs (what `vaultarr logs stack` reads), so that a restart of Postgres or a
+ * component is on record after the terminal is gone.
+ */
+function consoleAndFile(file: string): LogDestination {
+  const fd = openSync(file, 'a');
+  return {
+    write: (line: string) => {
+      process.stdout.write(line);
+      writeSync(fd, line);
+    },
+  };
+}
 
 /** Creates the local library folders and, for a local-directory vault, the vault folder. */
 export function ensureLayout(config: Config): void {
@@ -40,22 +59,22 @@ export function ensureLayout(config: Config): void {
  *   notifications are configured; Error when a service does not start
  */
 export async function runStack(config: Config): Promise<void> {
-  const log = createLogger('stack', config.logLevel);
   checkApprise(config.notifications);
   const logDir = path.join(config.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  const log = createLogger('stack', config.logLevel, consoleAndFile(path.join(logDir, 'stack.log')));
   ensureLayout(config);
   const ep = endpoints(config);
-  let temporal: TemporalDevServer | undefined;
-  let postgres: EmbeddedPostgres | undefined;
-  const children = new Map<string, ChildProcess>();
+  // Started in this order, stopped in the reverse one.
+  const services: Supervisor[] = [];
   let stopping = false;
 
   const shutdown = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     process.stdout.write('\nvaultarr: stopping...\n');
-    await Promise.all([...children.values()].map((child) => stopChild(child, 15_000)));
+    const [temporal, postgres, ...components] = services;
+    await Promise.all(components.map((c) => c.stop()));
     if (config.union.enabled) {
       // The union component unmounts on SIGTERM; make sure nothing is left if it could not.
       await unmount(config.union.mediaMount);
@@ -70,53 +89,46 @@ export async function runStack(config: Config): Promise<void> {
     process.once('SIGTERM', () => void shutdown().then(resolve));
   });
 
-  if (ep.embeddedTemporal) {
-    const temporalOptions = {
-      binary: findTemporalBinary(config.temporal.embedded.binary),
-      dbFile: path.join(config.dataDir, 'temporal', 'temporal.db'),
-      ip: config.temporal.embedded.ip,
-      port: config.temporal.embedded.port,
-      uiPort: config.temporal.embedded.uiPort,
-      uiIp: config.temporal.embedded.uiIp,
-      namespace: config.temporal.namespace,
-      logFile: path.join(logDir, 'temporal.log'),
-      niceness: config.temporal.embedded.niceness,
-    };
-    // The dev server holds every workflow's state in its SQLite file: if it dies, start it again
-    // on the same file and the workers, watcher and API reconnect by themselves.
-    const superviseTemporal = (server: TemporalDevServer): void => {
-      server.child?.once('exit', (code, signal) => {
-        if (stopping) return;
-        log.error({ code, signal }, 'Temporal dev server exited; restarting it');
-        const restart = (): void => {
-          if (stopping) return;
-          startTemporalDevServer(temporalOptions)
-            .then((next) => {
-              temporal = next;
-              log.info({ address: next.address }, 'Temporal dev server back up');
-              superviseTemporal(next);
-            })
-            .catch((err: Error) => {
-              log.error({ err: err.message }, 'Temporal dev server did not start; retrying in 5 s');
-              setTimeout(restart, 5000);
-            });
-        };
-        setTimeout(restart, 1000);
-      });
-    };
-    temporal = await startTemporalDevServer(temporalOptions);
-    superviseTemporal(temporal);
-    log.info({ address: temporal.address }, 'Temporal dev server up');
-  }
-  if (ep.embeddedDatabase) {
-    postgres = await startEmbeddedPostgres({
-      dir: path.join(config.dataDir, 'postgres'),
-      port: config.database.embedded.port,
-      database: 'vaultarr',
-      logFile: path.join(logDir, 'postgres.log'),
-    });
-    log.info('Postgres up');
-  }
+  // The embedded servers are supervised like the components: the dev server keeps every
+  // workflow's state in its SQLite file and Postgres replays its write-ahead log, so either starts
+  // again where it was, and the worker, API and watcher reconnect by themselves.
+  const temporal = new Supervisor({
+    name: 'the Temporal dev server',
+    log,
+    start: async () =>
+      ep.embeddedTemporal
+        ? startTemporalDevServer({
+            binary: findTemporalBinary(config.temporal.embedded.binary),
+            dbFile: path.join(config.dataDir, 'temporal', 'temporal.db'),
+            ip: config.temporal.embedded.ip,
+            port: config.temporal.embedded.port,
+            uiPort: config.temporal.embedded.uiPort,
+            uiIp: config.temporal.embedded.uiIp,
+            namespace: config.temporal.namespace,
+            logFile: path.join(logDir, 'temporal.log'),
+            niceness: config.temporal.embedded.niceness,
+          })
+        : notEmbedded,
+  });
+  services.push(temporal);
+  await temporal.start();
+  if (ep.embeddedTemporal) log.info({ address: ep.temporalAddress }, 'Temporal dev server up');
+  const postgres = new Supervisor({
+    name: 'Postgres',
+    log,
+    start: async () =>
+      ep.embeddedDatabase
+        ? startEmbeddedPostgres({
+            dir: path.join(config.dataDir, 'postgres'),
+            port: config.database.embedded.port,
+            database: 'vaultarr',
+            logFile: path.join(logDir, 'postgres.log'),
+          })
+        : notEmbedded,
+  });
+  services.push(postgres);
+  await postgres.start();
+  if (ep.embeddedDatabase) log.info('Postgres up');
   const applied = await migrate(ep.databaseUrl);
   if (applied.length) log.info({ applied }, 'migrations applied');
 
@@ -126,20 +138,30 @@ export async function runStack(config: Config): Promise<void> {
     VAULTARR_TEMPORAL__ADDRESS: ep.temporalAddress,
     DATABASE_URL: ep.databaseUrl,
   };
-  const launch = (name: string): void => {
+  const launch = async (name: string): Promise<RunningService> => {
     const out = openSync(path.join(logDir, `${name}.log`), 'a');
     const child = spawn(process.execPath, [...process.execArgv, ...componentNodeFlags(name), cli, name], {
       env: componentEnv(name, env),
       stdio: ['ignore', out, out],
     });
-    children.set(name, child);
-    child.once('exit', (code, signal) => {
-      if (stopping) return;
-      log.error({ component: name, code, signal }, 'component exited; restarting in 2 s');
-      setTimeout(() => !stopping && launch(name), 2000);
-    });
+    closeSync(out); // the child has its own copy
+    const exited = new Promise<string>((resolve) =>
+      child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`)),
+    );
+    return { exited, stop: () => stopChild(child, 15_000) };
   };
-  for (const name of [...COMPONENTS, ...(config.union.enabled ? ['union'] : [])]) launch(name);
+  for (const name of [...COMPONENTS, ...(config.union.enabled ? ['union'] : [])]) {
+    if (stopping) break;
+    const component = new Supervisor({
+      name,
+      log,
+      start: () => launch(name),
+      firstDelayMs: 2000,
+      maxDelayMs: 16_000,
+    });
+    services.push(component);
+    await component.start();
+  }
 
   // Asked over loopback (a wildcard address answers there too); shown as what it listens on.
   const apiUrl = `http://127.0.0.1:${config.api.port}`;

@@ -28,6 +28,12 @@ export const FailureType = {
    * `{ pausedUntil, waitMs }`) on a workflow timer, then copies again.
    */
   REMOTE_QUOTA_EXCEEDED: 'REMOTE_QUOTA_EXCEEDED',
+  /**
+   * The vault refuses writes whoever asks: read-only, permission denied, out of space or storage
+   * quota (WebDAV 403/405/507, EROFS, EACCES, ENOSPC). Retried until the copy's attempt reaches
+   * `vault.copyAttempts`, then not: the item parks until `retry`.
+   */
+  VAULT_REFUSES_WRITES: 'VAULT_REFUSES_WRITES',
   /** A local file changed while it was copied (a writer still at work). Retried: the next attempt copies the new content. */
   LOCAL_FILE_CHANGED: 'LOCAL_FILE_CHANGED',
   /**

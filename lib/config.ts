@@ -67,6 +67,14 @@ export const DEFAULT_WORKER_METRICS_PORT = 9464;
  */
 export const DEFAULT_QUOTA_PAUSE_HOURS = 6;
 
+/**
+ * Default of `vault.copyAttempts`: attempts of a copy the vault refuses (read-only, no
+ * permission, full) before the item parks. With the copy's retry policy (1 s doubling) five
+ * attempts span about 15 s: long enough to ride out a remount, short enough that a person hears
+ * of it at once.
+ */
+export const DEFAULT_COPY_ATTEMPTS = 5;
+
 /** One *arr app of this instance (where peers' items are added unmonitored). */
 const arrApp = z.strictObject({
   url: secret(
@@ -171,6 +179,15 @@ export const ConfigSchema = z.strictObject({
         .max(20)
         .default(3)
         .describe('Copy-and-verify rounds before an item parks in `failed-needs-attention`.'),
+      copyAttempts: z
+        .number()
+        .int()
+        .min(1)
+        .max(100)
+        .default(DEFAULT_COPY_ATTEMPTS)
+        .describe(
+          'Attempts of a copy the vault refuses (read-only, permission denied, full: WebDAV 403/405/507, EROFS, EACCES, ENOSPC) before the item parks in `failed-needs-attention`; `retry` tries again. Other failures (a vault that is down) are retried without limit.',
+        ),
       uploadWindow: z
         .strictObject({
           start: z

@@ -6,9 +6,44 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { projectRoot } from './project.js';
 
-/** Opens a connection pool. Callers end it with `pool.end()`. */
-export function createPool(databaseUrl: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString: databaseUrl, max });
+/**
+ * Opens a connection pool. Callers end it with `pool.end()`.
+ *
+ * A connection that dies (Postgres restarted or killed, the network dropped) is an `error` event
+ * on its client and, while the client is idle, on the pool; unhandled, either ends the process.
+ * Both are handled here: the pool drops the dead client and opens a new connection for the next
+ * query (so a long-running component reconnects by itself once the database is back), and a
+ * query that was running fails for its caller.
+ *
+ * @param databaseUrl - a `postgres://` URL
+ * @param max - connections at most
+ * @param onLost - called with the error of each idle connection that dies (log it, or end a CLI
+ *   command: `runMain` prints `databaseUnavailable`'s sentence); default: nothing
+ */
+export function createPool(databaseUrl: string, max = 10, onLost?: (err: Error) => void): pg.Pool {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  pool.on('error', (err) => onLost?.(err));
+  // A checked-out client (a transaction's) has no listener of the pool's: its query fails anyway.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
+/**
+ * Runs a short command against the database with a small pool, ended afterwards. The database
+ * going away meanwhile ends the command at once, even while it waits on something else.
+ *
+ * @throws the pg error when the database cannot be reached or goes away (`runMain` prints
+ *   `databaseUnavailable`'s sentence for it); else whatever `fn` throws
+ */
+export async function withPool<T>(databaseUrl: string, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
+  let lost!: (err: Error) => void;
+  const gone = new Promise<never>((_resolve, reject) => (lost = reject));
+  const pool = createPool(databaseUrl, 2, (err) => lost(err));
+  try {
+    return await Promise.race([fn(pool), gone]);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
 }
 
 /**

@@ -147,6 +147,8 @@ export interface WorkerOptions {
    * it starts; default one of the default length.
    */
   quotaPause?: HostQuotaPause;
+  /** Attempts of a copy the vault refuses before the item parks (`vault.copyAttempts`); default its default. */
+  copyAttempts?: number;
   /** The janitor's low watermark when this host evicts (`eviction.enabled`): copies that leave less free space wake it. */
   evictionLowFreeRatio?: number;
   /** Host activities run at once (`worker.hostActivities`; default {@link HOST_WORKER_TUNING}'s 16). */
@@ -232,6 +234,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
         arr: options.arr,
         rcloneClient: options.rcloneClient,
         quotaPause: options.quotaPause,
+        copyAttempts: options.copyAttempts,
         evictionLowFreeRatio: options.evictionLowFreeRatio,
       }),
       interceptors,

@@ -8,12 +8,12 @@
  * modtime; only a remote with neither is read back, once, streamed. Every function here runs under
  * the heartbeat pump of `activities/progress.ts` and reports its phase and bytes.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
 import type { VaultVerification } from '../../domain/messages.js';
-import { DEFAULT_QUOTA_PAUSE_HOURS } from '../../lib/config.js';
+import { DEFAULT_COPY_ATTEMPTS, DEFAULT_QUOTA_PAUSE_HOURS } from '../../lib/config.js';
 import { hashFile } from '../../lib/files.js';
 import { anchorProblem, refreshVaultMount } from '../../lib/infra/union.js';
 import { redactText } from '../../lib/secrets.js';
@@ -39,6 +39,8 @@ export interface VaultDeps {
    * default one of `vault.quotaPauseHours`' default length.
    */
   quotaPause?: HostQuotaPause;
+  /** Attempts of a copy the vault refuses before it is no longer retried (`vault.copyAttempts`). */
+  copyAttempts?: number;
 }
 
 /** A local file as it was hashed for verification, in the pass made while it was copied. */
@@ -123,6 +125,30 @@ function methodFor(features: RemoteFeatures): Method {
 /** One vault copy checked against its local record: verified, or why not. */
 type RemoteCheck = { match: true; verification: VaultVerification } | { match: false; reason: string };
 
+/** The attempt number of the running activity (1 outside one). */
+function activityAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * A copy the vault refused, as a sentence: rclone's words (no credentials in them) after what
+ * they mean. Retried until `attempt` reaches `copyAttempts`.
+ */
+function refusedWrites(err: RcloneError, copyAttempts: number): ApplicationFailure {
+  const attempt = activityAttempt();
+  const said = redactText(err.message.replace(/^rclone \S+ failed(?: \(exit [^)]*\))?: /, '')).slice(0, 300);
+  return ApplicationFailure.create({
+    type: FailureType.VAULT_REFUSES_WRITES,
+    message: `the vault refuses writes: is it read-only or out of space? rclone said: ${said}`,
+    nonRetryable: attempt >= copyAttempts,
+    details: [{ attempt, copyAttempts }],
+  });
+}
+
 /** A retried failure (the attempt failed; nothing was deleted). */
 function retryable(type: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: false });
@@ -136,6 +162,7 @@ function retryable(type: string, message: string): ApplicationFailure {
 export function createVaultActivities(deps: VaultDeps) {
   const { localRoot, rclone } = deps;
   const quotaPause = deps.quotaPause ?? new HostQuotaPause(DEFAULT_QUOTA_PAUSE_HOURS * 3600_000);
+  const copyAttempts = deps.copyAttempts ?? DEFAULT_COPY_ATTEMPTS;
 
   const localStat = async (relativePath: string) => {
     try {
@@ -284,7 +311,9 @@ export function createVaultActivities(deps: VaultDeps) {
    *   the new content) when a file changed while it was copied; `REMOTE_QUOTA_EXCEEDED` (not
    *   retried: the workflow waits `details[0].waitMs`, see `quota-pause.ts`) when the remote says
    *   the upload quota is exhausted, and at once, without touching the remote, while this host's
-   *   copies are paused for it; any other rclone failure is retried
+   *   copies are paused for it; `VAULT_REFUSES_WRITES` when the vault refuses the write
+   *   (read-only, permission denied, out of space), retried until the attempt reaches
+   *   `vault.copyAttempts`, then not (the item parks); any other rclone failure is retried
    */
   async function copyToVault(input: CopyToVaultInput): Promise<CopyToVaultResult> {
     const paused = quotaPause.current();
@@ -311,6 +340,7 @@ export function createVaultActivities(deps: VaultDeps) {
           throw quotaPause.failure(quotaPause.start(redactText(err.message).slice(0, 300)));
         if (err instanceof RcloneError && err.kind === 'auth')
           throw permanentFailure(FailureType.REMOTE_AUTH_FAILED, err.message);
+        if (err instanceof RcloneError && err.kind === 'refused') throw refusedWrites(err, copyAttempts);
         throw err;
       });
     const hashing = hashLocal(input.libraryPaths, method, { signal, quiet: true }).catch((err: unknown) => {

@@ -105,12 +105,18 @@ export interface RemoteFeatures {
   precisionNs: number;
 }
 
+/**
+ * How callers treat a failed rclone command: `auth`, the credentials were refused (a human must
+ * act); `refused`, the remote refuses a write whoever asks — read-only, no permission, out of
+ * space (see {@link rcloneErrorKind}); `not-found`; `other`, transient or unknown.
+ */
+export type RcloneErrorKind = 'auth' | 'refused' | 'not-found' | 'other';
+
 /** An rclone command failed. `kind` says how callers should treat it. */
 export class RcloneError extends Error {
   constructor(
     message: string,
-    /** `auth`: credentials refused (a human must act); `not-found`; `other`: transient or unknown. */
-    readonly kind: 'auth' | 'not-found' | 'other',
+    readonly kind: RcloneErrorKind,
     readonly exitCode: number | undefined,
   ) {
     super(message);
@@ -123,6 +129,67 @@ export const MODTIME_UNSUPPORTED_NS = 3153600000000000000;
 
 const AUTH_PATTERN =
   /\b(401|403)\b|unauthori[sz]ed|forbidden|invalid_grant|authentication failed|access denied/i;
+
+/** On a write: the credentials themselves were refused (every other 403 is about the write). */
+const CREDENTIALS_PATTERN =
+  /\b401\b|unauthori[sz]ed|invalid_grant|authentication failed|InvalidAccessKeyId|SignatureDoesNotMatch/i;
+
+/**
+ * On a write: the remote refuses it for what it is or holds. A local or SFTP vault: EROFS, EACCES,
+ * EPERM, ENOSPC; WebDAV: 403 Forbidden, 405 Method Not Allowed, 507 Insufficient Storage; S3:
+ * AccessDenied; Google Drive: `storageQuotaExceeded` (its upload quota is a pause, not this: see
+ * `quota-pause.ts`).
+ */
+const REFUSED_PATTERN =
+  /read-only file system|\bEROFS\b|permission denied|\bEACCES\b|operation not permitted|\b40[35]\b|forbidden|access denied|method not allowed|\b507\b|insufficient storage|no space left|\bENOSPC\b|storage quota|not enough space/i;
+
+/**
+ * On an upload: how a WebDAV server that takes no writes answers. `rclone serve webdav
+ * --read-only` answers a PUT with 404 Not Found and a MKCOL of the new folder with 409 Conflict
+ * (rclone: `Update mkParentDir failed: Conflict: 409 Conflict`); the source is a local file that
+ * was there a moment ago, so neither means "not found".
+ */
+const REFUSED_UPLOAD_PATTERN = /\b404 Not Found\b|mkParentDir failed/i;
+
+/** rclone commands (and rc calls) that write to the remote. */
+const WRITE_COMMANDS = new Set([
+  'copy',
+  'copyto',
+  'move',
+  'moveto',
+  'touch',
+  'mkdir',
+  'purge',
+  'delete',
+  'deletefile',
+  'rmdirs',
+]);
+/** rclone commands that upload local files. */
+const UPLOAD_COMMANDS = new Set(['copy', 'copyto']);
+
+/**
+ * Classifies a failed rclone command from its error text (all of stderr, or the daemon's error)
+ * and the line that says what failed.
+ *
+ * @param command - the rclone command (`copy`, `moveto`, `lsjson`, ...)
+ * @param text - everything rclone said (searched for credential problems)
+ * @param message - its last error line (searched for "not found")
+ * @param notFound - the exit code or HTTP status already says "not found"
+ * @returns the {@link RcloneErrorKind}; on a read, `auth` for any 401/403
+ */
+export function rcloneErrorKind(
+  command: string,
+  text: string,
+  message: string,
+  notFound = false,
+): RcloneErrorKind {
+  if (WRITE_COMMANDS.has(command) && !CREDENTIALS_PATTERN.test(text) && !/source object/i.test(message)) {
+    if (REFUSED_PATTERN.test(message)) return 'refused';
+    if (UPLOAD_COMMANDS.has(command) && REFUSED_UPLOAD_PATTERN.test(message)) return 'refused';
+  }
+  if (AUTH_PATTERN.test(text)) return 'auth';
+  return notFound || /not found/i.test(message) ? 'not-found' : 'other';
+}
 
 /** Joins a remote spec and a library-relative path (`gdrive:` + `Movies/x` → `gdrive:Movies/x`). */
 export function joinRemote(remote: string, relativePath: string): string {
@@ -476,11 +543,7 @@ export class Rclone {
       return new RcloneError(`rclone ${command} was killed by ${daemon.exited.signal}`, 'other', undefined);
     const message = err instanceof Error ? err.message : String(err);
     const status = err instanceof RcloneDaemonError ? err.status : undefined;
-    const kind = AUTH_PATTERN.test(message)
-      ? 'auth'
-      : status === 404 || /not found/i.test(message)
-        ? 'not-found'
-        : 'other';
+    const kind = rcloneErrorKind(command, message, message, status === 404);
     return new RcloneError(`rclone ${command} failed: ${message}`, kind, undefined);
   }
 
@@ -548,11 +611,7 @@ export class Rclone {
 
   private toError(command: string, exitCode: number | undefined, stderr: string): RcloneError {
     const message = lastError(stderr);
-    const kind = AUTH_PATTERN.test(stderr)
-      ? 'auth'
-      : exitCode === 3 || exitCode === 4 || /not found/i.test(message)
-        ? 'not-found'
-        : 'other';
+    const kind = rcloneErrorKind(command, stderr, message, exitCode === 3 || exitCode === 4);
     return new RcloneError(`rclone ${command} failed (exit ${exitCode ?? '?'}): ${message}`, kind, exitCode);
   }
 

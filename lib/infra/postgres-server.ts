@@ -12,6 +12,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   statSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -32,7 +33,71 @@ export interface EmbeddedPostgresOptions {
 /** A running cluster. */
 export interface EmbeddedPostgres {
   url: string;
+  /**
+   * Resolves, with how it ended, once the cluster's postmaster is gone (killed, crashed, stopped
+   * by someone else): its PID, from `postmaster.pid`, is looked at every second.
+   */
+  exited: Promise<string>;
   stop(): Promise<void>;
+}
+
+/** Whether a process runs (a zombie does not: it is dead and only waits to be reaped). */
+function processRuns(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // `pid (comm) state ...`; comm may hold spaces and parentheses: the state follows the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return pidTaken(pid); // no /proc (not Linux), or no such process
+  }
+}
+
+/** The PID in the cluster's `postmaster.pid` (undefined when there is none). */
+function postmasterPid(dir: string): number | undefined {
+  try {
+    return (
+      Number.parseInt(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10) ||
+      undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether any process, a zombie included, has the PID (what Postgres's own lock-file check asks). */
+function pidTaken(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Watches the postmaster of the cluster in `dir` until it is gone.
+ *
+ * @returns `exited` (resolves with `postmaster <pid> is gone`, or `stopped` once `cancel` is
+ *   called), and `cancel` to stop watching
+ */
+function watchPostmaster(dir: string): { exited: Promise<string>; cancel(): void } {
+  const pidNow = () => postmasterPid(dir);
+  const pid = pidNow();
+  let timer: NodeJS.Timeout | undefined;
+  let cancelled!: () => void;
+  const exited = new Promise<string>((resolve) => {
+    cancelled = () => {
+      clearInterval(timer);
+      resolve('stopped');
+    };
+    timer = setInterval(() => {
+      if (pid !== undefined && processRuns(pid) && pidNow() === pid) return;
+      clearInterval(timer);
+      resolve(`postmaster ${pid ?? '(no postmaster.pid)'} is gone`);
+    }, 1000);
+    timer.unref();
+  });
+  return { exited, cancel: () => cancelled() };
 }
 
 /** The newest `/usr/lib/postgresql/<ver>/bin`, or the directory of `initdb` on PATH. */
@@ -123,7 +188,8 @@ function prepareDirs(dir: string, logFile: string): void {
 /**
  * Initializes (first run) and starts the cluster, or reuses it when it already runs; creates the
  * database. pg_ctl runs the server in the background, so it survives a crash of this process and
- * is reused by the next start.
+ * is reused by the next start. After a crash of the server itself (SIGKILL, OOM killer) the same
+ * call starts it again: Postgres replays its write-ahead log, and nothing committed is lost.
  *
  * @throws UserError when the binaries are missing; Error when the server does not start (see the log)
  */
@@ -149,6 +215,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   } catch {
     running = false;
   }
+  const pid = postmasterPid(dir);
+  if (running && pid !== undefined && !processRuns(pid)) {
+    // Killed a moment ago and not reaped yet: pg_ctl (and Postgres's lock-file check) take the
+    // zombie for a live postmaster until its parent, init, reaps it — a second or two.
+    running = false;
+    await waitFor(
+      `the killed postmaster ${pid} of ${dir} to be reaped`,
+      async () => !pidTaken(pid),
+      30_000,
+      100,
+    );
+  }
   if (!running) {
     pgRun(bin, 'pg_ctl', [
       '-D', dir, '-l', options.logFile, '-w', '-t', '60',
@@ -159,6 +237,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const adminUrl = embeddedPostgresUrl(dir, options.port, 'postgres');
   await waitFor(`Postgres in ${dir} on port ${options.port} (log: ${options.logFile})`, async () => {
     const client = new pg.Client({ connectionString: adminUrl });
+    // A server that dies while we ask: the query fails (and the wait tries again), never the process.
+    client.on('error', () => undefined);
     await client.connect();
     try {
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
@@ -170,9 +250,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
     return true;
   });
+  const watch = watchPostmaster(dir);
   return {
     url: embeddedPostgresUrl(dir, options.port, options.database),
+    exited: watch.exited,
     stop: async () => {
+      watch.cancel();
       try {
         pgRun(bin, 'pg_ctl', ['-D', dir, '-m', 'fast', '-w', 'stop']);
       } catch {

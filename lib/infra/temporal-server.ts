@@ -98,6 +98,11 @@ export interface TemporalDevServer {
   address: string;
   /** Present when this process started it (not when an existing one was reused). */
   child?: ChildProcess;
+  /**
+   * Resolves, with how it ended (`code 1`, `signal SIGKILL`), once the server this process started
+   * has exited; never for a reused one (not ours to watch or restart).
+   */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -120,7 +125,8 @@ async function answers(address: string): Promise<boolean> {
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const address = `${options.ip}:${options.port}`;
-  if (await answers(address).catch(() => false)) return { address, stop: async () => undefined };
+  if (await answers(address).catch(() => false))
+    return { address, exited: new Promise<string>(() => undefined), stop: async () => undefined };
   mkdirSync(path.dirname(options.dbFile), { recursive: true });
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   const args = [
@@ -158,10 +164,15 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     // The child has its own copy of the log's descriptor.
     closeSync(log);
     let exited = false;
+    const ended = new Promise<string>((resolve) =>
+      child.once('exit', (code, signal) => {
+        exited = true;
+        resolve(signal ? `signal ${signal}` : `code ${code}`);
+      }),
+    );
     // A binary that cannot be run (not executable, `nice` missing) is an 'error' event, not an
     // exit: without a listener it would end the whole process.
     let spawnError: Error | undefined;
-    child.once('exit', () => (exited = true));
     child.once('error', (err) => (spawnError = err));
     try {
       await waitFor(
@@ -173,7 +184,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
         },
         90_000,
       );
-      return { address, child, stop: () => stopChild(child, 10_000) };
+      return { address, child, exited: ended, stop: () => stopChild(child, 10_000) };
     } catch (err) {
       if (spawnError)
         throw new UserError(`cannot run the Temporal dev server (${command}): ${spawnError.message}`);

@@ -1,13 +1,16 @@
 /**
  * Uploads survive crashes, outages and restarts: the real stack as processes with a WebDAV vault
  * (`rclone serve webdav` on 127.0.0.1), under a worker killed with SIGKILL mid-copy, the remote
- * down for 60 s in the middle of a batch of 50, and the Temporal dev server killed and restarted.
+ * down for 60 s in the middle of a batch of 50, the Temporal dev server killed and restarted, and
+ * the embedded Postgres killed with SIGKILL (under a batch, and under a running `items show`).
  */
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { waitFor } from '../../lib/infra/wait.js';
+import type pg from 'pg';
+import { createPool } from '../../lib/db.js';
+import { freePort, waitFor } from '../../lib/infra/wait.js';
 import { startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 import { TestStack } from '../helpers/stack.js';
 
@@ -23,7 +26,8 @@ describe('uploads under faults', () => {
   let stack: TestStack;
   let webdav: WebdavServer;
   let vaultDir: string;
-  let db: pg.Client;
+  // A pool, not a client: it outlives Postgres being killed (a dead connection is replaced).
+  let db: pg.Pool;
 
   let cleanupVault: () => void;
 
@@ -40,8 +44,7 @@ describe('uploads under faults', () => {
       VAULTARR_VAULT__EXTRA_FLAGS: '["--bwlimit", "40M"]',
     });
     await stack.start();
-    db = new pg.Client({ connectionString: `postgres://vaultarr@127.0.0.1:${stack.ports.pg}/vaultarr` });
-    await db.connect();
+    db = createPool(`postgres://vaultarr@127.0.0.1:${stack.ports.pg}/vaultarr`, 2);
   }, 240_000);
 
   afterAll(async () => {
@@ -194,6 +197,117 @@ describe('uploads under faults', () => {
     for (const p of paths)
       expect(await sha256(path.join(vaultDir, p))).toBe(await sha256(path.join(stack.local, p)));
   }, 420_000);
+
+  /** PID of the stack's Postgres server (the postmaster), from its `postmaster.pid`. */
+  const postmasterPid = (): number =>
+    Number(readFileSync(path.join(stack.dir, 'data', 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  /** Waits until Postgres answers (the stack restarted it). */
+  const postgresAnswers = () =>
+    waitFor('Postgres to answer', async () => (await db.query('SELECT 1')).rowCount === 1, 120_000, 500);
+  /** `vaultarr items show` as a process; resolves with its exit status and output. */
+  const itemsShow = (id: string, env: NodeJS.ProcessEnv = stack.env()) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.resolve('dist/cli/vaultarr.js'), 'items', 'show', id], {
+        cwd: stack.dir,
+        env,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+  /** A sentence on one line, then exit 1: no stack trace, no unhandled 'error' event. */
+  const expectDatabaseSentence = (result: { status: number | null; stdout: string; stderr: string }) => {
+    expect(result.stderr).toMatch(
+      /^vaultarr: the database is not reachable \(.+\): is Postgres running\? .*\n$/,
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at |Unhandled 'error'|unexpected error/);
+    expect(result.status).toBe(1);
+  };
+
+  test('Postgres killed with SIGKILL in the middle of a batch: vaultarr start restarts it, its log says so, and every item of the batch ends resident', async () => {
+    const paths = dropBatch('Crash Film', 20, 4 * MIB);
+    await waitFor(
+      'the batch to get going',
+      async () => (await residentCount('Movies/Crash Film')) >= 3,
+      60_000,
+      200,
+    );
+    expect(await residentCount('Movies/Crash Film')).toBeLessThan(20); // killed mid-batch
+    const killed = postmasterPid();
+    process.kill(killed, 'SIGKILL');
+    await waitFor(
+      'the stack to say Postgres is back',
+      async () => /"msg":"Postgres restarted"/.test(stack.output()),
+      120_000,
+      500,
+    );
+    expect(stack.output()).toMatch(/"msg":"Postgres exited \(postmaster \d+ is gone\); restarting it"/);
+    const stackLog = readFileSync(path.join(stack.dir, 'data', 'logs', 'stack.log'), 'utf8');
+    expect(stackLog).toContain('"msg":"Postgres restarted"');
+    expect(postmasterPid()).not.toBe(killed);
+    await postgresAnswers();
+    await waitFor(
+      'all 20 resident',
+      async () => (await residentCount('Movies/Crash Film')) === 20,
+      300_000,
+      1000,
+    );
+    for (const p of paths)
+      expect(await sha256(path.join(vaultDir, p))).toBe(await sha256(path.join(stack.local, p)));
+  }, 420_000);
+
+  test('vaultarr items show whose database is killed while it runs prints a sentence and exits 1, without a stack trace', async () => {
+    await postgresAnswers();
+    const [libraryPath] = dropBatch('Show Film', 1, MIB);
+    await waitFor(
+      'the item to be resident',
+      async () => (await stageOf(libraryPath!)) === 'resident',
+      120_000,
+      500,
+    );
+    const { rows } = await db.query('SELECT workflow_id FROM media_items WHERE library_path = $1', [
+      libraryPath,
+    ]);
+    const workers = stack.pidsOf('worker');
+    expect(workers.length).toBeGreaterThan(0);
+    // With the worker stopped, the item's `status` query waits: `items show` has read the catalog
+    // and holds an idle connection while it waits on Temporal — as when a worker is restarting.
+    for (const pid of workers) process.kill(pid, 'SIGSTOP');
+    try {
+      const shown = itemsShow(rows[0].workflow_id as string, {
+        ...stack.env(),
+        PGAPPNAME: 'faults-items-show',
+      });
+      await waitFor(
+        'items show to have read the catalog',
+        async () =>
+          (
+            await db.query(
+              "SELECT 1 FROM pg_stat_activity WHERE application_name = 'faults-items-show' AND state = 'idle' AND query LIKE '%FROM media_items WHERE workflow_id = $1'",
+            )
+          ).rowCount === 1,
+        60_000,
+        100,
+      );
+      process.kill(postmasterPid(), 'SIGKILL');
+      expectDatabaseSentence(await shown);
+    } finally {
+      for (const pid of workers) process.kill(pid, 'SIGCONT');
+    }
+    await postgresAnswers();
+  }, 300_000);
+
+  test('vaultarr items show against a database that cannot be reached prints a sentence and exits 1', async () => {
+    const nobody = await freePort();
+    expectDatabaseSentence(
+      await itemsShow('abc', {
+        ...stack.env(),
+        DATABASE_URL: `postgres://vaultarr@127.0.0.1:${nobody}/vaultarr`,
+      }),
+    );
+  });
 
   test('no library path is carried by two items after all the faults', async () => {
     const dups = await db.query(

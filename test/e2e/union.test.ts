@@ -1,11 +1,12 @@
 /**
  * The union view on real FUSE: `rclone mount` of the vault plus mergerfs of `.Local` + vault at
- * `Media/`. After eviction a file still reads back byte-identical through `Media/`; a dead vault
+ * `Media/`. After eviction a file still reads back byte-identical through `Media/`, and `ls -la`
+ * lists it without an error; a dead vault
  * mount (the anchor file gone) shows in `/readyz` and pauses eviction.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '../../lib/infra/wait.js';
 import { makeVideo } from '../helpers/env.js';
@@ -29,11 +30,8 @@ describe('the union view', () => {
     return { status: res.status, body: (await res.json()) as { checks: Record<string, string> } };
   };
 
-  test('an evicted file still reads back byte-identical through Media/', async () => {
-    await waitFor('the union view', async () => (await readyz()).body.checks.union === 'ok', 30_000);
-    stack.drop('Heat.1995.1080p.BluRay.x264-GROUP.mkv', (at) => makeVideo(at, 2, 1));
-    const libraryPath = 'Movies/Heat (1995)/Heat (1995).mkv';
-    const local = path.join(stack.local, libraryPath);
+  /** The item's ID once it is resident. */
+  const residentId = async (libraryPath: string): Promise<string> => {
     let id = '';
     await waitFor(
       'the item to be resident',
@@ -46,6 +44,15 @@ describe('the union view', () => {
       },
       60_000,
     );
+    return id;
+  };
+
+  test('an evicted file still reads back byte-identical through Media/', async () => {
+    await waitFor('the union view', async () => (await readyz()).body.checks.union === 'ok', 30_000);
+    stack.drop('Heat.1995.1080p.BluRay.x264-GROUP.mkv', (at) => makeVideo(at, 2, 1));
+    const libraryPath = 'Movies/Heat (1995)/Heat (1995).mkv';
+    const local = path.join(stack.local, libraryPath);
+    const id = await residentId(libraryPath);
     const original = sha256(local);
     const throughMedia = path.join(media(), libraryPath);
     expect(sha256(throughMedia)).toBe(original); // served from .Local
@@ -74,6 +81,24 @@ describe('the union view', () => {
     expect(reads).toBeGreaterThan(20);
     // Now served from the vault through rclone mount + mergerfs, byte-identical.
     expect(sha256(throughMedia)).toBe(original);
+  });
+
+  test('ls -la in Media/ lists an evicted file, served from the vault, with its size and no error', async () => {
+    await waitFor('the union view', async () => (await readyz()).body.checks.union === 'ok', 30_000);
+    stack.drop('Ronin.1998.1080p.BluRay.x264-GROUP.mkv', (at) => makeVideo(at, 1, 2));
+    const libraryPath = 'Movies/Ronin (1998)/Ronin (1998).mkv';
+    const local = path.join(stack.local, libraryPath);
+    const id = await residentId(libraryPath);
+    const sizeBytes = statSync(local).size;
+    expect(stack.cli('items', 'evict', id).status).toBe(0);
+    await waitFor('the local copy to be evicted', async () => !existsSync(local), 60_000);
+    for (const folder of [path.dirname(libraryPath), 'Movies']) {
+      const listed = spawnSync('ls', ['-la', path.join(media(), folder)], { encoding: 'utf8' });
+      expect(listed.stderr).toBe('');
+      expect(listed.status).toBe(0);
+      if (folder === 'Movies') expect(listed.stdout).toMatch(/ Ronin \(1998\)\n/);
+      else expect(listed.stdout).toMatch(new RegExp(` ${sizeBytes} .* Ronin \\(1998\\)\\.mkv\n`));
+    }
   });
 
   test('a dead vault mount shows in /readyz with the reason, and the union comes back by itself', async () => {

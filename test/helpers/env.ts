@@ -59,11 +59,26 @@ export interface WebdavServer {
   stop(): Promise<void>;
 }
 
-/** Starts `rclone serve webdav <dir>` on a loopback port (a free one unless given). */
-export async function startWebdav(dir: string, fixedPort?: number): Promise<WebdavServer> {
+/**
+ * Starts `rclone serve webdav <dir>` on a loopback port (a free one unless given); with
+ * `readOnly`, `--read-only` (it refuses every write).
+ */
+export async function startWebdav(
+  dir: string,
+  fixedPort?: number,
+  options: { readOnly?: boolean } = {},
+): Promise<WebdavServer> {
   mkdirSync(dir, { recursive: true });
   const port = fixedPort ?? (await freePort());
-  const child = spawn('rclone', ['serve', 'webdav', dir, '--addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
+  const args = [
+    'serve',
+    'webdav',
+    dir,
+    '--addr',
+    `127.0.0.1:${port}`,
+    ...(options.readOnly ? ['--read-only'] : []),
+  ];
+  const child = spawn('rclone', args, { stdio: 'ignore' });
   await waitFor(`rclone serve webdav on ${port}`, () => portOpen('127.0.0.1', port), 20_000);
   return {
     dir,

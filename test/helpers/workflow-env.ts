@@ -75,6 +75,8 @@ export async function createWorkflowTestEnv(
     hostId?: string;
     /** The host's quota pause (see `WorkerOptions.quotaPause`). */
     quotaPause?: WorkerOptions['quotaPause'];
+    /** Attempts of a copy the vault refuses (see `WorkerOptions.copyAttempts`). */
+    copyAttempts?: number;
   } = {},
 ): Promise<WorkflowTestEnv> {
   const { dir: root, cleanup } = tempDir('vaultarr-wf-');
@@ -120,6 +122,7 @@ export async function createWorkflowTestEnv(
     notifications: options.notifications,
     rcloneClient: options.rcloneClient?.(rclone),
     quotaPause: options.quotaPause,
+    copyAttempts: options.copyAttempts,
     itemPolicy: policy,
     evictionLowFreeRatio: options.evictionLowFreeRatio,
   });
