@@ -501,7 +501,7 @@ export const ConfigSchema = z.strictObject({
         ),
     })
     .prefault({})
-    .describe('When a release in `Incoming/` counts as complete (README, "What happens to a release").'),
+    .describe('When a release in `Incoming/` counts as complete (README, "When a release is complete").'),
   watcher: z
     .strictObject({
       settleSeconds: seconds

@@ -3,6 +3,7 @@
  * files in the library, or park it in `Unsorted/`.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
@@ -177,6 +178,8 @@ export function createSortActivities(deps: SortDeps) {
       type: FailureType.RELEASE_INCOMPLETE,
       message: `release ${input.releasePath} is ${waiting}`,
       nextRetryDelay: Math.max(50, Math.round(retryInMs)),
+      // Waiting is expected, not an error: logged at debug, not counted as a failure in metrics.
+      category: ApplicationFailureCategory.BENIGN,
     });
   }
 

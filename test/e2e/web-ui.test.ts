@@ -5,10 +5,8 @@
  * `status` query, and shows a running copy's progress.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { waitFor } from '../../lib/infra/wait.js';
-import { makeVideo } from '../helpers/env.js';
+import { makeRandomVideo, makeVideo } from '../helpers/env.js';
 import { TestStack } from '../helpers/stack.js';
 
 /** The item ID for a library path, once the item is in `stage`. */
@@ -46,9 +44,7 @@ describe('the Temporal Web UI in a real browser', () => {
     ids.resident = await itemIn(stack, 'resident', 'Movies/Heat (1995)/Heat (1995).mkv');
     stack.drop('holiday_video.mp4', (at) => makeVideo(at, 1, 2));
     ids.waiting = await itemIn(stack, 'awaiting-approval', 'Unsorted/holiday_video.mp4');
-    stack.drop('Alien.1979.1080p.BluRay.x264-GROUP.mkv', (at) =>
-      writeFileSync(at, randomBytes(90 * 1024 ** 2)),
-    );
+    stack.drop('Alien.1979.1080p.BluRay.x264-GROUP.mkv', (at) => makeRandomVideo(at, 90 * 1024 ** 2));
     ids.copying = await itemIn(stack, 'copying', 'Movies/Alien (1979)/Alien (1979).mkv');
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
