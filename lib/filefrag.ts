@@ -90,11 +90,18 @@ export async function readExtentMap(
   file: string,
   options: { binary?: string; signal?: AbortSignal } = {},
 ): Promise<ExtentMap> {
-  const result = await execa(options.binary ?? 'filefrag', ['-s', '-v', file], {
-    reject: false,
-    cancelSignal: options.signal,
-    env: { LC_ALL: 'C' },
-  });
+  // e2fsprogs installs it in /usr/sbin, which a user's PATH on Debian does not include.
+  const candidates = options.binary ? [options.binary] : ['filefrag', '/usr/sbin/filefrag', '/sbin/filefrag'];
+  let result;
+  for (const binary of candidates) {
+    result = await execa(binary, ['-s', '-v', file], {
+      reject: false,
+      cancelSignal: options.signal,
+      env: { LC_ALL: 'C' },
+    });
+    if ((result as { code?: string }).code !== 'ENOENT') break;
+  }
+  if (!result) throw new Error('no filefrag command to try');
   if (result.isCanceled) throw new Error(`filefrag ${file} was cancelled`);
   if ((result as { code?: string }).code === 'ENOENT')
     return { supported: false, reason: 'filefrag (e2fsprogs) is not installed' };
