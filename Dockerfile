@@ -16,9 +16,10 @@ RUN npx tsc -b tsconfig.build.json && node dist/workers/build-bundle.js && npm p
 
 FROM node:20-bookworm-slim
 # rclone, FUSE and mergerfs for the vault and the union; apprise for notifications
-# (notifications.urls: without it the worker refuses to start).
+# (notifications.urls: without it the worker refuses to start); ffmpeg for ffprobe, which checks
+# that a video container is whole before intake takes it (filefrag comes with e2fsprogs).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends rclone fuse3 mergerfs apprise ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends rclone fuse3 mergerfs apprise ffmpeg ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules

@@ -17,7 +17,7 @@ import { createPeerDeliveryActivities } from './peers/deliveries.js';
 import { heartbeating } from './progress.js';
 import { createScanActivities } from './scan/activities.js';
 import { createLocalScanActivities, createReconcileActivities } from './reconcile/activities.js';
-import { createSortActivities } from './sort/activities.js';
+import { createSortActivities, type IntakeSettings } from './sort/activities.js';
 import { titleSourcesFromConfig } from './sort/known-titles.js';
 import { createSpaceActivities } from './space/activities.js';
 import type { HostQuotaPause } from './vault/quota-pause.js';
@@ -47,7 +47,8 @@ export interface HostActivityDeps {
   unionVaultMount?: string;
   /** The vault mount's rc file (see `unionRcFile`), when the union view is enabled. */
   unionRcFile?: string;
-  settleMs: number;
+  /** When a release in `Incoming/` counts as complete (config `intake`). */
+  intake: IntakeSettings;
   rclone: RcloneOptions;
   /** This instance's *arr apps: Sonarr's and Radarr's titles and parse answers help sort releases. */
   arr?: ArrConfig;
@@ -68,7 +69,7 @@ export interface HostActivityDeps {
 export function createHostActivities(deps: HostActivityDeps) {
   const sort = createSortActivities({
     localRoot: deps.localRoot,
-    settleMs: deps.settleMs,
+    ...deps.intake,
     titles: titleSourcesFromConfig(deps.localRoot, deps.arr, deps.unionVaultMount),
     holders: (libraryPaths, workflowId) => liveItemsAt(deps.pool, libraryPaths, workflowId),
   });

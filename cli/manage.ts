@@ -268,8 +268,8 @@ export function registerManageCommands(program: Command): void {
     });
 
   for (const [action, help] of [
-    ['retry', 'run the failed step again (from failed-needs-attention)'],
-    ['skip', 'give up on the failed step or the approval; the workflow ends, files stay'],
+    ['retry', 'run the failed step again (from failed-needs-attention), or look at a damaged release again'],
+    ['skip', 'give up on the failed step, the approval or a damaged release; the workflow ends, files stay'],
     ['pin', 'keep the local copy (never evicted)'],
     ['unpin', 'let the local copy be evicted again'],
     ['evict', 'delete the local copy now, after re-verifying the vault copy'],

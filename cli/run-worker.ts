@@ -6,7 +6,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
-import { endpoints, janitorSettings, mediaItemPolicy } from '../lib/endpoints.js';
+import { endpoints, intakeSettings, janitorSettings, mediaItemPolicy } from '../lib/endpoints.js';
 import { registerHost } from '../lib/hosts.js';
 import { createLogger, temporalLogger } from '../lib/logger.js';
 import { runAtBackgroundPriority } from '../lib/priority.js';
@@ -107,7 +107,7 @@ export async function runWorker(config: Config): Promise<void> {
     hostId: config.hostId,
     pool,
     localRoot: config.library.localRoot,
-    settleMs: config.watcher.settleSeconds * 1000,
+    intake: intakeSettings(config),
     rclone: rcloneOptions(config),
     trash: config.vault.trash,
     unionVaultMount: config.union.enabled ? config.union.vaultMount : undefined,

@@ -12,8 +12,18 @@ export const FailureType = {
   SOURCE_MISSING: 'SOURCE_MISSING',
   /** A different file already sits at the target path. Not retried; the item waits for a human. */
   DESTINATION_EXISTS: 'DESTINATION_EXISTS',
-  /** The release is still being written (partial names, changing sizes). Retried. */
+  /**
+   * The release is still being written (partial names, changing sizes, open for writing) or its
+   * bytes are not all there yet (unwritten space, a container that ends early). Retried, after the
+   * delay the failure names (`nextRetryDelay`).
+   */
   RELEASE_INCOMPLETE: 'RELEASE_INCOMPLETE',
+  /**
+   * The release stayed incomplete, with no writer at work, for `intake.damagedAfterMinutes`
+   * (a copy cut short by a full disk, a 0-byte drop, a download abandoned half-way). Not retried:
+   * it is kept in `Unsorted/` as `damaged` with the reason, never placed or vaulted.
+   */
+  RELEASE_DAMAGED: 'RELEASE_DAMAGED',
   /**
    * The release holds no main video at all; or an *arr app finds no single exact title (and year)
    * match for a peer's item that came without outside ids, or does not know its id. Not retried.

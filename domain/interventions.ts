@@ -16,13 +16,13 @@ export type ItemAction = 'retry' | 'skip' | 'pin' | 'unpin' | 'evict' | 'cancel'
 export function refusalOf(action: ItemAction, status: MediaItemStatus): string | undefined {
   switch (action) {
     case 'retry':
-      return status.stage === 'failed-needs-attention'
+      return status.stage === 'failed-needs-attention' || status.stage === 'damaged'
         ? undefined
-        : `only an item in failed-needs-attention can be retried (it is ${status.stage})`;
+        : `only an item in failed-needs-attention can be retried, or a damaged one (it is ${status.stage})`;
     case 'skip':
-      return status.stage === 'failed-needs-attention' || status.stage === 'awaiting-approval'
+      return ['failed-needs-attention', 'awaiting-approval', 'damaged'].includes(status.stage)
         ? undefined
-        : `only an item in failed-needs-attention or awaiting-approval can be skipped (it is ${status.stage})`;
+        : `only an item in failed-needs-attention or awaiting-approval can be skipped, or a damaged one (it is ${status.stage})`;
     case 'evict':
       if (status.pinned) return 'the item is pinned; unpin it first';
       return status.stage === 'resident'

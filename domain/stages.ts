@@ -16,6 +16,9 @@ export const STAGES = [
   'evicting',
   'evicted',
   'failed-needs-attention',
+  // An Incoming/ release that stayed incomplete (intake.damagedAfterMinutes): kept in Unsorted/, never
+  // placed or vaulted; waits for `retry` (look at it again) or `skip`.
+  'damaged',
   'deleted',
   // A byte-identical copy of a file another item already carries: removed from Incoming/, the workflow ends.
   'duplicate',

@@ -57,6 +57,22 @@ export const DEFAULT_TEMPORAL_NICENESS = 5;
  */
 export const DEFAULT_HOST_ACTIVITIES = 16;
 
+/**
+ * Default of `intake.settleSeconds`: 10 minutes, autoscan's `minimum-age` default (the wait before
+ * it tells a media server about a changed folder, so the *arr or the download client has finished
+ * with it). A few seconds, the watcher's debounce, do not cover a client that pauses between
+ * pieces and closes the file meanwhile; cloudplow relies on open files alone (`exclude_open_files`),
+ * which is only one of our signs.
+ */
+export const DEFAULT_INTAKE_SETTLE_SECONDS = 600;
+
+/**
+ * Default of `intake.damagedAfterMinutes`: a day. Longer than any pause of a live download client
+ * (a torrent waiting for peers overnight), short enough that a drop cut short is shown to a person
+ * the same day.
+ */
+export const DEFAULT_INTAKE_DAMAGED_AFTER_MINUTES = 24 * 60;
+
 /** Default of `metrics.port`: where a worker serves `/metrics` (the port Prometheus exporters of workers often use). */
 export const DEFAULT_WORKER_METRICS_PORT = 9464;
 
@@ -492,11 +508,37 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({})
     .describe('Notifications through Apprise when a person is needed.'),
+  intake: z
+    .strictObject({
+      settleSeconds: seconds
+        .default(DEFAULT_INTAKE_SETTLE_SECONDS)
+        .describe(
+          "A release is placed only once nothing in it (size, mtime) changed for this many seconds, no process holds it open for writing, it has no preallocated space or holes never written, and every video container is whole (`ffprobe`). The default is autoscan's `minimum-age`: long enough for a download client that pauses between pieces.",
+        ),
+      damagedAfterMinutes: z
+        .number()
+        .positive()
+        .default(DEFAULT_INTAKE_DAMAGED_AFTER_MINUTES)
+        .describe(
+          'A release that stays incomplete this long after its last change, with no writer at work (a copy cut short by a full disk, a 0-byte drop, a download abandoned half-way), is kept in `Unsorted/` as `damaged` with the reason: never placed or vaulted; `vaultarr items retry` looks at it again, `skip` leaves it. A writer still at work is waited for however long it takes.',
+        ),
+      ffprobeBinary: z
+        .string()
+        .min(1)
+        .default('ffprobe')
+        .describe(
+          'The `ffprobe` command (Debian package `ffmpeg`) that checks video containers are whole; missing: containers are not checked (logged once).',
+        ),
+    })
+    .prefault({})
+    .describe('When a release in `Incoming/` counts as complete (README, "When a release is complete").'),
   watcher: z
     .strictObject({
       settleSeconds: seconds
         .default(2)
-        .describe('A release counts as complete once nothing in it changed for this many seconds.'),
+        .describe(
+          'The watcher hands a release to its item once nothing in it changed for this many seconds; the item then waits for `intake.settleSeconds` and the other signs of a complete release.',
+        ),
     })
     .prefault({})
     .describe('The `Incoming/` watcher.'),

@@ -44,6 +44,15 @@ export function mediaItemPolicy(config: Config): ItemSettings['policy'] {
   };
 }
 
+/** When a release in `Incoming/` counts as complete, and when it is damaged (config `intake`). */
+export function intakeSettings(config: Config) {
+  return {
+    settleMs: Math.round(config.intake.settleSeconds * 1000),
+    damagedAfterMs: Math.round(config.intake.damagedAfterMinutes * 60_000),
+    ffprobeBinary: config.intake.ffprobeBinary,
+  };
+}
+
 /** How items announced by peers are applied here (config `peers`, `scan`). */
 export function peerImportPolicy(config: Config) {
   return {

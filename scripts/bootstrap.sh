@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what vaultarr needs and is missing, reusing whatever is cached; idempotent.
-#  - Debian packages: rclone, postgresql, ffmpeg (tests), fuse3 + mergerfs (union view), docker-compose (config check),
+#  - Debian packages: rclone, postgresql, ffmpeg (ffprobe checks videos at intake; tests), fuse3 + mergerfs (union view), docker-compose (config check),
 #    prometheus (promtool checks the metrics), apprise (notifications); with --test also chromium
 #  - npm packages (npm ci when package-lock.json changed since the last install)
 #  - the Temporal CLI v1.5.1, built with `go install` into ~/.cache/vaultarr/bin (outside the clone)

@@ -4,7 +4,8 @@
  * has finished arriving: no partial names inside (`.part`, `.!qB`, rsync's `.name.XXXXXX`, ...),
  * nothing changed for the settle time, and no process holding any of its files open for writing (as
  * `fuser` tells). Whatever already sits there at start-up is picked up too, and a full listing
- * every minute finds any release whose events were lost.
+ * every minute finds any release whose events were lost. The item's sort then waits for every
+ * sign of a complete release (`activities/sort/completeness.ts`): the watcher only debounces.
  */
 import { subscribe, type AsyncSubscription } from '@parcel/watcher';
 import pLimit from 'p-limit';

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { createHostActivities, createSharedActivities } from '../activities/index.js';
+import type { IntakeSettings } from '../activities/sort/activities.js';
 import type { HostQuotaPause } from '../activities/vault/quota-pause.js';
 import type { Rclone, RcloneOptions } from '../activities/vault/rclone.js';
 import { hostTaskQueue, SHARED_TASK_QUEUE } from '../domain/task-queues.js';
@@ -114,7 +115,8 @@ export interface WorkerOptions {
   hostId: string;
   pool: pg.Pool;
   localRoot: string;
-  settleMs: number;
+  /** When a release in `Incoming/` counts as complete (`intakeSettings(config)`). */
+  intake: IntakeSettings;
   rclone: RcloneOptions;
   /** The union view's vault mount, when enabled (eviction pauses while its anchor is missing). */
   unionVaultMount?: string;
@@ -229,7 +231,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
         pool: options.pool,
         unionVaultMount: options.unionVaultMount,
         unionRcFile: options.unionRcFile,
-        settleMs: options.settleMs,
+        intake: options.intake,
         rclone: options.rclone,
         arr: options.arr,
         rcloneClient: options.rcloneClient,

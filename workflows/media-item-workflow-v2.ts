@@ -5,7 +5,8 @@
  * `samples-typescript/message-passing/safe-message-handlers`).
  *
  * Stages: sorting → awaiting-approval (Unsorted, or a different file at the target; `approveSort`
- * places it) | copying (copy, then verify, in one host activity) → resident ⇄ evicting → evicted;
+ * places it) | damaged (incomplete for `intake.damagedAfterMinutes`: kept in Unsorted, never
+ * placed; `retryItem` looks at it again, `skipItem` ends it) | copying (copy, then verify, in one host activity) → resident ⇄ evicting → evicted;
  * deleted when the file leaves the library. A permanent failure or repeated verification mismatch
  * parks the item in failed-needs-attention until `retryItem` (run the step again) or `skipItem`.
  *
@@ -45,7 +46,7 @@ import type {
   SettingsActivities,
 } from '../activities/index.js';
 import type { RecordStageInput } from '../activities/catalog/activities.js';
-import type { CopyAndVerifyResult } from '../activities/item/activities.js';
+import type { CopyAndVerifyResult, SortReleaseResult } from '../activities/item/activities.js';
 import { approvalProblems } from '../domain/approval-check.js';
 import type { Approval } from '../domain/approval.js';
 import { FailureType } from '../domain/failures.js';
@@ -102,6 +103,9 @@ import type { Stage } from '../domain/stages.js';
 import { hostActivity, ITEM_RETRY, type HostActivities } from './activity-options.js';
 import { failureMessage, failureType, followRename, peerNotification } from './item-helpers.js';
 import { folderOf, scanTargets, type FolderChange } from './scan-targets.js';
+
+/** Patch of the `damaged` stage (`keepDamaged`): a sort that answers `damaged`. */
+const INTAKE_DAMAGED_PATCH = 'intake-damaged';
 
 /** Unwinds the workflow when it ends early (cancel, skip, delete, duplicate); carries nothing. */
 class Ended extends Error {}
@@ -545,13 +549,14 @@ export class MediaItem {
     if (!this.sortingRecorded) await this.enter('sorting', 'entered', { releasePath });
     this.sortingRecorded = false;
     const enterCopying = this.stageRowsWithWork();
-    const sorted = await this.attempt('sorting', () =>
+    let sorted = await this.attempt('sorting', () =>
       this.host('sortRelease')({
         releasePath,
         hostId: this.hostId,
         ...(enterCopying ? { enterCopying } : {}),
       }),
     );
+    while (sorted.kind === 'damaged') sorted = await this.keepDamaged(sorted, enterCopying);
     if (sorted.kind === 'unsorted') {
       if (sorted.suggestions?.length) s.suggestions = sorted.suggestions;
       return this.awaitApproval(sorted.reason, sorted.unsortedPath);
@@ -605,6 +610,39 @@ export class MediaItem {
       }
     }
     return first!;
+  }
+
+  /**
+   * Keeps a release that stayed incomplete (`sortRelease` kept it in `Unsorted/`) in `damaged`,
+   * the reason in the status and the catalog, until `retry` looks at it again — returns what that
+   * sort found: placed, unsorted, or damaged still — or `skip` ends the workflow. Nothing of it is
+   * placed or copied meanwhile.
+   */
+  private async keepDamaged(
+    damaged: { reason: string; unsortedPath: string },
+    enterCopying: boolean,
+  ): Promise<SortReleaseResult> {
+    // Only runs in histories whose sort answered `damaged`, which no earlier version did.
+    patched(INTAKE_DAMAGED_PATCH);
+    const s = this.status;
+    s.reason = damaged.reason;
+    s.libraryPath = damaged.unsortedPath;
+    this.retryRequested = false;
+    this.skipRequested = false;
+    await this.enter('damaged', 'damaged', { unsortedPath: damaged.unsortedPath, failedStage: 'sorting' });
+    await this.waitFor(() => this.retryRequested || this.skipRequested);
+    if (this.skipRequested) await this.endSkipped('damaged');
+    this.retryRequested = false;
+    s.reason = undefined;
+    await this.enter('sorting', 'retried', { releasePath: damaged.unsortedPath });
+    return this.attempt('sorting', () =>
+      this.host('sortRelease')({
+        releasePath: damaged.unsortedPath,
+        hostId: this.hostId,
+        recheck: true,
+        ...(enterCopying ? { enterCopying } : {}),
+      }),
+    );
   }
 
   /**

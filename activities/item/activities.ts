@@ -62,6 +62,11 @@ export interface SortReleaseInput {
    * this activity rather than a local activity of its own. Absent in histories from before.
    */
   enterCopying?: boolean;
+  /**
+   * The item's `retry` of a damaged release: `releasePath` is its `Unsorted/` entry, looked at
+   * again at once (see `PlanSortInput.recheck`). Absent otherwise.
+   */
+  recheck?: boolean;
 }
 
 /**
@@ -84,6 +89,17 @@ export type SortReleaseResult =
       /** The `Unsorted/` entry, library-relative. */
       unsortedPath: string;
       suggestions?: SortSuggestion[];
+    }
+  | {
+      /**
+       * Incomplete for `intake.damagedAfterMinutes` with no writer at work (`RELEASE_DAMAGED`):
+       * kept as it is in `Unsorted/`, never placed.
+       */
+      kind: 'damaged';
+      /** What is missing, e.g. "X.mkv is not whole: its streams end at 412.0 s of the 5400.0 s its header states". */
+      reason: string;
+      /** The `Unsorted/` entry, library-relative. */
+      unsortedPath: string;
     };
 
 /** Input of `copyAndVerify`. */
@@ -140,15 +156,24 @@ export function createItemActivities(deps: ItemActivityDeps) {
   const { sort, vault, pool, localRoot } = deps;
   const workflowId = (): string => Context.current().info.workflowExecution?.workflowId ?? 'unknown';
 
-  /** Moves the release to `Unsorted/` as it is (idempotent: the entry is journalled per item). */
+  /**
+   * Moves the release to `Unsorted/` as it is (idempotent: the entry is journalled per item); an
+   * entry there already (a damaged release re-checked) stays where it is.
+   */
+  const keepInUnsorted = async (releasePath: string): Promise<string> =>
+    releasePath.startsWith(`${LIBRARY_FOLDERS.unsorted}/`)
+      ? releasePath
+      : (await sort.moveToUnsorted({ releasePath })).unsortedPath;
   const parkInUnsorted = async (
     releasePath: string,
     reason: string,
     suggestions?: SortSuggestion[],
-  ): Promise<SortReleaseResult> => {
-    const { unsortedPath } = await sort.moveToUnsorted({ releasePath });
-    return { kind: 'unsorted', reason, unsortedPath, suggestions };
-  };
+  ): Promise<SortReleaseResult> => ({
+    kind: 'unsorted',
+    reason,
+    unsortedPath: await keepInUnsorted(releasePath),
+    suggestions,
+  });
 
   /**
    * Sorts a release in `Incoming/` in one attempt: plans it (see `planSort`), then places every
@@ -158,9 +183,14 @@ export function createItemActivities(deps: ItemActivityDeps) {
    * `sorting`/`placed` in the catalog, and `copying`/`entered` when `enterCopying` asks for it (the
    * workflow recorded `sorting`/`entered`).
    *
-   * @returns `placed` with the plan, or `unsorted` with the reason and the entry
-   * @throws ApplicationFailure `RELEASE_INCOMPLETE` (retried) while the release is still written;
-   *   `SOURCE_MISSING`, `INVALID_INPUT`, `PATH_ESCAPES_ROOT` (not retried); pg errors (retried)
+   * A release that stays incomplete (see `planSort`) is moved as it is to `Unsorted/` and
+   * returned `damaged`, never planned.
+   *
+   * @returns `placed` with the plan, `unsorted` with the reason and the entry, or `damaged` with
+   *   what is missing and the entry
+   * @throws ApplicationFailure `RELEASE_INCOMPLETE` (retried) while the release is still written
+   *   or its bytes are not all there yet; `SOURCE_MISSING`, `INVALID_INPUT`, `PATH_ESCAPES_ROOT`
+   *   (not retried); pg errors (retried)
    */
   async function sortRelease(input: SortReleaseInput): Promise<SortReleaseResult> {
     const releaseName = input.releasePath.split('/').pop();
@@ -168,7 +198,13 @@ export function createItemActivities(deps: ItemActivityDeps) {
     const step = `plan:${input.releasePath}`;
     let journalled = await readJournal<JournalledPlan>(localRoot, workflowId(), step);
     if (!journalled) {
-      journalled = await sort.planSort({ releasePath: input.releasePath });
+      try {
+        journalled = await sort.planSort({ releasePath: input.releasePath, recheck: input.recheck });
+      } catch (err) {
+        if (!(err instanceof ApplicationFailure) || err.type !== FailureType.RELEASE_DAMAGED) throw err;
+        const { reason } = err.details?.[0] as { reason: string };
+        return { kind: 'damaged', reason, unsortedPath: await keepInUnsorted(input.releasePath) };
+      }
       await writeJournal(localRoot, workflowId(), step, journalled);
     }
     const { plan, workflowIds } = journalled;

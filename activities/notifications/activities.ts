@@ -72,7 +72,7 @@ function itemLabel(
 
 /**
  * Within the catalog's transaction for a stage change: closes the item's notifications whose
- * condition ended, and opens one for `failed-needs-attention` or `awaiting-approval` unless one is
+ * condition ended, and opens one for `failed-needs-attention` (or `damaged`) or `awaiting-approval` unless one is
  * open already. A "needs attention" stays open until the item rests (resident, evicted, deleted,
  * duplicate): parked again for the same stage and reason before that is one message; another
  * stage or reason closes it and opens a new one.
@@ -86,7 +86,8 @@ export async function noteItemStageChange(
   change: ItemStageChange,
   events: NotificationEvent[],
 ): Promise<string | undefined> {
-  const parked = change.stage === 'failed-needs-attention';
+  // A damaged release (kept in Unsorted/, never placed) needs a person as a parked item does.
+  const parked = change.stage === 'failed-needs-attention' || change.stage === 'damaged';
   const retried = change.outcome === 'retried';
   // A parked item is news until it comes to rest: retried and parked again for the same reason
   // (a recopy that fails verification again) is the same event; another reason is a new one.
@@ -126,7 +127,9 @@ export async function noteItemStageChange(
     message = {
       title: `vaultarr: ${label} needs attention`,
       body: [
-        `${label} stopped while ${failedStage}: ${reason}`,
+        change.stage === 'damaged'
+          ? `${label} is damaged, kept in ${change.libraryPath ?? 'Unsorted/'} (never placed or vaulted): ${reason}`
+          : `${label} stopped while ${failedStage}: ${reason}`,
         `Item ${change.workflowId} on host ${change.hostId}.`,
         `Fix the cause, then: vaultarr items retry ${change.workflowId} (or skip).`,
       ].join('\n'),
@@ -329,7 +332,7 @@ export function createNotificationActivities(deps: NotificationDeps) {
          (SELECT COALESCE(sum((details->>'freedBytes')::bigint), 0) FROM events
            WHERE outcome = 'evicted' AND at > now() - interval '1 day') AS freed_bytes,
          (SELECT count(*) FROM events WHERE outcome = 'failed' AND at > now() - interval '1 day') AS failures,
-         (SELECT count(*) FROM media_items WHERE stage = 'failed-needs-attention') AS attention,
+         (SELECT count(*) FROM media_items WHERE stage IN ('failed-needs-attention', 'damaged')) AS attention,
          (SELECT count(*) FROM media_items WHERE stage = 'awaiting-approval') AS approval`,
     );
     const r = rows[0]!;

@@ -3,6 +3,7 @@
  * files in the library, or park it in `Unsorted/`.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
@@ -16,17 +17,16 @@ import {
 import {
   DestinationExistsError,
   exists,
-  isPartialName,
   listFiles,
   moveFileNoClobber,
   moveTreeNoClobber,
   sameContent,
 } from '../../lib/files.js';
-import { filesOpenForWriting } from '../../lib/open-files.js';
 import type { PathHolder } from '../catalog/activities.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
-import { fileIo } from '../progress.js';
+import { activitySignal, fileIo, reportProgress } from '../progress.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
+import { createCompletenessCheck, recheckIntervalMs, type Completeness } from './completeness.js';
 import { readJournal, writeJournal } from './journal.js';
 import { isCameraName } from './identity.js';
 import { createTitleSources, type TitleSources } from './known-titles.js';
@@ -43,8 +43,18 @@ import {
 export interface SortDeps {
   /** Absolute local root (`.Local`). */
   localRoot: string;
-  /** A release counts as complete once no file in it changed for this long, in ms. */
+  /**
+   * A release counts as complete only once nothing in it changed for this long, in ms
+   * (`intake.settleSeconds`), among the other signs of `./completeness.ts`.
+   */
   settleMs: number;
+  /**
+   * A release that stays incomplete with no writer at work for this long, in ms, is damaged
+   * (`intake.damagedAfterMinutes`): `planSort` fails with `RELEASE_DAMAGED`. Absent: it waits.
+   */
+  damagedAfterMs?: number;
+  /** The `ffprobe` command that checks video containers (default `ffprobe`). */
+  ffprobeBinary?: string;
   /** Known titles and *arr answers (default: the library's own folders only, see `createTitleSources`). */
   titles?: TitleSources;
   /**
@@ -55,10 +65,18 @@ export interface SortDeps {
   holders?: (libraryPaths: string[], workflowId: string) => Promise<PathHolder[]>;
 }
 
+/** When a release counts as complete, and when one that is not is damaged (config `intake`). */
+export type IntakeSettings = Pick<SortDeps, 'settleMs' | 'damagedAfterMs' | 'ffprobeBinary'>;
+
 /** Input of `planSort`. */
 export interface PlanSortInput {
-  /** Release path relative to the local root, under `Incoming/`. */
+  /** Release path relative to the local root, under `Incoming/` (with `recheck`, or `Unsorted/`). */
   releasePath: string;
+  /**
+   * A damaged release looked at again (the item's `retry`): it may sit in `Unsorted/` already, and
+   * is damaged again at once, not after `damagedAfterMs`, unless a writer is at work on it.
+   */
+  recheck?: boolean;
 }
 
 /** Output of `planSort`: the plan, plus the workflow ID of each planned media file. */
@@ -124,24 +142,78 @@ async function sameInode(a: string, b: string): Promise<boolean> {
 export function createSortActivities(deps: SortDeps) {
   const { localRoot, settleMs } = deps;
   const titles = deps.titles ?? createTitleSources({ localRoot });
+  const checkRelease = createCompletenessCheck({ settleMs, ffprobeBinary: deps.ffprobeBinary });
+  /** Signs this host cannot read, each logged once. */
+  const unreadLogged = new Set<string>();
 
   const resolve = (relativePath: string): string => resolveInRoot(localRoot, relativePath);
+
+  /**
+   * Fails unless the verdict is `complete`: `RELEASE_INCOMPLETE` (retried after the delay it
+   * names, the reason also in the attempt's heartbeat for `items show`) while it may still
+   * complete, `RELEASE_DAMAGED` (not retried) once it has been incomplete with no writer at work
+   * for `damagedAfterMs` since its last change and since this activity was first scheduled.
+   */
+  function requireComplete(input: PlanSortInput, verdict: Completeness): void {
+    const ctx = Context.current();
+    if (verdict.kind === 'complete') {
+      for (const note of verdict.unread.filter((n) => !unreadLogged.has(n))) {
+        unreadLogged.add(note);
+        ctx.log.warn(`intake on this host: ${note}`);
+      }
+      return;
+    }
+    let retryInMs = verdict.kind === 'busy' ? verdict.recheckInMs : recheckIntervalMs(settleMs);
+    if (verdict.kind === 'incomplete' && deps.damagedAfterMs !== undefined) {
+      const limitMs = input.recheck ? 0 : deps.damagedAfterMs;
+      const since = Math.max(verdict.lastChangeMs, input.recheck ? 0 : ctx.info.scheduledTimestampMs);
+      const waitedMs = Date.now() - since;
+      if (waitedMs >= limitMs) {
+        throw permanentFailure(
+          FailureType.RELEASE_DAMAGED,
+          `release ${input.releasePath} is damaged: ${verdict.reason}`,
+          { reason: verdict.reason, waitedMs },
+        );
+      }
+      retryInMs = Math.min(retryInMs, limitMs - waitedMs + 50);
+    }
+    const waiting =
+      verdict.kind === 'busy' ? `still being written: ${verdict.reason}` : `not complete: ${verdict.reason}`;
+    reportProgress({ phase: `waiting, ${waiting}` });
+    ctx.heartbeat({ phase: `waiting, ${waiting}`, bytesDone: 0, bytesTotal: 0 });
+    throw ApplicationFailure.create({
+      type: FailureType.RELEASE_INCOMPLETE,
+      message: `release ${input.releasePath} is ${waiting}`,
+      nextRetryDelay: Math.max(50, Math.round(retryInMs)),
+      // Waiting is expected, not an error: logged at debug, not counted as a failure in metrics.
+      category: ApplicationFailureCategory.BENIGN,
+    });
+  }
 
   /**
    * Lists a release in `Incoming/` and plans where each of its files goes: each video's identity
    * by agreement of two parsers, known titles (library folders, the *arr's lists) and the *arr's
    * parse answers (see `decideIdentity`); a failing *arr is logged and sorting goes on without it.
+   * Only a complete release is planned, by every sign of `./completeness.ts`.
    *
    * @returns the {@link SortPlan} and workflow IDs of its media files
-   * @throws ApplicationFailure `RELEASE_INCOMPLETE` (retried) while a file has a partial name,
-   *   changed within the settle time, or is open for writing by any process (`/proc`, as `fuser`); `SOURCE_MISSING` (not retried) when the release is gone;
-   *   `INVALID_INPUT` / `PATH_ESCAPES_ROOT` (not retried) for a path outside `Incoming/`
+   * @throws ApplicationFailure `RELEASE_INCOMPLETE` (retried after its `nextRetryDelay`) while a
+   *   file has a partial name, changed within the settle time, is open for writing by any process
+   *   (`/proc`, as `fuser`), has preallocated space never written or holes, or a video container
+   *   ends early or is empty; `RELEASE_DAMAGED` (not retried, `details[0].reason`) once it stayed
+   *   so with no writer at work for `damagedAfterMs`; `SOURCE_MISSING` (not retried) when the
+   *   release is gone; `INVALID_INPUT` / `PATH_ESCAPES_ROOT` (not retried) for a path outside
+   *   `Incoming/` (or, with `recheck`, `Unsorted/`)
    */
   async function planSort(input: PlanSortInput): Promise<PlanSortResult> {
-    if (!input.releasePath.startsWith(`${LIBRARY_FOLDERS.incoming}/`)) {
+    const top = input.releasePath.split('/')[0]!;
+    const allowed: string[] = input.recheck
+      ? [LIBRARY_FOLDERS.incoming, LIBRARY_FOLDERS.unsorted]
+      : [LIBRARY_FOLDERS.incoming];
+    if (!allowed.includes(top) || input.releasePath === top) {
       throw permanentFailure(
         FailureType.INVALID_INPUT,
-        `release path ${input.releasePath} is not under Incoming/`,
+        `release path ${input.releasePath} is not under ${allowed.map((f) => `${f}/`).join(' or ')}`,
       );
     }
     const abs = resolve(input.releasePath);
@@ -155,26 +227,18 @@ export function createSortActivities(deps: SortDeps) {
     const files = isFolder
       ? await listFiles(abs)
       : [{ path: path.basename(abs), sizeBytes: info.size, mtimeMs: info.mtimeMs }];
-    const now = Date.now();
-    const busy = files.filter((f) => isPartialName(path.basename(f.path)) || now - f.mtimeMs < settleMs);
-    if (busy.length > 0 || (isFolder && now - info.mtimeMs < settleMs)) {
-      throw ApplicationFailure.create({
-        type: FailureType.RELEASE_INCOMPLETE,
-        message: `release ${input.releasePath} is still being written (${busy.map((f) => f.path).join(', ') || 'folder changed'})`,
-      });
-    }
-    // A writer that paused longer than the settle time still holds its file open for writing.
-    // Sorts running at once share a walk of /proc under Incoming/ (one that starts after each asked).
-    const writing = await filesOpenForWriting(
-      files.map((f) => (isFolder ? path.join(abs, f.path) : abs)),
-      { under: resolve(LIBRARY_FOLDERS.incoming) },
+    // Sorts running at once share a walk of /proc under the release's folder (one that starts after each asked).
+    requireComplete(
+      input,
+      await checkRelease({
+        abs,
+        isFolder,
+        mtimeMs: info.mtimeMs,
+        files,
+        under: resolve(top),
+        signal: activitySignal(),
+      }),
     );
-    if (writing.length > 0) {
-      throw ApplicationFailure.create({
-        type: FailureType.RELEASE_INCOMPLETE,
-        message: `release ${input.releasePath} is still open for writing (${writing.map((f) => path.relative(localRoot, f)).join(', ')})`,
-      });
-    }
     const release = { releasePath: input.releasePath, isFolder, files };
     // The *arr is asked only about names that could be media (a camera name never is).
     const names = candidateNames(release).filter((n) => !isCameraName(n));

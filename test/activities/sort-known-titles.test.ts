@@ -1,13 +1,13 @@
 import { jest } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { SonarrClient } from '../../activities/arr/clients.js';
 import { createSortActivities } from '../../activities/sort/activities.js';
 import { decideIdentity } from '../../activities/sort/identity.js';
 import { createTitleSources, titleSourcesFromConfig } from '../../activities/sort/known-titles.js';
 import type { ArrConfig } from '../../lib/config.js';
-import { makeLibrary, tempDir } from '../helpers/env.js';
+import { makeLibrary, makeRandomVideo, tempDir } from '../helpers/env.js';
 import { FakeRadarr } from '../fakes/radarr.js';
 import { FakeSonarr } from '../fakes/sonarr.js';
 
@@ -44,11 +44,10 @@ function arrConfig(): ArrConfig {
   };
 }
 
-/** Drops a finished (settled) file into Incoming/. */
+/** Drops a finished (settled) video into Incoming/. */
 function drop(name: string): string {
   const file = path.join(localRoot, 'Incoming', name);
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, `video of ${name}`);
+  makeRandomVideo(file, 4096);
   const old = new Date(Date.now() - 60_000);
   utimesSync(file, old, old);
   return `Incoming/${name}`;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { createPool } from '../../lib/db.js';
 import { freePort, waitFor } from '../../lib/infra/wait.js';
-import { startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
+import { makeRandomVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 import { TestStack } from '../helpers/stack.js';
 
 const MIB = 1024 * 1024;
@@ -69,17 +69,13 @@ describe('uploads under faults', () => {
     Array.from({ length: count }, (_, i) => {
       const year = 1950 + i;
       stack.drop(`${title.replace(/ /g, '.')}.${year}.1080p.BluRay.x264-GROUP.mkv`, (at) =>
-        writeFileSync(at, randomBytes(sizeBytes)),
+        makeRandomVideo(at, sizeBytes),
       );
       return `Movies/${title} (${year})/${title} (${year}).mkv`;
     });
 
   test('a worker killed with SIGKILL in the middle of copying a 200 MiB file: the copy completes after restart, bytes identical', async () => {
-    stack.drop('Big.Movie.2020.1080p.BluRay.x264-GROUP.mkv', (at) => {
-      const chunk = randomBytes(MIB);
-      const buffers = Array.from({ length: 200 }, (_, i) => (i % 2 ? chunk : randomBytes(MIB)));
-      writeFileSync(at, Buffer.concat(buffers));
-    });
+    stack.drop('Big.Movie.2020.1080p.BluRay.x264-GROUP.mkv', (at) => makeRandomVideo(at, 200 * MIB));
     const libraryPath = 'Movies/Big Movie (2020)/Big Movie (2020).mkv';
     await waitFor('the copy to start', async () => (await stageOf(libraryPath)) === 'copying', 60_000, 100);
     await new Promise((r) => setTimeout(r, 1500));

@@ -47,6 +47,7 @@ describe('workers on several hosts', () => {
       VAULTARR_TEMPORAL__ADDRESS: temporalAddress(),
       VAULTARR_VAULT__REMOTE: cloud,
       VAULTARR_WATCHER__SETTLE_SECONDS: '1',
+      VAULTARR_INTAKE__SETTLE_SECONDS: '1',
       DATABASE_URL: databaseUrl,
     });
     // pi-b is a small storage host in the host-only profile: its worker runs only its activity

@@ -3,7 +3,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, portOpen, waitFor } from '../../lib/infra/wait.js';
@@ -47,6 +47,27 @@ export function makeVideo(file: string, seconds = 1, seed = 0): void {
     '-f', 'lavfi', '-i', `sine=frequency=${440 + seed}:duration=${seconds}`,
     '-shortest', '-metadata', `comment=vaultarr-test-${seed}`, file,
   ]); // prettier-ignore
+}
+
+/**
+ * Writes a Matroska video of random frames (raw 8-bit gray, 25 fps) of about `sizeBytes` (whole
+ * frames, plus a few KiB of container): a real, whole container of any size, fast (the frames
+ * come from `/dev/urandom`, nothing is encoded), whose bytes differ from call to call. Intake
+ * refuses random bytes that only carry a video's name.
+ *
+ * @returns the file's size in bytes
+ */
+export function makeRandomVideo(file: string, sizeBytes: number): number {
+  mkdirSync(path.dirname(file), { recursive: true });
+  // Frames of at most 1 MiB, at least 16 of them for a small file; a side a multiple of 16.
+  const side = Math.max(16, Math.min(1024, Math.floor(Math.sqrt(sizeBytes / 16) / 16) * 16));
+  const frames = Math.max(1, Math.round(sizeBytes / (side * side)));
+  execFileSync('ffmpeg', [
+    '-loglevel', 'error', '-y',
+    '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${side}x${side}`, '-r', '25', '-i', '/dev/urandom',
+    '-frames:v', String(frames), '-c:v', 'rawvideo', '-f', 'matroska', file,
+  ]); // prettier-ignore
+  return statSync(file).size;
 }
 
 /** A running `rclone serve webdav` on 127.0.0.1 serving a directory. */

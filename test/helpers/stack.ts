@@ -67,6 +67,7 @@ export class TestStack {
       VAULTARR_METRICS__PORT: String(this.ports.metrics),
       VAULTARR_METRICS__HOST: '127.0.0.1',
       VAULTARR_WATCHER__SETTLE_SECONDS: '1',
+      VAULTARR_INTAKE__SETTLE_SECONDS: '1',
       ...this.extraEnv,
     };
   }

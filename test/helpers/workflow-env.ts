@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import type { ItemSettings, MediaItemStatus } from '../../domain/messages.js';
 import { loadConfig } from '../../lib/config.js';
-import { mediaItemPolicy } from '../../lib/endpoints.js';
+import { intakeSettings, mediaItemPolicy } from '../../lib/endpoints.js';
 import { statusQuery } from '../../domain/messages.js';
 import type { Stage } from '../../domain/stages.js';
 import { createPool } from '../../lib/db.js';
@@ -63,6 +63,8 @@ export async function createWorkflowTestEnv(
     policy?: Partial<ItemSettings['policy']>;
     /** The sort activities' settle time, in ms (default 0: tests settle their files themselves). */
     settleMs?: number;
+    /** How long an incomplete release waits before it is damaged, in ms (default the config's). */
+    damagedAfterMs?: number;
     /** Worker metrics to observe the activities with (see `WorkerOptions.metrics`). */
     metrics?: WorkerOptions['metrics'];
     /** Makes the host activities' rclone client from the env's options (see `WorkerOptions.rcloneClient`). */
@@ -113,7 +115,11 @@ export async function createWorkflowTestEnv(
     hostId,
     pool,
     localRoot,
-    settleMs: options.settleMs ?? 0,
+    intake: {
+      ...intakeSettings(defaults),
+      settleMs: options.settleMs ?? 0,
+      ...(options.damagedAfterMs !== undefined ? { damagedAfterMs: options.damagedAfterMs } : {}),
+    },
     rclone,
     sharedTaskQueue: taskQueue,
     scan: options.scan,
