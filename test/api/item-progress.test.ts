@@ -3,8 +3,9 @@
  * /api/v1/items/:id` polled every 500 ms, the workflow's pending activity as the Web UI shows it
  * (`DescribeWorkflowExecution`), and `vaultarr items watch` in a pipe. Real Temporal, Postgres and
  * rclone copying to a local-directory vault (which keeps sha256: verification asks the vault for
- * it). The issue's margins, and nothing else about timing: the first progress within 3 s of the
- * copy's start, updates at most 5 s apart, verification its own phase.
+ * it), and to a WebDAV vault (which keeps no hash: the copy is read back). The issue's margins,
+ * and nothing else about timing: the first progress within 3 s of the copy's start, updates at
+ * most 5 s apart, verification its own phase.
  */
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { Express } from 'express';
@@ -13,7 +14,9 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, ftruncateSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import { Rclone } from '../../activities/vault/rclone.js';
 import { waitFor } from '../../lib/infra/wait.js';
+import { startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
 const GiB = 1024 ** 3;
@@ -21,13 +24,14 @@ const SIZE = 2 * GiB;
 const RELEASE = 'Interstellar.2014.1080p.BluRay.x264-GROUP';
 const LIBRARY_PATH = 'Movies/Interstellar (2014)/Interstellar (2014).mkv';
 
-/** A sparse 2 GiB file with a random 1 MiB block every 64 MiB and at its end: not trivially compressible. */
-function makeLargeFile(file: string): void {
+/** A sparse file with a random 1 MiB block every 64 MiB and at its end: not trivially compressible. */
+function makeLargeFile(file: string, sizeBytes: number): void {
   const fd = openSync(file, 'w');
   try {
-    ftruncateSync(fd, SIZE);
-    for (let at = 0; at < SIZE; at += 64 * 1024 ** 2) writeSync(fd, randomBytes(1024 ** 2), 0, 1024 ** 2, at);
-    writeSync(fd, randomBytes(1024 ** 2), 0, 1024 ** 2, SIZE - 1024 ** 2);
+    ftruncateSync(fd, sizeBytes);
+    for (let at = 0; at < sizeBytes; at += 64 * 1024 ** 2)
+      writeSync(fd, randomBytes(1024 ** 2), 0, 1024 ** 2, at);
+    writeSync(fd, randomBytes(1024 ** 2), 0, 1024 ** 2, sizeBytes - 1024 ** 2);
   } finally {
     closeSync(fd);
   }
@@ -87,6 +91,53 @@ function watch(
   return { child, out: () => out, exit };
 }
 
+/**
+ * Polls `GET /api/v1/items/:id` and the item's pending `copyAndVerify` (as the Web UI shows it)
+ * every 500 ms until the item is resident.
+ */
+async function follow(env: WorkflowTestEnv, app: Express, token: string, id: string): Promise<Observation[]> {
+  const observations: Observation[] = [];
+  const handle = env.client.workflow.getHandle(id);
+  await waitFor(
+    `${id} to be resident`,
+    async () => {
+      const shown = await request(app)
+        .get(`/api/v1/items/${encodeURIComponent(id)}`)
+        .set('Authorization', `Bearer ${token}`);
+      const pending = ((await handle.describe()).raw.pendingActivities ?? []).find(
+        (a) => a.activityType?.name === 'copyAndVerify',
+      );
+      const payload = pending?.heartbeatDetails?.payloads?.[0];
+      const body = shown.body as { item?: { stage: string }; progress?: Progress };
+      observations.push({
+        at: Date.now(),
+        stage: body.item?.stage,
+        progress: body.progress,
+        pending: pending && {
+          startedAtMs: msOf(pending.lastStartedTime),
+          heartbeatAtMs: msOf(pending.lastHeartbeatTime),
+          details: payload
+            ? (defaultPayloadConverter.fromPayload(payload as Payload) as Progress)
+            : undefined,
+        },
+      });
+      return body.item?.stage === 'resident';
+    },
+    9 * 60_000,
+    500,
+  );
+  return observations;
+}
+
+/** Times (ms) at which the items API's progress changed (phase, bytes or write time), up to the item's `resident`. */
+function progressUpdates(observations: Observation[]): number[] {
+  const updates = changes(observations, (o) =>
+    o.progress ? JSON.stringify([o.progress.phase, o.progress.bytesDone, o.progress.updatedAt]) : undefined,
+  );
+  const resident = observations.find((o) => o.stage === 'resident')!.at;
+  return [...updates.filter((t) => t < resident), resident];
+}
+
 describe('live progress of a 2 GiB copy and its verification', () => {
   let env: WorkflowTestEnv;
   let app: Express;
@@ -103,7 +154,7 @@ describe('live progress of a 2 GiB copy and its verification', () => {
     // sorting, until the test lets it go — by then two `items watch` run, and one got Ctrl-C.
     const release = path.join(env.localRoot, 'Incoming', RELEASE);
     mkdirSync(release, { recursive: true });
-    makeLargeFile(path.join(release, `${RELEASE}.mkv`));
+    makeLargeFile(path.join(release, `${RELEASE}.mkv`), SIZE);
     writeFileSync(path.join(release, `${RELEASE}.nfo.part`), 'still downloading');
     const id = await env.startIncoming(`Incoming/${RELEASE}`);
     const watcher = watch(env, id);
@@ -117,35 +168,7 @@ describe('live progress of a 2 GiB copy and its verification', () => {
     interrupted = { code: await second.exit, out: second.out() };
     rmSync(path.join(release, `${RELEASE}.nfo.part`));
 
-    const handle = env.client.workflow.getHandle(id);
-    await waitFor(
-      `${LIBRARY_PATH} to be resident`,
-      async () => {
-        const shown = await request(app)
-          .get(`/api/v1/items/${encodeURIComponent(id)}`)
-          .set('Authorization', `Bearer ${token}`);
-        const pending = ((await handle.describe()).raw.pendingActivities ?? []).find(
-          (a) => a.activityType?.name === 'copyAndVerify',
-        );
-        const payload = pending?.heartbeatDetails?.payloads?.[0];
-        const body = shown.body as { item?: { stage: string }; progress?: Progress };
-        observations.push({
-          at: Date.now(),
-          stage: body.item?.stage,
-          progress: body.progress,
-          pending: pending && {
-            startedAtMs: msOf(pending.lastStartedTime),
-            heartbeatAtMs: msOf(pending.lastHeartbeatTime),
-            details: payload
-              ? (defaultPayloadConverter.fromPayload(payload as Payload) as Progress)
-              : undefined,
-          },
-        });
-        return body.item?.stage === 'resident';
-      },
-      9 * 60_000,
-      500,
-    );
+    observations.push(...(await follow(env, app, token, id)));
     watched = { code: await watcher.exit, out: watcher.out() };
   }, 10 * 60_000);
   afterAll(async () => {
@@ -168,12 +191,9 @@ describe('live progress of a 2 GiB copy and its verification', () => {
   });
 
   test('the items API updates the progress at least every 5 s until the item is resident', () => {
-    const updates = changes(observations, (o) =>
-      o.progress ? JSON.stringify([o.progress.phase, o.progress.bytesDone, o.progress.updatedAt]) : undefined,
-    );
-    const resident = observations.find((o) => o.stage === 'resident')!.at;
-    expect(updates.length).toBeGreaterThan(2);
-    expect(Math.max(...gaps([...updates.filter((t) => t < resident), resident]))).toBeLessThanOrEqual(5000);
+    const updates = progressUpdates(observations);
+    expect(updates.length).toBeGreaterThan(3);
+    expect(Math.max(...gaps(updates))).toBeLessThanOrEqual(5000);
   });
 
   test('the verification shows as its own phase, never as copying 100 %', () => {
@@ -210,5 +230,40 @@ describe('live progress of a 2 GiB copy and its verification', () => {
     expect(interrupted.code).toBe(0);
     expect(interrupted.out).toContain('stopped watching');
     expect(observations.at(-1)!.stage).toBe('resident');
+  });
+});
+
+describe('live progress of a read-back (a WebDAV vault keeps no hash)', () => {
+  let env: WorkflowTestEnv;
+  let webdav: WebdavServer;
+  let observations: Observation[];
+  const served = tempDir('vaultarr-webdav-');
+
+  beforeAll(async () => {
+    webdav = await startWebdav(served.dir);
+    env = await createWorkflowTestEnv({
+      policy: { copyHeartbeatTimeoutMs: 30_000 },
+      rcloneClient: (options) => new Rclone({ ...options, remote: webdav.remote }),
+    });
+    const { app, token } = await createTestApi(env);
+    const name = 'Arrival.2016.1080p.BluRay.x264-GROUP.mkv';
+    makeLargeFile(path.join(env.localRoot, 'Incoming', name), GiB);
+    observations = await follow(env, app, token, await env.startIncoming(`Incoming/${name}`));
+  }, 10 * 60_000);
+  afterAll(async () => {
+    await env?.close();
+    await webdav?.stop();
+    served.cleanup();
+  });
+
+  test('the read-back shows as its own phase with a growing percent, updated at least every 5 s', () => {
+    const readBack = observations.filter((o) => o.progress?.phase === 'reading-back');
+    const percents = readBack.map((o) => o.progress!.percent ?? -1);
+    expect(percents.length).toBeGreaterThan(1);
+    expect(percents).toEqual([...percents].sort((a, b) => a - b));
+    expect(percents[percents.length - 1]).toBeGreaterThan(percents[0]!);
+    expect(readBack[0]!.progress).toMatchObject({ bytesTotal: GiB });
+    expect(readBack.every((o) => o.stage === 'verifying')).toBe(true);
+    expect(Math.max(...gaps(progressUpdates(observations)))).toBeLessThanOrEqual(5000);
   });
 });
