@@ -83,9 +83,8 @@ export class WatchPrinter {
     const p = frame.progress;
     const phase = `${frame.stage}/${p?.phase ?? ''}`;
     if (this.tty) {
-      const text = p
-        ? `${frame.stage.padEnd(9)} ${bar(p.percent)} ${phaseText(p, false)}`
-        : `${frame.stage.padEnd(9)} ${bar(undefined)} waiting for its next step`;
+      const stage = p?.phase === frame.stage ? '' : `${frame.stage}: `;
+      const text = `${bar(p?.percent)} ${stage}${p ? phaseText(p, false) : 'waiting for its next step'}`;
       const line = text.slice(0, Math.max(20, this.tty.columns - 1));
       const newLine = this.drawn && phase !== this.lastPhase;
       this.write(`${newLine ? '\n' : ''}\r\x1b[2K${line}`);
