@@ -14,7 +14,7 @@ import { createSettingsActivities } from './settings/activities.js';
 import { createNotificationActivities } from './notifications/activities.js';
 import { createPeerActivities } from './peers/activities.js';
 import { createPeerDeliveryActivities } from './peers/deliveries.js';
-import { heartbeating } from './progress.js';
+import { catalogProgressSink, heartbeatingWith } from './progress.js';
 import { createScanActivities } from './scan/activities.js';
 import { createLocalScanActivities, createReconcileActivities } from './reconcile/activities.js';
 import { createSortActivities, type IntakeSettings } from './sort/activities.js';
@@ -64,7 +64,8 @@ export interface HostActivityDeps {
 
 /**
  * Activities for this host's task queue. Each runs under the heartbeat pump of
- * `activities/progress.ts`: it heartbeats its progress every third of its heartbeat timeout.
+ * `activities/progress.ts`: it heartbeats its progress (every 2 s, or every third of its heartbeat
+ * timeout when that is shorter) and writes it to the catalog's `item_progress` for `items show`.
  */
 export function createHostActivities(deps: HostActivityDeps) {
   const sort = createSortActivities({
@@ -81,7 +82,7 @@ export function createHostActivities(deps: HostActivityDeps) {
     quotaPause: deps.quotaPause,
     copyAttempts: deps.copyAttempts,
   });
-  return heartbeating({
+  return heartbeatingWith(catalogProgressSink(deps.pool))({
     ...sort,
     ...vault,
     ...createItemActivities({

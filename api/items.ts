@@ -41,7 +41,11 @@ export function itemsRouter(items: ItemService): Router {
     }),
   );
 
-  /** → 200 `{ item, live, workflowStatus }`; 404 when unknown. */
+  /**
+   * → 200 `{ item, live, workflowStatus, progress?, unsortedVault? }`; `progress` is what the item's
+   * running host activity does now (`phase`, `bytesDone`, `bytesTotal`, `percent`, `phaseSeconds`,
+   * `updatedAt`: written by the worker at least every 2 s, see `lib/item-progress.ts`); 404 when unknown.
+   */
   router.get(
     '/:id',
     wrap(async (req, res) => {

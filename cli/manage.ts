@@ -4,6 +4,7 @@
  * default, `--json` for scripts; errors print a sentence and exit 1.
  */
 import { Command, Option } from 'commander';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SUBTITLE_EXTENSIONS } from '../activities/sort/release-planner.js';
 import type { Approval } from '../domain/approval.js';
 import { ApprovalSchema, SuggestionChoiceSchema } from '../domain/approval.js';
@@ -16,6 +17,7 @@ import { endpoints } from '../lib/endpoints.js';
 import { UserError } from '../lib/errors.js';
 import { ItemError, ItemService, type ItemAction, type ItemProgress, type ItemRow } from '../lib/items.js';
 import { connectClient } from '../lib/temporal.js';
+import { finalLine, isBusy, phaseText, WATCH_INTERVAL_MS, WatchPrinter } from './watch.js';
 import { redactText } from '../lib/secrets.js';
 import {
   createToken,
@@ -88,11 +90,40 @@ function describeSuggestion({ identity, source }: SortSuggestion): string {
   return `${what} (from ${source})`;
 }
 
-/** `copyAndVerify: copying 1.2 GiB / 3.0 GiB (40.0 %), attempt 1` */
+/**
+ * `copyAndVerify: copying 1.2 GiB / 3.0 GiB (40.0 %), 85.0 MiB/s Movies/…, attempt 1` or
+ * `copyAndVerify: verifying Movies/… for 12 s, attempt 1`.
+ */
 function describeProgress(p: ItemProgress): string {
-  const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
-  const bytes = p.bytesTotal > 0 ? ` ${gib(p.bytesDone)} / ${gib(p.bytesTotal)} (${p.percent ?? 0} %)` : '';
-  return `${p.activity}: ${p.phase}${bytes}${p.file ? ` ${p.file}` : ''}, attempt ${p.attempt}`;
+  return `${p.activity}: ${phaseText(p)}, attempt ${p.attempt}`;
+}
+
+/**
+ * Follows an item until it leaves its busy stages (see {@link isBusy}), printing with `printer`.
+ *
+ * @returns the exit code: 1 when the item ended in `failed-needs-attention`, else 0 (also when
+ *   Ctrl-C stopped the watch)
+ */
+async function watchItem(
+  items: ItemService,
+  ref: string,
+  printer: WatchPrinter,
+  stop: AbortSignal,
+): Promise<number> {
+  const id = await items.resolve(ref);
+  for (;;) {
+    const frame = await items.watchState(id);
+    if (!isBusy(frame)) {
+      printer.end(finalLine(frame));
+      return frame.stage === 'failed-needs-attention' ? 1 : 0;
+    }
+    if (!stop.aborted) printer.frame(frame);
+    const slept = await sleep(WATCH_INTERVAL_MS, true, { signal: stop }).catch(() => false);
+    if (!slept) {
+      printer.end('stopped watching (the item carries on)');
+      return 0;
+    }
+  }
 }
 
 /**
@@ -163,6 +194,23 @@ export function registerManageCommands(program: Command): void {
           ...leftoverLines(row?.id ?? id, live?.leftover),
         ].join('\n'),
       );
+    });
+
+  items
+    .command('watch <id>')
+    .description(
+      "follow an item's copy, hashing and verification live: a progress bar on a terminal, a line per change otherwise; ends when it leaves sorting/copying/verifying (exit 1 if it needs a person); Ctrl-C stops watching",
+    )
+    .action(async (id: string) => {
+      const printer = new WatchPrinter(
+        (text) => process.stdout.write(redactText(text)),
+        process.stdout.isTTY ? { columns: process.stdout.columns || 80 } : undefined,
+      );
+      // Ctrl-C ends the watch with exit 0, also while it connects or closes its connections; a
+      // second one at once.
+      const stop = new AbortController();
+      process.on('SIGINT', () => (stop.signal.aborted ? process.exit(0) : stop.abort()));
+      process.exitCode = await withItems((s) => watchItem(s, id, printer, stop.signal));
     });
 
   items

@@ -224,7 +224,7 @@ export const ConfigSchema = z.strictObject({
       copyHeartbeatTimeoutSeconds: seconds
         .default(30)
         .describe(
-          'Heartbeat timeout of every host activity: a worker silent this long is taken for dead and its attempt retried (live ones heartbeat every third of it).',
+          'Heartbeat timeout of every host activity: a worker silent this long is taken for dead and its attempt retried (live ones heartbeat every 2 s, or every third of it when that is shorter).',
         ),
       quotaPauseHours: z
         .number()

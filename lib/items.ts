@@ -43,6 +43,7 @@ import {
 } from '../domain/messages.js';
 import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
+import { readItemProgress, type ItemProgress } from './item-progress.js';
 import { redactText } from './secrets.js';
 import { mediaItemWorkflowId } from './workflow-ids.js';
 import { ENDED_STAGES_SQL } from '../domain/stages.js';
@@ -74,30 +75,24 @@ export interface ItemRow {
   updatedAt: string;
 }
 
-/**
- * What a running host activity of an item reports (its last heartbeat, see
- * `activities/progress.ts`): shown by `vaultarr items show` and `GET /api/v1/items/:id`.
- */
-export interface ItemProgress {
-  /** The activity (`sortRelease`, `copyAndVerify`, `evictLocalCopy`, ...). */
-  activity: string;
-  /** Its attempt number (1 unless it failed before). */
-  attempt: number;
-  phase: string;
-  bytesDone: number;
-  bytesTotal: number;
-  /** Percent of `bytesTotal`, one decimal, when the total is known. */
-  percent?: number;
-  /** The file it works on, when one. */
-  file?: string;
+export type { ItemProgress };
+
+/** A protobuf timestamp as ISO 8601, if set. */
+function isoOf(t: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined {
+  if (!t?.seconds) return undefined;
+  return new Date(Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6)).toISOString();
 }
 
-/** The progress of the first pending activity that heartbeats it. */
-function progressOf(
+/**
+ * The progress of the first pending activity that heartbeats it: what Temporal holds (and the Web
+ * UI shows), for items whose worker writes no live progress to the catalog.
+ */
+function heartbeatProgressOf(
   pending: Array<{
     activityType?: { name?: string | null } | null;
     attempt?: number | null;
     heartbeatDetails?: { payloads?: unknown[] | null } | null;
+    lastHeartbeatTime?: { seconds?: unknown; nanos?: number | null } | null;
   }>,
 ): ItemProgress | undefined {
   for (const a of pending) {
@@ -114,6 +109,8 @@ function progressOf(
       bytesTotal: details.bytesTotal ?? 0,
       percent: details.percent,
       file: details.file,
+      updatedAt: isoOf(a.lastHeartbeatTime),
+      source: 'heartbeat',
     };
   }
   return undefined;
@@ -283,7 +280,9 @@ export class ItemService {
   }
 
   /**
-   * One item: its catalog row and, while its workflow runs, the live `status` query.
+   * One item: its catalog row and, while its workflow runs, the live `status` query and the
+   * `progress` of its running host activity (the worker's live progress in the catalog, at most a
+   * few seconds old; else the activity's last heartbeat).
    *
    * @param ref - a full workflow ID or a unique prefix (see {@link ItemService.resolve})
    * @throws ItemError 404 when neither the catalog nor Temporal knows the ID; 409 for an ambiguous prefix
@@ -306,12 +305,12 @@ export class ItemService {
     const handle = this.deps.client.workflow.getHandle(id);
     let workflowStatus = 'UNKNOWN';
     let live: MediaItemStatus | null = null;
-    let progress: ItemProgress | undefined;
+    let progress = await readItemProgress(this.deps.pool, id);
     try {
       const description = await handle.describe();
       workflowStatus = description.status.name;
       live = await handle.query(statusQuery);
-      progress = progressOf(description.raw.pendingActivities ?? []);
+      progress ??= heartbeatProgressOf(description.raw.pendingActivities ?? []);
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       if (!rows[0]) throw new ItemError(404, 'not-found', `no item ${id}`);
@@ -332,6 +331,39 @@ export class ItemService {
           }
         : {}),
     };
+  }
+
+  /**
+   * What `vaultarr items watch` shows each second: the item's stage and the live progress of its
+   * running host activity, from the catalog alone (cheap to poll: no query reaches the workflow),
+   * except while the catalog has no row for the item yet (then its `status` query says the stage).
+   *
+   * @param id - the item's full workflow ID (see {@link ItemService.resolve})
+   * @returns its stage, the stage's reason and its path as the catalog has them, and its progress
+   * @throws ItemError 404 when neither the catalog nor Temporal knows the item
+   */
+  async watchState(
+    id: string,
+  ): Promise<{ stage: string; reason: string | null; libraryPath: string | null; progress?: ItemProgress }> {
+    const { rows } = await this.deps.pool.query(
+      `SELECT stage, reason, library_path AS "libraryPath" FROM media_items WHERE workflow_id = $1`,
+      [id],
+    );
+    const progress = await readItemProgress(this.deps.pool, id);
+    const row = rows[0] as { stage: string; reason: string | null; libraryPath: string | null } | undefined;
+    if (row) return { ...row, progress };
+    try {
+      const live = await this.deps.client.workflow.getHandle(id).query(statusQuery);
+      return {
+        stage: live.stage,
+        reason: live.reason ?? null,
+        libraryPath: live.libraryPath ?? null,
+        progress,
+      };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ItemError(404, 'not-found', `no item ${id}`);
+      throw err;
+    }
   }
 
   /** The `status` query of the item's running workflow. */

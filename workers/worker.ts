@@ -181,10 +181,14 @@ export const SHARED_WORKER_TUNING = {
 /**
  * The host worker (activities that touch this host's disk): `worker.hostActivities` at once
  * (default 16) — copies and hashing are bound by the disk and the uplink, and the rclone daemon
- * runs the transfers.
+ * runs the transfers. Heartbeats are throttled to one a second at most instead of the SDK's
+ * 0.8 × the heartbeat timeout (24 s for the default 30 s): the pump of `activities/progress.ts`
+ * beats every 2 s, and each beat reaching Temporal is what keeps the Web UI's pending activity
+ * showing progress at most a few seconds old.
  */
 export const HOST_WORKER_TUNING = {
   maxConcurrentActivityTaskExecutions: DEFAULT_HOST_ACTIVITIES,
+  maxHeartbeatThrottleInterval: '1s',
 } as const;
 
 /**
@@ -242,6 +246,7 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
       interceptors,
       maxConcurrentActivityTaskExecutions:
         options.hostActivities ?? HOST_WORKER_TUNING.maxConcurrentActivityTaskExecutions,
+      maxHeartbeatThrottleInterval: HOST_WORKER_TUNING.maxHeartbeatThrottleInterval,
     }),
   );
   return workers;

@@ -1,10 +1,10 @@
 /**
  * Timeouts of the host activities, chosen per activity in this one place. Every host activity
- * heartbeats every third of its heartbeat timeout while it works (see `activities/progress.ts`),
- * so the heartbeat timeout only decides how soon a dead worker's attempt is retried; the
- * start-to-close timeout bounds one attempt on the slowest host we support (a Raspberry Pi with a
- * USB disk, ~30 MB/s, a 60 GiB remux), and `scheduleToCloseTimeout` (`hostWaitMs`) how long
- * the work waits for an offline host.
+ * heartbeats every 2 s (every third of its heartbeat timeout when shorter) while it works (see
+ * `activities/progress.ts`), so the heartbeat timeout only decides how soon a dead worker's
+ * attempt is retried; the start-to-close timeout bounds one attempt on the slowest host we
+ * support (a Raspberry Pi with a USB disk, ~30 MB/s, a 60 GiB remux), and
+ * `scheduleToCloseTimeout` (`hostWaitMs`) how long the work waits for an offline host.
  */
 import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import type { ItemActivities, SortActivities, VaultActivities } from '../activities/index.js';

@@ -20,6 +20,7 @@ import type { VaultVerification } from '../../domain/messages.js';
 import { listFiles } from '../../lib/files.js';
 import { recordStageFromActivity } from '../catalog/activities.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
+import { flushProgress, reportProgress } from '../progress.js';
 import type { SortActivities } from '../sort/activities.js';
 import type { PlaceReleaseResult } from '../sort/activities.js';
 import { readJournal, writeJournal } from '../sort/journal.js';
@@ -283,7 +284,8 @@ export function createItemActivities(deps: ItemActivityDeps) {
   /**
    * Copies an item's files to the vault and verifies the copy, in one attempt: the local files are
    * hashed while they are copied (one read), then the vault copy is checked against those hashes
-   * (`copyToVault`, `verifyVaultCopy`). Records `verifying` (`entered`) and the outcome
+   * (`copyToVault`, `verifyVaultCopy`), reporting the phases of both as live progress. Records
+   * `verifying` (`entered`) and the outcome
    * (`resident`/`verified`, `verifying`/`mismatch`, `copying`/`changed-locally`); the workflow
    * recorded `copying` (`entered` or `recopy`). With `unsorted`, copies an `Unsorted/` entry
    * as it is and records nothing (see {@link CopyAndVerifyInput.unsorted}).
@@ -307,6 +309,9 @@ export function createItemActivities(deps: ItemActivityDeps) {
     const started = performance.now();
     const copied = await vault.copyToVault({ libraryPaths, force: input.force });
     const copiedAt = performance.now();
+    // The live progress says `verifying` before the catalog does: never `copying 100 %` beside it.
+    reportProgress({ phase: 'verifying', bytesDone: 0, bytesTotal: 0, file: libraryPaths[0] });
+    await flushProgress();
     await record(
       pool,
       {

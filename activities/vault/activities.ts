@@ -175,12 +175,13 @@ export function createVaultActivities(deps: VaultDeps) {
 
   /**
    * Hashes local files in one pass each (sha256 plus the remote's hash type where Node has it;
-   * rclone computes the exotic ones), reporting `hashing` progress unless `quiet`.
+   * rclone computes the exotic ones), reporting `hashing` progress, or giving the bytes hashed of
+   * all the files to `onBytes` instead.
    */
   const hashLocal = async (
     libraryPaths: string[],
     method: Method,
-    options: { signal?: AbortSignal; quiet?: boolean } = {},
+    options: { signal?: AbortSignal; onBytes?: (bytesDone: number, bytesTotal: number) => void } = {},
   ): Promise<LocalFileRecord[]> => {
     const stats = await Promise.all(libraryPaths.map(localStat));
     const total = stats.reduce((n, s) => n + s.size, 0);
@@ -193,9 +194,10 @@ export function createVaultActivities(deps: VaultDeps) {
       const base = before;
       const hashes = await hashFile(abs, algorithms, {
         signal: options.signal,
-        onBytes: (n) => {
-          if (!options.quiet) reportProgress({ phase: 'hashing', bytesDone: base + n, bytesTotal: total });
-        },
+        onBytes: (n) =>
+          options.onBytes
+            ? options.onBytes(base + n, total)
+            : reportProgress({ phase: 'hashing', bytesDone: base + n, bytesTotal: total }),
       });
       if (method.kind === 'hash' && !hashes[method.hashType])
         hashes[method.hashType] = await rclone.localHash(abs, method.hashType, options.signal);
@@ -239,7 +241,8 @@ export function createVaultActivities(deps: VaultDeps) {
     expectedRemoteValue?: string,
   ): Promise<RemoteCheck> => {
     const p = record.libraryPath;
-    reportProgress({ phase: 'verifying', bytesDone: 0, bytesTotal: record.sizeBytes, file: p });
+    // The vault computes its hash (or looks up a modtime) out of sight: no byte count to show.
+    reportProgress({ phase: 'verifying', bytesDone: 0, bytesTotal: 0, file: p });
     if (method.kind === 'read-back') return readBack(record);
     const remote = await rclone.stat(p, method.kind === 'hash' ? method.hashType : undefined);
     if (!remote) return missing(p);
@@ -301,7 +304,7 @@ export function createVaultActivities(deps: VaultDeps) {
   /**
    * Copies library files to the same library-relative paths on the vault with rclone, and hashes
    * them in the same breath (one read each, sharing the page cache with rclone's). Reports
-   * `copying` progress. Safe to retry after a crash at any point: rclone skips files already
+   * `copying` progress, then `hashing` while the hash outlasts the upload. Safe to retry after a crash at any point: rclone skips files already
    * complete and rewrites partial ones.
    *
    * @returns bytes copied / total, and each file as hashed (for `verifyVaultCopy`)
@@ -320,7 +323,12 @@ export function createVaultActivities(deps: VaultDeps) {
     if (paused) throw quotaPause.failure(paused);
     const stats = await Promise.all(input.libraryPaths.map(localStat));
     const bytesTotal = stats.reduce((n, s) => n + s.size, 0);
-    reportProgress({ phase: 'copying', bytesDone: 0, bytesTotal });
+    const file = input.libraryPaths[0];
+    reportProgress({ phase: 'copying', bytesDone: 0, bytesTotal, file });
+    // The hash runs alongside and is not shown while the upload runs; it shows once it outlasts it.
+    let hashed = 0;
+    let uploaded = false;
+    const showHashing = () => reportProgress({ phase: 'hashing', bytesDone: hashed, bytesTotal, file });
     const method = methodFor(await rclone.features());
     // Either side failing stops the other: no orphaned hashing, no copy left running.
     const stop = new AbortController();
@@ -330,7 +338,14 @@ export function createVaultActivities(deps: VaultDeps) {
       .copy(localRoot, input.libraryPaths, {
         force: input.force,
         signal,
-        onProgress: (p) => reportProgress({ phase: 'copying', bytesDone: p.bytesDone, bytesTotal }),
+        onProgress: (p) => {
+          if (!uploaded) reportProgress({ phase: 'copying', bytesDone: p.bytesDone, bytesTotal, file });
+        },
+      })
+      .then((done) => {
+        uploaded = true;
+        if (hashed < bytesTotal) showHashing();
+        return done;
       })
       .catch((err: unknown) => {
         stop.abort();
@@ -343,7 +358,13 @@ export function createVaultActivities(deps: VaultDeps) {
         if (err instanceof RcloneError && err.kind === 'refused') throw refusedWrites(err, copyAttempts);
         throw err;
       });
-    const hashing = hashLocal(input.libraryPaths, method, { signal, quiet: true }).catch((err: unknown) => {
+    const hashing = hashLocal(input.libraryPaths, method, {
+      signal,
+      onBytes: (n) => {
+        hashed = n;
+        if (uploaded) showHashing();
+      },
+    }).catch((err: unknown) => {
       stop.abort();
       throw err;
     });

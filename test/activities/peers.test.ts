@@ -73,12 +73,20 @@ describe('notifyPeer', () => {
     expect(elsewhere.requests).toHaveLength(0);
   });
 
-  test('a failure naming a peer whose URL holds credentials does not show them', async () => {
-    await addPeer(pool, {
-      name: 'dave',
-      url: 'http://dave:PeerUrlSecret9@127.0.0.1:1',
-      token: 'vt_dave-token',
+  test('a peer URL holding credentials is refused with a sentence that does not show them', async () => {
+    const refused = addPeer(pool, {
+      name: 'erin',
+      url: 'http://erin:PeerUrlSecret8@127.0.0.1:1',
+      token: 'vt_erin-token',
     });
+    await expect(refused).rejects.toThrow(/url: must not carry a user or password/);
+    await expect(refused).rejects.not.toThrow(/PeerUrlSecret8/);
+  });
+
+  test('a failure naming a peer whose stored URL holds credentials (added before they were refused) does not show them', async () => {
+    await pool.query(`INSERT INTO peers (name, url, token) VALUES ('dave', $1, 'vt_dave-token')`, [
+      'http://dave:PeerUrlSecret9@127.0.0.1:1',
+    ]);
     const activities = createPeerActivities({ pool, rclone: undefined as never, fetchTimeoutMs: 2_000 });
 
     const failure = await failureOf(activities.notifyPeer({ peer: 'dave', notification }));

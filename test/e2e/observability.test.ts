@@ -63,18 +63,26 @@ describe('a running stack, observed', () => {
     );
     promtool(api);
     expect(sample(api, 'vaultarr_items', { stage: 'awaiting-approval', host: 'e2e-host' })).toBe(1);
-    const worker = await (await fetch(`http://127.0.0.1:${stack.ports.metrics}/metrics`)).text();
+    // Two copies, both verified: the movie, and the home video's copy under Unsorted/ (vault first).
+    let worker = '';
+    await waitFor(
+      'both copies verified in the worker scrape',
+      async () => {
+        worker = await (await fetch(`http://127.0.0.1:${stack.ports.metrics}/metrics`)).text();
+        return (
+          sample(worker, 'vaultarr_vault_verifications_total', {
+            host: 'e2e-host',
+            method: 'sha256',
+            outcome: 'match',
+          }) === 2
+        );
+      },
+      60_000,
+    );
     promtool(worker);
     expect(sample(worker, 'vaultarr_vault_copies_total', { host: 'e2e-host', method: 'rclone-daemon' })).toBe(
-      1,
+      2,
     );
-    expect(
-      sample(worker, 'vaultarr_vault_verifications_total', {
-        host: 'e2e-host',
-        method: 'sha256',
-        outcome: 'match',
-      }),
-    ).toBe(1);
     expect(stack.output()).toContain(
       `Metrics           ${stack.apiUrl}/metrics, worker http://127.0.0.1:${stack.ports.metrics}/metrics`,
     );

@@ -45,6 +45,8 @@ export interface WorkflowTestEnv {
    * @returns its exit status and output
    */
   cli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }>;
+  /** The environment the CLI runs with against this env (its Temporal and database). */
+  cliEnv: NodeJS.ProcessEnv;
   close(): Promise<void>;
 }
 
@@ -133,6 +135,13 @@ export async function createWorkflowTestEnv(
     evictionLowFreeRatio: options.evictionLowFreeRatio,
   });
   const running = Promise.all(workers.map((w) => w.run()));
+  const cliEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    VAULTARR_DATA_DIR: path.join(root, 'cli-data'),
+    VAULTARR_TEMPORAL__ADDRESS: temporalAddress(),
+    DATABASE_URL: databaseUrl,
+  };
 
   return {
     client,
@@ -160,18 +169,13 @@ export async function createWorkflowTestEnv(
           {
             cwd: root,
             encoding: 'utf8',
-            env: {
-              PATH: process.env.PATH,
-              HOME: process.env.HOME,
-              VAULTARR_DATA_DIR: path.join(root, 'cli-data'),
-              VAULTARR_TEMPORAL__ADDRESS: temporalAddress(),
-              DATABASE_URL: databaseUrl,
-            },
+            env: cliEnv,
           },
           (err, stdout, stderr) =>
             resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         ),
       ),
+    cliEnv,
     async waitForStage(workflowId, stage, timeoutMs = 60_000) {
       let last: MediaItemStatus | undefined;
       await waitFor(

@@ -251,7 +251,7 @@ describe('drops that never complete are kept in Unsorted/ as damaged', () => {
     const skipped = await env.cli('items', 'skip', workflowId);
     expect(skipped.status).toBe(0);
     const result = await env.client.workflow.getHandle(workflowId).result();
-    expect(result.stage).toBe('damaged');
+    expect(result.stage).toBe('skipped');
     expect(readFileSync(path.join(env.localRoot, 'Unsorted', name)).equals(kept)).toBe(true);
     expect(filesUnder(env.vaultDir)).toEqual([]);
     const { rows } = await env.pool.query(
@@ -263,7 +263,7 @@ describe('drops that never complete are kept in Unsorted/ as damaged', () => {
       'damaged:damaged',
       'sorting:retried',
       'damaged:damaged',
-      'damaged:skipped',
+      'skipped:skipped',
     ]);
     await recordHistory('incoming-damaged-retried-skipped', env.client.workflow.getHandle(workflowId));
   });
