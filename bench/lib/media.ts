@@ -1,12 +1,11 @@
 /**
- * Bench inputs: files of random bytes with release names, the vault remotes (`rclone serve webdav`,
+ * Bench inputs: whole video files (random or zero frames) with release names, the vault remotes (`rclone serve webdav`,
  * which keeps no hashes, and `rclone serve sftp`, which reports md5 and sha1, both on 127.0.0.1),
  * and timing of plain rclone commands for the side-by-side figures.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomFillSync } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { makeRandomVideo } from '../../test/helpers/env.js';
 import { freePort, portOpen, stopChild, waitFor } from '../../lib/infra/wait.js';
 
 const WORDS = [
@@ -27,21 +26,12 @@ export function movieReleaseName(i: number): string {
   return `${words.join('.')}.${year}.${SOURCES[i % SOURCES.length]}`;
 }
 
-/** Writes `sizeBytes` of random bytes to a file (in 4 MiB blocks; every file's bytes differ). */
+/**
+ * A whole Matroska video of random frames of about `sizeBytes` (see `makeRandomVideo`): intake
+ * takes only whole containers, so a bench release is one, with bytes that differ from file to file.
+ */
 export function writeRandomFile(file: string, sizeBytes: number): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const block = Buffer.alloc(Math.min(sizeBytes, 4 << 20));
-  const fd = openSync(file, 'w');
-  try {
-    for (let done = 0; done < sizeBytes;) {
-      const n = Math.min(block.length, sizeBytes - done);
-      randomFillSync(block, 0, n);
-      writeSync(fd, block, 0, n);
-      done += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  makeRandomVideo(file, sizeBytes);
 }
 
 /** Kinds of vault remote the bench serves: WebDAV keeps no hashes, SFTP reports md5 and sha1. */
@@ -85,19 +75,11 @@ const obscure = (password: string): string =>
   execFileSync('rclone', ['obscure', password], { encoding: 'utf8' }).trim();
 
 /**
- * A sparse file of `sizeBytes` with a random 1 MiB block every 256 MiB and at its end: large files
- * in seconds, with content that differs from file to file and run to run.
+ * A whole Matroska video of zero frames of about `sizeBytes`: large files as fast as the disk
+ * writes (once sparse, but intake now refuses files with holes: a download not yet written).
  */
 export function writeSparseFile(file: string, sizeBytes: number): void {
-  const MiB = 1 << 20;
-  mkdirSync(path.dirname(file), { recursive: true });
-  const fd = openSync(file, 'w');
-  try {
-    for (let at = 0; at < sizeBytes - MiB; at += 256 * MiB) writeSync(fd, randomBytes(MiB), 0, MiB, at);
-    writeSync(fd, randomBytes(MiB), 0, MiB, sizeBytes - MiB);
-  } finally {
-    closeSync(fd);
-  }
+  makeRandomVideo(file, sizeBytes, '/dev/zero');
 }
 
 /** Runs a command and resolves with its wall time in seconds; rejects when it exits non-zero. */

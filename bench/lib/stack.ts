@@ -243,6 +243,9 @@ export class BenchStack {
       DATABASE_URL: this.postgres.url,
       VAULTARR_API__PORT: String(this.ports.api),
       VAULTARR_API__HOST: '127.0.0.1',
+      // Bench releases are written whole before they are dropped: the intake's quiet time (10
+      // minutes by default) would only add a wait that is the same for every item.
+      VAULTARR_INTAKE__SETTLE_SECONDS: '1',
       ...this.extraEnv,
     };
   }

@@ -55,17 +55,23 @@ export function makeVideo(file: string, seconds = 1, seed = 0): void {
  * come from `/dev/urandom`, nothing is encoded), whose bytes differ from call to call. Intake
  * refuses random bytes that only carry a video's name.
  *
+ * @param frames - where the frames come from: random bytes (default), or zeros (`/dev/zero`: as
+ *   fast to write, for multi-GB files whose content does not matter)
  * @returns the file's size in bytes
  */
-export function makeRandomVideo(file: string, sizeBytes: number): number {
+export function makeRandomVideo(
+  file: string,
+  sizeBytes: number,
+  frames: '/dev/urandom' | '/dev/zero' = '/dev/urandom',
+): number {
   mkdirSync(path.dirname(file), { recursive: true });
   // Frames of at most 1 MiB, at least 16 of them for a small file; a side a multiple of 16.
   const side = Math.max(16, Math.min(1024, Math.floor(Math.sqrt(sizeBytes / 16) / 16) * 16));
-  const frames = Math.max(1, Math.round(sizeBytes / (side * side)));
+  const count = Math.max(1, Math.round(sizeBytes / (side * side)));
   execFileSync('ffmpeg', [
     '-loglevel', 'error', '-y',
-    '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${side}x${side}`, '-r', '25', '-i', '/dev/urandom',
-    '-frames:v', String(frames), '-c:v', 'rawvideo', '-f', 'matroska', file,
+    '-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${side}x${side}`, '-r', '25', '-i', frames,
+    '-frames:v', String(count), '-c:v', 'rawvideo', '-f', 'matroska', file,
   ]); // prettier-ignore
   return statSync(file).size;
 }
