@@ -90,7 +90,7 @@ import {
   type MediaItemStatus,
   type ReplacedFile,
 } from '../domain/messages.js';
-import type { PeerEvent } from '../domain/peers.js';
+import { peerItemId, type PeerEvent } from '../domain/peers.js';
 import {
   HOST_ATTRIBUTE,
   KIND_ATTRIBUTE,
@@ -900,7 +900,7 @@ export class MediaItem {
     s.notificationsSent = (s.notificationsSent ?? 0) + 1;
     const notification = peerNotification(
       s,
-      workflowInfo().workflowId,
+      peerItemId(workflowInfo().workflowId),
       s.notificationsSent,
       event,
       previousLibraryPath,
