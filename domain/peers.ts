@@ -23,13 +23,24 @@ export interface MediaIds {
 }
 
 /**
+ * The ID peers know an item by: its workflow ID up to the readable name (`media:<hash> Alien (1979)`
+ * → `media:<hash>`); an ID from before IDs were readable (`media:<sha1>`) is its own. Every
+ * version's peer endpoint takes it (letters, digits, `:`, `.`, `_`, `-`), and it never changes.
+ *
+ * @param workflowId - the item's workflow ID
+ */
+export function peerItemId(workflowId: string): string {
+  return workflowId.split(' ', 1)[0]!;
+}
+
+/**
  * One notification about one item. The receiver applies each `notificationId` once, and a
  * sender's notifications about one `itemId` in `seq` order.
  */
 export interface PeerNotification {
   /** `<itemId>#<seq>`: unique per event; the receiver's key for applying it exactly once. */
   notificationId: string;
-  /** The sender's item (its workflow ID, `media:<sha1>`). */
+  /** The sender's item: its workflow ID up to the readable name (`media:<hash>`, see {@link peerItemId}). */
   itemId: string;
   /** 1, 2, 3... per item on the sender. */
   seq: number;

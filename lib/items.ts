@@ -45,7 +45,7 @@ import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js'
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import { readItemProgress, type ItemProgress } from './item-progress.js';
 import { redactText } from './secrets.js';
-import { mediaItemWorkflowId } from './workflow-ids.js';
+import { hashOnlyMediaItemWorkflowId, mediaItemWorkflowId } from './workflow-ids.js';
 import { ENDED_STAGES_SQL } from '../domain/stages.js';
 
 /** How long an action waits for its item's answer before it says it is still working, in ms. */
@@ -250,7 +250,8 @@ export class ItemService {
 
   /**
    * Resolves an item reference as `vaultarr items list` prints it and the CLI and REST API accept
-   * it: a full workflow ID (`media:<sha1>`), the hash without `media:`, or a unique prefix of it.
+   * it: a full workflow ID (`media:<hash> <name>`, or `media:<sha1>` for items started before IDs
+   * were readable), the ID without `media:`, or a unique prefix of it (the hash's first digits).
    *
    * @param ref - what the user typed
    * @returns the full workflow ID (a reference the catalog does not know comes back as a full ID,
@@ -266,7 +267,7 @@ export class ItemService {
         'invalid-request',
         'an item ID is 1-500 characters (see `vaultarr items list`)',
       );
-    const full = trimmed.includes(':') ? trimmed : `media:${trimmed}`;
+    const full = /^[\w-]+:/.test(trimmed) ? trimmed : `media:${trimmed}`;
     const { rows } = await this.deps.pool.query(
       `SELECT workflow_id FROM media_items WHERE workflow_id = $1
        UNION ALL (SELECT workflow_id FROM media_items WHERE workflow_id LIKE $2 AND workflow_id <> $1 LIMIT 2)`,
@@ -628,7 +629,8 @@ export class ItemService {
 
   /**
    * The workflow that carries a library path, if any: the catalog's live (not `deleted`) item for
-   * it, else a running workflow under the ID derived from the path.
+   * it, else a running workflow under the ID derived from the path (or the hash-only ID versions
+   * before readable IDs derived).
    *
    * @returns its workflow ID, or `undefined` when vaultarr carries no such file
    */
@@ -638,14 +640,15 @@ export class ItemService {
       [libraryPath],
     );
     if (rows[0]) return rows[0].workflow_id as string;
-    const derived = mediaItemWorkflowId(libraryPath);
-    try {
-      const description = await this.deps.client.workflow.getHandle(derived).describe();
-      return description.status.name === 'RUNNING' ? derived : undefined;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
+    for (const derived of [mediaItemWorkflowId(libraryPath), hashOnlyMediaItemWorkflowId(libraryPath)]) {
+      try {
+        const description = await this.deps.client.workflow.getHandle(derived).describe();
+        if (description.status.name === 'RUNNING') return derived;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
     }
+    return undefined;
   }
 
   /** Workflow IDs of live catalog items under a library folder. */

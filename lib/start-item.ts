@@ -12,7 +12,13 @@ import {
   type MediaItemInput,
 } from '../domain/messages.js';
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
-import { incomingKey, legacyIncomingKey, mediaItemWorkflowId, type ArrivalIdentity } from './workflow-ids.js';
+import {
+  hashOnlyMediaItemWorkflowId,
+  incomingKey,
+  legacyIncomingKey,
+  mediaItemWorkflowId,
+  type ArrivalIdentity,
+} from './workflow-ids.js';
 
 /**
  * Starts a media item's workflow, or attaches to the one already running under that ID
@@ -72,8 +78,8 @@ const MAX_ARRIVAL_IDS = 20;
  * (it took it). One that has moved on while a release sits at that path again is an earlier
  * file's item whose key this one happens to share: it is never reused, the next ID of the
  * sequence (`<key>#2`, ...) is tried, so the same arrival always lands on the same item and a new
- * one on a new item. A workflow under the key of earlier versions (`legacyIncomingKey`) that is
- * still sorting is found as well.
+ * one on a new item. A workflow under the key of earlier versions (`legacyIncomingKey`), or under
+ * the hash-only ID versions before readable IDs gave this key, that is still sorting is found as well.
  *
  * @returns the workflow ID of the item carrying this arrival
  * @throws Temporal client errors (connection lost; the caller retries); `Error` when
@@ -83,10 +89,14 @@ export async function startIncomingItem(client: Client, options: StartIncomingOp
   const { releasePath, arrival } = options;
   const stillThere = () => existsSync(path.join(options.localRoot, releasePath));
   if (await legacyItemsMayRun(client)) {
-    const legacy = mediaItemWorkflowId(legacyIncomingKey(releasePath, arrival));
+    const legacy = hashOnlyMediaItemWorkflowId(legacyIncomingKey(releasePath, arrival));
     if ((await runningStage(client, legacy)) === 'sorting') return legacy;
   }
   const key = incomingKey(releasePath, arrival);
+  if (await hashOnlyItemsMaySort(client)) {
+    const earlier = await sortingUnderHashOnlyId(client, key);
+    if (earlier) return earlier;
+  }
   for (let n = 1; n <= MAX_ARRIVAL_IDS; n++) {
     const workflowId = mediaItemWorkflowId(n === 1 ? key : `${key}#${n}`);
     try {
@@ -113,28 +123,64 @@ export async function startIncomingItem(client: Client, options: StartIncomingOp
   );
 }
 
-/** How long a count that found legacy items running is trusted before the next, in ms. */
+/** How long a look that found earlier versions' items running is trusted before the next, in ms. */
 const LEGACY_RECOUNT_MS = 60_000;
-const legacyCounts = new WeakMap<Client, { at: number; running: Promise<boolean> }>();
+/** A look at whether earlier versions' items may run, and when it was made. */
+interface Look {
+  at: number;
+  running: Promise<boolean>;
+}
+const legacyCounts = new WeakMap<Client, Look>();
+const hashOnlyLooks = new WeakMap<Client, Look>();
 
 /**
- * Whether items under the keys of earlier versions may still be running. Only the legacy workflow
- * type carries them (its runs started before arrival keys had a birth time), and nothing of this
- * version starts one: once a count finds none running, the per-arrival lookup of the legacy key
- * (a describe call, and a miss, on the server for every release) is skipped for good. While some
- * run, the count is repeated at most once a minute; when it fails, the lookup is made.
+ * Asks `look` whether items of earlier versions may still run. Nothing of this version starts one:
+ * once a look finds none, the per-arrival lookup (a describe call, and a miss, on the server for
+ * every release) is skipped for good. While some run, the look is repeated at most once a minute;
+ * when it fails, the lookup is made.
  */
-async function legacyItemsMayRun(client: Client): Promise<boolean> {
-  const last = legacyCounts.get(client);
+async function stillMayRun(looks: WeakMap<Client, Look>, client: Client, look: () => Promise<boolean>) {
+  const last = looks.get(client);
   if (last && (Date.now() - last.at < LEGACY_RECOUNT_MS || !(await last.running))) return last.running;
-  const running = client.workflow
-    .count(`WorkflowType = "${LEGACY_MEDIA_ITEM_WORKFLOW}" AND ExecutionStatus = "Running"`)
-    .then(
-      ({ count }) => count > 0,
-      () => true,
-    );
-  legacyCounts.set(client, { at: Date.now(), running });
+  const running = look().catch(() => true);
+  looks.set(client, { at: Date.now(), running });
   return running;
+}
+
+/** Whether items under the keys of earlier versions may still run: only the legacy workflow type carries them. */
+function legacyItemsMayRun(client: Client): Promise<boolean> {
+  return stillMayRun(legacyCounts, client, async () => {
+    const { count } = await client.workflow.count(
+      `WorkflowType = "${LEGACY_MEDIA_ITEM_WORKFLOW}" AND ExecutionStatus = "Running"`,
+    );
+    return count > 0;
+  });
+}
+
+/** An ID versions before readable IDs gave (`media:<40 hex>`, see `hashOnlyMediaItemWorkflowId`). */
+const HASH_ONLY_ID = /^media:[0-9a-f]{40}$/;
+
+/**
+ * Whether an item started under a hash-only ID may still be sorting a release: a running one in
+ * `sorting`, or parked in `failed-needs-attention` (its retry may sort again). An item past
+ * sorting never sorts again.
+ */
+function hashOnlyItemsMaySort(client: Client): Promise<boolean> {
+  return stillMayRun(hashOnlyLooks, client, async () => {
+    const query = `WorkflowType = "${MEDIA_ITEM_WORKFLOW}" AND ExecutionStatus = "Running" AND ${STAGE_ATTRIBUTE.name} IN ("sorting", "failed-needs-attention")`;
+    for await (const wf of client.workflow.list({ query })) if (HASH_ONLY_ID.test(wf.workflowId)) return true;
+    return false;
+  });
+}
+
+/** The item started under a hash-only ID for this arrival (`<key>`, `<key>#2`, ...) and still sorting it, if any. */
+async function sortingUnderHashOnlyId(client: Client, key: string): Promise<string | undefined> {
+  for (let n = 1; n <= MAX_ARRIVAL_IDS; n++) {
+    const workflowId = hashOnlyMediaItemWorkflowId(n === 1 ? key : `${key}#${n}`);
+    const stage = await runningStage(client, workflowId);
+    if (stage !== 'moved-on') return stage === 'sorting' ? workflowId : undefined;
+  }
+  return undefined;
 }
 
 /**

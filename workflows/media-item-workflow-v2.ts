@@ -13,10 +13,13 @@
  * What it costs: the stage activities record their own catalog rows (no catalog activity per
  * stage), search attributes are upserted only when they change, the janitor is signalled only
  * when the copy left the disk below its watermark, and the policy is read from the worker that
- * runs it (`itemSettings`, a local activity) when it starts work — never frozen into the input.
+ * runs it (`itemSettings`, a local activity) when it starts work and again where a stale copy
+ * would do harm (before announcing a copied file) — never frozen into the input.
  * A release's first catalog row (`sorting`/`entered`) goes in with that first read, and
  * `copying`/`entered` with the sort's own (from input revision 2, `MediaItemInput.revision`).
- * An item from `Incoming/` reaches `resident` in 19 history events (27 with a media server and a peer).
+ * An item from `Incoming/` reaches `resident` in 22 history events (30 with a media server and a
+ * peer): 19 (27) before the settings were read again, which adds that read, the patch's marker and
+ * the SDK's `TemporalChangeVersion` upsert.
  */
 import {
   ActivityCancellationType,
@@ -91,7 +94,7 @@ import {
   type MediaItemStatus,
   type ReplacedFile,
 } from '../domain/messages.js';
-import type { PeerEvent } from '../domain/peers.js';
+import { peerItemId, type PeerEvent } from '../domain/peers.js';
 import {
   HOST_ATTRIBUTE,
   KIND_ATTRIBUTE,
@@ -147,12 +150,27 @@ const SKIP_ENDS_IN_SKIPPED = 'skip-ends-in-skipped';
 /** Patch: a rename first asks the catalog whether another item carries the target path. */
 const RENAME_REFUSES_CARRIED_PATH = 'rename-refuses-carried-path';
 
+/**
+ * Patch: settings are read where they are used — again right before a copied file is announced
+ * (media servers and peers added to the config while it copied are told), and before a copy when
+ * they are older than {@link SETTINGS_MAX_AGE_MS} (a sort that waited for its host or for the
+ * release to be complete). Runs before this announced with what they read when they last woke up.
+ */
+const SETTINGS_READ_WHERE_USED = 'settings-read-where-used';
+/** How old settings may be, in ms of workflow time, when a copy starts with them. */
+const SETTINGS_MAX_AGE_MS = 60_000;
+
 /** A media item: its state, the commands it was given and one method per stage. */
 export class MediaItem {
   readonly status: MediaItemStatus;
   readonly hostId: string;
-  /** Read from the worker (`itemSettings`) when the run starts and whenever it wakes up to work. */
+  /**
+   * Read from the worker (`itemSettings`) when the run starts, whenever it wakes up to work, and
+   * where a stale copy would do harm (see {@link SETTINGS_READ_WHERE_USED}).
+   */
   private settings!: ItemSettings;
+  /** Workflow time of the activation that last asked for the settings, in ms since the epoch. */
+  private settingsAskedAtMs = 0;
   /** The search attributes as last set (by the starter, an upsert or continue-as-new). */
   private shownAttributes: string;
 
@@ -413,7 +431,14 @@ export class MediaItem {
 
   /** Reads the worker's settings: the policy, media servers and peers as they are now. */
   async readSettings(): Promise<void> {
+    this.settingsAskedAtMs = Date.now();
     this.settings = await settingsActivities.itemSettings();
+  }
+
+  /** Reads the settings again when they are older than `maxAgeMs` (never in runs before the patch). */
+  private async refreshSettings(maxAgeMs: number): Promise<void> {
+    if (Date.now() - this.settingsAskedAtMs >= maxAgeMs && patched(SETTINGS_READ_WHERE_USED))
+      await this.readSettings();
   }
 
   /** Whether stage rows go with the work (input revision 2 on; runs started before: local activities). */
@@ -434,6 +459,7 @@ export class MediaItem {
     }
     this.status.releaseName = origin.releasePath.split('/').pop();
     const enter = this.stageRow('sorting', 'entered', { releasePath: origin.releasePath });
+    this.settingsAskedAtMs = Date.now();
     this.settings = await settingsActivities.itemSettings({ enter });
     this.show('sorting');
     this.sortingRecorded = true;
@@ -843,6 +869,7 @@ export class MediaItem {
     this.copyingRecorded = false;
     const onVault = this.expectOnVault ? { expectOnVault: true } : {};
     this.expectOnVault = false;
+    await this.refreshSettings(SETTINGS_MAX_AGE_MS);
     for (;;) {
       await this.awaitUploadWindow();
       const copy = this.host('copyAndVerify', `copy ${s.libraryPath} to the vault and verify it`);
@@ -938,7 +965,7 @@ export class MediaItem {
     s.notificationsSent = (s.notificationsSent ?? 0) + 1;
     const notification = peerNotification(
       s,
-      workflowInfo().workflowId,
+      peerItemId(workflowInfo().workflowId),
       s.notificationsSent,
       event,
       previousLibraryPath,
@@ -971,6 +998,8 @@ export class MediaItem {
     const lowOnSpace = await this.copyAndVerify();
     if (this.contentChanged) {
       this.contentChanged = false;
+      // The copy may have run for hours, across a worker restart with a new config: whom to tell is read now.
+      await this.refreshSettings(0);
       const folder = folderOf(this.status.libraryPath!);
       const told = await this.announce(
         [{ folder, updateType: this.announced ? 'Modified' : 'Created' }],

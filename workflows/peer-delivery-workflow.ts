@@ -1,6 +1,6 @@
 /**
  * `peerDeliveryWorkflow`: one notification to one peer, on its own in the Web UI
- * (`peer-delivery:<peer>:<itemId>#<seq>`). An offline peer is retried with backoff for
+ * (`peer-delivery:<peer>:<item's workflow ID>#<seq>`). An offline peer is retried with backoff for
  * `retry.retryMs` (days); a peer that refuses it, or is still offline after that, parks the
  * delivery in `failed-needs-attention` until `retry` or `skip`.
  */

@@ -147,7 +147,7 @@ export async function recordStageFromActivity(
 export interface PathHolder {
   /** The library path asked about. */
   libraryPath: string;
-  /** The holding item's workflow ID (`media:<sha1>`). */
+  /** The holding item's workflow ID (`media:<hash> <name>`, see `mediaItemWorkflowId`). */
   workflowId: string;
   /** Its stage (`evicted` when its only copy is the vault's). */
   stage: string;

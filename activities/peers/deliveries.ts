@@ -42,10 +42,12 @@ export function createPeerDeliveryActivities(deps: { client: Client }) {
      */
     async startPeerDeliveries(input: StartPeerDeliveriesInput): Promise<string[]> {
       const { notification: n } = input;
-      const taskQueue = Context.current().info.taskQueue;
+      const { taskQueue, workflowExecution } = Context.current().info;
+      // Named after the item's workflow ID (readable in the Web UI's list), not the ID peers are told.
+      const itemWorkflowId = workflowExecution?.workflowId ?? n.itemId;
       return Promise.all(
         input.peers.map(async (peer) => {
-          const workflowId = peerDeliveryWorkflowId(peer, n.itemId, n.seq);
+          const workflowId = peerDeliveryWorkflowId(peer, itemWorkflowId, n.seq);
           await deps.client.workflow.start(PEER_DELIVERY_WORKFLOW, {
             workflowId,
             taskQueue,

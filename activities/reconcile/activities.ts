@@ -176,7 +176,7 @@ export function createReconcileActivities(deps: {
     return running;
   }
 
-  /** The workflow ID a library path gets (`media:<sha1 of the path>`). */
+  /** The workflow ID a library path gets (`mediaItemWorkflowId`: `media:<hash of the path> <file name>`). */
   async function workflowIdForPath(input: { libraryPath: string }): Promise<string> {
     return mediaItemWorkflowId(input.libraryPath);
   }

@@ -82,7 +82,7 @@ export interface PlanSortInput {
 /** Output of `planSort`: the plan, plus the workflow ID of each planned media file. */
 export interface PlanSortResult {
   plan: SortPlan;
-  /** Workflow IDs by library path of each planned video (`media:<sha1 of library path>`). */
+  /** Workflow IDs by library path of each planned video (`mediaItemWorkflowId` of the library path). */
   workflowIds: Record<string, string>;
 }
 

@@ -1,8 +1,9 @@
 /**
  * The Temporal Web UI, as a person uses it, in a real browser: Debian's Chromium driven by
  * playwright-core against the UI that `vaultarr start` embeds. What docs/web-ui.md
- * promises must hold: the filters find items by stage, an item's page names its release, runs the
- * `status` query, and shows a running copy's progress.
+ * promises must hold: the list names each item's file with default settings, the filters find
+ * items by stage, an item's page names its release, runs the `status` query, and shows a running
+ * copy's progress.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { waitFor } from '../../lib/infra/wait.js';
@@ -97,6 +98,41 @@ describe('the Temporal Web UI in a real browser', () => {
     expect(details).toContain('copyAndVerify');
     expect(details).toMatch(/"percent": \d/);
     expect(details).toContain(`"bytesTotal": ${copyingBytes}`);
+  });
+
+  test("with default settings the workflow list tells the items apart by their files' names", async () => {
+    // A fresh browser context: no columns or views saved by an earlier visit.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const fresh = await context.newPage();
+    const names = {
+      resident: 'Heat.1995.1080p.BluRay.x264-GROUP.mkv',
+      waiting: 'holiday_video.mp4',
+      copying: 'Alien.1979.1080p.BluRay.x264-GROUP.mkv',
+    };
+    let rows: string[] = [];
+    try {
+      await waitFor(
+        'the three items listed',
+        async () => {
+          await fresh.goto(`${ui()}/workflows`);
+          await fresh.getByText('mediaItemWorkflow').first().waitFor({ timeout: 30_000 });
+          rows = await fresh.locator('table tbody tr').allInnerTexts();
+          return Object.values(names).every((name) => rows.some((r) => r.includes(name)));
+        },
+        90_000,
+        1000,
+      );
+      for (const [item, name] of Object.entries(names)) {
+        const row = rows.filter((r) => r.includes(name));
+        expect(row).toHaveLength(1);
+        expect(row[0]).toContain(ids[item as keyof typeof ids]);
+      }
+      // The name is part of the ID the row links to: it opens that item's page.
+      await fresh.getByRole('link', { name: ids.copying }).first().click();
+      await fresh.getByRole('heading', { name: ids.copying }).first().waitFor({ timeout: 30_000 });
+    } finally {
+      await context.close();
+    }
   });
 
   test('the stage filter lists the resident item and nothing else', async () => {

@@ -36,6 +36,12 @@ export interface WorkflowTestEnv {
   policy: ItemSettings['policy'];
   /** Starts the item workflow for a release in Incoming/, as the watcher does. */
   startIncoming(releasePath: string): Promise<string>;
+  /**
+   * Restarts the env's workers, as a restarted worker process with a changed configuration: the
+   * running ones shut down (their activities are cancelled and retried), new ones start on the same
+   * task queues, host, library and vault with `changes` applied.
+   */
+  restartWorkers(changes: Pick<WorkflowTestOptions, 'scan'>): Promise<void>;
   /** Polls the `status` query until the stage is reached (60 s by default). */
   waitForStage(workflowId: string, stage: Stage, timeoutMs?: number): Promise<MediaItemStatus>;
   /**
@@ -50,39 +56,42 @@ export interface WorkflowTestEnv {
   close(): Promise<void>;
 }
 
+/** Options of {@link createWorkflowTestEnv}. */
+export interface WorkflowTestOptions {
+  rcloneBinary?: string;
+  /** Use the long-lived `rclone rcd` (default true); fault-injecting wrappers need a process per call. */
+  rcloneDaemon?: boolean;
+  localRoot?: string;
+  /** Media servers the workers scan (see `WorkerOptions.scan`). */
+  scan?: WorkerOptions['scan'];
+  /** This instance's *arr apps (see `WorkerOptions.arr`). */
+  arr?: WorkerOptions['arr'];
+  /** Policy overrides of the env's worker (what every item it runs reads). */
+  policy?: Partial<ItemSettings['policy']>;
+  /** The sort activities' settle time, in ms (default 0: tests settle their files themselves). */
+  settleMs?: number;
+  /** How long an incomplete release waits before it is damaged, in ms (default the config's). */
+  damagedAfterMs?: number;
+  /** Worker metrics to observe the activities with (see `WorkerOptions.metrics`). */
+  metrics?: WorkerOptions['metrics'];
+  /** Makes the host activities' rclone client from the env's options (see `WorkerOptions.rcloneClient`). */
+  rcloneClient?: (rclone: WorkerOptions['rclone']) => NonNullable<WorkerOptions['rcloneClient']>;
+  /** Notifications (see `WorkerOptions.notifications`). */
+  notifications?: WorkerOptions['notifications'];
+  /** The janitor's low watermark when the env's host evicts (see `WorkerOptions.evictionLowFreeRatio`). */
+  evictionLowFreeRatio?: number;
+  /** Host ID of the worker (default a unique one). */
+  hostId?: string;
+  /** The host's quota pause (see `WorkerOptions.quotaPause`). */
+  quotaPause?: WorkerOptions['quotaPause'];
+  /** Attempts of a copy the vault refuses (see `WorkerOptions.copyAttempts`). */
+  copyAttempts?: number;
+  /** rclone's bandwidth limit for transfers, in `--bwlimit` syntax (e.g. `2M`; default none). */
+  bwLimit?: string;
+}
+
 /** Creates the env and runs its workers until `close()`. */
-export async function createWorkflowTestEnv(
-  options: {
-    rcloneBinary?: string;
-    /** Use the long-lived `rclone rcd` (default true); fault-injecting wrappers need a process per call. */
-    rcloneDaemon?: boolean;
-    localRoot?: string;
-    /** Media servers the workers scan (see `WorkerOptions.scan`). */
-    scan?: WorkerOptions['scan'];
-    /** This instance's *arr apps (see `WorkerOptions.arr`). */
-    arr?: WorkerOptions['arr'];
-    /** Policy overrides of the env's worker (what every item it runs reads). */
-    policy?: Partial<ItemSettings['policy']>;
-    /** The sort activities' settle time, in ms (default 0: tests settle their files themselves). */
-    settleMs?: number;
-    /** How long an incomplete release waits before it is damaged, in ms (default the config's). */
-    damagedAfterMs?: number;
-    /** Worker metrics to observe the activities with (see `WorkerOptions.metrics`). */
-    metrics?: WorkerOptions['metrics'];
-    /** Makes the host activities' rclone client from the env's options (see `WorkerOptions.rcloneClient`). */
-    rcloneClient?: (rclone: WorkerOptions['rclone']) => NonNullable<WorkerOptions['rcloneClient']>;
-    /** Notifications (see `WorkerOptions.notifications`). */
-    notifications?: WorkerOptions['notifications'];
-    /** The janitor's low watermark when the env's host evicts (see `WorkerOptions.evictionLowFreeRatio`). */
-    evictionLowFreeRatio?: number;
-    /** Host ID of the worker (default a unique one). */
-    hostId?: string;
-    /** The host's quota pause (see `WorkerOptions.quotaPause`). */
-    quotaPause?: WorkerOptions['quotaPause'];
-    /** Attempts of a copy the vault refuses (see `WorkerOptions.copyAttempts`). */
-    copyAttempts?: number;
-  } = {},
-): Promise<WorkflowTestEnv> {
+export async function createWorkflowTestEnv(options: WorkflowTestOptions = {}): Promise<WorkflowTestEnv> {
   const { dir: root, cleanup } = tempDir('vaultarr-wf-');
   const localRoot = options.localRoot ?? path.join(root, '.Local');
   const vaultDir = path.join(root, 'cloud');
@@ -101,6 +110,7 @@ export async function createWorkflowTestEnv(
     remote: vaultDir,
     daemon: options.rcloneDaemon,
     trashFolder: defaults.vault.trash.folder,
+    bwLimit: options.bwLimit,
   };
   // The config's defaults, with timeouts short enough for tests.
   const policy: ItemSettings['policy'] = {
@@ -110,31 +120,33 @@ export async function createWorkflowTestEnv(
     copyHeartbeatTimeoutMs: 10_000,
     ...options.policy,
   };
-  const workers: Worker[] = await createWorkers({
-    connection,
-    client,
-    namespace: 'default',
-    hostId,
-    pool,
-    localRoot,
-    intake: {
-      ...intakeSettings(defaults),
-      settleMs: options.settleMs ?? 0,
-      ...(options.damagedAfterMs !== undefined ? { damagedAfterMs: options.damagedAfterMs } : {}),
-    },
-    rclone,
-    sharedTaskQueue: taskQueue,
-    scan: options.scan,
-    arr: options.arr,
-    metrics: options.metrics,
-    notifications: options.notifications,
-    rcloneClient: options.rcloneClient?.(rclone),
-    quotaPause: options.quotaPause,
-    copyAttempts: options.copyAttempts,
-    itemPolicy: policy,
-    evictionLowFreeRatio: options.evictionLowFreeRatio,
-  });
-  const running = Promise.all(workers.map((w) => w.run()));
+  const start = (current: WorkflowTestOptions) =>
+    createWorkers({
+      connection,
+      client,
+      namespace: 'default',
+      hostId,
+      pool,
+      localRoot,
+      intake: {
+        ...intakeSettings(defaults),
+        settleMs: options.settleMs ?? 0,
+        ...(options.damagedAfterMs !== undefined ? { damagedAfterMs: options.damagedAfterMs } : {}),
+      },
+      rclone,
+      sharedTaskQueue: taskQueue,
+      scan: current.scan,
+      arr: options.arr,
+      metrics: options.metrics,
+      notifications: options.notifications,
+      rcloneClient: options.rcloneClient?.(rclone),
+      quotaPause: options.quotaPause,
+      copyAttempts: options.copyAttempts,
+      itemPolicy: policy,
+      evictionLowFreeRatio: options.evictionLowFreeRatio,
+    });
+  let workers: Worker[] = await start(options);
+  let running = Promise.all(workers.map((w) => w.run()));
   const cliEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -152,6 +164,12 @@ export async function createWorkflowTestEnv(
     vaultDir,
     root,
     policy,
+    async restartWorkers(changes) {
+      for (const w of workers) w.shutdown();
+      await running;
+      workers = await start({ ...options, ...changes });
+      running = Promise.all(workers.map((w) => w.run()));
+    },
     async startIncoming(releasePath) {
       return startIncomingItem(client, {
         releasePath,

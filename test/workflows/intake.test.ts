@@ -23,6 +23,8 @@ import { waitFor } from '../../lib/infra/wait.js';
 import { startIncomingItem } from '../../lib/start-item.js';
 import {
   arrivalIdentity,
+  type ArrivalIdentity,
+  hashOnlyMediaItemWorkflowId,
   incomingKey,
   legacyIncomingKey,
   mediaItemWorkflowId,
@@ -208,26 +210,31 @@ describe('intake: complete releases, one item per arrival, nothing lost', () => 
     await recordHistory('season-pack-leftover-kept-cancelled', handle);
   });
 
-  test('an item still sorting under the key of an earlier version is found, not started twice; once none runs, an arrival gets its own item under the current key', async () => {
-    // A client of its own: the count of legacy items is remembered per client.
+  /**
+   * An earlier version's run parked mid-sort (of `type`, under the ID `earlierIdOf` gives, on a
+   * queue no worker polls) is found for the arrival, twice, and not started again; once it is gone,
+   * a fresh client (what earlier runs may still sort is remembered per client) starts the
+   * arrival's own item under the current, readable ID.
+   */
+  async function earlierRunIsFound(
+    release: string,
+    seed: number,
+    type: string,
+    earlierIdOf: (arrival: ArrivalIdentity) => string,
+  ): Promise<void> {
     const client = new Client({ connection: env.client.connection });
-    const release = 'Incoming/Zodiac.2007.1080p.BluRay.x264-GROUP.mkv';
-    makeVideo(path.join(env.localRoot, release), 1, 31);
+    makeVideo(path.join(env.localRoot, release), 1, seed);
     const arrival = await arrivalIdentity(path.join(env.localRoot, release));
-    const legacyId = mediaItemWorkflowId(legacyIncomingKey(release, arrival));
-    // The earlier version's run, parked mid-sort: its type, its key, on a queue no worker polls.
-    await client.workflow.start(LEGACY_MEDIA_ITEM_WORKFLOW, {
-      taskQueue: `legacy-${Date.now()}`,
-      workflowId: legacyId,
+    const earlierId = earlierIdOf(arrival);
+    await client.workflow.start(type, {
+      taskQueue: `earlier-${Date.now()}`,
+      workflowId: earlierId,
       args: [{ hostId: env.hostId, origin: { kind: 'incoming', releasePath: release } }],
       typedSearchAttributes: [{ key: STAGE_ATTRIBUTE, value: 'sorting' }],
     });
-    await waitFor('the legacy run to be visible', async () => {
-      const { count } = await client.workflow.count(
-        `WorkflowId = "${legacyId}" AND ExecutionStatus = "Running"`,
-      );
-      return count === 1;
-    });
+    const running = async () =>
+      (await client.workflow.count(`WorkflowId = "${earlierId}" AND ExecutionStatus = "Running"`)).count;
+    await waitFor('the earlier run to be visible', async () => (await running()) === 1);
     const start = (c: Client) =>
       startIncomingItem(c, {
         releasePath: release,
@@ -236,22 +243,31 @@ describe('intake: complete releases, one item per arrival, nothing lost', () => 
         hostId: env.hostId,
         taskQueue: env.taskQueue,
       });
-    expect(await start(client)).toBe(legacyId);
-    expect(await start(client)).toBe(legacyId);
-    await client.workflow.getHandle(legacyId).terminate('test over');
-    await waitFor('no legacy run to be counted', async () => {
-      const { count } = await client.workflow.count(
-        `WorkflowType = "${LEGACY_MEDIA_ITEM_WORKFLOW}" AND ExecutionStatus = "Running"`,
-      );
-      return count === 0;
-    });
-    // A fresh client counts none: the arrival gets its own item under the current key.
+    expect(await start(client)).toBe(earlierId);
+    expect(await start(client)).toBe(earlierId);
+    await client.workflow.getHandle(earlierId).terminate('test over');
+    await waitFor('the earlier run to be gone', async () => (await running()) === 0);
     const fresh = new Client({ connection: env.client.connection });
     const id = await start(fresh);
     expect(id).toBe(mediaItemWorkflowId(incomingKey(release, arrival)));
+    expect(id).toBe(`${id.split(' ')[0]} ${release.slice('Incoming/'.length)}`);
     expect((await fresh.workflow.getHandle(id).describe()).type).toBe(MEDIA_ITEM_WORKFLOW);
     await fresh.workflow.getHandle(id).signal(cancelSignal);
-  });
+  }
+
+  test('an item still sorting under the key of an earlier version is found, not started twice; once none runs, an arrival gets its own item under the current key', () =>
+    earlierRunIsFound(
+      'Incoming/Zodiac.2007.1080p.BluRay.x264-GROUP.mkv',
+      31,
+      LEGACY_MEDIA_ITEM_WORKFLOW,
+      (a) =>
+        hashOnlyMediaItemWorkflowId(legacyIncomingKey('Incoming/Zodiac.2007.1080p.BluRay.x264-GROUP.mkv', a)),
+    ));
+
+  test('an item still sorting under the hash-only ID of versions before readable IDs is found, not started twice; once none sorts, an arrival gets its readable ID', () =>
+    earlierRunIsFound('Incoming/Se7en.1995.1080p.BluRay.x264-GROUP.mkv', 32, MEDIA_ITEM_WORKFLOW, (a) =>
+      hashOnlyMediaItemWorkflowId(incomingKey('Incoming/Se7en.1995.1080p.BluRay.x264-GROUP.mkv', a)),
+    ));
 });
 
 /**

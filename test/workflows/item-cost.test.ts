@@ -44,11 +44,13 @@ describe('what an item costs the engine', () => {
       const cost = await costOf(env, 'Incoming/Heat.1995.1080p.BluRay.x264-GROUP.mkv');
       expect(cost.events).toBeLessThanOrEqual(25);
       expect(cost.activities).toEqual(['sortRelease', 'copyAndVerify']);
-      // Once per stage change: copying (with kind, title, path), then resident.
-      expect(cost.upserts).toBe(2);
-      // One local activity: the settings read, which records sorting/entered too (the sort
-      // records copying/entered, the copy the rest).
-      expect(cost.markers).toBe(1);
+      // Once per stage change: copying (with kind, title, path), then resident; and the SDK's
+      // `TemporalChangeVersion` with the marker of the patch that reads the settings again.
+      expect(cost.upserts).toBe(3);
+      // The settings read as the run starts, which records sorting/entered too (the sort records
+      // copying/entered, the copy the rest); the patch's marker; the settings read again before
+      // the copied file is announced (a media server or peer added meanwhile is told).
+      expect(cost.markers).toBe(3);
       // Eviction is off in this env (and the disk far from full): no janitor is signalled.
       expect(cost.signals).toBe(0);
     } finally {
