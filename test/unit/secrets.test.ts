@@ -141,6 +141,45 @@ describe('secrets', () => {
     expect(leaked(api.output() + logFiles(dir))).toEqual([]);
   });
 
+  test('peer add refuses a URL with user:password@ without printing it; peer list hides one stored before', async () => {
+    const dbUrl = await freshDatabase();
+    plantedConfig(dir, await freePort(), dbUrl);
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [cli, ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+      });
+    const added = run(
+      'peer',
+      'add',
+      'bob',
+      'http://bob:PeerUrlPw7x@127.0.0.1:1',
+      '--token',
+      'vt_bob-token-0123456789',
+    );
+    expect(added.status).toBe(1);
+    expect(added.stderr).toContain('must not carry a user or password');
+    expect(added.stdout + added.stderr).not.toContain('PeerUrlPw7x');
+    const pool = createPool(dbUrl);
+    try {
+      await pool.query(
+        `INSERT INTO peers (name, url, token) VALUES ('carol', 'http://carol:PeerUrlPw8x@127.0.0.1:1', 'vt_x')`,
+      );
+    } finally {
+      await pool.end();
+    }
+    for (const args of [
+      ['peer', 'list'],
+      ['peer', 'list', '--json'],
+    ]) {
+      const listed = run(...args);
+      expect(listed.status).toBe(0);
+      expect(listed.stdout).toContain('http://***@127.0.0.1:1');
+      expect(listed.stdout).not.toContain('PeerUrlPw8x');
+    }
+  });
+
   test('a component that fails on the planted config prints its error without a secret', async () => {
     // Nothing listens on port 1: migrate fails, and the entry point prints the error.
     plantedConfig(dir, await freePort(), 'postgres://vaultarr@127.0.0.1:1/vaultarr');
