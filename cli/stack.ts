@@ -59,6 +59,10 @@ export function ensureLayout(config: Config): void {
  *   notifications are configured; Error when a service does not start
  */
 export async function runStack(config: Config): Promise<void> {
+  // A console that went away (`npm start | tee log`: Ctrl-C ends tee too) must not end this process
+  // before it has stopped what it started: a write to it fails quietly from then on, and the
+  // stack's log file keeps every line.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   checkApprise(config.notifications);
   const logDir = path.join(config.dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });

@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import { UserError } from './errors.js';
+import { redactText } from './secrets.js';
 
 /** A peer as stored (the token is the one the peer created for us with `vaultarr token create`). */
 export interface Peer {
@@ -49,9 +50,9 @@ export function validatePeerInput(input: {
   return parsed.data;
 }
 
-/** A peer URL as shown to people: any `user:password@` replaced by `***@`. */
+/** A peer URL as shown to people: any `user:password@` replaced by `***@`, secret query parameters (`apikey=`, `token=`) by `***`. */
 export function shownPeerUrl(url: string): string {
-  return url.replace(/^(\w+:\/\/)[^@/]*@/, '$1***@');
+  return redactText(url.replace(/^(\w+:\/\/)[^@/]*@/, '$1***@'));
 }
 
 /**

@@ -269,7 +269,8 @@ describe('uploads under faults', () => {
     const workers = stack.pidsOf('worker');
     expect(workers.length).toBeGreaterThan(0);
     // With the worker stopped, the item's `status` query waits: `items show` has read the catalog
-    // and holds an idle connection while it waits on Temporal — as when a worker is restarting.
+    // (the item, then its progress) and holds an idle connection while it waits on Temporal — as
+    // when a worker is restarting.
     for (const pid of workers) process.kill(pid, 'SIGSTOP');
     try {
       const shown = itemsShow(rows[0].workflow_id as string, {
@@ -281,7 +282,7 @@ describe('uploads under faults', () => {
         async () =>
           (
             await db.query(
-              "SELECT 1 FROM pg_stat_activity WHERE application_name = 'faults-items-show' AND state = 'idle' AND query LIKE '%FROM media_items WHERE workflow_id = $1'",
+              "SELECT 1 FROM pg_stat_activity WHERE application_name = 'faults-items-show' AND state = 'idle' AND (query LIKE '%FROM media_items WHERE workflow_id = $1' OR query LIKE '%item_progress%')",
             )
           ).rowCount === 1,
         60_000,
