@@ -10,32 +10,18 @@
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { Express } from 'express';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { closeSync, ftruncateSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { Rclone } from '../../activities/vault/rclone.js';
 import { waitFor } from '../../lib/infra/wait.js';
-import { startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
+import { makeRandomVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
 const GiB = 1024 ** 3;
 const SIZE = 2 * GiB;
 const RELEASE = 'Interstellar.2014.1080p.BluRay.x264-GROUP';
 const LIBRARY_PATH = 'Movies/Interstellar (2014)/Interstellar (2014).mkv';
-
-/** A sparse file with a random 1 MiB block every 64 MiB and at its end: not trivially compressible. */
-function makeLargeFile(file: string, sizeBytes: number): void {
-  const fd = openSync(file, 'w');
-  try {
-    ftruncateSync(fd, sizeBytes);
-    for (let at = 0; at < sizeBytes; at += 64 * 1024 ** 2)
-      writeSync(fd, randomBytes(1024 ** 2), 0, 1024 ** 2, at);
-    writeSync(fd, randomBytes(1024 ** 2), 0, 1024 ** 2, sizeBytes - 1024 ** 2);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** The `progress` of `GET /api/v1/items/:id`. */
 interface Progress {
@@ -145,16 +131,20 @@ describe('live progress of a 2 GiB copy and its verification', () => {
   const observations: Observation[] = [];
   let watched: { code: number | null; out: string };
   let interrupted: { code: number | null; out: string };
+  /** The 2 GiB video's size in bytes (whole frames and the container). */
+  let size = 0;
 
   beforeAll(async () => {
     // The heartbeat timeout a user has (30 s, the default): the SDK would send one beat per 24 s.
-    env = await createWorkflowTestEnv({ policy: { copyHeartbeatTimeoutMs: 30_000 } });
+    // The upload capped at 256 MiB/s: a local disk would copy 2 GiB between two looks.
+    env = await createWorkflowTestEnv({ policy: { copyHeartbeatTimeoutMs: 30_000 }, bwLimit: '256M' });
     ({ app, token } = await createTestApi(env));
     // A folder release held back by a download still in progress (`.part`): the item exists,
     // sorting, until the test lets it go — by then two `items watch` run, and one got Ctrl-C.
     const release = path.join(env.localRoot, 'Incoming', RELEASE);
     mkdirSync(release, { recursive: true });
-    makeLargeFile(path.join(release, `${RELEASE}.mkv`), SIZE);
+    // A whole Matroska video of random frames (intake takes only whole containers, without holes).
+    size = makeRandomVideo(path.join(release, `${RELEASE}.mkv`), SIZE);
     writeFileSync(path.join(release, `${RELEASE}.nfo.part`), 'still downloading');
     const id = await env.startIncoming(`Incoming/${RELEASE}`);
     const watcher = watch(env, id);
@@ -187,7 +177,7 @@ describe('live progress of a 2 GiB copy and its verification', () => {
     expect(percents.length).toBeGreaterThan(1);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
     expect(percents[percents.length - 1]).toBeGreaterThan(percents[0]!);
-    expect(copying()[0]!.progress).toMatchObject({ bytesTotal: SIZE });
+    expect(copying()[0]!.progress).toMatchObject({ bytesTotal: size });
   });
 
   test('the items API updates the progress at least every 5 s until the item is resident', () => {
@@ -211,7 +201,7 @@ describe('live progress of a 2 GiB copy and its verification', () => {
     const refreshed = changes(beats, (o) => String(o.pending!.heartbeatAtMs));
     expect(Math.max(...gaps(refreshed))).toBeLessThanOrEqual(5000);
     expect(beats.map((o) => o.pending!.details!)).toContainEqual(
-      expect.objectContaining({ phase: 'copying', bytesTotal: SIZE, percent: expect.any(Number) }),
+      expect.objectContaining({ phase: 'copying', bytesTotal: size, percent: expect.any(Number) }),
     );
     expect(beats.map((o) => o.pending!.details!.phase)).toContain('verifying');
   });
@@ -237,6 +227,8 @@ describe('live progress of a read-back (a WebDAV vault keeps no hash)', () => {
   let env: WorkflowTestEnv;
   let webdav: WebdavServer;
   let observations: Observation[];
+  /** The 1 GiB video's size in bytes. */
+  let readBackSize = 0;
   const served = tempDir('vaultarr-webdav-');
 
   beforeAll(async () => {
@@ -247,7 +239,7 @@ describe('live progress of a read-back (a WebDAV vault keeps no hash)', () => {
     });
     const { app, token } = await createTestApi(env);
     const name = 'Arrival.2016.1080p.BluRay.x264-GROUP.mkv';
-    makeLargeFile(path.join(env.localRoot, 'Incoming', name), GiB);
+    readBackSize = makeRandomVideo(path.join(env.localRoot, 'Incoming', name), GiB);
     observations = await follow(env, app, token, await env.startIncoming(`Incoming/${name}`));
   }, 10 * 60_000);
   afterAll(async () => {
@@ -262,7 +254,7 @@ describe('live progress of a read-back (a WebDAV vault keeps no hash)', () => {
     expect(percents.length).toBeGreaterThan(1);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
     expect(percents[percents.length - 1]).toBeGreaterThan(percents[0]!);
-    expect(readBack[0]!.progress).toMatchObject({ bytesTotal: GiB });
+    expect(readBack[0]!.progress).toMatchObject({ bytesTotal: readBackSize });
     expect(readBack.every((o) => o.stage === 'verifying')).toBe(true);
     expect(Math.max(...gaps(progressUpdates(observations)))).toBeLessThanOrEqual(5000);
   });
