@@ -117,6 +117,8 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
     const names = Array.from({ length: o.count }, (_, i) => `${o.releaseName(i)}.mkv`);
     const write = o.content === 'sparse' ? writeSparseFile : writeRandomFile;
     for (const name of names) write(path.join(staging, name), o.sizeBytes);
+    // Whole containers: each file is about `sizeBytes` (whole frames plus the container).
+    const stagedBytes = names.reduce((n, name) => n + statSync(path.join(staging, name)).size, 0);
     await o.beforeComponents?.(stack);
 
     await stack.launchComponents(
@@ -185,10 +187,13 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
       Object.entries(pids).map(([k, pid]) => [k, mib(peakRssBytes(pid))]),
     );
 
-    // Sanity: every file is on the vault with its size.
+    // Sanity: every file is on the vault, all the bytes that were staged.
     const onVault = listFiles(vault.dir);
-    if (onVault.length !== o.count || onVault.some((f) => f.sizeBytes !== o.sizeBytes))
-      throw new Error(`the vault holds ${onVault.length} files, expected ${o.count} of ${o.sizeBytes} B`);
+    const vaultBytes = onVault.reduce((n, f) => n + f.sizeBytes, 0);
+    if (onVault.length !== o.count || vaultBytes !== stagedBytes)
+      throw new Error(
+        `the vault holds ${onVault.length} files of ${vaultBytes} B, expected ${o.count} of ${stagedBytes} B`,
+      );
 
     const events = await itemEvents(stack);
     const timeline = await stageTimeline(stack, dropMs);
