@@ -175,6 +175,22 @@ const UPDATES = {
   evict: evictUpdate,
 } as const;
 
+/**
+ * The workflow ID that carries a library path: the catalog's live (not ended) item for it, else
+ * the ID derived from the path (`mediaItemWorkflowId`), which a new item would get.
+ *
+ * @param libraryPath - library-relative path (`Movies/<Title> (<Year>)/…`)
+ * @throws pg errors
+ */
+export async function workflowIdForPath(pool: pg.Pool, libraryPath: string): Promise<string> {
+  const { rows } = await pool.query<{ workflow_id: string }>(
+    `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage NOT IN (${ENDED_STAGES_SQL}) ORDER BY updated_at DESC LIMIT 1`,
+    [libraryPath],
+  );
+  return rows[0]?.workflow_id ?? mediaItemWorkflowId(libraryPath);
+}
+
+/** A refused item request: the HTTP status the API answers with, a short code and a sentence. */
 export class ItemError extends Error {
   constructor(
     readonly status: 400 | 404 | 409 | 503,
@@ -618,13 +634,9 @@ export class ItemService {
     }
   }
 
-  /** The workflow ID that carries a library path: the catalog's, else the one derived from the path. */
+  /** The workflow ID that carries a library path (see {@link workflowIdForPath}). */
   async workflowIdFor(libraryPath: string): Promise<string> {
-    const { rows } = await this.deps.pool.query(
-      `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage NOT IN (${ENDED_STAGES_SQL}) ORDER BY updated_at DESC LIMIT 1`,
-      [libraryPath],
-    );
-    return (rows[0]?.workflow_id as string | undefined) ?? mediaItemWorkflowId(libraryPath);
+    return workflowIdForPath(this.deps.pool, libraryPath);
   }
 
   /**

@@ -13,11 +13,10 @@ import type pg from 'pg';
 import { SHARED_TASK_QUEUE } from '../../domain/task-queues.js';
 import { DEFAULT_DEDUPE_WINDOW_MINUTES } from '../../lib/config.js';
 import { mapArrPath, type PathRewrite } from '../../lib/path-rewrites.js';
-import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
+import { workflowIdForPath } from '../../lib/items.js';
 import { liveItemsAt, type PathHolder } from '../../activities/catalog/activities.js';
 import { deliveryKeys, type DeliveryPlan, type Mapped, type WebhookForwarder } from './forwarder.js';
 import { ARR_APPS, interpretWebhook, type ArrApp, type WebhookIntent } from './interpret.js';
-import { ENDED_STAGES_SQL } from '../../domain/stages.js';
 
 /** What the webhook routes need. */
 export interface WebhookDeps {
@@ -128,18 +127,10 @@ function holderText(h: PathHolder): string {
  */
 async function conflictProblems(mapped: Mapped[], deps: WebhookDeps): Promise<string[]> {
   const problems: string[] = [];
-  const carrierOf = async (libraryPath: string): Promise<string> => {
-    const { rows } = await deps.pool.query<{ workflow_id: string }>(
-      `SELECT workflow_id FROM media_items WHERE library_path = $1 AND stage NOT IN (${ENDED_STAGES_SQL})
-        ORDER BY updated_at DESC LIMIT 1`,
-      [libraryPath],
-    );
-    return rows[0]?.workflow_id ?? mediaItemWorkflowId(libraryPath);
-  };
   for (const m of mapped) {
     if (m.kind === 'rename') {
       if (m.from === m.to) continue;
-      const holders = await liveItemsAt(deps.pool, [m.to], await carrierOf(m.from));
+      const holders = await liveItemsAt(deps.pool, [m.to], await workflowIdForPath(deps.pool, m.from));
       for (const h of holders)
         problems.push(
           `${JSON.stringify(m.to)}: ${holderText(h)}; renaming ${m.from} onto it would replace that item's vault copy. Rename or delete that file in the *arr first`,
