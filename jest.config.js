@@ -1,4 +1,4 @@
-/** Jest in native ESM mode (see ../shared/TEMPORAL.md, "ESM and Jest"). */
+/** Jest in native ESM mode: ts-jest with useESM, run under `node --experimental-vm-modules`. */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

@@ -2,7 +2,7 @@
  * *arr activities (shared task queue: they only speak HTTP): put a peer's item into this instance's
  * own Radarr, Sonarr, Lidarr or Readarr as unmonitored, so it shows as present without ever being
  * searched or grabbed, and have the app rescan it after a rename or delete on the peer. The
- * requests are those of ../shared/contracts/ARR.md ("APIs") and the Radarr/Sonarr v3 OpenAPI specs;
+ * requests are those of docs/contracts/ARR.md ("APIs") and the Radarr/Sonarr v3 OpenAPI specs;
  * see `clients.ts`.
  */
 import { FailureType } from '../../domain/failures.js';

@@ -3,7 +3,7 @@
  * {@link ArrClient}, with the HTTP plumbing (base URL, `X-Api-Key`, JSON, per-request timeout, the
  * mapping of answers to failures) and the add-unmonitored/rescan procedure, and one subclass per app
  * with its endpoints and bodies: {@link RadarrClient}, {@link SonarrClient}, {@link LidarrClient},
- * {@link ReadarrClient}. Requests and bodies follow ../shared/contracts/ARR.md ("APIs") and the
+ * {@link ReadarrClient}. Requests and bodies follow docs/contracts/ARR.md ("APIs") and the
  * Radarr and Sonarr v3 OpenAPI specs beside it.
  */
 import { z } from 'zod';

@@ -1,7 +1,7 @@
 /**
  * Scan activities (shared task queue: they only speak HTTP): ask each configured media server
  * (Plex, Jellyfin, Emby, autoscan) to scan the library folders that changed, as
- * ../shared/contracts/ARR.md ("Media servers and autoscan") describes. Requests for one server
+ * docs/contracts/ARR.md ("Media servers and autoscan") describes. Requests for one server
  * within `scan.mergeWindowSeconds` go out as one.
  */
 import { Context } from '@temporalio/activity';

@@ -1,6 +1,6 @@
 /**
  * Media server clients for the scan stage: one class per server type behind {@link MediaServer},
- * each speaking the requests of ../shared/contracts/ARR.md ("Media servers and autoscan") with
+ * each speaking the requests of docs/contracts/ARR.md ("Media servers and autoscan") with
  * Node's global `fetch`, and mapping HTTP outcomes to failures Temporal retries or not.
  */
 import { isIPv4, isIPv6 } from 'node:net';

@@ -3,7 +3,7 @@
  * delivery, records it and answers at once; the forwarder starts the workflows, which do the work.
  * Answers: 200 (`Test`, nothing to do, a duplicate), 202 (recorded), 400 (malformed or out of
  * scope: every problem), 409 (would put a file where another item's file lives). See
- * ../shared/contracts/ARR.md.
+ * docs/contracts/ARR.md.
  */
 import { Router, type Request, type Response } from 'express';
 import { createHash } from 'node:crypto';

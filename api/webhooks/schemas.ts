@@ -1,5 +1,5 @@
 /**
- * zod schemas of the *arr webhook payloads we act on, per ../shared/contracts/ARR.md (payload
+ * zod schemas of the *arr webhook payloads we act on, per docs/contracts/ARR.md (payload
  * classes under `src/NzbDrone.Core/Notifications/Webhook/` of Radarr, Sonarr, Lidarr, Readarr).
  * Only the fields vaultarr uses are required; unknown fields pass (the apps add fields between
  * versions); null fields are absent in real payloads, so `null` is rejected as malformed.

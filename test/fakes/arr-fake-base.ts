@@ -2,7 +2,7 @@
  * The *arr layer of the fake Radarr, Sonarr, Lidarr and Readarr, on top of the generic
  * {@link HttpFake}: the API key check (`X-Api-Key` header or `?apikey=`; a bad one → 401 with an
  * empty body), validation of every request against an OpenAPI document (the projects' own specs in
- * ../shared/contracts/ for Radarr and Sonarr), the FluentValidation error array of ARR.md, and a log
+ * docs/contracts/ for Radarr and Sonarr), the FluentValidation error array of ARR.md, and a log
  * of every request with whether it passed the spec.
  *
  * {@link OpenApiValidator} finds the operation by method and path template and validates path and
@@ -15,9 +15,9 @@ import AjvModule from 'ajv';
 import { projectRoot } from '../../lib/project.js';
 import { empty, header, HttpFake, json, type FakeRequest, type FakeResponse } from './http-fake.js';
 
-/** The Radarr and Sonarr OpenAPI specs: byte copies of ../shared/contracts/ kept in test/fixtures/contracts (checked by test/unit/contracts.test.ts). */
+/** The Radarr and Sonarr OpenAPI specs: kept in docs/contracts/ with where each came from (docs/contracts/SOURCES.md, checked by test/unit/contracts.test.ts). */
 export function contractPath(file: string): string {
-  return path.join(projectRoot(), 'test', 'fixtures', 'contracts', file);
+  return path.join(projectRoot(), 'docs', 'contracts', file);
 }
 
 /** The part of an OpenAPI 3.0 document the validator reads. */
@@ -436,10 +436,10 @@ export abstract class ArrFake extends HttpFake {
   }
 }
 
-/** The specs of ../shared/contracts/ already read, by file name (each is read once per process). */
+/** The specs of docs/contracts/ already read, by file name (each is read once per process). */
 const loadedSpecs = new Map<string, OpenApiValidator>();
 
-/** The validator of a spec of ../shared/contracts/ (e.g. `radarr-v3-openapi.json`), read once. */
+/** The validator of a spec of docs/contracts/ (e.g. `radarr-v3-openapi.json`), read once. */
 export function contractValidator(file: string, name: string): OpenApiValidator {
   let validator = loadedSpecs.get(file);
   if (!validator) {

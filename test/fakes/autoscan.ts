@@ -1,5 +1,5 @@
 /**
- * A fake autoscan speaking its manual trigger (../shared/contracts/ARR.md, "Media servers and
+ * A fake autoscan speaking its manual trigger (docs/contracts/ARR.md, "Media servers and
  * autoscan"): basic auth when a username is configured (wrong or missing → 401, empty body).
  */
 import { basicAuth, empty, HttpFake, json, type FakeRequest, type FakeResponse } from './http-fake.js';

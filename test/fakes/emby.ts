@@ -1,6 +1,6 @@
 /**
  * A fake Emby server speaking the part of its API vaultarr uses
- * (../shared/contracts/ARR.md, "Media servers and autoscan"): `X-Emby-Token` header or `api_key`
+ * (docs/contracts/ARR.md, "Media servers and autoscan"): `X-Emby-Token` header or `api_key`
  * query; a wrong or missing one → 401 with an empty body.
  */
 import { empty, header, HttpFake, json, type FakeRequest, type FakeResponse } from './http-fake.js';

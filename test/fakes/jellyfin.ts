@@ -1,6 +1,6 @@
 /**
  * A fake Jellyfin server speaking the part of its API vaultarr uses
- * (../shared/contracts/ARR.md, "Media servers and autoscan"). Auth only through
+ * (docs/contracts/ARR.md, "Media servers and autoscan"). Auth only through
  * `Authorization: MediaBrowser Token="<key>"` (the legacy `X-Emby-Token` is refused, as with
  * Jellyfin 12's defaults); a wrong or missing one → 401 with an empty body.
  */

@@ -1,8 +1,8 @@
 /**
- * A small fake Lidarr v1 (../shared/contracts/ARR.md, "APIs"): artists by MusicBrainz id
+ * A small fake Lidarr v1 (docs/contracts/ARR.md, "APIs"): artists by MusicBrainz id
  * (`GET /api/v1/artist?mbId=`), lookups (`term=lidarr:<mbid>` or words of the name),
  * `POST /api/v1/artist` → 201, `PUT /api/v1/artist/editor` → 202, `POST /api/v1/command`
- * (`RefreshArtist` with `artistId`) → 201. No Lidarr spec sits in ../shared/contracts/, so requests
+ * (`RefreshArtist` with `artistId`) → 201. No Lidarr spec sits in docs/contracts/, so requests
  * are validated against {@link LIDARR_CONTRACT}, a small OpenAPI document written from ARR.md and
  * Lidarr's `ArtistResource`/`AddArtistOptions`.
  */

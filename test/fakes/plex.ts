@@ -1,6 +1,6 @@
 /**
  * A fake Plex Media Server speaking the part of its API vaultarr uses
- * (../shared/contracts/ARR.md, "Media servers and autoscan"): the library section list and
+ * (docs/contracts/ARR.md, "Media servers and autoscan"): the library section list and
  * partial scans. Token in the `X-Plex-Token` header or query; a wrong or missing one → 401 with an
  * empty body.
  */

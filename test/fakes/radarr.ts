@@ -1,6 +1,6 @@
 /**
- * A fake Radarr v3 speaking the part of its API vaultarr uses (../shared/contracts/ARR.md, "APIs"),
- * every request validated against Radarr's own `openapi.json` (../shared/contracts/), answering the
+ * A fake Radarr v3 speaking the part of its API vaultarr uses (docs/contracts/ARR.md, "APIs"),
+ * every request validated against Radarr's own `openapi.json` (docs/contracts/), answering the
  * real status codes where the spec says 200: `POST /movie` and `POST /command` → 201,
  * `PUT /movie/editor` → 202.
  *

@@ -1,9 +1,9 @@
 /**
- * A small fake Readarr v1 (../shared/contracts/ARR.md, "APIs"): the author list
+ * A small fake Readarr v1 (docs/contracts/ARR.md, "APIs"): the author list
  * (`GET /api/v1/author`, no filter query: clients search it for `foreignAuthorId`), lookups
  * (`term=readarr:<id>` or words of the name), `POST /api/v1/author` → 201,
  * `PUT /api/v1/author/editor` → 202, `POST /api/v1/command` (`RefreshAuthor` with `authorId`) → 201.
- * No Readarr spec sits in ../shared/contracts/, so requests are validated against
+ * No Readarr spec sits in docs/contracts/, so requests are validated against
  * {@link READARR_CONTRACT}, a small OpenAPI document written from ARR.md and Readarr's
  * `AuthorResource`/`AddAuthorOptions`.
  */

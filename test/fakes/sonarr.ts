@@ -1,6 +1,6 @@
 /**
- * A fake Sonarr v3 speaking the part of its API vaultarr uses (../shared/contracts/ARR.md, "APIs"),
- * every request validated against Sonarr's own `openapi.json` (../shared/contracts/), answering the
+ * A fake Sonarr v3 speaking the part of its API vaultarr uses (docs/contracts/ARR.md, "APIs"),
+ * every request validated against Sonarr's own `openapi.json` (docs/contracts/), answering the
  * real status codes where the spec says 200: `POST /series` and `POST /command` → 201,
  * `PUT /series/editor` → 202.
  *

@@ -1,5 +1,5 @@
 /**
- * Webhook payloads of Radarr, Sonarr, Lidarr and Readarr built as ../shared/contracts/ARR.md
+ * Webhook payloads of Radarr, Sonarr, Lidarr and Readarr built as docs/contracts/ARR.md
  * describes them: camelCase, PascalCase `eventType`, null fields absent, the fields real
  * payloads carry besides the ones vaultarr reads.
  */
