@@ -751,6 +751,8 @@ export function redactConfig<T extends object>(config: T): T {
 
 /** The config as written (after defaults), before paths are resolved. */
 export type RawConfig = z.infer<typeof ConfigSchema>;
+/** The config as a user may write it (every defaulted key optional), what {@link parseConfig} takes. */
+export type ConfigInput = z.input<typeof ConfigSchema>;
 
 /** Resolved configuration: every path absolute, every embedded default filled in. */
 export interface Config extends RawConfig {
@@ -858,6 +860,29 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = 
     envOrigin.set('database.url', 'DATABASE_URL');
   }
 
+  return parseConfig(raw, { cwd, source, envOrigin });
+}
+
+/**
+ * Validates a config as written (the YAML's mapping, environment overrides already merged in) and
+ * resolves it: the schema's defaults, then every path absolute and the embedded defaults filled
+ * in. {@link loadConfig} reads the file and the environment, then calls this; tests call it with
+ * a mapping of their own (`test/helpers/config.ts`).
+ *
+ * @param raw - keys as in `vaultarr.yml`
+ * @param options.cwd - directory relative paths resolve against (default `process.cwd()`)
+ * @param options.source - the config file, named in the error and in `Config.source`
+ * @param options.envOrigin - which environment variable set a key (`vault.remote` →
+ *   `VAULTARR_VAULT__REMOTE`), named in its problem
+ * @returns the resolved {@link Config}
+ * @throws UserError listing every problem as `key.path: message`
+ */
+export function parseConfig(
+  raw: unknown,
+  options: { cwd?: string; source?: string; envOrigin?: ReadonlyMap<string, string> } = {},
+): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const { source, envOrigin = new Map<string, string>() } = options;
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.flatMap((issue) => {
