@@ -4,26 +4,29 @@
  */
 import type { Client } from '@temporalio/client';
 import type pg from 'pg';
-import type { ItemSettings } from '../domain/messages.js';
-import type { ArrConfig, MediaServerConfig } from '../lib/config.js';
-import { AppriseNotifier, type NotificationSettings, type Notifier } from '../lib/notifications.js';
+import type { Config } from '../lib/config.js';
+import { AppriseNotifier, type Notifier } from '../lib/notifications.js';
 import { createArrActivities } from './arr/activities.js';
-import { createCatalogActivities, liveItemsAt } from './catalog/activities.js';
-import { createItemActivities } from './item/activities.js';
-import { createSettingsActivities } from './settings/activities.js';
-import { createNotificationActivities } from './notifications/activities.js';
+import { catalogSettings, createCatalogActivities, liveItemsAt } from './catalog/activities.js';
+import { createItemActivities, itemActivitySettings } from './item/activities.js';
+import { createSettingsActivities, itemSettingsSource } from './settings/activities.js';
+import { createNotificationActivities, notificationSettings } from './notifications/activities.js';
 import { createPeerActivities } from './peers/activities.js';
 import { createPeerDeliveryActivities } from './peers/deliveries.js';
 import { catalogProgressSink, heartbeatingWith } from './progress.js';
-import { createScanActivities } from './scan/activities.js';
-import { createLocalScanActivities, createReconcileActivities } from './reconcile/activities.js';
-import { createSortActivities, type IntakeSettings } from './sort/activities.js';
-import { titleSourcesFromConfig } from './sort/known-titles.js';
-import { createSpaceActivities } from './space/activities.js';
+import { createScanActivities, scanSettings } from './scan/activities.js';
+import {
+  createLocalScanActivities,
+  createReconcileActivities,
+  reconcileSettings,
+} from './reconcile/activities.js';
+import { createSortActivities, sortSettings } from './sort/activities.js';
+import { titleSettings, titleSourcesFromConfig } from './sort/known-titles.js';
+import { createSpaceActivities, spaceSettings } from './space/activities.js';
 import type { HostQuotaPause } from './vault/quota-pause.js';
 import { Rclone, type RcloneOptions } from './vault/rclone.js';
-import { createVaultActivities } from './vault/activities.js';
-import { createRemoteActivities } from './vault/remote-activities.js';
+import { createVaultActivities, vaultSettings } from './vault/activities.js';
+import { createRemoteActivities, remoteSettings } from './vault/remote-activities.js';
 
 export type { ArrActivities } from './arr/activities.js';
 export type { CatalogActivities } from './catalog/activities.js';
@@ -39,27 +42,49 @@ export type { SpaceActivities } from './space/activities.js';
 export type { VaultActivities } from './vault/activities.js';
 export type { RemoteActivities } from './vault/remote-activities.js';
 
+/**
+ * How the rclone client reaches the vault (config `vault`). The rclone module's own settings
+ * function replaces this one when that module is split (issue 27, item 3).
+ */
+export function rcloneOptions(config: Config): RcloneOptions {
+  return {
+    binary: config.vault.rcloneBinary,
+    remote: config.vault.remote,
+    configFile: config.vault.rcloneConfig,
+    daemon: config.vault.rcloneDaemon,
+    bwLimit: config.vault.bwLimit,
+    extraFlags: config.vault.extraFlags,
+    trashFolder: config.vault.trash.folder,
+  };
+}
+
+/**
+ * The host activities' settings: each group's own, from its settings function beside it (a new
+ * key is read there, not here).
+ */
+export function hostActivitySettings(config: Config) {
+  return {
+    rclone: rcloneOptions(config),
+    sort: sortSettings(config),
+    titles: titleSettings(config),
+    vault: vaultSettings(config),
+    item: itemActivitySettings(config),
+    space: spaceSettings(config),
+    reconcile: reconcileSettings(config),
+  };
+}
+
+/** What {@link hostActivitySettings} returns. */
+export type HostActivitySettings = ReturnType<typeof hostActivitySettings>;
+
 /** Everything the host activities need. */
 export interface HostActivityDeps {
-  localRoot: string;
   pool: pg.Pool;
-  /** The union view's vault mount, when enabled. */
-  unionVaultMount?: string;
-  /** The vault mount's rc file (see `unionRcFile`), when the union view is enabled. */
-  unionRcFile?: string;
-  /** When a release in `Incoming/` counts as complete (config `intake`). */
-  intake: IntakeSettings;
-  rclone: RcloneOptions;
-  /** This instance's *arr apps: Sonarr's and Radarr's titles and parse answers help sort releases. */
-  arr?: ArrConfig;
-  /** The rclone client to use (its daemon is shared with the worker's metrics); default one made from `rclone`. */
+  settings: HostActivitySettings;
+  /** The rclone client to use (its daemon is shared with the worker's metrics); default one made from `settings.rclone`. */
   rcloneClient?: Rclone;
   /** This host's quota pause (`vault.quotaPauseHours`), shared with the worker's metrics; default its own. */
   quotaPause?: HostQuotaPause;
-  /** Attempts of a copy the vault refuses before the item parks (`vault.copyAttempts`); default its default. */
-  copyAttempts?: number;
-  /** The janitor's low watermark (0-1) when this host evicts (`eviction.enabled`); absent when it does not. */
-  evictionLowFreeRatio?: number;
 }
 
 /**
@@ -68,104 +93,78 @@ export interface HostActivityDeps {
  * timeout when that is shorter) and writes it to the catalog's `item_progress` for `items show`.
  */
 export function createHostActivities(deps: HostActivityDeps) {
+  const { pool, settings } = deps;
   const sort = createSortActivities({
-    localRoot: deps.localRoot,
-    ...deps.intake,
-    titles: titleSourcesFromConfig(deps.localRoot, deps.arr, deps.unionVaultMount),
-    holders: (libraryPaths, workflowId) => liveItemsAt(deps.pool, libraryPaths, workflowId),
+    settings: settings.sort,
+    titles: titleSourcesFromConfig(settings.titles),
+    holders: (libraryPaths, workflowId) => liveItemsAt(pool, libraryPaths, workflowId),
   });
   const vault = createVaultActivities({
-    localRoot: deps.localRoot,
-    rclone: deps.rcloneClient ?? new Rclone(deps.rclone),
-    unionVaultMount: deps.unionVaultMount,
-    unionRcFile: deps.unionRcFile,
+    rclone: deps.rcloneClient ?? new Rclone(settings.rclone),
+    settings: settings.vault,
     quotaPause: deps.quotaPause,
-    copyAttempts: deps.copyAttempts,
   });
-  return heartbeatingWith(catalogProgressSink(deps.pool))({
+  return heartbeatingWith(catalogProgressSink(pool))({
     ...sort,
     ...vault,
-    ...createItemActivities({
-      localRoot: deps.localRoot,
-      pool: deps.pool,
-      sort,
-      vault,
-      evictionLowFreeRatio: deps.evictionLowFreeRatio,
-    }),
-    ...createSpaceActivities({
-      localRoot: deps.localRoot,
-      pool: deps.pool,
-      unionVaultMount: deps.unionVaultMount,
-    }),
-    ...createLocalScanActivities({ localRoot: deps.localRoot, pool: deps.pool }),
+    ...createItemActivities({ pool, sort, vault, settings: settings.item }),
+    ...createSpaceActivities({ pool, settings: settings.space }),
+    ...createLocalScanActivities({ pool, settings: settings.reconcile }),
   });
 }
+
+/**
+ * The shared activities' settings: each group's own, from its settings function beside it (a new
+ * key is read there, not here).
+ */
+export function sharedActivitySettings(config: Config) {
+  return {
+    rclone: rcloneOptions(config),
+    catalog: catalogSettings(config),
+    notifications: notificationSettings(config),
+    reconcile: reconcileSettings(config),
+    remote: remoteSettings(config),
+    scan: scanSettings(config),
+    item: itemSettingsSource(config),
+    arr: config.arr,
+  };
+}
+
+/** What {@link sharedActivitySettings} returns. */
+export type SharedActivitySettings = ReturnType<typeof sharedActivitySettings>;
 
 /** Everything the shared activities need. */
 export interface SharedActivityDeps {
   pool: pg.Pool;
-  /** Temporal client, for reconcile's "is this workflow still running". */
+  /** Temporal client, for reconcile's "is this workflow still running" and notifications' workflows. */
   client: Client;
-  rclone: RcloneOptions;
-  trashFolder: string;
-  trashRetentionDays: number;
-  /** Media servers to scan; `defaultLibraryRoot` is where they see the library (the union view). */
-  scan: { servers: MediaServerConfig[]; defaultLibraryRoot: string; mergeWindowMs: number };
-  /** This instance's own *arr apps (where peers' items are added unmonitored). */
-  arr: ArrConfig;
-  /** Notifications (default none); `notifier` defaults to Apprise with `settings.urls`. */
-  notifications?: { settings: NotificationSettings; namespace: string; notifier?: Notifier };
-  /** The item policy as this worker's config says, read by every item workflow it runs (`itemSettings`). */
-  itemPolicy: ItemSettings['policy'];
+  settings: SharedActivitySettings;
+  /** Sends notifications; default Apprise with `settings.notifications.urls` (tests hand in their own). */
+  notifier?: Notifier;
 }
 
 /** Activities for the shared task queue (Postgres, HTTP and the vault remote only). */
 export function createSharedActivities(deps: SharedActivityDeps) {
-  const rclone = new Rclone(deps.rclone);
-  const notifications = deps.notifications?.settings.urls.length ? deps.notifications : undefined;
-  const catalog = createCatalogActivities({
-    pool: deps.pool,
-    notifications: notifications && { events: notifications.settings.events, client: deps.client },
-  });
+  const { pool, client, settings } = deps;
+  const rclone = new Rclone(settings.rclone);
+  const catalog = createCatalogActivities({ pool, client, settings: settings.catalog });
   return {
     ...catalog,
     // Registered even without targets: a notification workflow started before they were removed finds its activity.
     ...createNotificationActivities({
-      pool: deps.pool,
-      client: deps.client,
-      namespace: notifications?.namespace ?? 'default',
-      settings: notifications?.settings ?? {
-        urls: [],
-        events: [],
-        appriseBinary: 'apprise',
-        hostOfflineMinutes: 15,
-        peerUnreachableHours: 24,
-        digestAt: '08:00',
-      },
+      pool,
+      client,
+      settings: settings.notifications,
       notifier:
-        notifications?.notifier ??
-        new AppriseNotifier(notifications?.settings.urls ?? [], notifications?.settings.appriseBinary),
+        deps.notifier ??
+        new AppriseNotifier(settings.notifications.urls, settings.notifications.appriseBinary),
     }),
-    ...createReconcileActivities({
-      pool: deps.pool,
-      rclone,
-      client: deps.client,
-      trashFolder: deps.trashFolder,
-    }),
-    ...createRemoteActivities({
-      rclone,
-      trashFolder: deps.trashFolder,
-      trashRetentionDays: deps.trashRetentionDays,
-    }),
-    ...createScanActivities(deps.scan),
-    ...createSettingsActivities({
-      pool: deps.pool,
-      policy: deps.itemPolicy,
-      scanTargets: deps.scan.servers.map((s) => s.name),
-      recordStage: catalog.recordStage,
-    }),
-    ...createArrActivities({ arr: deps.arr }),
-    ...createPeerActivities({ pool: deps.pool, rclone }),
-    ...createPeerDeliveryActivities({ client: deps.client }),
+    ...createReconcileActivities({ pool, rclone, client, settings: settings.reconcile }),
+    ...createRemoteActivities({ rclone, settings: settings.remote }),
+    ...createScanActivities(settings.scan),
+    ...createSettingsActivities({ pool, recordStage: catalog.recordStage, settings: settings.item }),
+    ...createArrActivities({ arr: settings.arr }),
+    ...createPeerActivities({ pool, rclone }),
+    ...createPeerDeliveryActivities({ client }),
   };
 }

@@ -7,40 +7,49 @@ import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../lib/logger.js';
 import { ZodError } from 'zod';
-import type { PeerImportPolicy } from '../domain/messages.js';
-import { anchorProblem } from '../lib/infra/union.js';
+import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
+import type { Config } from '../lib/config.js';
+import { anchorProblem, unionView } from '../lib/infra/union.js';
 import { ItemError, ItemService } from '../lib/items.js';
-import type { PathRewrite } from '../lib/path-rewrites.js';
 import type { ApiMetrics } from '../lib/metrics.js';
 import { redactText } from '../lib/secrets.js';
 import { isUtf8 } from 'node:buffer';
 import { WEBHOOK_APPS, type TokenScope } from '../lib/tokens.js';
 import { requireScope, tokenAuth } from './auth.js';
 import { itemsRouter } from './items.js';
-import { peersRouter } from './peers.js';
+import { peerImportPolicy, peersRouter } from './peers.js';
 import { WebhookForwarder } from './webhooks/forwarder.js';
 import { webhookRouter } from './webhooks/routes.js';
 
-/** Settings of the API, from config. */
-export interface ApiSettings {
-  localRoot: string;
-  pathRewrites: PathRewrite[];
-  hostId: string;
-  maxBodyBytes: number;
-  authFailureLimit: number;
-  /** Length of the failure window, in ms. */
-  authFailureWindowMs: number;
-  /** Express `trust proxy` (config `api.trustProxy`; default `false`: the TCP peer is the client). */
-  trustProxy?: boolean | number | string | string[];
-  /** A webhook body delivered again within this many ms is a duplicate (default 10 minutes). */
-  dedupeWindowMs?: number;
-  /** Workflow task queue (default `vaultarr`; tests use their own). */
-  taskQueue?: string;
-  /** The union view's vault mount, when enabled: `/readyz` checks its anchor. */
-  unionVaultMount?: string;
-  /** How items announced by peers are applied here (default: wait 24 h for the vault, 6 h for media servers). */
-  peerImport?: PeerImportPolicy;
+/**
+ * The API's settings from config (`library`, `webhooks`, `hostId`, `api`, `union`, `peers`, `scan`):
+ * - `localRoot`, `pathRewrites`, `hostId`: the library the *arr apps import into, how their paths
+ *   map to it, and the host whose worker copies what they import;
+ * - `maxBodyBytes`; `authFailureLimit` failed authentications within `authFailureWindowMs`;
+ *   `trustProxy` (Express `trust proxy`);
+ * - `dedupeWindowMs`: a webhook body delivered again within it is a duplicate;
+ * - `taskQueue`: the workflow task queue, `vaultarr` (not a config key: tests use their own);
+ * - `unionVaultMount`: the union view's vault mount when enabled: `/readyz` checks its anchor;
+ * - `peerImport`: how items announced by peers are applied here (see `peerImportPolicy`).
+ */
+export function apiSettings(config: Config) {
+  return {
+    localRoot: config.library.localRoot,
+    pathRewrites: config.webhooks.pathRewrites,
+    hostId: config.hostId,
+    maxBodyBytes: config.api.maxBodyBytes,
+    authFailureLimit: config.api.authFailureLimit,
+    authFailureWindowMs: Math.round(config.api.authFailureWindowMinutes * 60_000),
+    trustProxy: config.api.trustProxy,
+    dedupeWindowMs: Math.round(config.webhooks.dedupeWindowMinutes * 60_000),
+    taskQueue: SHARED_TASK_QUEUE,
+    unionVaultMount: unionView(config).vaultMount,
+    peerImport: peerImportPolicy(config),
+  };
 }
+
+/** What {@link apiSettings} returns. */
+export type ApiSettings = ReturnType<typeof apiSettings>;
 
 /** Dependencies of the API. */
 export interface ApiDeps {
@@ -83,7 +92,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const { settings } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', settings.trustProxy ?? false);
+  app.set('trust proxy', settings.trustProxy);
   if (deps.logger) {
     app.use(
       pinoHttp({
@@ -187,11 +196,7 @@ export function createApp(deps: ApiDeps): express.Express {
       forwarder:
         deps.forwarder ??
         new WebhookForwarder({ client: deps.client, pool: deps.pool, items, log: deps.logger }),
-      localRoot: settings.localRoot,
-      pathRewrites: settings.pathRewrites,
-      hostId: settings.hostId,
-      taskQueue: settings.taskQueue,
-      dedupeWindowMs: settings.dedupeWindowMs,
+      settings,
     }),
   );
   app.use(
@@ -206,12 +211,7 @@ export function createApp(deps: ApiDeps): express.Express {
     ...auth,
     requireScope(() => 'peer'),
     json,
-    peersRouter({
-      client: deps.client,
-      pool: deps.pool,
-      policy: settings.peerImport ?? { vaultWaitMs: 24 * 3600_000, scanGiveUpMs: 6 * 3600_000 },
-      taskQueue: settings.taskQueue,
-    }),
+    peersRouter({ client: deps.client, pool: deps.pool, settings }),
   );
 
   app.use((_req, res) => {

@@ -16,7 +16,7 @@ import {
 } from '../domain/messages.js';
 import type { PeerNotification } from '../domain/peers.js';
 import { LIBRARY_PATH_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
-import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
+import type { Config } from '../lib/config.js';
 
 /** A library-relative path: no leading `/`, no `..` or `.` segments, no backslash or NUL. */
 const libraryPath = z
@@ -76,13 +76,20 @@ export const PeerNotificationSchema = z
       ctx.addIssue({ code: 'custom', path: ['previousLibraryPath'], message: 'is required for a rename' });
   }) satisfies z.ZodType<PeerNotification>;
 
+/** How items announced by peers are applied here (config `peers`, `scan`). */
+export function peerImportPolicy(config: Config): PeerImportPolicy {
+  return {
+    vaultWaitMs: Math.round(config.peers.vaultWaitHours * 3600_000),
+    scanGiveUpMs: Math.round(config.scan.giveUpAfterHours * 3600_000),
+  };
+}
+
 /** What the peer route needs. */
 export interface PeerRouteDeps {
   client: Client;
   pool: pg.Pool;
-  policy: PeerImportPolicy;
-  /** Workflow task queue (default `vaultarr`). */
-  taskQueue?: string;
+  /** How peers' items are applied (see {@link peerImportPolicy}), and the workflow task queue. */
+  settings: { peerImport: PeerImportPolicy; taskQueue: string };
 }
 
 /**
@@ -113,10 +120,15 @@ export function peersRouter(deps: PeerRouteDeps): Router {
       return;
     }
     const workflowId = peerImportWorkflowId(sender, n.itemId);
-    const input: PeerImportInput = { sender, itemId: n.itemId, lastAppliedSeq, policy: deps.policy };
+    const input: PeerImportInput = {
+      sender,
+      itemId: n.itemId,
+      lastAppliedSeq,
+      policy: deps.settings.peerImport,
+    };
     await deps.client.workflow.signalWithStart(PEER_IMPORT_WORKFLOW, {
       workflowId,
-      taskQueue: deps.taskQueue ?? SHARED_TASK_QUEUE,
+      taskQueue: deps.settings.taskQueue,
       args: [input],
       signal: peerNotificationSignal,
       signalArgs: [n],

@@ -4,11 +4,11 @@
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { createApp } from '../api/app.js';
+import { apiSettings, createApp } from '../api/app.js';
 import { WebhookForwarder } from '../api/webhooks/forwarder.js';
 import type { Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
-import { apiSettings, endpoints } from '../lib/endpoints.js';
+import { endpoints } from '../lib/endpoints.js';
 import { ItemService } from '../lib/items.js';
 import { createLogger } from '../lib/logger.js';
 import { createApiMetrics } from '../lib/metrics.js';

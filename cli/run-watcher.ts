@@ -7,7 +7,7 @@ import { endpoints } from '../lib/endpoints.js';
 import { createLogger } from '../lib/logger.js';
 import { startIncomingItem } from '../lib/start-item.js';
 import { connectClient } from '../lib/temporal.js';
-import { IncomingWatcher } from '../watcher/incoming-watcher.js';
+import { IncomingWatcher, watcherSettings } from '../watcher/incoming-watcher.js';
 import { ensureLayout } from './stack.js';
 
 /** Watches Incoming/ until SIGINT/SIGTERM. */
@@ -17,8 +17,7 @@ export async function runWatcher(config: Config): Promise<void> {
   ensureLayout(config);
   const client = await connectClient(ep.temporalAddress, config.temporal.namespace);
   const watcher = new IncomingWatcher({
-    localRoot: config.library.localRoot,
-    settleMs: config.watcher.settleSeconds * 1000,
+    settings: watcherSettings(config),
     logger: log,
     onReady: async (release) => {
       const workflowId = await startIncomingItem(client, {

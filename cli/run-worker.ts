@@ -6,7 +6,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
-import { endpoints, intakeSettings, janitorSettings, mediaItemPolicy } from '../lib/endpoints.js';
+import { endpoints } from '../lib/endpoints.js';
 import { registerHost } from '../lib/hosts.js';
 import { createLogger, temporalLogger } from '../lib/logger.js';
 import { runAtBackgroundPriority } from '../lib/priority.js';
@@ -16,28 +16,16 @@ import {
   ensureReconcileSchedule,
   ensureSearchAttributes,
   ensureTrashPurgeSchedule,
+  janitorSettings,
 } from '../lib/temporal.js';
 import { createMediaServer } from '../activities/scan/media-servers.js';
 import { HostQuotaPause } from '../activities/vault/quota-pause.js';
 import { Rclone } from '../activities/vault/rclone.js';
 import { createWorkerMetrics, serveMetrics } from '../lib/metrics.js';
 import { checkApprise, ensureNotificationSchedules } from '../lib/notifications.js';
-import { unionRcFile } from '../lib/infra/union.js';
-import { StreamThrottle } from '../workers/stream-throttle.js';
-import { createWorkers } from '../workers/worker.js';
+import { StreamThrottle, throttleSettings } from '../workers/stream-throttle.js';
+import { createWorkers, workerSettings } from '../workers/worker.js';
 import { ensureLayout } from './stack.js';
-
-function rcloneOptions(config: Config) {
-  return {
-    binary: config.vault.rcloneBinary,
-    remote: config.vault.remote,
-    configFile: config.vault.rcloneConfig,
-    daemon: config.vault.rcloneDaemon,
-    bwLimit: config.vault.bwLimit,
-    extraFlags: config.vault.extraFlags,
-    trashFolder: config.vault.trash.folder,
-  };
-}
 
 /**
  * Runs the workers until SIGINT/SIGTERM.
@@ -71,18 +59,16 @@ export async function runWorker(config: Config): Promise<void> {
   const pool = createPool(ep.databaseUrl, undefined, (err) =>
     log.warn({ err: err.message }, 'lost a database connection; the next query opens a new one'),
   );
-  const rclone = new Rclone(rcloneOptions(config));
+  const settings = workerSettings(config);
+  const rclone = new Rclone(settings.host.rclone);
   // Per host and process: every copy here asks it; each waiting item holds its own durable timer.
-  const quotaPause = new HostQuotaPause(config.vault.quotaPauseHours * 3600_000);
-  const throttleConfig = config.vault.throttle;
-  const throttle = throttleConfig
+  const quotaPause = new HostQuotaPause(settings.host.vault.quotaPauseMs);
+  const throttling = throttleSettings(config);
+  const throttle = throttling
     ? new StreamThrottle({
         servers: config.mediaServers.map((server) => createMediaServer(server)),
         control: rclone,
-        minStreams: throttleConfig.minStreams,
-        throttledRate: throttleConfig.bwLimit,
-        normalLimit: config.vault.bwLimit,
-        pollMs: throttleConfig.pollSeconds * 1000,
+        settings: throttling,
         log,
       })
     : undefined;
@@ -103,30 +89,11 @@ export async function runWorker(config: Config): Promise<void> {
   const workers = await createWorkers({
     connection,
     client,
-    namespace: config.temporal.namespace,
-    hostId: config.hostId,
     pool,
-    localRoot: config.library.localRoot,
-    intake: intakeSettings(config),
-    rclone: rcloneOptions(config),
-    trash: config.vault.trash,
-    unionVaultMount: config.union.enabled ? config.union.vaultMount : undefined,
-    unionRcFile: config.union.enabled ? unionRcFile(config.dataDir) : undefined,
-    shared: !hostOnly,
-    scan: {
-      servers: config.mediaServers,
-      defaultLibraryRoot: config.union.mediaMount,
-      mergeWindowMs: config.scan.mergeWindowSeconds * 1000,
-    },
-    arr: config.arr,
+    settings,
     rcloneClient: rclone,
     quotaPause,
-    copyAttempts: config.vault.copyAttempts,
     metrics,
-    notifications: notify ? { settings: config.notifications } : undefined,
-    itemPolicy: mediaItemPolicy(config),
-    evictionLowFreeRatio: config.eviction.enabled ? config.eviction.lowFreeRatio : undefined,
-    hostActivities: config.worker.hostActivities,
   });
   // A port already taken (a second worker on this machine) costs the metrics, not the worker.
   const metricsServer = metrics

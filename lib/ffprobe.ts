@@ -109,16 +109,16 @@ export function judgeProbe(out: ProbeOutput): Exclude<ContainerCheck, { kind: 'u
  * packets from its last keyframe to its end, a few MiB of a whole file of any size.
  *
  * @param file - absolute path
- * @param options.binary - the `ffprobe` command (default `ffprobe`, in ffmpeg)
+ * @param options.binary - the `ffprobe` command, in ffmpeg (`intake.ffprobeBinary`)
  * @param options.signal - stops it (an activity's cancellation)
  * @returns `whole`, `truncated` with the reason, or `unchecked` when ffprobe is not installed
  * @throws Error when the run was cancelled
  */
 export async function checkContainer(
   file: string,
-  options: { binary?: string; signal?: AbortSignal } = {},
+  options: { binary: string; signal?: AbortSignal },
 ): Promise<ContainerCheck> {
-  const result = await execa(options.binary ?? 'ffprobe', probeArgs(file), {
+  const result = await execa(options.binary, probeArgs(file), {
     reject: false,
     cancelSignal: options.signal,
     stdin: 'ignore',
@@ -126,7 +126,7 @@ export async function checkContainer(
   });
   if (result.isCanceled) throw new Error(`ffprobe ${file} was cancelled`);
   if ((result as { code?: string }).code === 'ENOENT')
-    return { kind: 'unchecked', reason: `${options.binary ?? 'ffprobe'} (ffmpeg) is not installed` };
+    return { kind: 'unchecked', reason: `${options.binary} (ffmpeg) is not installed` };
   return judgeProbe({
     exitCode: result.exitCode ?? 1,
     stdout: `${result.stdout}`,

@@ -6,30 +6,18 @@
 import { execFile, spawnSync } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type ScheduleSpec } from '@temporalio/client';
-import {
-  NOTIFICATION_CHECKS_WORKFLOW,
-  type NotificationChecksInput,
-  type NotificationEvent,
-} from '../domain/notifications.js';
+import { NOTIFICATION_CHECKS_WORKFLOW, type NotificationChecksInput } from '../domain/notifications.js';
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
+import type { Config } from './config.js';
 import { UserError } from './errors.js';
 import { redactText } from './secrets.js';
 
-/** How notifications go out (config `notifications`). */
-export interface NotificationSettings {
-  /** Apprise URLs; empty: no notifications. */
-  urls: string[];
-  /** Events to send (default all). */
-  events: NotificationEvent[];
-  /** The `apprise` command. */
-  appriseBinary: string;
-  /** A host counts as offline once its queue has not been polled for this many minutes. */
-  hostOfflineMinutes: number;
-  /** A peer counts as unreachable once a delivery to it has been retried for this many hours. */
-  peerUnreachableHours: number;
-  /** Local time of the daily digest, `HH:MM`. */
-  digestAt: string;
-}
+/**
+ * How notifications go out: the config's `notifications` section as parsed (Apprise `urls`, empty
+ * for none; the `events` to send; the `appriseBinary`; `hostOfflineMinutes`,
+ * `peerUnreachableHours`, and the daily digest's `digestAt`).
+ */
+export type NotificationSettings = Config['notifications'];
 
 /** One message. */
 export interface NotificationMessage {
@@ -51,7 +39,8 @@ export interface Notifier {
 export class AppriseNotifier implements Notifier {
   constructor(
     private readonly urls: string[],
-    private readonly binary = 'apprise',
+    /** The `apprise` command (`notifications.appriseBinary`). */
+    private readonly binary: string,
     private readonly timeoutMs = 60_000,
   ) {}
 

@@ -17,6 +17,7 @@ import {
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../domain/search-attributes.js';
+import type { Config } from './config.js';
 import { UserError } from './errors.js';
 
 /**
@@ -76,6 +77,16 @@ export async function ensureTrashPurgeSchedule(client: Client, taskQueue = SHARE
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
+}
+
+/** The janitor's settings from config (`eviction`): what {@link ensureJanitor} hands its workflow. */
+export function janitorSettings(config: Config): JanitorSettings {
+  return {
+    lowFreeRatio: config.eviction.lowFreeRatio,
+    highFreeRatio: config.eviction.highFreeRatio,
+    checkIntervalMs: Math.round(config.eviction.checkIntervalMinutes * 60_000),
+    maxParallel: config.eviction.maxParallel,
+  };
 }
 
 /**

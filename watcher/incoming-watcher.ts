@@ -11,6 +11,7 @@ import { subscribe, type AsyncSubscription } from '@parcel/watcher';
 import pLimit from 'p-limit';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { Config } from '../lib/config.js';
 import { isPartialName, listFiles } from '../lib/files.js';
 import type { Logger } from '../lib/logger.js';
 import { filesOpenForWriting } from '../lib/open-files.js';
@@ -24,15 +25,22 @@ export interface ReadyRelease {
   arrival: ArrivalIdentity;
 }
 
+/**
+ * The watcher's settings, from config `library` and `watcher`: `localRoot`, the absolute local
+ * root (the watched folder is `<localRoot>/Incoming`); `settleMs`, the quiet time after the last
+ * change before a release is handed on (`watcher.settleSeconds`); a release with a file open for
+ * writing is looked at again after this long.
+ */
+export function watcherSettings(config: Config) {
+  return { localRoot: config.library.localRoot, settleMs: config.watcher.settleSeconds * 1000 };
+}
+
+/** What {@link watcherSettings} returns. */
+export type WatcherSettings = ReturnType<typeof watcherSettings>;
+
 /** Options of {@link IncomingWatcher}. */
 export interface IncomingWatcherOptions {
-  /** Absolute local root; the watched folder is `<localRoot>/Incoming`. */
-  localRoot: string;
-  /**
-   * Quiet time after the last change before a release counts as complete, in ms; a release with a
-   * file open for writing is looked at again after this long.
-   */
-  settleMs: number;
+  settings: WatcherSettings;
   /** Starts the release's workflow; a rejection is retried with backoff. */
   onReady: (release: ReadyRelease) => Promise<void>;
   logger: Logger;
@@ -67,7 +75,7 @@ export class IncomingWatcher {
   private readonly checks = pLimit(16);
 
   constructor(private readonly options: IncomingWatcherOptions) {
-    this.incoming = path.join(options.localRoot, 'Incoming');
+    this.incoming = path.join(options.settings.localRoot, 'Incoming');
   }
 
   /**
@@ -111,7 +119,7 @@ export class IncomingWatcher {
     const rel = path.relative(this.incoming, abs);
     if (!rel || rel.startsWith('..')) return;
     const name = rel.split(path.sep)[0]!;
-    if (!name.startsWith('.')) this.schedule(name, this.options.settleMs);
+    if (!name.startsWith('.')) this.schedule(name, this.options.settings.settleMs);
   }
 
   private schedule(name: string, delayMs: number): void {
@@ -146,8 +154,8 @@ export class IncomingWatcher {
     if (isPartialName(name) || files.some((f) => isPartialName(path.basename(f.path)))) return; // its rename fires a new event
     const newest = Math.max(info.mtimeMs, ...files.map((f) => f.mtimeMs));
     const quietFor = Date.now() - newest;
-    if (quietFor < this.options.settleMs) {
-      this.schedule(name, this.options.settleMs - quietFor + 50);
+    if (quietFor < this.options.settings.settleMs) {
+      this.schedule(name, this.options.settings.settleMs - quietFor + 50);
       return;
     }
     // A writer may pause for longer than the settle time (a stalled download): it still holds the file open.
@@ -158,7 +166,7 @@ export class IncomingWatcher {
     );
     if (writing.length > 0) {
       this.options.logger.debug({ name, writing }, 'release still open for writing; waiting');
-      this.schedule(name, Math.max(this.options.settleMs, 500));
+      this.schedule(name, Math.max(this.options.settings.settleMs, 500));
       return;
     }
     try {

@@ -8,6 +8,7 @@
  * restart simply starts polling again.
  */
 import type { MediaServer } from '../activities/scan/media-servers.js';
+import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 
 /** What the throttle turns: the rclone daemon's limit (`Rclone.setBwLimit`). */
@@ -20,19 +21,35 @@ export interface BandwidthControl {
   setBwLimit(rate: string): Promise<string | undefined>;
 }
 
+/**
+ * The throttle's settings, from config `vault`, or `undefined` when `vault.throttle` is unset:
+ * - `minStreams`: remote streams (all servers together) at which uploads are throttled;
+ * - `throttledRate`: the limit while throttled, one rate (`vault.throttle.bwLimit`, e.g. `2M`);
+ * - `normalLimit`: the configured limit to restore (`vault.bwLimit`: a rate or a timetable;
+ *   `undefined`: `off`);
+ * - `pollMs`: time between two polls (`vault.throttle.pollSeconds`).
+ */
+export function throttleSettings(config: Config) {
+  const throttle = config.vault.throttle;
+  return throttle
+    ? {
+        minStreams: throttle.minStreams,
+        throttledRate: throttle.bwLimit,
+        normalLimit: config.vault.bwLimit,
+        pollMs: throttle.pollSeconds * 1000,
+      }
+    : undefined;
+}
+
+/** What {@link throttleSettings} returns when `vault.throttle` is set. */
+export type ThrottleSettings = NonNullable<ReturnType<typeof throttleSettings>>;
+
 /** Options of {@link StreamThrottle}. */
 export interface StreamThrottleOptions {
   /** The media servers to ask; those without sessions (autoscan) are left out. */
   servers: MediaServer[];
   control: BandwidthControl;
-  /** Remote streams (all servers together) at which uploads are throttled (`vault.throttle.minStreams`). */
-  minStreams: number;
-  /** The limit while throttled: one rate (`vault.throttle.bwLimit`, e.g. `2M`). */
-  throttledRate: string;
-  /** The configured limit to restore (`vault.bwLimit`: a rate or a timetable); none: `off`. */
-  normalLimit?: string;
-  /** Time between two polls, in ms (`vault.throttle.pollSeconds`). */
-  pollMs: number;
+  settings: ThrottleSettings;
   log?: Pick<Logger, 'info' | 'warn'>;
   /** Clock for the timetable slot to restore (default now). */
   now?: () => Date;
@@ -106,7 +123,7 @@ export class StreamThrottle {
   start(): void {
     if (this.timer || !this.hasServers) return;
     const tick = () => void this.check().catch(() => undefined);
-    this.timer = setInterval(tick, this.options.pollMs);
+    this.timer = setInterval(tick, this.options.settings.pollMs);
     this.timer.unref();
     tick();
   }
@@ -156,11 +173,11 @@ export class StreamThrottle {
     );
     const streams = Object.fromEntries(counts);
     const totalStreams = counts.reduce((n, [, c]) => n + c, 0);
-    const throttle = totalStreams >= this.options.minStreams;
+    const throttle = totalStreams >= this.options.settings.minStreams;
     if (throttle || this.current.throttled) await this.apply(throttle);
     if (throttle !== this.current.throttled)
       this.options.log?.info(
-        { streams, rate: throttle ? this.options.throttledRate : this.normalRate() },
+        { streams, rate: throttle ? this.options.settings.throttledRate : this.normalRate() },
         throttle
           ? 'remote streams playing: uploads throttled'
           : 'remote streams ended: upload limit restored',
@@ -170,12 +187,12 @@ export class StreamThrottle {
   }
 
   private normalRate(): string {
-    return this.options.normalLimit
-      ? bwLimitAt(this.options.normalLimit, this.options.now?.() ?? new Date())
+    return this.options.settings.normalLimit
+      ? bwLimitAt(this.options.settings.normalLimit, this.options.now?.() ?? new Date())
       : 'off';
   }
 
   private async apply(throttle: boolean): Promise<void> {
-    await this.options.control.setBwLimit(throttle ? this.options.throttledRate : this.normalRate());
+    await this.options.control.setBwLimit(throttle ? this.options.settings.throttledRate : this.normalRate());
   }
 }

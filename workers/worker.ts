@@ -15,15 +15,18 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { createHostActivities, createSharedActivities } from '../activities/index.js';
-import type { IntakeSettings } from '../activities/sort/activities.js';
+import {
+  createHostActivities,
+  createSharedActivities,
+  hostActivitySettings,
+  sharedActivitySettings,
+} from '../activities/index.js';
 import type { HostQuotaPause } from '../activities/vault/quota-pause.js';
-import type { Rclone, RcloneOptions } from '../activities/vault/rclone.js';
+import type { Rclone } from '../activities/vault/rclone.js';
 import { hostTaskQueue, SHARED_TASK_QUEUE } from '../domain/task-queues.js';
-import type { ItemSettings } from '../domain/messages.js';
-import { DEFAULT_HOST_ACTIVITIES, type ArrConfig, type MediaServerConfig } from '../lib/config.js';
+import type { Config } from '../lib/config.js';
 import type { WorkerMetrics } from '../lib/metrics.js';
-import type { NotificationSettings, Notifier } from '../lib/notifications.js';
+import type { Notifier } from '../lib/notifications.js';
 
 /** Whether this module runs from sources (tests, tsx) rather than from `dist/`. */
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
@@ -106,55 +109,48 @@ export async function freshPrebuiltBundle(): Promise<string | undefined> {
   return built >= (await newestJs(path.dirname(bundle), bundle)) ? bundle : undefined;
 }
 
-/** Options of {@link createWorkers}. */
-export interface WorkerOptions {
+/**
+ * The workers' settings, from config `temporal`, `hostId` and `worker`, and each activity group's
+ * own (see `hostActivitySettings`, `sharedActivitySettings`):
+ * - `taskQueue`: the workflow task queue, `vaultarr` (not a config key: tests use their own);
+ * - `runShared`: run the shared worker too; `false` (`worker.hostOnly`, `vaultarr worker
+ *   --host-only`) is the host-only profile: just this host's activity queue, no workflow bundle,
+ *   for a small storage host whose workflows run elsewhere;
+ * - `hostActivities`: host activities run at once (`worker.hostActivities`).
+ */
+export function workerSettings(config: Config) {
+  return {
+    namespace: config.temporal.namespace,
+    hostId: config.hostId,
+    taskQueue: SHARED_TASK_QUEUE,
+    runShared: !config.worker.hostOnly,
+    hostActivities: config.worker.hostActivities,
+    host: hostActivitySettings(config),
+    shared: sharedActivitySettings(config),
+  };
+}
+
+/** What {@link workerSettings} returns. */
+export type WorkerSettings = ReturnType<typeof workerSettings>;
+
+/** Dependencies of {@link createWorkers}: its connections and clients, and its settings. */
+export interface WorkerDeps {
   connection: NativeConnection;
-  /** A client for the activities that look at other workflows (reconcile). */
+  /** A client for the activities that look at other workflows (reconcile, notifications). */
   client: Client;
-  namespace: string;
-  hostId: string;
   pool: pg.Pool;
-  localRoot: string;
-  /** When a release in `Incoming/` counts as complete (`intakeSettings(config)`). */
-  intake: IntakeSettings;
-  rclone: RcloneOptions;
-  /** The union view's vault mount, when enabled (eviction pauses while its anchor is missing). */
-  unionVaultMount?: string;
-  /** The vault mount's rc file, when the union view is enabled (evictions refresh its cache). */
-  unionRcFile?: string;
-  /** Vault trash folder and retention (default `.trash`, 30 days). */
-  trash?: { folder: string; retentionDays: number };
-  /** The item policy every item workflow of this worker reads (`mediaItemPolicy(config)`). */
-  itemPolicy: ItemSettings['policy'];
-  /** Workflow task queue (default `vaultarr`; tests use their own). */
-  sharedTaskQueue?: string;
-  /**
-   * Run the shared worker too (default true). `false` is the host-only profile (`vaultarr worker
-   * --host-only`): just this host's activity queue, no workflow bundle, for a small storage host
-   * whose workflows run elsewhere.
-   */
-  shared?: boolean;
-  /** Media servers to scan (default none) and where they see the library root (default the local root). */
-  scan?: { servers: MediaServerConfig[]; defaultLibraryRoot?: string; mergeWindowMs?: number };
-  /** This instance's own *arr apps, for items from peers (default none). */
-  arr?: ArrConfig;
-  /** The host activities' rclone client (default: one made from `rclone`). */
+  settings: WorkerSettings;
+  /** The host activities' rclone client (default: one made from `settings.host.rclone`). */
   rcloneClient?: Rclone;
-  /** Notifications through Apprise (default none); `notifier` replaces Apprise (tests). */
-  notifications?: { settings: NotificationSettings; notifier?: Notifier };
+  /** Sends notifications (default Apprise with `notifications.urls`; tests hand in their own). */
+  notifier?: Notifier;
   /** Metrics to observe every activity with (its interceptor goes on both workers); default none. */
   metrics?: WorkerMetrics;
   /**
    * This host's quota pause (`vault.quotaPauseHours`): every copy of this process asks it before
-   * it starts; default one of the default length.
+   * it starts; default one of `settings.host.vault.quotaPauseMs`.
    */
   quotaPause?: HostQuotaPause;
-  /** Attempts of a copy the vault refuses before the item parks (`vault.copyAttempts`); default its default. */
-  copyAttempts?: number;
-  /** The janitor's low watermark when this host evicts (`eviction.enabled`): copies that leave less free space wake it. */
-  evictionLowFreeRatio?: number;
-  /** Host activities run at once (`worker.hostActivities`; default {@link HOST_WORKER_TUNING}'s 16). */
-  hostActivities?: number;
 }
 
 /**
@@ -180,14 +176,13 @@ export const SHARED_WORKER_TUNING = {
 
 /**
  * The host worker (activities that touch this host's disk): `worker.hostActivities` at once
- * (default 16) — copies and hashing are bound by the disk and the uplink, and the rclone daemon
- * runs the transfers. Heartbeats are throttled to one a second at most instead of the SDK's
- * 0.8 × the heartbeat timeout (24 s for the default 30 s): the pump of `activities/progress.ts`
- * beats every 2 s, and each beat reaching Temporal is what keeps the Web UI's pending activity
- * showing progress at most a few seconds old.
+ * (`WorkerSettings.hostActivities`) — copies and hashing are bound by the disk and the uplink, and
+ * the rclone daemon runs the transfers. Heartbeats are throttled to one a second at most instead
+ * of the SDK's 0.8 × the heartbeat timeout (24 s for the default 30 s): the pump of
+ * `activities/progress.ts` beats every 2 s, and each beat reaching Temporal is what keeps the Web
+ * UI's pending activity showing progress at most a few seconds old.
  */
 export const HOST_WORKER_TUNING = {
-  maxConcurrentActivityTaskExecutions: DEFAULT_HOST_ACTIVITIES,
   maxHeartbeatThrottleInterval: '1s',
 } as const;
 
@@ -195,30 +190,22 @@ export const HOST_WORKER_TUNING = {
  * Creates this host's workers. Run them with `Promise.all(workers.map((w) => w.run()))`;
  * `worker.shutdown()` (or SIGINT/SIGTERM) stops them.
  */
-export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
+export async function createWorkers(deps: WorkerDeps): Promise<Worker[]> {
+  const { connection, settings } = deps;
   const workers: Worker[] = [];
-  const interceptors = options.metrics ? { activity: [options.metrics.interceptor] } : undefined;
-  if (options.shared !== false) {
+  const interceptors = deps.metrics ? { activity: [deps.metrics.interceptor] } : undefined;
+  if (settings.runShared) {
     workers.push(
       await Worker.create({
-        connection: options.connection,
-        namespace: options.namespace,
-        taskQueue: options.sharedTaskQueue ?? SHARED_TASK_QUEUE,
+        connection,
+        namespace: settings.namespace,
+        taskQueue: settings.taskQueue,
         workflowBundle: await workflowBundle(),
         activities: createSharedActivities({
-          pool: options.pool,
-          client: options.client,
-          rclone: options.rclone,
-          trashFolder: options.rclone.trashFolder,
-          trashRetentionDays: options.trash?.retentionDays ?? 30,
-          scan: {
-            servers: options.scan?.servers ?? [],
-            defaultLibraryRoot: options.scan?.defaultLibraryRoot ?? options.localRoot,
-            mergeWindowMs: options.scan?.mergeWindowMs ?? 5000,
-          },
-          arr: options.arr ?? {},
-          notifications: options.notifications && { ...options.notifications, namespace: options.namespace },
-          itemPolicy: options.itemPolicy,
+          pool: deps.pool,
+          client: deps.client,
+          settings: settings.shared,
+          notifier: deps.notifier,
         }),
         interceptors,
         ...SHARED_WORKER_TUNING,
@@ -227,25 +214,17 @@ export async function createWorkers(options: WorkerOptions): Promise<Worker[]> {
   }
   workers.push(
     await Worker.create({
-      connection: options.connection,
-      namespace: options.namespace,
-      taskQueue: hostTaskQueue(options.hostId),
+      connection,
+      namespace: settings.namespace,
+      taskQueue: hostTaskQueue(settings.hostId),
       activities: createHostActivities({
-        localRoot: options.localRoot,
-        pool: options.pool,
-        unionVaultMount: options.unionVaultMount,
-        unionRcFile: options.unionRcFile,
-        intake: options.intake,
-        rclone: options.rclone,
-        arr: options.arr,
-        rcloneClient: options.rcloneClient,
-        quotaPause: options.quotaPause,
-        copyAttempts: options.copyAttempts,
-        evictionLowFreeRatio: options.evictionLowFreeRatio,
+        pool: deps.pool,
+        settings: settings.host,
+        rcloneClient: deps.rcloneClient,
+        quotaPause: deps.quotaPause,
       }),
       interceptors,
-      maxConcurrentActivityTaskExecutions:
-        options.hostActivities ?? HOST_WORKER_TUNING.maxConcurrentActivityTaskExecutions,
+      maxConcurrentActivityTaskExecutions: settings.hostActivities,
       maxHeartbeatThrottleInterval: HOST_WORKER_TUNING.maxHeartbeatThrottleInterval,
     }),
   );

@@ -7,20 +7,31 @@ import type { Client } from '@temporalio/client';
 import type pg from 'pg';
 import { identityTitle, type MediaIdentity } from '../../domain/media.js';
 import type { VaultVerification } from '../../domain/messages.js';
-import type { NotificationEvent } from '../../domain/notifications.js';
 import type { Stage } from '../../domain/stages.js';
+import type { Config } from '../../lib/config.js';
 import { noteItemStageChange, startNotification } from '../notifications/activities.js';
 import { stepLine } from './step-log.js';
 import { ENDED_STAGES_SQL } from '../../domain/stages.js';
 
+/**
+ * The catalog activities' settings: when notifications are configured (`notifications.urls`), the
+ * events to send (`notifications.events`); `undefined` when they are not.
+ */
+export function catalogSettings(config: Config) {
+  return {
+    notificationEvents: config.notifications.urls.length > 0 ? config.notifications.events : undefined,
+  };
+}
+
+/** What {@link catalogSettings} returns. */
+export type CatalogSettings = ReturnType<typeof catalogSettings>;
+
 /** Dependencies of the catalog activities. */
 export interface CatalogDeps {
   pool: pg.Pool;
-  /**
-   * When notifications are configured: the events to send, and a client to start each
-   * notification's workflow with (on this activity's task queue).
-   */
-  notifications?: { events: NotificationEvent[]; client: Client };
+  /** Starts each notification's workflow (on this activity's task queue), when notifications are configured. */
+  client: Client;
+  settings: CatalogSettings;
 }
 
 /** Input of `recordStage`: the item's state after a stage change, and the event that says why. */
@@ -188,10 +199,11 @@ export async function liveItemsAt(
 /**
  * Creates the catalog activities.
  *
- * @param deps - the Postgres pool
+ * @param deps - the Postgres pool, a Temporal client and the settings (see {@link catalogSettings})
  */
 export function createCatalogActivities(deps: CatalogDeps) {
   const { pool } = deps;
+  const events = deps.settings.notificationEvents;
 
   /**
    * Upserts the item's `media_items` row and appends one `events` row, atomically (one statement,
@@ -207,22 +219,16 @@ export function createCatalogActivities(deps: CatalogDeps) {
     const dedupeKey = `${input.workflowId}:${info.workflowExecution?.runId ?? ''}:${info.activityId}`;
     // The row and its event are one statement: without notifications, one round trip (no BEGIN
     // and COMMIT around it, two round trips less per stage).
-    if (!deps.notifications) return writeStage(pool, input, dedupeKey);
+    if (!events) return writeStage(pool, input, dedupeKey);
     const client = await pool.connect();
     let notify: string | undefined;
     try {
       await client.query('BEGIN');
       await writeStage(client, input, dedupeKey);
-      if (deps.notifications) {
-        const { rows } = await client.query<{ id: string }>('SELECT id FROM events WHERE dedupe_key = $1', [
-          dedupeKey,
-        ]);
-        notify = await noteItemStageChange(
-          client,
-          { ...input, eventId: rows[0]!.id },
-          deps.notifications.events,
-        );
-      }
+      const { rows } = await client.query<{ id: string }>('SELECT id FROM events WHERE dedupe_key = $1', [
+        dedupeKey,
+      ]);
+      notify = await noteItemStageChange(client, { ...input, eventId: rows[0]!.id }, events);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -230,8 +236,7 @@ export function createCatalogActivities(deps: CatalogDeps) {
     } finally {
       client.release();
     }
-    if (notify && deps.notifications)
-      await startNotification(deps.notifications.client, notify, info.taskQueue);
+    if (notify) await startNotification(deps.client, notify, info.taskQueue);
   }
 
   /**

@@ -17,6 +17,7 @@ import {
   type SortSuggestion,
 } from '../../domain/media.js';
 import type { VaultVerification } from '../../domain/messages.js';
+import type { Config } from '../../lib/config.js';
 import { listFiles } from '../../lib/files.js';
 import { recordStageFromActivity } from '../catalog/activities.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
@@ -26,19 +27,29 @@ import type { PlaceReleaseResult } from '../sort/activities.js';
 import { readJournal, writeJournal } from '../sort/journal.js';
 import type { VaultActivities } from '../vault/activities.js';
 
+/**
+ * The item activities' settings: this host's local root (`library.localRoot`), and the janitor's
+ * low watermark (free share of `.Local`, 0-1) when this host evicts (`eviction.enabled`;
+ * `undefined` when it does not, and no copy ever asks the janitor to run).
+ */
+export function itemActivitySettings(config: Config) {
+  return {
+    localRoot: config.library.localRoot,
+    evictionLowFreeRatio: config.eviction.enabled ? config.eviction.lowFreeRatio : undefined,
+  };
+}
+
+/** What {@link itemActivitySettings} returns. */
+export type ItemActivitySettings = ReturnType<typeof itemActivitySettings>;
+
 /** Dependencies of the item activities. */
 export interface ItemActivityDeps {
-  localRoot: string;
   pool: pg.Pool;
   /** This host's sort activities (unwrapped: they run inside `sortRelease`'s attempt). */
   sort: SortActivities;
   /** This host's vault activities (unwrapped: they run inside `copyAndVerify`'s attempt). */
   vault: VaultActivities;
-  /**
-   * The janitor's low watermark (free share of `.Local`, 0-1) when this host evicts
-   * (`eviction.enabled`); absent when it does not, and no copy ever asks the janitor to run.
-   */
-  evictionLowFreeRatio?: number;
+  settings: ItemActivitySettings;
 }
 
 /**
@@ -154,7 +165,8 @@ interface JournalledPlan {
  * @param deps - local root, pool, this host's sort and vault activities, eviction watermark
  */
 export function createItemActivities(deps: ItemActivityDeps) {
-  const { sort, vault, pool, localRoot } = deps;
+  const { sort, vault, pool } = deps;
+  const { localRoot, evictionLowFreeRatio } = deps.settings;
   const workflowId = (): string => Context.current().info.workflowExecution?.workflowId ?? 'unknown';
 
   /**
@@ -276,9 +288,9 @@ export function createItemActivities(deps: ItemActivityDeps) {
 
   /** True when this host evicts and its `.Local` has less free space than the low watermark. */
   const lowOnSpace = async (): Promise<boolean> => {
-    if (deps.evictionLowFreeRatio === undefined) return false;
+    if (evictionLowFreeRatio === undefined) return false;
     const fs = await statfs(localRoot);
-    return fs.bavail / fs.blocks < deps.evictionLowFreeRatio;
+    return fs.bavail / fs.blocks < evictionLowFreeRatio;
   };
 
   /**

@@ -25,7 +25,8 @@ import {
 } from '../../domain/notifications.js';
 import type { Stage } from '../../domain/stages.js';
 import { listHosts } from '../../lib/hosts.js';
-import type { NotificationMessage, NotificationSettings, Notifier } from '../../lib/notifications.js';
+import type { Config } from '../../lib/config.js';
+import type { NotificationMessage, Notifier } from '../../lib/notifications.js';
 import { describeUnsortedVault } from '../../lib/items.js';
 import { redactText } from '../../lib/secrets.js';
 
@@ -181,13 +182,31 @@ export async function startNotification(client: Client, key: string, taskQueue: 
   }
 }
 
+/**
+ * The notification activities' settings: the config's `notifications` (see
+ * `NotificationSettings`), and the Temporal `namespace` whose task queues tell hosts offline.
+ * Without `urls` no event is wanted: a notification Schedule left from when there were checks
+ * nothing.
+ */
+export function notificationSettings(config: Config) {
+  const { notifications } = config;
+  return {
+    ...notifications,
+    events: notifications.urls.length > 0 ? notifications.events : [],
+    namespace: config.temporal.namespace,
+  };
+}
+
+/** What {@link notificationSettings} returns. */
+export type NotificationActivitySettings = ReturnType<typeof notificationSettings>;
+
 /** Dependencies of the notification activities. */
 export interface NotificationDeps {
   pool: pg.Pool;
   client: Client;
-  namespace: string;
+  /** Sends the messages (Apprise with `settings.urls`; tests hand in their own). */
   notifier: Notifier;
-  settings: NotificationSettings;
+  settings: NotificationActivitySettings;
 }
 
 /** Result of `sendNotification`. */
@@ -273,7 +292,7 @@ export function createNotificationActivities(deps: NotificationDeps) {
 
   /** Hosts whose queue nobody polls: open `host-offline` rows (sent once open for `hostOfflineMinutes`). */
   const checkHosts = async (): Promise<void> => {
-    const hosts = await listHosts(pool, deps.client, deps.namespace);
+    const hosts = await listHosts(pool, deps.client, settings.namespace);
     const offline = new Map<string, Omit<NotificationMessage, 'type'> & { since: string }>();
     for (const h of hosts.filter((x) => !x.online)) {
       const since = new Date().toISOString();

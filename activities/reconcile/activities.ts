@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { LIBRARY_FOLDERS } from '../../domain/media.js';
+import type { Config } from '../../lib/config.js';
 import { listFiles } from '../../lib/files.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { SUBTITLE_EXTENSIONS } from '../sort/release-planner.js';
@@ -45,12 +46,28 @@ export interface LocalChange {
 const SKIPPED_TOP = new Set<string>([LIBRARY_FOLDERS.incoming, LIBRARY_FOLDERS.unsorted]);
 
 /**
+ * The reconcile activities' settings: this host's local root (`library.localRoot`) for the
+ * listing of `.Local`, and the vault trash's folder (`vault.trash.folder`), left out of the
+ * vault's listing.
+ */
+export function reconcileSettings(config: Config) {
+  return { localRoot: config.library.localRoot, trashFolder: config.vault.trash.folder };
+}
+
+/** What {@link reconcileSettings} returns. */
+export type ReconcileSettings = ReturnType<typeof reconcileSettings>;
+
+/**
  * Host activities of reconcile: the listing of this host's `.Local` and the comparison of its
  * resident files with their recorded verification.
  *
- * @param deps - local root, and the catalog pool (read only)
+ * @param deps - the local root (see {@link reconcileSettings}), and the catalog pool (read only)
  */
-export function createLocalScanActivities(deps: { localRoot: string; pool: pg.Pool }) {
+export function createLocalScanActivities(deps: {
+  pool: pg.Pool;
+  settings: Pick<ReconcileSettings, 'localRoot'>;
+}) {
+  const { localRoot } = deps.settings;
   /**
    * The host's resident items with a verified vault copy, and what the verification recorded.
    *
@@ -86,7 +103,7 @@ export function createLocalScanActivities(deps: { localRoot: string; pool: pg.Po
   async function listLocalLibrary(input: {
     settledForMs: number;
   }): Promise<{ all: string[]; settled: string[] }> {
-    const files = await listFiles(deps.localRoot).catch(() => []);
+    const files = await listFiles(localRoot).catch(() => []);
     const now = Date.now();
     const all: string[] = [];
     const settled: string[] = [];
@@ -95,7 +112,7 @@ export function createLocalScanActivities(deps: { localRoot: string; pool: pg.Po
       if (parts.length < 2 || SKIPPED_TOP.has(parts[0]!) || parts.some((s) => s.startsWith('.'))) continue;
       if (SUBTITLE_EXTENSIONS.has(path.extname(p).slice(1).toLowerCase())) continue;
       all.push(p);
-      const s = await stat(path.join(deps.localRoot, p)).catch(() => undefined);
+      const s = await stat(path.join(localRoot, p)).catch(() => undefined);
       if (s && now - s.ctimeMs >= input.settledForMs) settled.push(p);
     }
     return { all, settled };
@@ -114,7 +131,7 @@ export function createLocalScanActivities(deps: { localRoot: string; pool: pg.Po
   async function findLocalChanges(input: { hostId: string }): Promise<LocalChange[]> {
     const changed: LocalChange[] = [];
     for (const item of await listVerifiedResidents(input)) {
-      const s = await stat(path.join(deps.localRoot, item.libraryPath)).catch(() => undefined);
+      const s = await stat(path.join(localRoot, item.libraryPath)).catch(() => undefined);
       if (!s?.isFile()) continue;
       let reason: string | undefined;
       if (s.size !== item.sizeBytes) reason = `size ${s.size} B, verified ${item.sizeBytes} B`;
@@ -135,13 +152,14 @@ export function createReconcileActivities(deps: {
   pool: pg.Pool;
   rclone: Rclone;
   client: Client;
-  trashFolder: string;
+  settings: Pick<ReconcileSettings, 'trashFolder'>;
 }) {
+  const { trashFolder } = deps.settings;
   /** Every file on the vault outside the trash, excluding subtitles. */
   async function listVaultLibrary(): Promise<string[]> {
     return (await deps.rclone.listFiles())
       .map((f) => f.path)
-      .filter((p) => !p.startsWith(`${deps.trashFolder}/`) && !p.split('/').some((s) => s.startsWith('.')))
+      .filter((p) => !p.startsWith(`${trashFolder}/`) && !p.split('/').some((s) => s.startsWith('.')))
       .filter((p) => !SUBTITLE_EXTENSIONS.has(path.extname(p).slice(1).toLowerCase()));
   }
 

@@ -6,7 +6,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { FailureType } from '../../domain/failures.js';
-import type { MediaServerConfig } from '../../lib/config.js';
+import type { Config, MediaServerConfig } from '../../lib/config.js';
 import { permanentFailure } from '../failures.js';
 import {
   createMediaServer,
@@ -17,14 +17,25 @@ import {
 } from './media-servers.js';
 import { ScanCoalescer } from './scan-coalescer.js';
 
-/** Dependencies of the scan activities. */
-export interface ScanDeps {
-  /** `mediaServers` of the config, in the order scans are listed. */
-  servers: MediaServerConfig[];
-  /** Absolute path at which servers without `libraryRoot` see the library (the union view). */
-  defaultLibraryRoot: string;
-  /** Requests for one server within this many ms go out as one (`scan.mergeWindowSeconds` × 1000). */
-  mergeWindowMs: number;
+/**
+ * The scan activities' settings: `servers`, the config's `mediaServers` in the order scans are
+ * listed; `defaultLibraryRoot`, where servers without `libraryRoot` see the library (the union
+ * view, `union.mediaMount`); `mergeWindowMs`, requests for one server within it go out as one
+ * (`scan.mergeWindowSeconds`).
+ */
+export function scanSettings(config: Config) {
+  return {
+    servers: config.mediaServers,
+    defaultLibraryRoot: config.union.mediaMount,
+    mergeWindowMs: config.scan.mergeWindowSeconds * 1000,
+  };
+}
+
+/** What {@link scanSettings} returns. */
+export type ScanSettings = ReturnType<typeof scanSettings>;
+
+/** Dependencies of the scan activities: their settings, and a request timeout. */
+export interface ScanDeps extends ScanSettings {
   /** Timeout of each HTTP request to a server, in ms; default 30 000. */
   fetchTimeoutMs?: number;
 }

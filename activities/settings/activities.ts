@@ -6,24 +6,53 @@
  */
 import type pg from 'pg';
 import type { ItemSettings } from '../../domain/messages.js';
+import type { Config } from '../../lib/config.js';
 import { listPeers } from '../../lib/peers.js';
 import type { RecordStageInput } from '../catalog/activities.js';
+
+/**
+ * The item policy as the config says: what every item workflow this worker runs reads (the
+ * `itemSettings` local activity). The defaults are the config schema's, nowhere else.
+ */
+export function mediaItemPolicy(config: Config): ItemSettings['policy'] {
+  return {
+    verifyAttempts: config.vault.verifyAttempts,
+    hostWaitMs: Math.round(config.hostWaitHours * 3600_000),
+    copyHeartbeatTimeoutMs: Math.round(config.vault.copyHeartbeatTimeoutSeconds * 1000),
+    continueAsNewAfterEvents: config.workflows.continueAsNewAfterEvents,
+    evictionEnabled: config.eviction.enabled,
+    uploadWindow: config.vault.uploadWindow,
+    scanGiveUpMs: Math.round(config.scan.giveUpAfterHours * 3600_000),
+    peerDelivery: {
+      retryMs: Math.round(config.peers.deliveryRetryDays * 24 * 3600_000),
+      maxIntervalMs: Math.round(config.peers.retryMaxIntervalMinutes * 60_000),
+    },
+  };
+}
+
+/**
+ * The settings activity's settings: the item policy (see {@link mediaItemPolicy}) and the names
+ * of the media servers this worker scans (`mediaServers[].name`).
+ */
+export function itemSettingsSource(config: Config) {
+  return { policy: mediaItemPolicy(config), scanTargets: config.mediaServers.map((s) => s.name) };
+}
+
+/** What {@link itemSettingsSource} returns. */
+export type ItemSettingsSource = ReturnType<typeof itemSettingsSource>;
 
 /** Dependencies of the settings activity. */
 export interface SettingsDeps {
   pool: pg.Pool;
-  /** The item policy as this worker's config says (`mediaItemPolicy(config)`). */
-  policy: ItemSettings['policy'];
-  /** Names of the media servers this worker scans. */
-  scanTargets: string[];
   /** The catalog's `recordStage` (a stage row and its event, idempotent per local activity). */
   recordStage: (input: RecordStageInput) => Promise<void>;
+  settings: ItemSettingsSource;
 }
 
 /**
  * Creates the settings activity.
  *
- * @param deps - the pool (peers), the policy, the media servers' names and the catalog's `recordStage`
+ * @param deps - the pool (peers), the catalog's `recordStage`, and the policy and media servers' names
  */
 export function createSettingsActivities(deps: SettingsDeps) {
   return {
@@ -36,7 +65,7 @@ export function createSettingsActivities(deps: SettingsDeps) {
     async itemSettings(input: { enter?: RecordStageInput } = {}): Promise<ItemSettings> {
       if (input.enter) await deps.recordStage(input.enter);
       const peers = (await listPeers(deps.pool)).map((p) => p.name);
-      return { policy: deps.policy, scanTargets: deps.scanTargets, peers };
+      return { policy: deps.settings.policy, scanTargets: deps.settings.scanTargets, peers };
     },
   };
 }

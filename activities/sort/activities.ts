@@ -2,8 +2,7 @@
  * Sort activities (host task queue: they touch this host's `.Local`): plan a release, place its
  * files in the library, or park it in `Unsorted/`.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { ApplicationFailureCategory } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
@@ -12,8 +11,8 @@ import {
   type VideoIdentity,
   type PlacedFile,
   type PlannedMediaFile,
-  type SortPlan,
 } from '../../domain/media.js';
+import type { Config } from '../../lib/config.js';
 import {
   DestinationExistsError,
   exists,
@@ -24,14 +23,11 @@ import {
 } from '../../lib/files.js';
 import type { PathHolder } from '../catalog/activities.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
-import { activitySignal, fileIo, reportProgress } from '../progress.js';
-import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
-import { createCompletenessCheck, recheckIntervalMs, type Completeness } from './completeness.js';
+import { fileIo } from '../progress.js';
 import { readJournal, writeJournal } from './journal.js';
-import { isCameraName } from './identity.js';
 import { createTitleSources, type TitleSources } from './known-titles.js';
+import { createPlanSort } from './plan-sort.js';
 import {
-  candidateNames,
   isJunkFile,
   planRelease,
   SUBTITLE_EXTENSIONS,
@@ -39,22 +35,32 @@ import {
   VIDEO_EXTENSIONS,
 } from './release-planner.js';
 
+export type { PlanSortInput, PlanSortResult } from './plan-sort.js';
+
+/**
+ * The sort activities' settings, from config `library` and `intake`:
+ * - `localRoot`: the absolute local root (`.Local`);
+ * - `settleMs`: a release counts as complete only once nothing in it changed for this long
+ *   (`intake.settleSeconds`), among the other signs of `./completeness.ts`;
+ * - `damagedAfterMs`: a release that stays incomplete with no writer at work for this long is
+ *   damaged (`intake.damagedAfterMinutes`): `planSort` fails with `RELEASE_DAMAGED`;
+ * - `ffprobeBinary`: the `ffprobe` command that checks video containers (`intake.ffprobeBinary`).
+ */
+export function sortSettings(config: Config) {
+  return {
+    localRoot: config.library.localRoot,
+    settleMs: Math.round(config.intake.settleSeconds * 1000),
+    damagedAfterMs: Math.round(config.intake.damagedAfterMinutes * 60_000),
+    ffprobeBinary: config.intake.ffprobeBinary,
+  };
+}
+
+/** What {@link sortSettings} returns. */
+export type SortSettings = ReturnType<typeof sortSettings>;
+
 /** Dependencies of the sort activities. */
 export interface SortDeps {
-  /** Absolute local root (`.Local`). */
-  localRoot: string;
-  /**
-   * A release counts as complete only once nothing in it changed for this long, in ms
-   * (`intake.settleSeconds`), among the other signs of `./completeness.ts`.
-   */
-  settleMs: number;
-  /**
-   * A release that stays incomplete with no writer at work for this long, in ms, is damaged
-   * (`intake.damagedAfterMinutes`): `planSort` fails with `RELEASE_DAMAGED`. Absent: it waits.
-   */
-  damagedAfterMs?: number;
-  /** The `ffprobe` command that checks video containers (default `ffprobe`). */
-  ffprobeBinary?: string;
+  settings: SortSettings;
   /** Known titles and *arr answers (default: the library's own folders only, see `createTitleSources`). */
   titles?: TitleSources;
   /**
@@ -63,27 +69,6 @@ export interface SortDeps {
    * to the vault, or carried by another host: placing a file there would overwrite its vault copy.
    */
   holders?: (libraryPaths: string[], workflowId: string) => Promise<PathHolder[]>;
-}
-
-/** When a release counts as complete, and when one that is not is damaged (config `intake`). */
-export type IntakeSettings = Pick<SortDeps, 'settleMs' | 'damagedAfterMs' | 'ffprobeBinary'>;
-
-/** Input of `planSort`. */
-export interface PlanSortInput {
-  /** Release path relative to the local root, under `Incoming/` (with `recheck`, or `Unsorted/`). */
-  releasePath: string;
-  /**
-   * A damaged release looked at again (the item's `retry`): it may sit in `Unsorted/` already, and
-   * is damaged again at once, not after `damagedAfterMs`, unless a writer is at work on it.
-   */
-  recheck?: boolean;
-}
-
-/** Output of `planSort`: the plan, plus the workflow ID of each planned media file. */
-export interface PlanSortResult {
-  plan: SortPlan;
-  /** Workflow IDs by library path of each planned video (`mediaItemWorkflowId` of the library path). */
-  workflowIds: Record<string, string>;
 }
 
 /** Input of `placeRelease`. */
@@ -137,126 +122,14 @@ async function sameInode(a: string, b: string): Promise<boolean> {
 /**
  * Creates the sort activities.
  *
- * @param deps - local root and settle time
+ * @param deps - the settings (see {@link sortSettings}), title sources and the catalog's path holders
  */
 export function createSortActivities(deps: SortDeps) {
-  const { localRoot, settleMs } = deps;
-  const titles = deps.titles ?? createTitleSources({ localRoot });
-  const checkRelease = createCompletenessCheck({ settleMs, ffprobeBinary: deps.ffprobeBinary });
-  /** Signs this host cannot read, each logged once. */
-  const unreadLogged = new Set<string>();
+  const { localRoot } = deps.settings;
+  const titles = deps.titles ?? createTitleSources({ settings: { localRoot, vaultMount: undefined } });
+  const { planSort } = createPlanSort({ settings: deps.settings, titles });
 
   const resolve = (relativePath: string): string => resolveInRoot(localRoot, relativePath);
-
-  /**
-   * Fails unless the verdict is `complete`: `RELEASE_INCOMPLETE` (retried after the delay it
-   * names, the reason also in the attempt's heartbeat for `items show`) while it may still
-   * complete, `RELEASE_DAMAGED` (not retried) once it has been incomplete with no writer at work
-   * for `damagedAfterMs` since its last change and since this activity was first scheduled.
-   */
-  function requireComplete(input: PlanSortInput, verdict: Completeness): void {
-    const ctx = Context.current();
-    if (verdict.kind === 'complete') {
-      for (const note of verdict.unread.filter((n) => !unreadLogged.has(n))) {
-        unreadLogged.add(note);
-        ctx.log.warn(`intake on this host: ${note}`);
-      }
-      return;
-    }
-    let retryInMs = verdict.kind === 'busy' ? verdict.recheckInMs : recheckIntervalMs(settleMs);
-    if (verdict.kind === 'incomplete' && deps.damagedAfterMs !== undefined) {
-      const limitMs = input.recheck ? 0 : deps.damagedAfterMs;
-      const since = Math.max(verdict.lastChangeMs, input.recheck ? 0 : ctx.info.scheduledTimestampMs);
-      const waitedMs = Date.now() - since;
-      if (waitedMs >= limitMs) {
-        throw permanentFailure(
-          FailureType.RELEASE_DAMAGED,
-          `release ${input.releasePath} is damaged: ${verdict.reason}`,
-          { reason: verdict.reason, waitedMs },
-        );
-      }
-      retryInMs = Math.min(retryInMs, limitMs - waitedMs + 50);
-    }
-    const waiting =
-      verdict.kind === 'busy' ? `still being written: ${verdict.reason}` : `not complete: ${verdict.reason}`;
-    reportProgress({ phase: `waiting, ${waiting}` });
-    ctx.heartbeat({ phase: `waiting, ${waiting}`, bytesDone: 0, bytesTotal: 0 });
-    throw ApplicationFailure.create({
-      type: FailureType.RELEASE_INCOMPLETE,
-      message: `release ${input.releasePath} is ${waiting}`,
-      nextRetryDelay: Math.max(50, Math.round(retryInMs)),
-      // Waiting is expected, not an error: logged at debug, not counted as a failure in metrics.
-      category: ApplicationFailureCategory.BENIGN,
-    });
-  }
-
-  /**
-   * Lists a release in `Incoming/` and plans where each of its files goes: each video's identity
-   * by agreement of two parsers, known titles (library folders, the *arr's lists) and the *arr's
-   * parse answers (see `decideIdentity`); a failing *arr is logged and sorting goes on without it.
-   * Only a complete release is planned, by every sign of `./completeness.ts`.
-   *
-   * @returns the {@link SortPlan} and workflow IDs of its media files
-   * @throws ApplicationFailure `RELEASE_INCOMPLETE` (retried after its `nextRetryDelay`) while a
-   *   file has a partial name, changed within the settle time, is open for writing by any process
-   *   (`/proc`, as `fuser`), has preallocated space never written or holes, or a video container
-   *   ends early or is empty; `RELEASE_DAMAGED` (not retried, `details[0].reason`) once it stayed
-   *   so with no writer at work for `damagedAfterMs`; `SOURCE_MISSING` (not retried) when the
-   *   release is gone; `INVALID_INPUT` / `PATH_ESCAPES_ROOT` (not retried) for a path outside
-   *   `Incoming/` (or, with `recheck`, `Unsorted/`)
-   */
-  async function planSort(input: PlanSortInput): Promise<PlanSortResult> {
-    const top = input.releasePath.split('/')[0]!;
-    const allowed: string[] = input.recheck
-      ? [LIBRARY_FOLDERS.incoming, LIBRARY_FOLDERS.unsorted]
-      : [LIBRARY_FOLDERS.incoming];
-    if (!allowed.includes(top) || input.releasePath === top) {
-      throw permanentFailure(
-        FailureType.INVALID_INPUT,
-        `release path ${input.releasePath} is not under ${allowed.map((f) => `${f}/`).join(' or ')}`,
-      );
-    }
-    const abs = resolve(input.releasePath);
-    let info;
-    try {
-      info = await stat(abs);
-    } catch {
-      throw permanentFailure(FailureType.SOURCE_MISSING, `release ${input.releasePath} is gone`);
-    }
-    const isFolder = info.isDirectory();
-    const files = isFolder
-      ? await listFiles(abs)
-      : [{ path: path.basename(abs), sizeBytes: info.size, mtimeMs: info.mtimeMs }];
-    // Sorts running at once share a walk of /proc under the release's folder (one that starts after each asked).
-    requireComplete(
-      input,
-      await checkRelease({
-        abs,
-        isFolder,
-        mtimeMs: info.mtimeMs,
-        files,
-        under: resolve(top),
-        signal: activitySignal(),
-      }),
-    );
-    const release = { releasePath: input.releasePath, isFolder, files };
-    // The *arr is asked only about names that could be media (a camera name never is).
-    const names = candidateNames(release).filter((n) => !isCameraName(n));
-    const [known, arr] = await Promise.all([titles.knownTitles(), titles.arrAnswers(names)]);
-    for (const problem of new Set([...known.problems, ...arr.problems]))
-      Context.current().log.warn(`sorting ${input.releasePath} without it: ${problem}`, {
-        releasePath: input.releasePath,
-      });
-    const plan = planRelease({
-      ...release,
-      context: { knownTitles: known.titles, arrAnswers: arr.answers },
-    });
-    const workflowIds: Record<string, string> = {};
-    if (plan.kind === 'matched') {
-      for (const item of plan.items) workflowIds[item.video.to] = mediaItemWorkflowId(item.video.to);
-    }
-    return { plan, workflowIds };
-  }
 
   /** The workflow ID of the item an activity works for (the key of its journal records). */
   const itemId = (): string => {

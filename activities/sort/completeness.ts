@@ -21,17 +21,17 @@ import { checkContainer, type ContainerCheck } from '../../lib/ffprobe.js';
 import { readExtentMap } from '../../lib/filefrag.js';
 import { isPartialName, type ListedFile } from '../../lib/files.js';
 import { filesOpenForWriting } from '../../lib/open-files.js';
+import type { SortSettings } from './activities.js';
 import { VIDEO_EXTENSIONS } from './release-planner.js';
 
-/** How the check reads the signs (from `intake` of the config). */
-export interface CompletenessRules {
-  /** Quiet time a release needs, in ms (`intake.settleSeconds`). */
-  settleMs: number;
-  /** The `ffprobe` command (default `ffprobe`). */
-  ffprobeBinary?: string;
+/**
+ * How the check reads the signs: the quiet time a release needs and the `ffprobe` command, from
+ * the sort activities' settings (config `intake`, see `sortSettings`).
+ */
+export type CompletenessRules = Pick<SortSettings, 'settleMs' | 'ffprobeBinary'> & {
   /** The `filefrag` command (default `filefrag`). */
   filefragBinary?: string;
-}
+};
 
 /** A release to check. */
 export interface ReleaseToCheck {

@@ -10,7 +10,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { LIBRARY_FOLDERS } from '../../domain/media.js';
-import type { ArrConfig } from '../../lib/config.js';
+import type { Config } from '../../lib/config.js';
+import { unionView } from '../../lib/infra/union.js';
 import { RadarrClient, SonarrClient, type ArrTitle } from '../arr/clients.js';
 import { cleanTitle, type ArrIdentity, type KnownTitle } from './identity.js';
 
@@ -32,15 +33,29 @@ export interface TitleSources {
   arrAnswers(names: string[]): Promise<{ answers: Record<string, ArrIdentity[]>; problems: string[] }>;
 }
 
+/**
+ * The title sources' settings, from config `library`, `union` and `arr`:
+ * - `localRoot`: the absolute local root (`.Local`), holding `Shows/` and `Movies/`;
+ * - `vaultMount`: the union view's vault mount when enabled: its `Shows/` and `Movies/` hold what
+ *   was evicted locally too. Read with a {@link VAULT_LIST_TIMEOUT_MS} timeout (a dead FUSE mount can hang);
+ * - `sonarr`, `radarr`: the configured apps, if any.
+ */
+export function titleSettings(config: Config) {
+  return {
+    localRoot: config.library.localRoot,
+    vaultMount: unionView(config).vaultMount,
+    sonarr: config.arr.sonarr,
+    radarr: config.arr.radarr,
+  };
+}
+
+/** What {@link titleSettings} returns. */
+export type TitleSettings = ReturnType<typeof titleSettings>;
+
 /** Options of {@link createTitleSources}. */
 export interface TitleSourcesOptions {
-  /** Absolute local root (`.Local`), holding `Shows/` and `Movies/`. */
-  localRoot: string;
-  /**
-   * The union view's vault mount, when enabled: its `Shows/` and `Movies/` hold what was evicted
-   * locally too. Read with a {@link VAULT_LIST_TIMEOUT_MS} timeout (a dead FUSE mount can hang).
-   */
-  vaultMount?: string;
+  /** Where the library folders are (see {@link titleSettings}). */
+  settings: Pick<TitleSettings, 'localRoot' | 'vaultMount'>;
   /** The configured Sonarr, if any (build it with a short timeout: it is asked while an item sorts). */
   sonarr?: SonarrClient;
   /** The configured Radarr, if any. */
@@ -127,9 +142,7 @@ class CachedApp<List> {
     readonly name: 'Sonarr' | 'Radarr',
     private readonly fetchList: () => Promise<List>,
     private readonly fetchParse: (title: string) => Promise<ArrIdentity | undefined>,
-    private readonly options: Required<
-      Omit<TitleSourcesOptions, 'localRoot' | 'vaultMount' | 'sonarr' | 'radarr'>
-    >,
+    private readonly options: Required<Omit<TitleSourcesOptions, 'settings' | 'sonarr' | 'radarr'>>,
   ) {
     this.parses = new LRUCache({ max: 5000, ttl: options.parseTtlMs, ttlAutopurge: false });
   }
@@ -228,8 +241,8 @@ export function createTitleSources(options: TitleSourcesOptions): TitleSources {
     async knownTitles() {
       const problems: string[] = [];
       const [library, vault, series, movies] = await Promise.all([
-        libraryTitles(options.localRoot),
-        options.vaultMount ? vaultTitles(options.vaultMount, problems) : [],
+        libraryTitles(options.settings.localRoot),
+        options.settings.vaultMount ? vaultTitles(options.settings.vaultMount, problems) : [],
         sonarrApp?.getList(problems),
         radarrApp?.getList(problems),
       ]);
@@ -270,20 +283,13 @@ export function createTitleSources(options: TitleSourcesOptions): TitleSources {
  * when enabled), and the `arr.sonarr` / `arr.radarr` of the config when set (asked with a
  * {@link SORT_ARR_TIMEOUT_MS} timeout).
  *
- * @param localRoot - absolute local root
- * @param arr - the config's `arr` section (only `sonarr` and `radarr` are used)
- * @param vaultMount - the union view's vault mount, if enabled
+ * @param settings - see {@link titleSettings}
  */
-export function titleSourcesFromConfig(
-  localRoot: string,
-  arr: ArrConfig | undefined,
-  vaultMount?: string,
-): TitleSources {
+export function titleSourcesFromConfig(settings: TitleSettings): TitleSources {
   const timeout = { timeoutMs: SORT_ARR_TIMEOUT_MS };
   return createTitleSources({
-    localRoot,
-    vaultMount,
-    sonarr: arr?.sonarr && new SonarrClient(arr.sonarr, timeout),
-    radarr: arr?.radarr && new RadarrClient(arr.radarr, timeout),
+    settings,
+    sonarr: settings.sonarr && new SonarrClient(settings.sonarr, timeout),
+    radarr: settings.radarr && new RadarrClient(settings.radarr, timeout),
   });
 }

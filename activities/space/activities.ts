@@ -6,15 +6,25 @@ import { statSync } from 'node:fs';
 import { readFile, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { anchorProblem } from '../../lib/infra/union.js';
+import type { Config } from '../../lib/config.js';
+import { anchorProblem, unionView } from '../../lib/infra/union.js';
 import { openFiles } from '../../lib/open-files.js';
+
+/**
+ * The space activities' settings: this host's local root (`library.localRoot`), and the union
+ * view's vault mount when enabled (`union`): no eviction while its anchor is missing.
+ */
+export function spaceSettings(config: Config) {
+  return { localRoot: config.library.localRoot, unionVaultMount: unionView(config).vaultMount };
+}
+
+/** What {@link spaceSettings} returns. */
+export type SpaceSettings = ReturnType<typeof spaceSettings>;
 
 /** Dependencies of the space activities. */
 export interface SpaceDeps {
-  localRoot: string;
   pool: pg.Pool;
-  /** The vault mount of the union view, when enabled: no eviction while its anchor is missing. */
-  unionVaultMount?: string;
+  settings: SpaceSettings;
 }
 
 /** Free space of `.Local`. */
@@ -92,14 +102,15 @@ export async function keepsAccessTimes(dir: string): Promise<boolean> {
  * @param deps - local root and the catalog pool
  */
 export function createSpaceActivities(deps: SpaceDeps) {
-  const { localRoot, pool } = deps;
+  const { pool } = deps;
+  const { localRoot, unionVaultMount } = deps.settings;
 
   /** Free space of `.Local` (statfs; blocks available to unprivileged users). */
   async function measureLocalSpace(): Promise<LocalSpace> {
     const s = await statfs(localRoot);
     const totalBytes = s.blocks * s.bsize;
     const freeBytes = s.bavail * s.bsize;
-    const blockedBy = deps.unionVaultMount ? await anchorProblem(deps.unionVaultMount) : undefined;
+    const blockedBy = unionVaultMount ? await anchorProblem(unionVaultMount) : undefined;
     return { freeBytes, totalBytes, freeRatio: totalBytes > 0 ? freeBytes / totalBytes : 1, blockedBy };
   }
 

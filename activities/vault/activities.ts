@@ -13,44 +13,54 @@ import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
 import type { VaultVerification } from '../../domain/messages.js';
-import { DEFAULT_COPY_ATTEMPTS, DEFAULT_QUOTA_PAUSE_HOURS } from '../../lib/config.js';
-import { hashFile } from '../../lib/files.js';
-import { anchorProblem, refreshVaultMount } from '../../lib/infra/union.js';
+import type { Config } from '../../lib/config.js';
+import { anchorProblem, refreshVaultMount, unionView } from '../../lib/infra/union.js';
 import { redactText } from '../../lib/secrets.js';
 import { msUntilWindow } from '../../lib/upload-window.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
-import { activitySignal, fileIo, reportProgress } from '../progress.js';
+import { activitySignal, reportProgress } from '../progress.js';
 import { HostQuotaPause, isQuotaExhausted } from './quota-pause.js';
-import { MODTIME_UNSUPPORTED_NS, Rclone, RcloneError, type RemoteFeatures } from './rclone.js';
+import { Rclone, RcloneError } from './rclone.js';
+import { createVaultChecks, methodFor, type LocalFileRecord, type Method } from './vault-checks.js';
+
+export type { LocalFileRecord } from './vault-checks.js';
+
+/**
+ * The vault activities' settings, from config `library`, `union` and `vault`:
+ * - `localRoot`: the absolute local root (`.Local`);
+ * - `unionVaultMount`, `unionRcFile`: the union view's vault mount (`<data>/.Vault`) and its rc
+ *   file (`<data>/run/union-rc.json`) when enabled: evictions wait until the mount shows the copy,
+ *   refreshing its directory cache first;
+ * - `copyAttempts`: attempts of a copy the vault refuses before it is no longer retried
+ *   (`vault.copyAttempts`);
+ * - `quotaPauseMs`: how long this host's copies pause once the remote's quota is exhausted
+ *   (`vault.quotaPauseHours`).
+ */
+export function vaultSettings(config: Config) {
+  const union = unionView(config);
+  return {
+    localRoot: config.library.localRoot,
+    unionVaultMount: union.vaultMount,
+    unionRcFile: union.rcFile,
+    copyAttempts: config.vault.copyAttempts,
+    quotaPauseMs: config.vault.quotaPauseHours * 3600_000,
+  };
+}
+
+/** What {@link vaultSettings} returns. */
+export type VaultSettings = ReturnType<typeof vaultSettings>;
 
 /** Dependencies of the vault activities. */
 export interface VaultDeps {
-  /** Absolute local root (`.Local`). */
-  localRoot: string;
   rclone: Rclone;
-  /** The union view's vault mount (`<data>/.Vault`), when enabled: evictions wait until it shows the copy. */
-  unionVaultMount?: string;
-  /** The vault mount's rc file (`<data>/run/union-rc.json`), to refresh its directory cache. */
-  unionRcFile?: string;
-  /** How long eviction waits for the vault mount to show a copy before the attempt fails (retried), in ms. */
-  unionVisibleWaitMs?: number;
+  settings: VaultSettings;
   /**
    * This host's quota pause, shared by every copy of this worker (and read by its metrics);
-   * default one of `vault.quotaPauseHours`' default length.
+   * default one of `settings.quotaPauseMs`.
    */
   quotaPause?: HostQuotaPause;
-  /** Attempts of a copy the vault refuses before it is no longer retried (`vault.copyAttempts`). */
-  copyAttempts?: number;
-}
-
-/** A local file as it was hashed for verification, in the pass made while it was copied. */
-export interface LocalFileRecord {
-  libraryPath: string;
-  sizeBytes: number;
-  /** Modification time when hashed, ms since the epoch. */
-  mtimeMs: number;
-  /** Lowercase hex digests by rclone hash name: always `sha256`, plus the remote's own type. */
-  hashes: Record<string, string>;
+  /** How long eviction waits for the vault mount to show a copy before the attempt fails (retried), in ms (default 60 s). */
+  unionVisibleWaitMs?: number;
 }
 
 /** Input of `copyToVault`. */
@@ -96,35 +106,6 @@ export interface VerifyVaultCopyInput {
 export type VerifyVaultCopyResult =
   { match: true; verification: VaultVerification } | { match: false; reason: string; changed?: boolean };
 
-/** Hash types Node's crypto computes (rclone name = Node name). */
-const NODE_HASHES = new Set(['sha256', 'sha1', 'md5']);
-const HASH_PREFERENCE = [
-  'sha256',
-  'sha1',
-  'md5',
-  'quickxor',
-  'dropbox',
-  'crc32',
-  'whirlpool',
-  'hidrive',
-  'mailru',
-];
-
-/** How the vault copy of a file is checked, from the remote's features. */
-type Method =
-  { kind: 'hash'; hashType: string } | { kind: 'modtime'; toleranceMs: number } | { kind: 'read-back' };
-
-function methodFor(features: RemoteFeatures): Method {
-  const hashType = HASH_PREFERENCE.find((h) => features.hashes.includes(h));
-  if (hashType) return { kind: 'hash', hashType };
-  if (features.precisionNs < MODTIME_UNSUPPORTED_NS)
-    return { kind: 'modtime', toleranceMs: Math.max(1000, features.precisionNs / 1e6) };
-  return { kind: 'read-back' };
-}
-
-/** One vault copy checked against its local record: verified, or why not. */
-type RemoteCheck = { match: true; verification: VaultVerification } | { match: false; reason: string };
-
 /** The attempt number of the running activity (1 outside one). */
 function activityAttempt(): number {
   try {
@@ -157,149 +138,14 @@ function retryable(type: string, message: string): ApplicationFailure {
 /**
  * Creates the vault activities.
  *
- * @param deps - local root, the rclone client of the vault remote, and the union view's mount
+ * @param deps - the rclone client of the vault remote, the settings (see {@link vaultSettings}) and
+ *   the host's quota pause
  */
 export function createVaultActivities(deps: VaultDeps) {
-  const { localRoot, rclone } = deps;
-  const quotaPause = deps.quotaPause ?? new HostQuotaPause(DEFAULT_QUOTA_PAUSE_HOURS * 3600_000);
-  const copyAttempts = deps.copyAttempts ?? DEFAULT_COPY_ATTEMPTS;
-
-  const localStat = async (relativePath: string) => {
-    try {
-      return await stat(resolveInRoot(localRoot, relativePath));
-    } catch (err) {
-      if (err instanceof ApplicationFailure) throw err;
-      throw permanentFailure(FailureType.SOURCE_MISSING, `local file ${relativePath} is missing`);
-    }
-  };
-
-  /**
-   * Hashes local files in one pass each (sha256 plus the remote's hash type where Node has it;
-   * rclone computes the exotic ones), reporting `hashing` progress, or giving the bytes hashed of
-   * all the files to `onBytes` instead.
-   */
-  const hashLocal = async (
-    libraryPaths: string[],
-    method: Method,
-    options: { signal?: AbortSignal; onBytes?: (bytesDone: number, bytesTotal: number) => void } = {},
-  ): Promise<LocalFileRecord[]> => {
-    const stats = await Promise.all(libraryPaths.map(localStat));
-    const total = stats.reduce((n, s) => n + s.size, 0);
-    const algorithms = ['sha256'];
-    if (method.kind === 'hash' && NODE_HASHES.has(method.hashType)) algorithms.push(method.hashType);
-    const records: LocalFileRecord[] = [];
-    let before = 0;
-    for (const [i, libraryPath] of libraryPaths.entries()) {
-      const abs = resolveInRoot(localRoot, libraryPath);
-      const base = before;
-      const hashes = await hashFile(abs, algorithms, {
-        signal: options.signal,
-        onBytes: (n) =>
-          options.onBytes
-            ? options.onBytes(base + n, total)
-            : reportProgress({ phase: 'hashing', bytesDone: base + n, bytesTotal: total }),
-      });
-      if (method.kind === 'hash' && !hashes[method.hashType])
-        hashes[method.hashType] = await rclone.localHash(abs, method.hashType, options.signal);
-      records.push({ libraryPath, sizeBytes: stats[i]!.size, mtimeMs: stats[i]!.mtimeMs, hashes });
-      before += stats[i]!.size;
-    }
-    return records;
-  };
-
-  /** The local file is still what was hashed (same size and mtime), else why not. */
-  const localChange = async (record: LocalFileRecord): Promise<string | undefined> => {
-    const now = await localStat(record.libraryPath);
-    if (now.size !== record.sizeBytes || now.mtimeMs !== record.mtimeMs)
-      return `${record.libraryPath} changed locally since it was copied (${record.sizeBytes} → ${now.size} B)`;
-    return undefined;
-  };
-
-  /** What the local record says of a verified copy, whatever the method. */
-  const verifiedFields = (record: LocalFileRecord) => ({
-    sizeBytes: record.sizeBytes,
-    sha256: record.hashes.sha256!,
-    mtimeMs: record.mtimeMs,
-    verifiedAt: new Date().toISOString(),
-  });
-  const missing = (p: string): RemoteCheck => ({ match: false, reason: `${p} is missing on the vault` });
-  const sizeDiffers = (p: string, vault: string | number, local: number): RemoteCheck => ({
-    match: false,
-    reason: `${p}: vault size ${vault} B, local ${local} B`,
-  });
-
-  /**
-   * Compares one vault copy with its local record by `method`, reading the vault copy back only
-   * when the remote keeps neither hashes nor modtimes.
-   *
-   * @returns the verification, or the mismatch's reason
-   * @throws RcloneError when the remote cannot be read (retried)
-   */
-  const checkRemote = async (
-    record: LocalFileRecord,
-    method: Method,
-    expectedRemoteValue?: string,
-  ): Promise<RemoteCheck> => {
-    const p = record.libraryPath;
-    // The vault computes its hash (or looks up a modtime) out of sight: no byte count to show.
-    reportProgress({ phase: 'verifying', bytesDone: 0, bytesTotal: 0, file: p });
-    if (method.kind === 'read-back') return readBack(record);
-    const remote = await rclone.stat(p, method.kind === 'hash' ? method.hashType : undefined);
-    if (!remote) return missing(p);
-    if (remote.sizeBytes !== record.sizeBytes) return sizeDiffers(p, remote.sizeBytes, record.sizeBytes);
-    const base = verifiedFields(record);
-    if (method.kind === 'hash') {
-      const remoteValue = remote.hashes[method.hashType]?.toLowerCase();
-      if (!remoteValue)
-        throw new RcloneError(`the vault returned no ${method.hashType} for ${p}`, 'other', undefined);
-      const want = expectedRemoteValue ?? record.hashes[method.hashType]!.toLowerCase();
-      if (remoteValue !== want)
-        return {
-          match: false,
-          reason: `${p}: ${method.hashType} differs (vault ${remoteValue}, expected ${want})`,
-        };
-      return { match: true, verification: { ...base, method: method.hashType, remoteValue } };
-    }
-    const remoteMs = Date.parse(remote.modTime);
-    const wantMs = expectedRemoteValue ? Date.parse(expectedRemoteValue) : record.mtimeMs;
-    if (Math.abs(remoteMs - wantMs) > method.toleranceMs)
-      return { match: false, reason: `${p}: vault modtime ${remote.modTime} differs from local` };
-    return { match: true, verification: { ...base, method: 'modtime', remoteValue: remote.modTime } };
-  };
-
-  /**
-   * The remote keeps neither a hash nor modtimes: the copy is read back once, streamed, and its
-   * size and sha256 compared. No stat first: on a remote whose backend paces its calls (WebDAV's
-   * 10 ms, Google Drive's 100 ms) every call per item counts, and the read tells both.
-   */
-  const readBack = async (record: LocalFileRecord): Promise<RemoteCheck> => {
-    const p = record.libraryPath;
-    const io = fileIo('reading-back', record.sizeBytes, p);
-    let read;
-    try {
-      read = await rclone.downloadHash(p, { ...io, maxBytes: record.sizeBytes });
-    } catch (err) {
-      if (err instanceof RcloneError && err.kind === 'not-found') return missing(p);
-      throw err;
-    }
-    if (read.sizeBytes !== record.sizeBytes)
-      return sizeDiffers(
-        p,
-        read.sizeBytes > record.sizeBytes ? `over ${record.sizeBytes}` : read.sizeBytes,
-        record.sizeBytes,
-      );
-    if (!read.sha256 || read.sha256 !== record.hashes.sha256)
-      return { match: false, reason: `${p}: sha256 of the vault copy differs (read back)` };
-    return {
-      match: true,
-      verification: {
-        ...verifiedFields(record),
-        method: 'sha256-download',
-        remoteValue: read.sha256,
-        bytesDownloaded: record.sizeBytes,
-      },
-    };
-  };
+  const { rclone } = deps;
+  const { localRoot, copyAttempts, unionVaultMount, unionRcFile } = deps.settings;
+  const quotaPause = deps.quotaPause ?? new HostQuotaPause(deps.settings.quotaPauseMs);
+  const { localStat, hashLocal, localChange, checkRemote } = createVaultChecks(localRoot, rclone);
 
   /**
    * Copies library files to the same library-relative paths on the vault with rclone, and hashes
@@ -423,16 +269,16 @@ export function createVaultActivities(deps: VaultDeps) {
    *   show a file within `unionVisibleWaitMs`
    */
   const awaitVisibleThroughMount = async (files: Array<{ libraryPath: string; sizeBytes: number }>) => {
-    const mount = deps.unionVaultMount;
+    const mount = unionVaultMount;
     if (!mount) return;
     reportProgress({ phase: 'waiting-for-vault-mount', bytesDone: 0, bytesTotal: 0 });
     const problem = await anchorProblem(mount);
     if (problem) throw retryable(FailureType.VAULT_NOT_VISIBLE, problem);
     const deadline = Date.now() + (deps.unionVisibleWaitMs ?? 60_000);
     for (let refreshed = false; ;) {
-      if (!refreshed && deps.unionRcFile)
+      if (!refreshed && unionRcFile)
         refreshed = await refreshVaultMount(
-          deps.unionRcFile,
+          unionRcFile,
           files.map((f) => path.posix.dirname(f.libraryPath)),
         );
       const missing: string[] = [];

@@ -2,15 +2,24 @@
  * Vault activities that touch only the remote, never a host's disk, so they run on the shared task
  * queue (any host): server-side moves for renames, the vault trash, and its purge.
  */
+import type { Config } from '../../lib/config.js';
 import { Rclone } from './rclone.js';
+
+/**
+ * The remote activities' settings: the vault trash (config `vault.trash`), its `folder` at the
+ * remote's root and the `retentionDays` a trashed file is kept before the purge removes it.
+ */
+export function remoteSettings(config: Config) {
+  return { trash: config.vault.trash };
+}
+
+/** What {@link remoteSettings} returns. */
+export type RemoteSettings = ReturnType<typeof remoteSettings>;
 
 /** Dependencies of the remote activities. */
 export interface RemoteDeps {
   rclone: Rclone;
-  /** Folder of the vault trash at the remote's root (`.trash`). */
-  trashFolder: string;
-  /** Days a trashed file is kept before the purge removes it. */
-  trashRetentionDays: number;
+  settings: RemoteSettings;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -27,7 +36,8 @@ export interface VaultMove {
  * @param deps - rclone client and trash settings
  */
 export function createRemoteActivities(deps: RemoteDeps) {
-  const { rclone, trashFolder } = deps;
+  const { rclone } = deps;
+  const { folder: trashFolder, retentionDays } = deps.settings.trash;
   const now = deps.now ?? (() => new Date());
 
   /**
@@ -88,7 +98,7 @@ export function createRemoteActivities(deps: RemoteDeps) {
    * @returns the dates purged
    */
   async function purgeVaultTrash(): Promise<{ purged: string[] }> {
-    const cutoff = now().getTime() - deps.trashRetentionDays * 86_400_000;
+    const cutoff = now().getTime() - retentionDays * 86_400_000;
     const purged: string[] = [];
     for (const day of await rclone.listFolders(trashFolder)) {
       const at = Date.parse(`${day}T00:00:00Z`);

@@ -10,11 +10,10 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { SHARED_TASK_QUEUE } from '../../domain/task-queues.js';
-import { DEFAULT_DEDUPE_WINDOW_MINUTES } from '../../lib/config.js';
-import { mapArrPath, type PathRewrite } from '../../lib/path-rewrites.js';
+import { mapArrPath } from '../../lib/path-rewrites.js';
 import { workflowIdForPath } from '../../lib/items.js';
 import { liveItemsAt, type PathHolder } from '../../activities/catalog/activities.js';
+import type { ApiSettings } from '../app.js';
 import { deliveryKeys, type DeliveryPlan, type Mapped, type WebhookForwarder } from './forwarder.js';
 import { ARR_APPS, interpretWebhook, type ArrApp, type WebhookIntent } from './interpret.js';
 
@@ -23,14 +22,12 @@ export interface WebhookDeps {
   pool: pg.Pool;
   /** Forwards recorded deliveries to Temporal (kicked after each). */
   forwarder: Pick<WebhookForwarder, 'kick'>;
-  localRoot: string;
-  pathRewrites: PathRewrite[];
-  /** Host whose disk the *arr writes to: imported files are copied by its worker. */
-  hostId: string;
-  /** Workflow task queue (default `vaultarr`). */
-  taskQueue?: string;
-  /** The same body delivered again within this many ms is a duplicate (default `webhooks.dedupeWindowMinutes`'s). */
-  dedupeWindowMs?: number;
+  /**
+   * The API's settings the routes read (see `apiSettings`): the library, the *arr path rewrites,
+   * the host whose disk the *arr writes to (its worker copies imported files), the workflow task
+   * queue, and the window within which the same body again is a duplicate.
+   */
+  settings: Pick<ApiSettings, 'localRoot' | 'pathRewrites' | 'hostId' | 'taskQueue' | 'dedupeWindowMs'>;
 }
 
 /** Top-level folders vaultarr manages itself: never the library an *arr imports into or deletes from. */
@@ -140,7 +137,7 @@ async function conflictProblems(mapped: Mapped[], deps: WebhookDeps): Promise<st
         (h) => h.stage !== 'duplicate',
       );
       if (holders.length === 0) continue;
-      const local = await stat(path.join(deps.localRoot, m.libraryPath));
+      const local = await stat(path.join(deps.settings.localRoot, m.libraryPath));
       const { rows } = await deps.pool.query<{ workflow_id: string }>(
         `SELECT workflow_id FROM media_items
           WHERE workflow_id = ANY($1) AND size_bytes = $2 AND abs(extract(epoch FROM mtime) * 1000 - $3) < 1000`,
@@ -161,7 +158,7 @@ function mapIntents(intents: WebhookIntent[], deps: WebhookDeps): { mapped: Mapp
   const problems: string[] = [];
   const map = (p: string): string => {
     try {
-      return mapArrPath(p, deps.pathRewrites, deps.localRoot);
+      return mapArrPath(p, deps.settings.pathRewrites, deps.settings.localRoot);
     } catch (err) {
       problems.push(`${JSON.stringify(p)}: ${(err as Error).message}`);
       return '';
@@ -204,8 +201,7 @@ function mapIntents(intents: WebhookIntent[], deps: WebhookDeps): { mapped: Mapp
  */
 export function webhookRouter(deps: WebhookDeps): Router {
   const router = Router();
-  const taskQueue = deps.taskQueue ?? SHARED_TASK_QUEUE;
-  const dedupeWindowMs = deps.dedupeWindowMs ?? DEFAULT_DEDUPE_WINDOW_MINUTES * 60_000;
+  const { taskQueue, dedupeWindowMs } = deps.settings;
 
   const handle = async (req: Request, res: Response): Promise<void> => {
     const app = req.params.app as ArrApp;
@@ -227,7 +223,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
       return;
     }
     const { mapped, problems } = mapIntents(intents, deps);
-    if (!problems.length) problems.push(...(await scopeProblems(mapped, deps.localRoot)));
+    if (!problems.length) problems.push(...(await scopeProblems(mapped, deps.settings.localRoot)));
     if (problems.length) {
       res.status(400).json({ error: 'invalid-webhook', problems });
       return;
@@ -268,7 +264,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
         deliveryKeys(mapped),
         JSON.stringify({
           deliveryId: '',
-          hostId: deps.hostId,
+          hostId: deps.settings.hostId,
           taskQueue,
           intents: mapped,
         } satisfies DeliveryPlan),

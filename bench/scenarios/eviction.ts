@@ -76,7 +76,7 @@ export const evictionScenario: Scenario = {
       }
       await pool.query('ANALYZE media_items');
       const atime = await keepsAccessTimes(localRoot);
-      const space = createSpaceActivities({ localRoot, pool });
+      const space = createSpaceActivities({ pool, settings: { localRoot, unionVaultMount: undefined } });
       const limit = 4; // eviction.maxParallel's default: the most the janitor asks for at once
       const timings: number[] = [];
       let chosen = 0;

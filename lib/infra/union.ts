@@ -10,6 +10,7 @@ import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Config } from '../config.js';
 import { freePort, stopChild, waitFor } from './wait.js';
 
 const run = promisify(execFile);
@@ -49,6 +50,18 @@ export interface VaultMountControl {
 /** Where `vaultarr union` leaves the vault mount's remote control for the worker: `<dataDir>/run/union-rc.json`. */
 export function unionRcFile(dataDir: string): string {
   return path.join(dataDir, 'run', 'union-rc.json');
+}
+
+/**
+ * The union view as this host's processes see it (config `union`): its vault mount and the mount's
+ * rc file (see {@link unionRcFile}) when `union.enabled`, both `undefined` when not. Evictions wait
+ * until the mount shows a copy, the janitor stops while its anchor is missing, sorting reads
+ * titles through it and `/readyz` checks it.
+ */
+export function unionView(config: Pick<Config, 'union' | 'dataDir'>) {
+  return config.union.enabled
+    ? { vaultMount: config.union.vaultMount, rcFile: unionRcFile(config.dataDir) }
+    : { vaultMount: undefined, rcFile: undefined };
 }
 
 /**

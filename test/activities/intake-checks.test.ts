@@ -7,9 +7,10 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createSortActivities, type PlanSortResult } from '../../activities/sort/activities.js';
+import { createSortActivities, sortSettings, type PlanSortResult } from '../../activities/sort/activities.js';
 import { checkContainer } from '../../lib/ffprobe.js';
 import { readExtentMap } from '../../lib/filefrag.js';
+import { testConfig } from '../helpers/config.js';
 import { makeLibrary, makeRandomVideo, tempDir } from '../helpers/env.js';
 
 const MiB = 1024 * 1024;
@@ -27,6 +28,9 @@ function cut(src: string, dst: string, fraction: number): void {
   const bytes = readFileSync(src);
   writeFileSync(dst, bytes.subarray(0, Math.floor(bytes.length * fraction)));
 }
+
+/** ffprobe as the config's `intake.ffprobeBinary` names it. */
+const probe = { binary: testConfig().intake.ffprobeBinary };
 
 /** Sets a file's times in the past, as a finished download has. */
 function settle(file: string, agoMs = 60_000): void {
@@ -49,13 +53,14 @@ describe('intake signs read with the real tools', () => {
     execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...source, ...tone, whole.mkv]);
     execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...source, ...tone, whole.mp4]);
     execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', whole.mp4, '-c', 'copy', '-movflags', '+faststart', whole.faststart]); // prettier-ignore
-    for (const file of Object.values(whole)) expect(await checkContainer(file)).toEqual({ kind: 'whole' });
+    for (const file of Object.values(whole))
+      expect(await checkContainer(file, probe)).toEqual({ kind: 'whole' });
 
     for (const [kind, file] of Object.entries(whole)) {
       for (const fraction of [0, 0.1, 0.5, 0.9, 0.99]) {
         const part = path.join(dir, `${kind}-${fraction}${path.extname(file)}`);
         cut(file, part, fraction);
-        const verdict = await checkContainer(part);
+        const verdict = await checkContainer(part, probe);
         expect({ part: path.basename(part), kind: verdict.kind }).toEqual({
           part: path.basename(part),
           kind: 'truncated',
@@ -63,11 +68,11 @@ describe('intake signs read with the real tools', () => {
       }
     }
     const mkvCut = path.join(dir, 'mkv-0.99.mkv');
-    expect(await checkContainer(mkvCut)).toEqual({
+    expect(await checkContainer(mkvCut, probe)).toEqual({
       kind: 'truncated',
       reason: expect.stringContaining('File ended prematurely'),
     });
-    expect(await checkContainer(path.join(dir, 'mp4-0.5.mp4'))).toEqual({
+    expect(await checkContainer(path.join(dir, 'mp4-0.5.mp4'), probe)).toEqual({
       kind: 'truncated',
       reason: expect.stringContaining('moov atom not found'),
     });
@@ -127,7 +132,15 @@ describe('planSort waits for a complete release and gives up on a damaged one', 
   });
   afterEach(() => cleanup());
 
-  const sort = () => createSortActivities({ localRoot, settleMs: 1000, damagedAfterMs: DAMAGED_AFTER_MS });
+  const sort = () =>
+    createSortActivities({
+      settings: sortSettings(
+        testConfig({
+          library: { localRoot },
+          intake: { settleSeconds: 1, damagedAfterMinutes: DAMAGED_AFTER_MS / 60_000 },
+        }),
+      ),
+    });
   /** Runs planSort as an attempt of an activity first scheduled `scheduledAgoMs` ago. */
   const plan = (releasePath: string, scheduledAgoMs = 0, recheck?: boolean): Promise<PlanSortResult> =>
     new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - scheduledAgoMs }).run(sort().planSort, {

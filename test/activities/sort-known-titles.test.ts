@@ -3,10 +3,15 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { existsSync, mkdirSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { SonarrClient } from '../../activities/arr/clients.js';
-import { createSortActivities } from '../../activities/sort/activities.js';
+import { createSortActivities, sortSettings } from '../../activities/sort/activities.js';
 import { decideIdentity } from '../../activities/sort/identity.js';
-import { createTitleSources, titleSourcesFromConfig } from '../../activities/sort/known-titles.js';
+import {
+  createTitleSources,
+  titleSettings,
+  titleSourcesFromConfig,
+} from '../../activities/sort/known-titles.js';
 import type { ArrConfig } from '../../lib/config.js';
+import { testConfig } from '../helpers/config.js';
 import { makeLibrary, makeRandomVideo, tempDir } from '../helpers/env.js';
 import { FakeRadarr } from '../fakes/radarr.js';
 import { FakeSonarr } from '../fakes/sonarr.js';
@@ -43,6 +48,12 @@ function arrConfig(): ArrConfig {
     },
   };
 }
+
+/** The sort's settings: the config's, for this test's library and a 1 s settle time. */
+const settings = () => sortSettings(testConfig({ library: { localRoot }, intake: { settleSeconds: 1 } }));
+/** The title sources' settings: the config's, for this test's library (and the config's `arr`, if given). */
+const titlesOf = (config: { arr?: ArrConfig; union?: { enabled: boolean; vaultMount: string } } = {}) =>
+  titleSettings(testConfig({ library: { localRoot }, ...config }));
 
 /** Drops a finished (settled) video into Incoming/. */
 function drop(name: string): string {
@@ -106,7 +117,7 @@ describe('Sonarr and Radarr as sources of identity', () => {
       episodesPerSeason: { 0: 3, 1: 24, 2: 23 },
     });
     const client = new SonarrClient({ url: sonarr.url, apiKey: SONARR_KEY });
-    const titles = createTitleSources({ localRoot, sonarr: client });
+    const titles = createTitleSources({ settings: titlesOf(), sonarr: client });
     const known = await titles.knownTitles();
     expect(known.titles).toEqual([
       {
@@ -145,9 +156,8 @@ describe('Sonarr and Radarr as sources of identity', () => {
       airDate: '2024-03-05',
     });
     const sort = createSortActivities({
-      localRoot,
-      settleMs: 1000,
-      titles: titleSourcesFromConfig(localRoot, arrConfig()),
+      settings: settings(),
+      titles: titleSourcesFromConfig(titlesOf({ arr: arrConfig() })),
     });
     // A date Sonarr has no episode for yet: the parsed air date, in the season of its year.
     const { plan } = await run(sort.planSort, {
@@ -174,9 +184,8 @@ describe('Sonarr and Radarr as sources of identity', () => {
       episodesPerSeason: { 1: 28, 2: 10 },
     });
     const sort = createSortActivities({
-      localRoot,
-      settleMs: 1000,
-      titles: titleSourcesFromConfig(localRoot, arrConfig()),
+      settings: settings(),
+      titles: titleSourcesFromConfig(titlesOf({ arr: arrConfig() })),
     });
     const releasePath = drop('[SomeSubs] Sousou no Frieren - 31 (1080p) [0A1B2C3D].mkv');
     const { plan } = await run(sort.planSort, { releasePath });
@@ -193,7 +202,7 @@ describe('Sonarr and Radarr as sources of identity', () => {
       ],
     });
     // Without Sonarr it waits in Unsorted, season 1 suggested (wrongly here: only Sonarr knows).
-    const alone = createSortActivities({ localRoot, settleMs: 1000 });
+    const alone = createSortActivities({ settings: settings() });
     const { plan: unsorted } = await run(alone.planSort, { releasePath });
     expect(unsorted).toMatchObject({
       kind: 'unmatched',
@@ -209,9 +218,8 @@ describe('Sonarr and Radarr as sources of identity', () => {
       alternateTitles: ['The Office'],
     });
     const sort = createSortActivities({
-      localRoot,
-      settleMs: 1000,
-      titles: titleSourcesFromConfig(localRoot, arrConfig()),
+      settings: settings(),
+      titles: titleSourcesFromConfig(titlesOf({ arr: arrConfig() })),
     });
     const releasePath = drop('Office.S01E02.720p.WEB.h264-GRP.mkv');
     const { plan } = await run(sort.planSort, { releasePath });
@@ -231,16 +239,15 @@ describe('Sonarr and Radarr as sources of identity', () => {
     radarr.seedMovie({ tmdbId: 603, title: 'The Matrix', year: 1999 });
     const releasePath = drop('The Matrix 1999.mkv');
     const withRadarr = createSortActivities({
-      localRoot,
-      settleMs: 1000,
-      titles: titleSourcesFromConfig(localRoot, arrConfig()),
+      settings: settings(),
+      titles: titleSourcesFromConfig(titlesOf({ arr: arrConfig() })),
     });
     const { plan } = await run(withRadarr.planSort, { releasePath });
     expect(plan).toMatchObject({
       kind: 'matched',
       items: [{ source: 'radarr', video: { to: 'Movies/The Matrix (1999)/The Matrix (1999).mkv' } }],
     });
-    const alone = createSortActivities({ localRoot, settleMs: 1000 });
+    const alone = createSortActivities({ settings: settings() });
     const { plan: unsorted } = await run(alone.planSort, { releasePath });
     expect(unsorted).toMatchObject({
       kind: 'unmatched',
@@ -255,7 +262,12 @@ describe('Sonarr and Radarr as sources of identity', () => {
     const client = new SonarrClient({ url, apiKey: SONARR_KEY }, { timeoutMs: 1000 });
     const asked = jest.spyOn(client, 'parseRelease');
     const listed = jest.spyOn(client, 'listSeries');
-    const titles = createTitleSources({ localRoot, sonarr: client, downForMs: 60_000, now: () => clock });
+    const titles = createTitleSources({
+      settings: titlesOf(),
+      sonarr: client,
+      downForMs: 60_000,
+      now: () => clock,
+    });
     mkdirSync(path.join(localRoot, 'Shows', 'The Office (US)'));
     const first = await titles.arrAnswers(['Office.S01E02.720p', 'Office.S01E03.720p']);
     expect(first.answers).toEqual({});
@@ -283,7 +295,9 @@ describe('Sonarr and Radarr as sources of identity', () => {
     mkdirSync(path.join(vaultMount, 'Shows', 'Doctor Who (2005)'), { recursive: true });
     mkdirSync(path.join(vaultMount, 'Movies', 'Solaris (1972)'), { recursive: true });
     mkdirSync(path.join(localRoot, 'Shows', 'Severance'));
-    const { titles, problems } = await createTitleSources({ localRoot, vaultMount }).knownTitles();
+    const { titles, problems } = await createTitleSources({
+      settings: titlesOf({ union: { enabled: true, vaultMount } }),
+    }).knownTitles();
     expect(problems).toEqual([]);
     expect(titles).toEqual([
       { kind: 'episode', title: 'Severance', source: 'library' },
@@ -294,7 +308,7 @@ describe('Sonarr and Radarr as sources of identity', () => {
 
   test('a series folder already in the library names the folder two agreeing parsers place an episode in', async () => {
     mkdirSync(path.join(localRoot, 'Shows', 'Doctor Who (2005)'));
-    const sort = createSortActivities({ localRoot, settleMs: 1000 });
+    const sort = createSortActivities({ settings: settings() });
     const releasePath = drop('Doctor.Who.S13E01.1080p.HDTV.H264-FTP.mkv');
     const { plan } = await run(sort.planSort, { releasePath });
     expect(plan).toMatchObject({

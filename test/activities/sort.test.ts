@@ -14,9 +14,10 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import { createSortActivities } from '../../activities/sort/activities.js';
+import { createSortActivities, sortSettings } from '../../activities/sort/activities.js';
 import { journalDir } from '../../activities/sort/journal.js';
 import { moveFileNoClobber, DestinationExistsError } from '../../lib/files.js';
+import { testConfig } from '../helpers/config.js';
 import { makeLibrary, makeVideo, tempDir } from '../helpers/env.js';
 
 const run = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P): Promise<R> =>
@@ -60,7 +61,9 @@ describe('sort activities on a real library folder', () => {
     cleanup = t.cleanup;
     localRoot = path.join(t.dir, '.Local');
     makeLibrary(localRoot);
-    sort = createSortActivities({ localRoot, settleMs: 2000 });
+    sort = createSortActivities({
+      settings: sortSettings(testConfig({ library: { localRoot }, intake: { settleSeconds: 2 } })),
+    });
   });
   afterEach(() => cleanup());
 

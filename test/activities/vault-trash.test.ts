@@ -2,7 +2,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Rclone } from '../../activities/vault/rclone.js';
-import { createRemoteActivities } from '../../activities/vault/remote-activities.js';
+import { createRemoteActivities, remoteSettings } from '../../activities/vault/remote-activities.js';
+import { testConfig } from '../helpers/config.js';
 import { tempDir } from '../helpers/env.js';
 
 describe('the vault trash with real rclone', () => {
@@ -18,8 +19,7 @@ describe('the vault trash with real rclone', () => {
       put('.trash/2026-11-15/Movies/Recent (2020)/Recent (2020).mkv');
       const remote = createRemoteActivities({
         rclone: new Rclone({ binary: 'rclone', remote: dir, trashFolder: '.trash' }),
-        trashFolder: '.trash',
-        trashRetentionDays: 30,
+        settings: remoteSettings(testConfig()),
         now: () => new Date('2026-11-21T12:00:00Z'),
       });
       const env = new MockActivityEnvironment();
@@ -120,7 +120,7 @@ describe('the vault trash with real rclone', () => {
       });
 
       test('trashing one path twice on one day keeps both trashed copies', async () => {
-        const remote = createRemoteActivities({ rclone, trashFolder: '.trash', trashRetentionDays: 30 });
+        const remote = createRemoteActivities({ rclone, settings: remoteSettings(testConfig()) });
         put(path.join(dir, 'vault'), sintel, 'first');
         await new MockActivityEnvironment().run(remote.trashVaultCopies, { libraryPaths: [sintel] });
         put(path.join(dir, 'vault'), sintel, 'second');

@@ -5,8 +5,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import http from 'node:http';
 import path from 'node:path';
 import { heartbeating, type ActivityProgress } from '../../activities/progress.js';
-import { createVaultActivities, type CopyToVaultResult } from '../../activities/vault/activities.js';
+import {
+  createVaultActivities,
+  vaultSettings,
+  type CopyToVaultResult,
+} from '../../activities/vault/activities.js';
 import { Rclone } from '../../activities/vault/rclone.js';
+import { testConfig } from '../helpers/config.js';
 import { makeVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 
 /** Runs an activity in a mock activity context, keeping its types. */
@@ -52,8 +57,8 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
   const activities = (extraFlags: string[] = []) =>
     heartbeating(
       createVaultActivities({
-        localRoot,
         rclone: new Rclone({ binary: 'rclone', remote: remote.spec, extraFlags, trashFolder: '.trash' }),
+        settings: vaultSettings(testConfig({ library: { localRoot } })),
       }),
     );
   /** An activity context with a heartbeat timeout, so the heartbeat pump runs (every 100 ms). */
@@ -291,7 +296,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
         try {
           const faulty = heartbeating(
             createVaultActivities({
-              localRoot,
+              settings: vaultSettings(testConfig({ library: { localRoot } })),
               rclone: new Rclone({
                 binary: 'rclone',
                 remote: `:webdav,url='http://127.0.0.1:${port}':`,

@@ -137,7 +137,9 @@ describe('live progress of a 2 GiB copy and its verification', () => {
   beforeAll(async () => {
     // The heartbeat timeout a user has (30 s, the default): the SDK would send one beat per 24 s.
     // The upload capped at 256 MiB/s: a local disk would copy 2 GiB between two looks.
-    env = await createWorkflowTestEnv({ policy: { copyHeartbeatTimeoutMs: 30_000 }, bwLimit: '256M' });
+    env = await createWorkflowTestEnv({
+      config: { vault: { copyHeartbeatTimeoutSeconds: 30, bwLimit: '256M' } },
+    });
     ({ app, token } = await createTestApi(env));
     // A folder release held back by a download still in progress (`.part`): the item exists,
     // sorting, until the test lets it go — by then two `items watch` run, and one got Ctrl-C.
@@ -234,7 +236,7 @@ describe('live progress of a read-back (a WebDAV vault keeps no hash)', () => {
   beforeAll(async () => {
     webdav = await startWebdav(served.dir);
     env = await createWorkflowTestEnv({
-      policy: { copyHeartbeatTimeoutMs: 30_000 },
+      config: { vault: { copyHeartbeatTimeoutSeconds: 30 } },
       rcloneClient: (options) => new Rclone({ ...options, remote: webdav.remote }),
     });
     const { app, token } = await createTestApi(env);

@@ -30,7 +30,7 @@ describe('items API', () => {
     );
     chmodSync(wrapper, 0o755);
     // The wrapper injects faults per rclone command, so copies must run as processes, not through the daemon.
-    env = await createWorkflowTestEnv({ rcloneBinary: wrapper, rcloneDaemon: false });
+    env = await createWorkflowTestEnv({ config: { vault: { rcloneBinary: wrapper, rcloneDaemon: false } } });
     ({ app, token } = await createTestApi(env, {
       pathRewrites: [],
       maxBodyBytes: 1024 * 1024,

@@ -8,11 +8,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import request from 'supertest';
-import { createApp } from '../../api/app.js';
+import { apiSettings, createApp } from '../../api/app.js';
 import { createPool } from '../../lib/db.js';
 import { createLogger } from '../../lib/logger.js';
 import { createToken, TOKEN_SCOPES } from '../../lib/tokens.js';
 import { Component } from '../helpers/component.js';
+import { testConfig } from '../helpers/config.js';
 import { freshDatabase, makeLibrary, temporalAddress, tempDir, uniqueName } from '../helpers/env.js';
 
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -31,14 +32,13 @@ describe('API request lines', () => {
       client,
       pool,
       logger: createLogger('api', 'info', { write: (line: string) => lines.push(line) }),
-      settings: {
-        localRoot: '/nonexistent',
-        pathRewrites: [],
-        hostId: 'h',
-        maxBodyBytes: 64 * 1024,
-        authFailureLimit: 100,
-        authFailureWindowMs: 60_000,
-      },
+      settings: apiSettings(
+        testConfig({
+          hostId: 'h',
+          library: { localRoot: '/nonexistent' },
+          api: { maxBodyBytes: 64 * 1024, authFailureLimit: 100, authFailureWindowMinutes: 1 },
+        }),
+      ),
     });
     ({ token } = await createToken(pool, uniqueName('logs'), TOKEN_SCOPES));
   });

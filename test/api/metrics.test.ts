@@ -10,7 +10,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { Rclone } from '../../activities/vault/rclone.js';
 import { evictSignal } from '../../domain/messages.js';
-import { createApp } from '../../api/app.js';
+import { apiSettings, createApp } from '../../api/app.js';
 import {
   createApiMetrics,
   createWorkerMetrics,
@@ -23,6 +23,7 @@ import * as arr from '../helpers/arr-payloads.js';
 import { freePort, waitFor } from '../../lib/infra/wait.js';
 import { addPeer } from '../../lib/peers.js';
 import { Component } from '../helpers/component.js';
+import { testConfig } from '../helpers/config.js';
 import { FakePlex } from '../fakes/plex.js';
 import {
   freshDatabase,
@@ -82,10 +83,10 @@ describe('/metrics on the API and a worker', () => {
       localRoot,
       metrics: workerMetrics,
       rcloneClient: (options) => (rclone = new Rclone(options)),
-      scan: {
-        servers: [{ name: 'plex', type: 'plex', url: plex.url, token: 'plex-token', pathRewrites: [] }],
-        defaultLibraryRoot: '/media',
-        mergeWindowMs: 0,
+      config: {
+        mediaServers: [{ name: 'plex', type: 'plex', url: plex.url, token: 'plex-token' }],
+        union: { mediaMount: '/media' },
+        scan: { mergeWindowSeconds: 0 },
       },
     });
     // A peer nobody answers for: its delivery fails (and keeps retrying).
@@ -103,12 +104,14 @@ describe('/metrics on the API and a worker', () => {
       pool: env.pool,
       metrics: createApiMetrics({ pool: env.pool }),
       settings: {
-        localRoot,
-        pathRewrites: TEST_REWRITES,
-        hostId,
-        maxBodyBytes: 256 * 1024,
-        authFailureLimit: 100,
-        authFailureWindowMs: 60_000,
+        ...apiSettings(
+          testConfig({
+            hostId,
+            library: { localRoot },
+            webhooks: { pathRewrites: TEST_REWRITES },
+            api: { maxBodyBytes: 256 * 1024, authFailureLimit: 100, authFailureWindowMinutes: 1 },
+          }),
+        ),
         taskQueue: env.taskQueue,
       },
     });

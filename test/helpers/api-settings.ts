@@ -1,11 +1,10 @@
-import type { ApiSettings } from '../../api/app.js';
+import { apiSettings } from '../../api/app.js';
+import { testConfig } from './config.js';
 
-/** API settings for tests that run the app without a library: a generous failure limit, 1 MiB bodies. */
-export const TEST_API_SETTINGS: ApiSettings = {
-  localRoot: '/nonexistent',
-  pathRewrites: [],
-  hostId: 'test',
-  maxBodyBytes: 1024 * 1024,
-  authFailureLimit: 10,
-  authFailureWindowMs: 60_000,
-};
+/**
+ * API settings for tests that run the app without a library: the config's defaults with host
+ * `test`, no library (`/nonexistent`) and a one-minute authentication failure window.
+ */
+export const TEST_API_SETTINGS = apiSettings(
+  testConfig({ library: { localRoot: '/nonexistent' }, api: { authFailureWindowMinutes: 1 } }),
+);

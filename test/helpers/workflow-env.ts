@@ -9,18 +9,19 @@ import path from 'node:path';
 import type pg from 'pg';
 import { mkdirSync } from 'node:fs';
 import type { ItemSettings, MediaItemStatus } from '../../domain/messages.js';
-import { loadConfig } from '../../lib/config.js';
-import { intakeSettings, mediaItemPolicy } from '../../lib/endpoints.js';
+import type { ConfigInput } from '../../lib/config.js';
 import { statusQuery } from '../../domain/messages.js';
 import type { Stage } from '../../domain/stages.js';
 import { createPool } from '../../lib/db.js';
 import { waitFor } from '../../lib/infra/wait.js';
 import { startIncomingItem } from '../../lib/start-item.js';
 import { arrivalIdentity } from '../../lib/workflow-ids.js';
-import { createWorkers, type WorkerOptions } from '../../workers/worker.js';
+import { createWorkers, workerSettings, type WorkerDeps } from '../../workers/worker.js';
+import type { RcloneOptions } from '../../activities/vault/rclone.js';
 import type { Express } from 'express';
-import { createApp, type ApiDeps, type ApiSettings } from '../../api/app.js';
+import { apiSettings, createApp, type ApiDeps, type ApiSettings } from '../../api/app.js';
 import { createToken, TOKEN_SCOPES } from '../../lib/tokens.js';
+import { testConfig } from './config.js';
 import { freshDatabase, makeLibrary, temporalAddress, tempDir, uniqueName } from './env.js';
 
 /** Everything a workflow test needs. */
@@ -32,16 +33,16 @@ export interface WorkflowTestEnv {
   localRoot: string;
   vaultDir: string;
   root: string;
-  /** The item policy of the env's worker (the config's defaults, test timeouts, `options.policy`). */
+  /** The item policy of the env's worker (the config's defaults, test timeouts, `options.config`). */
   policy: ItemSettings['policy'];
   /** Starts the item workflow for a release in Incoming/, as the watcher does. */
   startIncoming(releasePath: string): Promise<string>;
   /**
    * Restarts the env's workers, as a restarted worker process with a changed configuration: the
    * running ones shut down (their activities are cancelled and retried), new ones start on the same
-   * task queues, host, library and vault with `changes` applied.
+   * task queues, host, library and vault with `changes` (whole sections, as in `vaultarr.yml`) applied.
    */
-  restartWorkers(changes: Pick<WorkflowTestOptions, 'scan'>): Promise<void>;
+  restartWorkers(changes: ConfigInput): Promise<void>;
   /** Polls the `status` query until the stage is reached (60 s by default). */
   waitForStage(workflowId: string, stage: Stage, timeoutMs?: number): Promise<MediaItemStatus>;
   /**
@@ -58,36 +59,28 @@ export interface WorkflowTestEnv {
 
 /** Options of {@link createWorkflowTestEnv}. */
 export interface WorkflowTestOptions {
-  rcloneBinary?: string;
-  /** Use the long-lived `rclone rcd` (default true); fault-injecting wrappers need a process per call. */
-  rcloneDaemon?: boolean;
+  /**
+   * The worker's config, keys as in `vaultarr.yml` (`vault.copyAttempts`, `mediaServers`, `arr`,
+   * `notifications`, ...), over the env's own: its host, library, local-directory vault, and
+   * timeouts short enough for tests (`hostWaitHours` 10 minutes, `vault.copyHeartbeatTimeoutSeconds`
+   * 10). A section given here replaces the env's (its unset keys get the schema's defaults), but
+   * `vault` is merged into the env's (which names the remote).
+   */
+  config?: ConfigInput;
   localRoot?: string;
-  /** Media servers the workers scan (see `WorkerOptions.scan`). */
-  scan?: WorkerOptions['scan'];
-  /** This instance's *arr apps (see `WorkerOptions.arr`). */
-  arr?: WorkerOptions['arr'];
-  /** Policy overrides of the env's worker (what every item it runs reads). */
-  policy?: Partial<ItemSettings['policy']>;
-  /** The sort activities' settle time, in ms (default 0: tests settle their files themselves). */
-  settleMs?: number;
-  /** How long an incomplete release waits before it is damaged, in ms (default the config's). */
-  damagedAfterMs?: number;
-  /** Worker metrics to observe the activities with (see `WorkerOptions.metrics`). */
-  metrics?: WorkerOptions['metrics'];
-  /** Makes the host activities' rclone client from the env's options (see `WorkerOptions.rcloneClient`). */
-  rcloneClient?: (rclone: WorkerOptions['rclone']) => NonNullable<WorkerOptions['rcloneClient']>;
-  /** Notifications (see `WorkerOptions.notifications`). */
-  notifications?: WorkerOptions['notifications'];
-  /** The janitor's low watermark when the env's host evicts (see `WorkerOptions.evictionLowFreeRatio`). */
-  evictionLowFreeRatio?: number;
   /** Host ID of the worker (default a unique one). */
   hostId?: string;
-  /** The host's quota pause (see `WorkerOptions.quotaPause`). */
-  quotaPause?: WorkerOptions['quotaPause'];
-  /** Attempts of a copy the vault refuses (see `WorkerOptions.copyAttempts`). */
-  copyAttempts?: number;
-  /** rclone's bandwidth limit for transfers, in `--bwlimit` syntax (e.g. `2M`; default none). */
-  bwLimit?: string;
+  /**
+   * The sort's settle time, in ms (default 0: tests settle their files themselves; below the
+   * schema's minimum, so set on the settings the config gave).
+   */
+  settleMs?: number;
+  /** Worker metrics to observe the activities with (see `WorkerDeps.metrics`). */
+  metrics?: WorkerDeps['metrics'];
+  /** Makes the host activities' rclone client from the env's options (see `WorkerDeps.rcloneClient`). */
+  rcloneClient?: (rclone: RcloneOptions) => NonNullable<WorkerDeps['rcloneClient']>;
+  /** The host's quota pause (see `WorkerDeps.quotaPause`). */
+  quotaPause?: WorkerDeps['quotaPause'];
 }
 
 /** Creates the env and runs its workers until `close()`. */
@@ -104,48 +97,33 @@ export async function createWorkflowTestEnv(options: WorkflowTestOptions = {}): 
   const client = new Client({ connection: clientConnection });
   const databaseUrl = await freshDatabase();
   const pool = createPool(databaseUrl);
-  const defaults = loadConfig({ env: {}, cwd: root });
-  const rclone = {
-    binary: options.rcloneBinary ?? 'rclone',
-    remote: vaultDir,
-    daemon: options.rcloneDaemon,
-    trashFolder: defaults.vault.trash.folder,
-    bwLimit: options.bwLimit,
+  /** The env's config: its host, library and vault, short timeouts, then the test's `config`. */
+  const configOf = (config: ConfigInput = {}) =>
+    testConfig({
+      hostId,
+      library: { localRoot },
+      hostWaitHours: 1 / 6,
+      ...config,
+      vault: { remote: vaultDir, copyHeartbeatTimeoutSeconds: 10, ...config.vault },
+    });
+  const settingsOf = (config: ConfigInput) => {
+    const settings = { ...workerSettings(configOf(config)), taskQueue };
+    settings.host.sort.settleMs = options.settleMs ?? 0;
+    return settings;
   };
-  // The config's defaults, with timeouts short enough for tests.
-  const policy: ItemSettings['policy'] = {
-    ...mediaItemPolicy(defaults),
-    verifyAttempts: 3,
-    hostWaitMs: 600_000,
-    copyHeartbeatTimeoutMs: 10_000,
-    ...options.policy,
-  };
-  const start = (current: WorkflowTestOptions) =>
+  const initial = settingsOf(options.config ?? {});
+  const policy: ItemSettings['policy'] = initial.shared.item.policy;
+  const start = (settings: ReturnType<typeof settingsOf>) =>
     createWorkers({
       connection,
       client,
-      namespace: 'default',
-      hostId,
       pool,
-      localRoot,
-      intake: {
-        ...intakeSettings(defaults),
-        settleMs: options.settleMs ?? 0,
-        ...(options.damagedAfterMs !== undefined ? { damagedAfterMs: options.damagedAfterMs } : {}),
-      },
-      rclone,
-      sharedTaskQueue: taskQueue,
-      scan: current.scan,
-      arr: options.arr,
+      settings,
       metrics: options.metrics,
-      notifications: options.notifications,
-      rcloneClient: options.rcloneClient?.(rclone),
+      rcloneClient: options.rcloneClient?.(settings.host.rclone),
       quotaPause: options.quotaPause,
-      copyAttempts: options.copyAttempts,
-      itemPolicy: policy,
-      evictionLowFreeRatio: options.evictionLowFreeRatio,
     });
-  let workers: Worker[] = await start(options);
+  let workers: Worker[] = await start(initial);
   let running = Promise.all(workers.map((w) => w.run()));
   const cliEnv = {
     PATH: process.env.PATH,
@@ -167,7 +145,7 @@ export async function createWorkflowTestEnv(options: WorkflowTestOptions = {}): 
     async restartWorkers(changes) {
       for (const w of workers) w.shutdown();
       await running;
-      workers = await start({ ...options, ...changes });
+      workers = await start(settingsOf({ ...options.config, ...changes }));
       running = Promise.all(workers.map((w) => w.run()));
     },
     async startIncoming(releasePath) {
@@ -231,7 +209,9 @@ export const TEST_REWRITES = [
 /**
  * The real API app wired to a test env (its library, host, task queue), plus a fresh token.
  *
- * @param overrides - settings to change (auth limits, body size, rewrites)
+ * @param overrides - settings to change (auth limits, body size, rewrites), over those the
+ *   config gives (the env's host and library, {@link TEST_REWRITES}, 256 KiB bodies, 100 failed
+ *   authentications a minute)
  * @param deps - another Temporal client or webhook forwarder (default the env's, and one of its own)
  */
 export async function createTestApi(
@@ -244,12 +224,14 @@ export async function createTestApi(
     client: deps.client ?? env.client,
     pool: env.pool,
     settings: {
-      localRoot: env.localRoot,
-      pathRewrites: TEST_REWRITES,
-      hostId: env.hostId,
-      maxBodyBytes: 256 * 1024,
-      authFailureLimit: 100,
-      authFailureWindowMs: 60_000,
+      ...apiSettings(
+        testConfig({
+          hostId: env.hostId,
+          library: { localRoot: env.localRoot },
+          webhooks: { pathRewrites: TEST_REWRITES },
+          api: { maxBodyBytes: 256 * 1024, authFailureLimit: 100, authFailureWindowMinutes: 1 },
+        }),
+      ),
       taskQueue: env.taskQueue,
       ...overrides,
     },

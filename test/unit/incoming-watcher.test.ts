@@ -4,8 +4,13 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pino } from 'pino';
 import { waitFor } from '../../lib/infra/wait.js';
-import { IncomingWatcher, type ReadyRelease } from '../../watcher/incoming-watcher.js';
+import { IncomingWatcher, watcherSettings, type ReadyRelease } from '../../watcher/incoming-watcher.js';
+import { testConfig } from '../helpers/config.js';
 import { makeLibrary, tempDir } from '../helpers/env.js';
+
+/** The watcher's settings: the config's, for this library and a settle time in seconds. */
+const settingsOf = (localRoot: string, settleSeconds: number) =>
+  watcherSettings(testConfig({ library: { localRoot }, watcher: { settleSeconds } }));
 
 describe('the Incoming/ watcher', () => {
   let localRoot: string;
@@ -20,8 +25,7 @@ describe('the Incoming/ watcher', () => {
     makeLibrary(localRoot);
     ready = [];
     watcher = new IncomingWatcher({
-      localRoot,
-      settleMs: 300,
+      settings: settingsOf(localRoot, 0.3),
       logger: pino({ level: 'silent' }),
       onReady: async (r) => {
         ready.push(r);
@@ -112,8 +116,7 @@ describe('the Incoming/ watcher', () => {
   test('retries a release whose workflow could not be started', async () => {
     let calls = 0;
     watcher = new IncomingWatcher({
-      localRoot,
-      settleMs: 100,
+      settings: settingsOf(localRoot, 0.1),
       logger: pino({ level: 'silent' }),
       onReady: async (r) => {
         calls++;
@@ -130,8 +133,7 @@ describe('the Incoming/ watcher', () => {
     await watcher.close();
     const lines: string[] = [];
     watcher = new IncomingWatcher({
-      localRoot,
-      settleMs: 300,
+      settings: settingsOf(localRoot, 0.3),
       rescanMs: 1000,
       logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
       onReady: async (r) => {

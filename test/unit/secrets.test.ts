@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
 import { stringify } from 'yaml';
-import { createApp } from '../../api/app.js';
+import { apiSettings, createApp } from '../../api/app.js';
 import { createPool } from '../../lib/db.js';
 import { createToken, TOKEN_SCOPES } from '../../lib/tokens.js';
 import { loadConfig } from '../../lib/config.js';
@@ -17,6 +17,7 @@ import { freePort } from '../../lib/infra/wait.js';
 import { createLogger } from '../../lib/logger.js';
 import { redactText } from '../../lib/secrets.js';
 import { Component } from '../helpers/component.js';
+import { testConfig } from '../helpers/config.js';
 import { databaseUrl, freshDatabase, temporalAddress, tempDir } from '../helpers/env.js';
 
 /** One planted secret of each kind, by what it is. */
@@ -221,14 +222,9 @@ describe('secrets', () => {
       const app = createApp({
         client: new Client({ connection }),
         pool,
-        settings: {
-          localRoot: dir,
-          pathRewrites: [],
-          hostId: 'h',
-          maxBodyBytes: 1024 * 1024,
-          authFailureLimit: 10,
-          authFailureWindowMs: 60_000,
-        },
+        settings: apiSettings(
+          testConfig({ hostId: 'h', library: { localRoot: dir }, api: { authFailureWindowMinutes: 1 } }),
+        ),
       });
       const res = await request(app).get('/api/v1/items/5ec7e75').set('Authorization', `Bearer ${token}`);
       expect(res.status).toBe(200);

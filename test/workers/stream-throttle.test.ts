@@ -2,7 +2,8 @@ import { createMediaServer, isLanAddress } from '../../activities/scan/media-ser
 import { Rclone } from '../../activities/vault/rclone.js';
 import type { MediaServerConfig } from '../../lib/config.js';
 import { waitFor } from '../../lib/infra/wait.js';
-import { bwLimitAt, StreamThrottle } from '../../workers/stream-throttle.js';
+import { bwLimitAt, StreamThrottle, throttleSettings } from '../../workers/stream-throttle.js';
+import { testConfig } from '../helpers/config.js';
 import { FakeEmby } from '../fakes/emby.js';
 import { FakeJellyfin } from '../fakes/jellyfin.js';
 import { FakePlex } from '../fakes/plex.js';
@@ -82,10 +83,9 @@ describe('stream-aware throttling of the rclone daemon', () => {
     const throttle = new StreamThrottle({
       servers: servers(),
       control: rclone,
-      minStreams: 1,
-      throttledRate: '1M',
-      normalLimit: '8M',
-      pollMs: 60_000,
+      settings: throttleSettings(
+        testConfig({ vault: { bwLimit: '8M', throttle: { minStreams: 1, bwLimit: '1M', pollSeconds: 60 } } }),
+      )!,
     });
     expect(await rclone.bwLimit()).toBe('8Mi');
 
@@ -103,9 +103,9 @@ describe('stream-aware throttling of the rclone daemon', () => {
     const throttle = new StreamThrottle({
       servers: servers(),
       control: rclone,
-      minStreams: 2,
-      throttledRate: '512K',
-      pollMs: 60_000,
+      settings: throttleSettings(
+        testConfig({ vault: { throttle: { minStreams: 2, bwLimit: '512K', pollSeconds: 60 } } }),
+      )!,
     });
     jellyfin.streams = [remotePlaying];
     expect((await throttle.check()).throttled).toBe(false);
@@ -125,9 +125,9 @@ describe('stream-aware throttling of the rclone daemon', () => {
     const throttle = new StreamThrottle({
       servers: servers(),
       control: rclone,
-      minStreams: 1,
-      throttledRate: '2M',
-      pollMs: 100,
+      settings: throttleSettings(
+        testConfig({ vault: { throttle: { minStreams: 1, bwLimit: '2M', pollSeconds: 0.1 } } }),
+      )!,
     });
     await jellyfin.setDown(true);
     try {

@@ -47,7 +47,10 @@ describe('cacheJanitorWorkflow on a size-limited .Local', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=40m,mode=0755', 'tmpfs', mountPoint]);
     makeLibrary(mountPoint);
     // This host evicts below half free (as `eviction.lowFreeRatio: 0.5`): copies that leave less wake the janitor.
-    env = await createWorkflowTestEnv({ localRoot: mountPoint, evictionLowFreeRatio: 0.5 });
+    env = await createWorkflowTestEnv({
+      localRoot: mountPoint,
+      config: { eviction: { enabled: true, lowFreeRatio: 0.5 } },
+    });
   });
   afterAll(async () => {
     await env?.close();

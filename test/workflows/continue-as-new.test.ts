@@ -29,7 +29,7 @@ describe('mediaItemWorkflow continue-as-new', () => {
   let env: WorkflowTestEnv;
   const threshold = 60;
   beforeAll(async () => {
-    env = await createWorkflowTestEnv({ policy: { continueAsNewAfterEvents: threshold } });
+    env = await createWorkflowTestEnv({ config: { workflows: { continueAsNewAfterEvents: threshold } } });
   });
   afterAll(async () => {
     await env.close();

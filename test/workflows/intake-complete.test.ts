@@ -13,7 +13,8 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { cancelSignal, statusQuery } from '../../domain/messages.js';
 import { waitFor } from '../../lib/infra/wait.js';
-import { IncomingWatcher } from '../../watcher/incoming-watcher.js';
+import { IncomingWatcher, watcherSettings } from '../../watcher/incoming-watcher.js';
+import { testConfig } from '../helpers/config.js';
 import { makeRandomVideo, makeVideo } from '../helpers/env.js';
 import { recordHistory } from '../helpers/histories.js';
 import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
@@ -43,8 +44,9 @@ function shuffle(count: number): number[] {
 async function watch(env: WorkflowTestEnv): Promise<{ started: string[]; close: () => Promise<void> }> {
   const started: string[] = [];
   const watcher = new IncomingWatcher({
-    localRoot: env.localRoot,
-    settleMs: 1000,
+    settings: watcherSettings(
+      testConfig({ library: { localRoot: env.localRoot }, watcher: { settleSeconds: 1000 / 1000 } }),
+    ),
     logger: pino({ level: 'silent' }),
     onReady: async (r) => void started.push(await env.startIncoming(r.releasePath)),
   });
@@ -56,7 +58,7 @@ describe('a download client that preallocates its file and fills it chunk by chu
   let env: WorkflowTestEnv;
   beforeAll(async () => {
     // Damaged only after 10 quiet minutes: longer than any pause here.
-    env = await createWorkflowTestEnv({ settleMs: 2000, damagedAfterMs: 10 * 60_000 });
+    env = await createWorkflowTestEnv({ settleMs: 2000, config: { intake: { damagedAfterMinutes: 10 } } });
   });
   afterAll(async () => {
     await env.close();
@@ -177,7 +179,10 @@ describe('drops that never complete are kept in Unsorted/ as damaged', () => {
   let incoming: string;
   let mounted = false;
   beforeAll(async () => {
-    env = await createWorkflowTestEnv({ settleMs: 1000, damagedAfterMs: 3000 });
+    env = await createWorkflowTestEnv({
+      settleMs: 1000,
+      config: { intake: { damagedAfterMinutes: 3000 / 60_000 } },
+    });
     incoming = path.join(env.localRoot, 'Incoming');
     // A small filesystem of its own for Incoming/, as a download disk that fills up.
     const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'vaultarr-small-incoming', incoming]);

@@ -29,7 +29,8 @@ import {
   legacyIncomingKey,
   mediaItemWorkflowId,
 } from '../../lib/workflow-ids.js';
-import { IncomingWatcher } from '../../watcher/incoming-watcher.js';
+import { IncomingWatcher, watcherSettings } from '../../watcher/incoming-watcher.js';
+import { testConfig } from '../helpers/config.js';
 import { makeVideo, tempDir } from '../helpers/env.js';
 import { recordHistory } from '../helpers/histories.js';
 import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
@@ -54,8 +55,9 @@ describe('intake: complete releases, one item per arrival, nothing lost', () => 
     const release = 'Incoming/Sicario.2015.1080p.BluRay.x264-GROUP.mkv';
     const started: string[] = [];
     const watcher = new IncomingWatcher({
-      localRoot: env.localRoot,
-      settleMs: SETTLE_MS,
+      settings: watcherSettings(
+        testConfig({ library: { localRoot: env.localRoot }, watcher: { settleSeconds: SETTLE_MS / 1000 } }),
+      ),
       logger: pino({ level: 'silent' }),
       onReady: async (r) => void started.push(await env.startIncoming(r.releasePath)),
     });

@@ -68,10 +68,10 @@ describe('what an item costs the engine', () => {
     const peer: Server = createServer((_req, res) => res.writeHead(202).end('{}'));
     await new Promise<void>((resolve) => peer.listen(0, '127.0.0.1', resolve));
     const env = await createWorkflowTestEnv({
-      scan: {
-        servers: [{ name: 'plex', type: 'plex', url: plex.url, token: 'plex-token', pathRewrites: [] }],
-        defaultLibraryRoot: '/media',
-        mergeWindowMs: 0,
+      config: {
+        mediaServers: [{ name: 'plex', type: 'plex', url: plex.url, token: 'plex-token' }],
+        union: { mediaMount: '/media' },
+        scan: { mergeWindowSeconds: 0 },
       },
     });
     try {

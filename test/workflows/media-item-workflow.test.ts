@@ -149,7 +149,7 @@ describe('mediaItemWorkflow outside the upload window', () => {
     end: hhmm(new Date(now.getTime() + 3 * 3_600_000)),
   };
   beforeAll(async () => {
-    env = await createWorkflowTestEnv({ policy: { uploadWindow: window } });
+    env = await createWorkflowTestEnv({ config: { vault: { uploadWindow: window } } });
   });
   afterAll(async () => {
     await env.close();
@@ -181,9 +181,7 @@ describe('mediaItemWorkflow when the vault copy keeps failing verification', () 
     chmodSync(wrapper, 0o755);
     // The wrapper injects faults per rclone command, so copies must run as processes, not through the daemon.
     env = await createWorkflowTestEnv({
-      rcloneBinary: wrapper,
-      rcloneDaemon: false,
-      policy: { verifyAttempts: 2 },
+      config: { vault: { rcloneBinary: wrapper, rcloneDaemon: false, verifyAttempts: 2 } },
     });
   });
   afterAll(async () => {

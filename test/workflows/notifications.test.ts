@@ -7,7 +7,7 @@ import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { retrySignal } from '../../domain/messages.js';
-import { NOTIFICATION_CHECKS_WORKFLOW, NOTIFICATION_EVENTS } from '../../domain/notifications.js';
+import { NOTIFICATION_CHECKS_WORKFLOW } from '../../domain/notifications.js';
 import { UserError } from '../../lib/errors.js';
 import { registerHost } from '../../lib/hosts.js';
 import { freePort, waitFor } from '../../lib/infra/wait.js';
@@ -61,17 +61,12 @@ describe('notifications through Apprise', () => {
     );
     chmodSync(wrapper, 0o755);
     env = await createWorkflowTestEnv({
-      rcloneBinary: wrapper,
-      rcloneDaemon: false,
-      policy: { verifyAttempts: 1 },
-      notifications: {
-        settings: {
+      config: {
+        vault: { rcloneBinary: wrapper, rcloneDaemon: false, verifyAttempts: 1 },
+        notifications: {
           urls: [`json://127.0.0.1:${port}/`],
-          events: [...NOTIFICATION_EVENTS],
-          appriseBinary: 'apprise',
           hostOfflineMinutes: 0.0001,
           peerUnreachableHours: 0.0001,
-          digestAt: '08:00',
         },
       },
     });

@@ -72,7 +72,7 @@ describe('a read-only WebDAV vault (rclone serve webdav --read-only)', () => {
     dirs = tempDir('vaultarr-readonly-webdav-');
     webdav = await startWebdav(path.join(dirs.dir, 'webdav'), undefined, { readOnly: true });
     env = await createWorkflowTestEnv({
-      copyAttempts: COPY_ATTEMPTS,
+      config: { vault: { copyAttempts: COPY_ATTEMPTS } },
       rcloneClient: (options) => new Rclone({ ...options, remote: webdav.remote }),
     });
   });
@@ -95,7 +95,7 @@ describe('a read-only local folder vault', () => {
   let env: WorkflowTestEnv;
 
   beforeAll(async () => {
-    env = await createWorkflowTestEnv({ copyAttempts: COPY_ATTEMPTS });
+    env = await createWorkflowTestEnv({ config: { vault: { copyAttempts: COPY_ATTEMPTS } } });
     // Read-only for root too (a chmod is not): a read-only bind mount of the folder on itself.
     execFileSync('mount', ['--bind', env.vaultDir, env.vaultDir]);
     execFileSync('mount', ['-o', 'remount,bind,ro', env.vaultDir]);

@@ -27,9 +27,9 @@ describe('scanning media servers after the vault copy', () => {
     await plex.start();
     await jellyfin.start();
     env = await createWorkflowTestEnv({
-      scan: {
-        servers: [
-          { name: 'plex', type: 'plex', url: plex.url, token: 'plex-token', pathRewrites: [] },
+      config: {
+        mediaServers: [
+          { name: 'plex', type: 'plex', url: plex.url, token: 'plex-token' },
           {
             name: 'jellyfin',
             type: 'jellyfin',
@@ -38,10 +38,10 @@ describe('scanning media servers after the vault copy', () => {
             pathRewrites: [{ from: 'Shows', to: '/tv' }],
           },
         ],
-        defaultLibraryRoot: '/media',
-        mergeWindowMs: 3000,
+        union: { mediaMount: '/media' },
+        // 6 s before a failing server parks the item.
+        scan: { mergeWindowSeconds: 3, giveUpAfterHours: 6 / 3600 },
       },
-      policy: { scanGiveUpMs: 6_000 },
     });
   });
 

@@ -31,7 +31,7 @@ describe('settings read where they are used', () => {
   beforeAll(async () => {
     await plex.start();
     // No media server yet; uploads capped at 2 MiB/s, so a 40 MiB copy runs for about 20 s.
-    env = await createWorkflowTestEnv({ bwLimit: '2M' });
+    env = await createWorkflowTestEnv({ config: { vault: { bwLimit: '2M' } } });
   });
   afterAll(async () => {
     await env?.close();
@@ -48,11 +48,9 @@ describe('settings read where they are used', () => {
 
     // The worker restarts with Plex in its configuration while the copy runs.
     await env.restartWorkers({
-      scan: {
-        servers: [{ name: 'plex', type: 'plex', url: plex.url, token: 'plex-token', pathRewrites: [] }],
-        defaultLibraryRoot: '/media',
-        mergeWindowMs: 0,
-      },
+      mediaServers: [{ name: 'plex', type: 'plex', url: plex.url, token: 'plex-token' }],
+      union: { mediaMount: '/media' },
+      scan: { mergeWindowSeconds: 0 },
     });
     const handle = env.client.workflow.getHandle(id);
     expect((await handle.query(statusQuery)).stage).toBe('copying');

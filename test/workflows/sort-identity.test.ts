@@ -35,14 +35,14 @@ describe('sorting with the library, Sonarr and suggestions', () => {
       alternateTitles: ['The Office'],
     });
     env = await createWorkflowTestEnv({
-      arr: {
-        sonarr: {
-          url: sonarr.url,
-          apiKey: SONARR_KEY,
-          qualityProfileId: 1,
-          rootFolderPath: '/media/Shows',
-          unmonitorExisting: false,
-          seriesType: 'standard',
+      config: {
+        arr: {
+          sonarr: {
+            url: sonarr.url,
+            apiKey: SONARR_KEY,
+            qualityProfileId: 1,
+            rootFolderPath: '/media/Shows',
+          },
         },
       },
     });

@@ -252,7 +252,7 @@ describe('vault first for Unsorted, with a copy that does not finish', () => {
       `#!/bin/bash\nif [ "$1" = copy ]; then\n  list=$(cat)\n  if grep -q '^Unsorted/' <<<"$list"; then exec sleep 600; fi\n  printf '%s\\n' "$list" | rclone "$@"; exit $?\nfi\nexec rclone "$@"\n`,
     );
     chmodSync(wrapper, 0o755);
-    env = await createWorkflowTestEnv({ rcloneBinary: wrapper, rcloneDaemon: false });
+    env = await createWorkflowTestEnv({ config: { vault: { rcloneBinary: wrapper, rcloneDaemon: false } } });
   });
   afterAll(async () => {
     await env.close();
