@@ -22,7 +22,7 @@ import {
 } from '../../domain/messages.js';
 import type { ItemService } from '../../lib/items.js';
 import type { Logger } from '../../lib/logger.js';
-import type { WebhookIntent } from './interpret.js';
+import type { WebhookIntent } from './apps/common.js';
 
 /** One intent of a delivery with its paths mapped to library paths (and checked). */
 export type Mapped =
