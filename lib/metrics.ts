@@ -19,7 +19,6 @@ import { createServer, type Server } from 'node:http';
 import type pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HostQuotaPause } from '../activities/vault/quota-pause.js';
-import { ARR_APPS } from '../api/webhooks/apps/registry.js';
 import { STAGES } from '../domain/stages.js';
 import type { ThrottleState } from '../workers/stream-throttle.js';
 
@@ -49,7 +48,7 @@ export interface ApiMetrics {
   /**
    * Records one webhook request.
    *
-   * @param app - one of the webhook registry's apps (`radarr`, ...; anything else is recorded as `unknown`)
+   * @param app - `radarr`, `sonarr`, `lidarr`, `readarr` (anything else is recorded as `unknown`)
    * @param event - the payload's `eventType` (`Download`, `Test`, ...; `unknown` when absent or odd)
    * @param status - the HTTP status answered
    * @param durationSeconds - time from request to answer
@@ -57,7 +56,7 @@ export interface ApiMetrics {
   observeWebhook(app: string, event: string, status: number, durationSeconds: number): void;
 }
 
-const WEBHOOK_APPS = new Set<string>(ARR_APPS);
+const WEBHOOK_APPS = new Set(['radarr', 'sonarr', 'lidarr', 'readarr']);
 
 /**
  * Creates the API's registry: webhook requests, the deliveries not yet forwarded, and the
