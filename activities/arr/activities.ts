@@ -11,7 +11,7 @@ import type { ArrConfig } from '../../lib/config.js';
 import { permanentFailure } from '../failures.js';
 import type { ArrEnsureResult, ArrRescanResult, ConnectedArrApp } from './base.js';
 import type { ArrAppName } from './http.js';
-import { ARR_APP_NAMES, ARR_APPS } from './registry.js';
+import { ARR_APP_NAMES, ARR_REGISTRY } from './registry.js';
 
 export type { ArrEnsureResult, ArrRescanResult } from './base.js';
 export type { ArrAppName } from './http.js';
@@ -67,13 +67,13 @@ export function createArrActivities(deps: ArrDeps) {
   const apps: Partial<Record<ArrAppName, ConnectedArrApp>> = {};
   const connect = <A extends ArrAppName>(name: A): void => {
     const settings = deps.arr[name];
-    if (settings) apps[name] = ARR_APPS[name].connect(settings, options);
+    if (settings) apps[name] = ARR_REGISTRY[name].connect(settings, options);
   };
   for (const name of ARR_APP_NAMES) connect(name);
 
   /** The app for the notification's kind, or why there is none. */
   function route(n: PeerNotification): ConnectedArrApp | ArrSkipped {
-    const name = ARR_APP_NAMES.find((app) => ARR_APPS[app].kind === n.kind);
+    const name = ARR_APP_NAMES.find((app) => ARR_REGISTRY[app].kind === n.kind);
     if (!name) return { action: 'skipped', reason: `kind ${n.kind} has no *arr app` };
     return apps[name] ?? { action: 'skipped', reason: `no ${name} configured` };
   }

@@ -336,7 +336,7 @@ export interface ConnectedArrApp {
 }
 
 /** An app's entry in the registry (`registry.ts`), made by {@link arrApp}. */
-export interface ArrApp<A extends ArrAppName> {
+export interface ArrAppEntry<A extends ArrAppName> {
   /** The kind of item the app keeps: a peer's item of this kind goes to this app. */
   kind: MediaKind;
   /**
@@ -366,7 +366,7 @@ export function arrApp<A extends ArrAppName>(
     ): Promise<ArrEnsureResult>;
     rescan(n: PeerNotification): Promise<ArrRescanResult>;
   },
-): ArrApp<A> {
+): ArrAppEntry<A> {
   return {
     kind,
     connect: (settings, options) => {

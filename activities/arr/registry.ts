@@ -3,7 +3,7 @@
  * app is its file (a client on `base.ts`, and its entry made by `arrApp`), its config section in
  * lib/config.ts, and one line here.
  */
-import type { ArrApp } from './base.js';
+import type { ArrAppEntry } from './base.js';
 import type { ArrAppName } from './http.js';
 import { lidarrApp } from './lidarr.js';
 import { radarrApp } from './radarr.js';
@@ -11,12 +11,12 @@ import { readarrApp } from './readarr.js';
 import { sonarrApp } from './sonarr.js';
 
 /** Every app, by config name: the kind of item it keeps and how to reach it. */
-export const ARR_APPS: { readonly [A in ArrAppName]: ArrApp<A> } = {
+export const ARR_REGISTRY: { readonly [A in ArrAppName]: ArrAppEntry<A> } = {
   radarr: radarrApp,
   sonarr: sonarrApp,
   lidarr: lidarrApp,
   readarr: readarrApp,
 };
 
-/** The names of {@link ARR_APPS}. */
-export const ARR_APP_NAMES = Object.keys(ARR_APPS) as ArrAppName[];
+/** The names of {@link ARR_REGISTRY}. */
+export const ARR_APP_NAMES = Object.keys(ARR_REGISTRY) as ArrAppName[];

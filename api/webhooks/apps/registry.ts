@@ -9,7 +9,7 @@ import { radarrWebhooks } from './radarr.js';
 import { readarrWebhooks } from './readarr.js';
 import { sonarrWebhooks } from './sonarr.js';
 
-const WEBHOOK_APPS = {
+const WEBHOOK_PARSERS = {
   radarr: radarrWebhooks,
   sonarr: sonarrWebhooks,
   lidarr: lidarrWebhooks,
@@ -17,9 +17,9 @@ const WEBHOOK_APPS = {
 } satisfies Record<string, WebhookApp>;
 
 /** One of {@link ARR_APPS}. */
-export type ArrApp = keyof typeof WEBHOOK_APPS;
+export type ArrApp = keyof typeof WEBHOOK_PARSERS;
 /** The *arr apps that post webhooks to vaultarr, in the order of the registry. */
-export const ARR_APPS = Object.keys(WEBHOOK_APPS) as readonly ArrApp[];
+export const ARR_APPS = Object.keys(WEBHOOK_PARSERS) as readonly ArrApp[];
 
 /**
  * Interprets a webhook body of an *arr app.
@@ -35,6 +35,6 @@ export function interpretWebhook(app: ArrApp, body: unknown): Interpretation {
   const eventType = base.data.eventType;
   const key = eventType.toLowerCase();
   if (key === 'test') return { ok: true, eventType, test: true, intents: [] };
-  const parser = WEBHOOK_APPS[app][key];
+  const parser = WEBHOOK_PARSERS[app][key];
   return parser ? parser(body, eventType) : { ok: true, eventType, test: false, intents: [] };
 }
