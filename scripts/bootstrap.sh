@@ -24,7 +24,12 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v apprise >/dev/null || need+=(apprise)
 # OpenSSH's server: the tests' SFTP vault is a real sshd on a loopback port (a seedbox's or a NAS's).
 # Debian's own (older) rclone: the test that an rclone older than the minimum is refused runs it.
-if [ "${1:-}" = "--test" ]; then [ -x /usr/sbin/sshd ] || need+=(openssh-server); [ -x /usr/bin/rclone ] || need+=(rclone); fi
+# A static busybox: the shell and md5sum/sha1sum inside the SFTP user's jail (a seedbox's shell).
+if [ "${1:-}" = "--test" ]; then
+  [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+  [ -x /usr/bin/rclone ] || need+=(rclone)
+  dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+fi
 # Test-only (npm test passes --test): Debian's Chromium for the Web UI check (playwright-core drives it).
 if [ "${1:-}" = "--test" ]; then command -v chromium >/dev/null || need+=(chromium); fi
 if [ ${#need[@]} -gt 0 ]; then
