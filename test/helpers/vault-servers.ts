@@ -172,7 +172,7 @@ export function writeVaultConfig(
 ): string {
   const section = (name: string, keys: Record<string, string>) =>
     [`[${name}]`, ...Object.entries(keys).map(([k, v]) => `${k} = ${v}`), ''].join('\n');
-  const vault = options.crypt
+  const vault: Record<string, string> = options.crypt
     ? {
         type: 'crypt',
         remote: `under:${options.folder}`,
