@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { RCLONE_PINNED_VERSION } from '../../lib/infra/rclone-binary.js';
 import { parse } from 'yaml';
 import { COMPONENT_ENV, COMPONENT_NODE_FLAGS } from '../../lib/component-flags.js';
 
@@ -102,12 +103,15 @@ describe('docker-compose.yml', () => {
 });
 
 describe('Dockerfile', () => {
-  test('the runtime image installs every command the components call: rclone, FUSE, mergerfs, apprise', () => {
-    const runtime = readFileSync('Dockerfile', 'utf8')
-      .split(/^FROM /m)
-      .at(-1)!;
+  test('the runtime image installs every command the components call: the pinned rclone, FUSE, mergerfs, apprise', () => {
+    const dockerfile = readFileSync('Dockerfile', 'utf8');
+    const runtime = dockerfile.split(/^FROM /m).at(-1)!;
     const install = /apt-get install[^&]*/.exec(runtime)?.[0] ?? '';
     const packages = install.split(/\s+/).filter((word) => /^[a-z0-9][a-z0-9.+-]*$/.test(word));
-    expect(packages).toEqual(expect.arrayContaining(['rclone', 'fuse3', 'mergerfs', 'apprise']));
+    expect(packages).toEqual(expect.arrayContaining(['fuse3', 'mergerfs', 'apprise']));
+    // rclone is the version vaultarr pins, built in its own stage, not Debian's older one.
+    expect(dockerfile).toContain(`go install github.com/rclone/rclone@v${RCLONE_PINNED_VERSION}`);
+    expect(runtime).toMatch(/^COPY --from=rclone \S*rclone \/usr\/local\/bin\/rclone$/m);
+    expect(packages).not.toContain('rclone');
   });
 });
