@@ -4,6 +4,7 @@
  */
 import type pg from 'pg';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ARR_APPS } from '../../api/webhooks/apps/registry.js';
 import { STAGES } from '../../domain/stages.js';
 import { defaultMetrics } from './registry.js';
 
@@ -16,7 +17,7 @@ export interface ApiMetrics {
   /**
    * Records one webhook request.
    *
-   * @param app - `radarr`, `sonarr`, `lidarr`, `readarr` (anything else is recorded as `unknown`)
+   * @param app - an app of the webhook registry, `radarr`, ... (anything else is recorded as `unknown`)
    * @param event - the payload's `eventType` (`Download`, `Test`, ...; `unknown` when absent or odd)
    * @param status - the HTTP status answered
    * @param durationSeconds - time from request to answer
@@ -24,7 +25,8 @@ export interface ApiMetrics {
   observeWebhook(app: string, event: string, status: number, durationSeconds: number): void;
 }
 
-const WEBHOOK_APPS = new Set(['radarr', 'sonarr', 'lidarr', 'readarr']);
+/** The apps of the webhook registry: any other `app` label is recorded as `unknown`. */
+const WEBHOOK_APPS = new Set<string>(ARR_APPS);
 
 /**
  * Creates the API's registry: webhook requests, the deliveries not yet forwarded, and the
