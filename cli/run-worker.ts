@@ -17,7 +17,7 @@ import {
   ensureSearchAttributes,
   ensureTrashPurgeSchedule,
 } from '../lib/temporal.js';
-import { createMediaServer } from '../activities/scan/media-servers.js';
+import { createMediaServer } from '../activities/scan/servers/index.js';
 import { HostQuotaPause } from '../activities/vault/quota-pause.js';
 import { Rclone } from '../activities/vault/rclone.js';
 import { createWorkerMetrics, serveMetrics } from '../lib/metrics.js';

@@ -1,4 +1,4 @@
-import { createMediaServer, isLanAddress } from '../../activities/scan/media-servers.js';
+import { createMediaServer, isLanAddress } from '../../activities/scan/servers/index.js';
 import { Rclone } from '../../activities/vault/rclone.js';
 import type { MediaServerConfig } from '../../lib/config.js';
 import { waitFor } from '../../lib/infra/wait.js';
