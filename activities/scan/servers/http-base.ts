@@ -6,7 +6,6 @@
  * of docs/contracts/ARR.md ("Media servers and autoscan"); `index.ts` is the registry.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import { z } from 'zod';
 import { FailureType } from '../../../domain/failures.js';
 import type { MediaServerConfig } from '../../../lib/config.js';
 import { permanentFailure } from '../../failures.js';
@@ -174,19 +173,6 @@ export abstract class HttpMediaServer implements MediaServer {
     );
   }
 
-  /** A `GET /Sessions` answer (Jellyfin, Emby), parsed. */
-  protected sessions(text: string): z.infer<typeof sessionInfoSchema> {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw this.unreadable('GET /Sessions did not answer JSON');
-    }
-    const parsed = sessionInfoSchema.safeParse(json);
-    if (!parsed.success) throw this.unreadable('GET /Sessions did not answer a list of sessions');
-    return parsed.data;
-  }
-
   /** A permanent failure for an answer that is not what the contract describes. */
   protected unreadable(what: string): Error {
     return permanentFailure(FailureType.MEDIA_SERVER_REJECTED, `${this.label} ${what}`, {
@@ -203,15 +189,6 @@ export abstract class HttpMediaServer implements MediaServer {
     return this.secrets.reduce((t, s) => t.split(s).join('***'), text);
   }
 }
-
-/** Jellyfin's and Emby's `GET /Sessions`: the fields of `SessionInfo` the throttle reads. */
-export const sessionInfoSchema = z.array(
-  z.object({
-    NowPlayingItem: z.unknown().optional(),
-    PlayState: z.object({ IsPaused: z.boolean().nullish() }).nullish(),
-    RemoteEndPoint: z.string().nullish(),
-  }),
-);
 
 /**
  * True for an address on this side of the router: loopback, RFC 1918, link-local, IPv6 ULA and
@@ -238,17 +215,5 @@ export function isLanAddress(address: string): boolean {
   return false;
 }
 
-/** Remote streams in a `GET /Sessions` answer: something playing, not paused, from outside the LAN. */
-export function countRemoteSessions(sessions: z.infer<typeof sessionInfoSchema>): number {
-  return sessions.filter(
-    (s) => s.NowPlayingItem && !s.PlayState?.IsPaused && !isLanAddress(s.RemoteEndPoint ?? ''),
-  ).length;
-}
-
 /** A folder path without trailing slashes (`/` stays `/`). */
 export const trimTrailingSlashes = (p: string): string => p.replace(/\/+$/, '') || '/';
-
-/** The `Updates` body shared by Jellyfin and Emby (ARR.md). */
-export function mediaUpdatedBody(changes: FolderChange[]): string {
-  return JSON.stringify({ Updates: changes.map((c) => ({ Path: c.path, UpdateType: c.updateType })) });
-}
