@@ -21,7 +21,9 @@ import { msUntilWindow } from '../../lib/upload-window.js';
 import { permanentFailure, resolveInRoot } from '../failures.js';
 import { activitySignal, fileIo, reportProgress } from '../progress.js';
 import { HostQuotaPause, isQuotaExhausted } from './quota-pause.js';
-import { MODTIME_UNSUPPORTED_NS, Rclone, RcloneError, type RemoteFeatures } from './rclone.js';
+import type { Rclone } from './rclone/client.js';
+import { RcloneError } from './rclone/errors.js';
+import { MODTIME_UNSUPPORTED_NS, type RemoteFeatures } from './rclone/operations.js';
 
 /** Dependencies of the vault activities. */
 export interface VaultDeps {

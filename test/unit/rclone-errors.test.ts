@@ -2,7 +2,7 @@
  * How rclone's error messages (recorded from rclone 1.60 against `rclone serve webdav`, a
  * read-only bind mount, and from the backends' documented answers) are classified.
  */
-import { rcloneErrorKind } from '../../activities/vault/rclone.js';
+import { rcloneErrorKind } from '../../activities/vault/rclone/errors.js';
 
 describe('rclone errors on a write', () => {
   test.each([
