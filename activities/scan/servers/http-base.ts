@@ -53,8 +53,6 @@ export interface MediaServer {
 export interface MediaServerOptions {
   /** Per request, including reading the answer; default {@link DEFAULT_FETCH_TIMEOUT_MS}. */
   timeoutMs?: number;
-  /** How long Plex's section list is reused before it is fetched again; default 60 000 ms. */
-  sectionCacheMs?: number;
 }
 
 /** Default per-request timeout of the media server clients, in ms. */

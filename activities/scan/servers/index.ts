@@ -28,7 +28,7 @@ const SERVERS: Record<
  * Creates the client of one configured media server.
  *
  * @param config - one entry of `mediaServers` (lib/config.ts)
- * @param options - request timeout and Plex section cache lifetime, both in ms
+ * @param options - the request timeout, in ms
  */
 export function createMediaServer(config: MediaServerConfig, options: MediaServerOptions = {}): MediaServer {
   return new SERVERS[config.type](config, options);

@@ -4,16 +4,11 @@
  */
 import { z } from 'zod';
 import { FailureType } from '../../../domain/failures.js';
-import type { MediaServerConfig } from '../../../lib/config.js';
 import { permanentFailure } from '../../failures.js';
-import {
-  HttpMediaServer,
-  trimTrailingSlashes,
-  type FolderChange,
-  type MediaServerOptions,
-} from './http-base.js';
+import { HttpMediaServer, trimTrailingSlashes, type FolderChange } from './http-base.js';
 
-const DEFAULT_SECTION_CACHE_MS = 60_000;
+/** How long the section list is reused before it is fetched again, in ms. */
+const SECTION_CACHE_MS = 60_000;
 
 const plexSectionsSchema = z.object({
   MediaContainer: z.object({
@@ -87,18 +82,12 @@ function sectionsForFolder(sections: PlexSection[], folder: string): PlexSection
 /**
  * Plex: partial scans with `GET /library/sections/{key}/refresh?path=<folder>`, once per distinct
  * (section, folder). The section is the one whose `Location` is the longest whole-segment prefix
- * of the folder; the section list is cached for `sectionCacheMs` and fetched again once when no
+ * of the folder; the section list is cached for a minute and fetched again once when no
  * section matches (a library added since).
  */
 export class PlexServer extends HttpMediaServer {
   readonly type = 'plex' as const;
-  private readonly sectionCacheMs: number;
   private cache?: { fetchedAtMs: number; sections: Promise<PlexSection[]> };
-
-  constructor(config: MediaServerConfig, options: MediaServerOptions = {}) {
-    super(config, options);
-    this.sectionCacheMs = options.sectionCacheMs ?? DEFAULT_SECTION_CACHE_MS;
-  }
 
   protected get credentialName(): string {
     return 'X-Plex-Token';
@@ -178,7 +167,7 @@ export class PlexServer extends HttpMediaServer {
     const refreshes = new Map<string, { key: string; folder: string }>();
     for (const change of changes) {
       const folder = trimTrailingSlashes(change.path);
-      let list = await this.sections(startedAtMs - this.sectionCacheMs);
+      let list = await this.sections(startedAtMs - SECTION_CACHE_MS);
       let matched = sectionsForFolder(list, folder);
       if (matched.length === 0) {
         // A section added since the list was cached: look once more, unless this scan fetched it.
