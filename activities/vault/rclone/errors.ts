@@ -130,15 +130,14 @@ export type RcloneFailure =
  * @returns the error, its kind from {@link rcloneErrorKind}
  */
 export function rcloneFailure(command: string, failure: RcloneFailure): RcloneError {
-  if ('daemonMessage' in failure) {
-    const message = failure.daemonMessage;
-    const kind = rcloneErrorKind(command, message, message, failure.status === 404);
-    return new RcloneError(`rclone ${command} failed: ${message}`, kind, undefined);
-  }
-  const { exitCode, stderr } = failure;
-  const message = lastError(stderr);
-  const kind = rcloneErrorKind(command, stderr, message, exitCode === 3 || exitCode === 4);
-  return new RcloneError(`rclone ${command} failed (exit ${exitCode ?? '?'}): ${message}`, kind, exitCode);
+  const daemon = 'daemonMessage' in failure;
+  const text = daemon ? failure.daemonMessage : failure.stderr;
+  const message = daemon ? text : lastError(text);
+  const exitCode = daemon ? undefined : failure.exitCode;
+  const notFound = daemon ? failure.status === 404 : exitCode === 3 || exitCode === 4;
+  const exit = daemon ? '' : ` (exit ${exitCode ?? '?'})`;
+  const kind = rcloneErrorKind(command, text, message, notFound);
+  return new RcloneError(`rclone ${command} failed${exit}: ${message}`, kind, exitCode);
 }
 
 /** A command stopped before it failed or finished (`rclone copy was cancelled`): kind `other`. */
