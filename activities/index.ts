@@ -21,7 +21,7 @@ import { createSortActivities, type IntakeSettings } from './sort/activities.js'
 import { titleSourcesFromConfig } from './sort/known-titles.js';
 import { createSpaceActivities } from './space/activities.js';
 import type { HostQuotaPause } from './vault/quota-pause.js';
-import { Rclone, type RcloneOptions } from './vault/rclone.js';
+import { Rclone, type RcloneSettings } from './vault/rclone/client.js';
 import { createVaultActivities } from './vault/activities.js';
 import { createRemoteActivities } from './vault/remote-activities.js';
 
@@ -49,7 +49,7 @@ export interface HostActivityDeps {
   unionRcFile?: string;
   /** When a release in `Incoming/` counts as complete (config `intake`). */
   intake: IntakeSettings;
-  rclone: RcloneOptions;
+  rclone: RcloneSettings;
   /** This instance's *arr apps: Sonarr's and Radarr's titles and parse answers help sort releases. */
   arr?: ArrConfig;
   /** The rclone client to use (its daemon is shared with the worker's metrics); default one made from `rclone`. */
@@ -106,7 +106,7 @@ export interface SharedActivityDeps {
   pool: pg.Pool;
   /** Temporal client, for reconcile's "is this workflow still running". */
   client: Client;
-  rclone: RcloneOptions;
+  rclone: RcloneSettings;
   trashFolder: string;
   trashRetentionDays: number;
   /** Media servers to scan; `defaultLibraryRoot` is where they see the library (the union view). */

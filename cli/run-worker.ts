@@ -17,27 +17,15 @@ import {
   ensureSearchAttributes,
   ensureTrashPurgeSchedule,
 } from '../lib/temporal.js';
-import { createMediaServer } from '../activities/scan/media-servers.js';
+import { createMediaServer } from '../activities/scan/servers/index.js';
 import { HostQuotaPause } from '../activities/vault/quota-pause.js';
-import { Rclone } from '../activities/vault/rclone.js';
+import { Rclone, rcloneSettings } from '../activities/vault/rclone/client.js';
 import { createWorkerMetrics, serveMetrics } from '../lib/metrics.js';
 import { checkApprise, ensureNotificationSchedules } from '../lib/notifications.js';
 import { unionRcFile } from '../lib/infra/union.js';
 import { StreamThrottle } from '../workers/stream-throttle.js';
 import { createWorkers } from '../workers/worker.js';
 import { ensureLayout } from './stack.js';
-
-function rcloneOptions(config: Config) {
-  return {
-    binary: config.vault.rcloneBinary,
-    remote: config.vault.remote,
-    configFile: config.vault.rcloneConfig,
-    daemon: config.vault.rcloneDaemon,
-    bwLimit: config.vault.bwLimit,
-    extraFlags: config.vault.extraFlags,
-    trashFolder: config.vault.trash.folder,
-  };
-}
 
 /**
  * Runs the workers until SIGINT/SIGTERM.
@@ -71,7 +59,7 @@ export async function runWorker(config: Config): Promise<void> {
   const pool = createPool(ep.databaseUrl, undefined, (err) =>
     log.warn({ err: err.message }, 'lost a database connection; the next query opens a new one'),
   );
-  const rclone = new Rclone(rcloneOptions(config));
+  const rclone = new Rclone(rcloneSettings(config));
   // Per host and process: every copy here asks it; each waiting item holds its own durable timer.
   const quotaPause = new HostQuotaPause(config.vault.quotaPauseHours * 3600_000);
   const throttleConfig = config.vault.throttle;
@@ -108,7 +96,7 @@ export async function runWorker(config: Config): Promise<void> {
     pool,
     localRoot: config.library.localRoot,
     intake: intakeSettings(config),
-    rclone: rcloneOptions(config),
+    rclone: rcloneSettings(config),
     trash: config.vault.trash,
     unionVaultMount: config.union.enabled ? config.union.vaultMount : undefined,
     unionRcFile: config.union.enabled ? unionRcFile(config.dataDir) : undefined,

@@ -7,7 +7,7 @@
  * Worker-process logic, not workflow code: nothing here is recorded in a history, and a worker
  * restart simply starts polling again.
  */
-import type { MediaServer } from '../activities/scan/media-servers.js';
+import type { MediaServer } from '../activities/scan/servers/index.js';
 import type { Logger } from '../lib/logger.js';
 
 /** What the throttle turns: the rclone daemon's limit (`Rclone.setBwLimit`). */

@@ -18,7 +18,7 @@ import type pg from 'pg';
 import { createHostActivities, createSharedActivities } from '../activities/index.js';
 import type { IntakeSettings } from '../activities/sort/activities.js';
 import type { HostQuotaPause } from '../activities/vault/quota-pause.js';
-import type { Rclone, RcloneOptions } from '../activities/vault/rclone.js';
+import type { Rclone, RcloneSettings } from '../activities/vault/rclone/client.js';
 import { hostTaskQueue, SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import type { ItemSettings } from '../domain/messages.js';
 import { DEFAULT_HOST_ACTIVITIES, type ArrConfig, type MediaServerConfig } from '../lib/config.js';
@@ -117,7 +117,7 @@ export interface WorkerOptions {
   localRoot: string;
   /** When a release in `Incoming/` counts as complete (`intakeSettings(config)`). */
   intake: IntakeSettings;
-  rclone: RcloneOptions;
+  rclone: RcloneSettings;
   /** The union view's vault mount, when enabled (eviction pauses while its anchor is missing). */
   unionVaultMount?: string;
   /** The vault mount's rc file, when the union view is enabled (evictions refresh its cache). */

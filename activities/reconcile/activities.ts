@@ -11,7 +11,7 @@ import { LIBRARY_FOLDERS } from '../../domain/media.js';
 import { listFiles } from '../../lib/files.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { SUBTITLE_EXTENSIONS } from '../sort/release-planner.js';
-import type { Rclone } from '../vault/rclone.js';
+import type { Rclone } from '../vault/rclone/client.js';
 import { ENDED_STAGES_SQL } from '../../domain/stages.js';
 
 /** What a catalog row says about a library path. */

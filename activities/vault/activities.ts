@@ -2,26 +2,26 @@
  * Vault activities (host task queue: they read this host's local files): copy library files to
  * the vault remote, verify the copy, and evict a local copy whose vault copy is verified.
  *
- * Bytes are read as few times as possible: the local file is hashed once (sha256 for the record
- * plus the remote's own hash type, in one pass) while rclone copies it, so the page cache serves
- * both reads; a remote with hashes is compared against its hash, one with modtimes against its
- * modtime; only a remote with neither is read back, once, streamed. Every function here runs under
- * the heartbeat pump of `activities/progress.ts` and reports its phase and bytes.
+ * The local file is hashed while rclone copies it, and the copy is checked the cheapest way the
+ * remote allows (`checks.ts`); eviction is in `eviction.ts`. Every function here runs under the
+ * heartbeat pump of `activities/progress.ts` and reports its phase and bytes.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { stat, unlink } from 'node:fs/promises';
-import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
 import type { VaultVerification } from '../../domain/messages.js';
 import { DEFAULT_COPY_ATTEMPTS, DEFAULT_QUOTA_PAUSE_HOURS } from '../../lib/config.js';
-import { hashFile } from '../../lib/files.js';
-import { anchorProblem, refreshVaultMount } from '../../lib/infra/union.js';
 import { redactText } from '../../lib/secrets.js';
 import { msUntilWindow } from '../../lib/upload-window.js';
-import { permanentFailure, resolveInRoot } from '../failures.js';
-import { activitySignal, fileIo, reportProgress } from '../progress.js';
+import { permanentFailure, retryableFailure } from '../failures.js';
+import { activitySignal, reportProgress } from '../progress.js';
+import { createVaultChecks, methodFor, type LocalFileRecord } from './checks.js';
+import { createEvictLocalCopy } from './eviction.js';
 import { HostQuotaPause, isQuotaExhausted } from './quota-pause.js';
-import { MODTIME_UNSUPPORTED_NS, Rclone, RcloneError, type RemoteFeatures } from './rclone.js';
+import type { Rclone } from './rclone/client.js';
+import { RcloneError } from './rclone/errors.js';
+
+export type { EvictLocalCopyInput, EvictLocalCopyResult } from './eviction.js';
+export type { LocalFileRecord } from './checks.js';
 
 /** Dependencies of the vault activities. */
 export interface VaultDeps {
@@ -43,16 +43,6 @@ export interface VaultDeps {
   copyAttempts?: number;
 }
 
-/** A local file as it was hashed for verification, in the pass made while it was copied. */
-export interface LocalFileRecord {
-  libraryPath: string;
-  sizeBytes: number;
-  /** Modification time when hashed, ms since the epoch. */
-  mtimeMs: number;
-  /** Lowercase hex digests by rclone hash name: always `sha256`, plus the remote's own type. */
-  hashes: Record<string, string>;
-}
-
 /** Input of `copyToVault`. */
 export interface CopyToVaultInput {
   /** Library-relative paths (the video and its subtitles). */
@@ -71,17 +61,6 @@ export interface CopyToVaultResult {
   local: LocalFileRecord[];
 }
 
-/** Input of `evictLocalCopy`. */
-export interface EvictLocalCopyInput {
-  /** The video first, then its subtitles. */
-  libraryPaths: string[];
-  /** What the video's vault copy was verified with at copy time. */
-  expected: VaultVerification;
-}
-
-/** Outcome of `evictLocalCopy`: an expected branch, so a value. */
-export type EvictLocalCopyResult = { evicted: true; freedBytes: number } | { evicted: false; reason: string };
-
 /** Input of `verifyVaultCopy`. */
 export interface VerifyVaultCopyInput {
   libraryPaths: string[];
@@ -95,35 +74,6 @@ export interface VerifyVaultCopyInput {
  */
 export type VerifyVaultCopyResult =
   { match: true; verification: VaultVerification } | { match: false; reason: string; changed?: boolean };
-
-/** Hash types Node's crypto computes (rclone name = Node name). */
-const NODE_HASHES = new Set(['sha256', 'sha1', 'md5']);
-const HASH_PREFERENCE = [
-  'sha256',
-  'sha1',
-  'md5',
-  'quickxor',
-  'dropbox',
-  'crc32',
-  'whirlpool',
-  'hidrive',
-  'mailru',
-];
-
-/** How the vault copy of a file is checked, from the remote's features. */
-type Method =
-  { kind: 'hash'; hashType: string } | { kind: 'modtime'; toleranceMs: number } | { kind: 'read-back' };
-
-function methodFor(features: RemoteFeatures): Method {
-  const hashType = HASH_PREFERENCE.find((h) => features.hashes.includes(h));
-  if (hashType) return { kind: 'hash', hashType };
-  if (features.precisionNs < MODTIME_UNSUPPORTED_NS)
-    return { kind: 'modtime', toleranceMs: Math.max(1000, features.precisionNs / 1e6) };
-  return { kind: 'read-back' };
-}
-
-/** One vault copy checked against its local record: verified, or why not. */
-type RemoteCheck = { match: true; verification: VaultVerification } | { match: false; reason: string };
 
 /** The attempt number of the running activity (1 outside one). */
 function activityAttempt(): number {
@@ -149,11 +99,6 @@ function refusedWrites(err: RcloneError, copyAttempts: number): ApplicationFailu
   });
 }
 
-/** A retried failure (the attempt failed; nothing was deleted). */
-function retryable(type: string, message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: false });
-}
-
 /**
  * Creates the vault activities.
  *
@@ -163,143 +108,9 @@ export function createVaultActivities(deps: VaultDeps) {
   const { localRoot, rclone } = deps;
   const quotaPause = deps.quotaPause ?? new HostQuotaPause(DEFAULT_QUOTA_PAUSE_HOURS * 3600_000);
   const copyAttempts = deps.copyAttempts ?? DEFAULT_COPY_ATTEMPTS;
-
-  const localStat = async (relativePath: string) => {
-    try {
-      return await stat(resolveInRoot(localRoot, relativePath));
-    } catch (err) {
-      if (err instanceof ApplicationFailure) throw err;
-      throw permanentFailure(FailureType.SOURCE_MISSING, `local file ${relativePath} is missing`);
-    }
-  };
-
-  /**
-   * Hashes local files in one pass each (sha256 plus the remote's hash type where Node has it;
-   * rclone computes the exotic ones), reporting `hashing` progress, or giving the bytes hashed of
-   * all the files to `onBytes` instead.
-   */
-  const hashLocal = async (
-    libraryPaths: string[],
-    method: Method,
-    options: { signal?: AbortSignal; onBytes?: (bytesDone: number, bytesTotal: number) => void } = {},
-  ): Promise<LocalFileRecord[]> => {
-    const stats = await Promise.all(libraryPaths.map(localStat));
-    const total = stats.reduce((n, s) => n + s.size, 0);
-    const algorithms = ['sha256'];
-    if (method.kind === 'hash' && NODE_HASHES.has(method.hashType)) algorithms.push(method.hashType);
-    const records: LocalFileRecord[] = [];
-    let before = 0;
-    for (const [i, libraryPath] of libraryPaths.entries()) {
-      const abs = resolveInRoot(localRoot, libraryPath);
-      const base = before;
-      const hashes = await hashFile(abs, algorithms, {
-        signal: options.signal,
-        onBytes: (n) =>
-          options.onBytes
-            ? options.onBytes(base + n, total)
-            : reportProgress({ phase: 'hashing', bytesDone: base + n, bytesTotal: total }),
-      });
-      if (method.kind === 'hash' && !hashes[method.hashType])
-        hashes[method.hashType] = await rclone.localHash(abs, method.hashType, options.signal);
-      records.push({ libraryPath, sizeBytes: stats[i]!.size, mtimeMs: stats[i]!.mtimeMs, hashes });
-      before += stats[i]!.size;
-    }
-    return records;
-  };
-
-  /** The local file is still what was hashed (same size and mtime), else why not. */
-  const localChange = async (record: LocalFileRecord): Promise<string | undefined> => {
-    const now = await localStat(record.libraryPath);
-    if (now.size !== record.sizeBytes || now.mtimeMs !== record.mtimeMs)
-      return `${record.libraryPath} changed locally since it was copied (${record.sizeBytes} → ${now.size} B)`;
-    return undefined;
-  };
-
-  /** What the local record says of a verified copy, whatever the method. */
-  const verifiedFields = (record: LocalFileRecord) => ({
-    sizeBytes: record.sizeBytes,
-    sha256: record.hashes.sha256!,
-    mtimeMs: record.mtimeMs,
-    verifiedAt: new Date().toISOString(),
-  });
-  const missing = (p: string): RemoteCheck => ({ match: false, reason: `${p} is missing on the vault` });
-  const sizeDiffers = (p: string, vault: string | number, local: number): RemoteCheck => ({
-    match: false,
-    reason: `${p}: vault size ${vault} B, local ${local} B`,
-  });
-
-  /**
-   * Compares one vault copy with its local record by `method`, reading the vault copy back only
-   * when the remote keeps neither hashes nor modtimes.
-   *
-   * @returns the verification, or the mismatch's reason
-   * @throws RcloneError when the remote cannot be read (retried)
-   */
-  const checkRemote = async (
-    record: LocalFileRecord,
-    method: Method,
-    expectedRemoteValue?: string,
-  ): Promise<RemoteCheck> => {
-    const p = record.libraryPath;
-    // The vault computes its hash (or looks up a modtime) out of sight: no byte count to show.
-    reportProgress({ phase: 'verifying', bytesDone: 0, bytesTotal: 0, file: p });
-    if (method.kind === 'read-back') return readBack(record);
-    const remote = await rclone.stat(p, method.kind === 'hash' ? method.hashType : undefined);
-    if (!remote) return missing(p);
-    if (remote.sizeBytes !== record.sizeBytes) return sizeDiffers(p, remote.sizeBytes, record.sizeBytes);
-    const base = verifiedFields(record);
-    if (method.kind === 'hash') {
-      const remoteValue = remote.hashes[method.hashType]?.toLowerCase();
-      if (!remoteValue)
-        throw new RcloneError(`the vault returned no ${method.hashType} for ${p}`, 'other', undefined);
-      const want = expectedRemoteValue ?? record.hashes[method.hashType]!.toLowerCase();
-      if (remoteValue !== want)
-        return {
-          match: false,
-          reason: `${p}: ${method.hashType} differs (vault ${remoteValue}, expected ${want})`,
-        };
-      return { match: true, verification: { ...base, method: method.hashType, remoteValue } };
-    }
-    const remoteMs = Date.parse(remote.modTime);
-    const wantMs = expectedRemoteValue ? Date.parse(expectedRemoteValue) : record.mtimeMs;
-    if (Math.abs(remoteMs - wantMs) > method.toleranceMs)
-      return { match: false, reason: `${p}: vault modtime ${remote.modTime} differs from local` };
-    return { match: true, verification: { ...base, method: 'modtime', remoteValue: remote.modTime } };
-  };
-
-  /**
-   * The remote keeps neither a hash nor modtimes: the copy is read back once, streamed, and its
-   * size and sha256 compared. No stat first: on a remote whose backend paces its calls (WebDAV's
-   * 10 ms, Google Drive's 100 ms) every call per item counts, and the read tells both.
-   */
-  const readBack = async (record: LocalFileRecord): Promise<RemoteCheck> => {
-    const p = record.libraryPath;
-    const io = fileIo('reading-back', record.sizeBytes, p);
-    let read;
-    try {
-      read = await rclone.downloadHash(p, { ...io, maxBytes: record.sizeBytes });
-    } catch (err) {
-      if (err instanceof RcloneError && err.kind === 'not-found') return missing(p);
-      throw err;
-    }
-    if (read.sizeBytes !== record.sizeBytes)
-      return sizeDiffers(
-        p,
-        read.sizeBytes > record.sizeBytes ? `over ${record.sizeBytes}` : read.sizeBytes,
-        record.sizeBytes,
-      );
-    if (!read.sha256 || read.sha256 !== record.hashes.sha256)
-      return { match: false, reason: `${p}: sha256 of the vault copy differs (read back)` };
-    return {
-      match: true,
-      verification: {
-        ...verifiedFields(record),
-        method: 'sha256-download',
-        remoteValue: read.sha256,
-        bytesDownloaded: record.sizeBytes,
-      },
-    };
-  };
+  const checks = createVaultChecks(deps);
+  const { localStat, hashLocal, localChange, checkRemote } = checks;
+  const evictLocalCopy = createEvictLocalCopy(deps, checks);
 
   /**
    * Copies library files to the same library-relative paths on the vault with rclone, and hashes
@@ -376,7 +187,7 @@ export function createVaultActivities(deps: VaultDeps) {
         record.mtimeMs !== before.mtimeMs ||
         (await localChange(record))
       )
-        throw retryable(
+        throw retryableFailure(
           FailureType.LOCAL_FILE_CHANGED,
           `${record.libraryPath} changed while it was copied; copying it again`,
         );
@@ -412,120 +223,6 @@ export function createVaultActivities(deps: VaultDeps) {
       first ??= result.verification;
     }
     return { match: true, verification: { ...first!, bytesReadLocally, bytesDownloaded } };
-  }
-
-  /**
-   * Waits until the union view's vault mount shows each file at its path with its size: the
-   * mount's directory cache is refreshed through its remote control, then the file is stat'ed
-   * through the mount (with a timeout: a dead FUSE mount can hang).
-   *
-   * @throws ApplicationFailure `VAULT_NOT_VISIBLE` (retried) when the mount is dead or does not
-   *   show a file within `unionVisibleWaitMs`
-   */
-  const awaitVisibleThroughMount = async (files: Array<{ libraryPath: string; sizeBytes: number }>) => {
-    const mount = deps.unionVaultMount;
-    if (!mount) return;
-    reportProgress({ phase: 'waiting-for-vault-mount', bytesDone: 0, bytesTotal: 0 });
-    const problem = await anchorProblem(mount);
-    if (problem) throw retryable(FailureType.VAULT_NOT_VISIBLE, problem);
-    const deadline = Date.now() + (deps.unionVisibleWaitMs ?? 60_000);
-    for (let refreshed = false; ;) {
-      if (!refreshed && deps.unionRcFile)
-        refreshed = await refreshVaultMount(
-          deps.unionRcFile,
-          files.map((f) => path.posix.dirname(f.libraryPath)),
-        );
-      const missing: string[] = [];
-      for (const f of files) {
-        const seen = await stat(path.join(mount, f.libraryPath)).catch(() => undefined);
-        if (seen?.size !== f.sizeBytes) missing.push(f.libraryPath);
-      }
-      if (missing.length === 0) return;
-      if (Date.now() > deadline)
-        throw retryable(
-          FailureType.VAULT_NOT_VISIBLE,
-          `the vault mount at ${mount} does not show ${missing.join(', ')} yet; the local copy stays`,
-        );
-      activitySignal()?.throwIfAborted();
-      refreshed = false;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  };
-
-  /**
-   * Deletes the local copies of a media file, but only once every one of its files (video and
-   * subtitles) is verified on the vault again — the video against what was recorded at copy time
-   * (same size and modtime locally, same hash or modtime on the vault, or the same sha256 read
-   * back), each subtitle afresh — and, with the union view, once the vault mount shows them at
-   * the same paths, so that reads through `Media/` never miss a file.
-   *
-   * @returns `{ evicted: true, freedBytes }`, or `{ evicted: false, reason }` when a vault copy no
-   *   longer matches or a local file changed (nothing is deleted; the caller recopies)
-   * @throws ApplicationFailure `SOURCE_MISSING` (not retried) when a local file is already gone;
-   *   `VAULT_NOT_VISIBLE` (retried) while the vault mount does not show the copy; any error
-   *   reading the vault is retried — and nothing is deleted in every one of these cases
-   */
-  async function evictLocalCopy(input: EvictLocalCopyInput): Promise<EvictLocalCopyResult> {
-    const [video, ...subtitles] = input.libraryPaths;
-    if (!video) throw permanentFailure(FailureType.INVALID_INPUT, 'evictLocalCopy needs at least one path');
-    const expected = input.expected;
-    const method = methodFor(await rclone.features());
-    const signal = activitySignal();
-
-    // The video: the local file is still the one verified, and so is its vault copy.
-    const now = await localStat(video);
-    let videoRecord: LocalFileRecord;
-    if (expected.mtimeMs !== undefined) {
-      if (now.size !== expected.sizeBytes || now.mtimeMs !== expected.mtimeMs)
-        return { evicted: false, reason: `${video} changed locally since it was vaulted` };
-      videoRecord = {
-        libraryPath: video,
-        sizeBytes: now.size,
-        mtimeMs: now.mtimeMs,
-        hashes: { sha256: expected.sha256 },
-      };
-    } else {
-      // Verified by an older version that did not record the modtime: hash it again.
-      [videoRecord] = (await hashLocal([video], { kind: 'read-back' }, { signal })) as [LocalFileRecord];
-      if (videoRecord.hashes.sha256 !== expected.sha256 || videoRecord.sizeBytes !== expected.sizeBytes)
-        return { evicted: false, reason: `${video} changed locally since it was vaulted` };
-    }
-    const videoMethod: Method =
-      expected.method === 'modtime' && method.kind === 'modtime'
-        ? method
-        : expected.method === 'sha256-download'
-          ? { kind: 'read-back' }
-          : { kind: 'hash', hashType: expected.method };
-    if (videoMethod.kind === 'hash') videoRecord.hashes[videoMethod.hashType] = expected.remoteValue;
-    const videoCheck = await checkRemote(
-      videoRecord,
-      videoMethod,
-      videoMethod.kind === 'read-back' ? undefined : expected.remoteValue,
-    );
-    if (!videoCheck.match) return { evicted: false, reason: videoCheck.reason };
-
-    // Each subtitle, afresh (small files): any error aborts the eviction with nothing deleted.
-    const subtitleRecords = await hashLocal(subtitles, method, { signal });
-    for (const record of subtitleRecords) {
-      const check = await checkRemote(record, method);
-      if (!check.match) return { evicted: false, reason: check.reason };
-    }
-
-    await awaitVisibleThroughMount([videoRecord, ...subtitleRecords]);
-
-    reportProgress({ phase: 'deleting', bytesDone: 0, bytesTotal: 0 });
-    let freedBytes = 0;
-    for (const p of input.libraryPaths) {
-      const abs = resolveInRoot(localRoot, p);
-      const size = await stat(abs)
-        .then((s) => s.size)
-        .catch(() => 0);
-      await unlink(abs).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-      freedBytes += size;
-    }
-    return { evicted: true, freedBytes };
   }
 
   /** ms until the host's daily upload window opens (0 inside it); the host's clock and time zone decide. */

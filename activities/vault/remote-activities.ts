@@ -2,7 +2,7 @@
  * Vault activities that touch only the remote, never a host's disk, so they run on the shared task
  * queue (any host): server-side moves for renames, the vault trash, and its purge.
  */
-import { Rclone } from './rclone.js';
+import { Rclone } from './rclone/client.js';
 
 /** Dependencies of the remote activities. */
 export interface RemoteDeps {

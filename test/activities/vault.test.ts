@@ -6,8 +6,9 @@ import http from 'node:http';
 import path from 'node:path';
 import { heartbeating, type ActivityProgress } from '../../activities/progress.js';
 import { createVaultActivities, type CopyToVaultResult } from '../../activities/vault/activities.js';
-import { Rclone } from '../../activities/vault/rclone.js';
+import { Rclone } from '../../activities/vault/rclone/client.js';
 import { makeVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
+import { testRcloneSettings } from '../helpers/vault-settings.js';
 
 /** Runs an activity in a mock activity context, keeping its types. */
 const run = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P): Promise<R> =>
@@ -53,7 +54,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     heartbeating(
       createVaultActivities({
         localRoot,
-        rclone: new Rclone({ binary: 'rclone', remote: remote.spec, extraFlags, trashFolder: '.trash' }),
+        rclone: new Rclone(testRcloneSettings({ remote: remote.spec, extraFlags })),
       }),
     );
   /** An activity context with a heartbeat timeout, so the heartbeat pump runs (every 100 ms). */
@@ -110,7 +111,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     execFileSync('rclone', [
       'copyto',
       truncated,
-      new Rclone({ binary: 'rclone', remote: remote.spec, trashFolder: '.trash' }).remotePath(video),
+      new Rclone(testRcloneSettings({ remote: remote.spec })).remotePath(video),
     ]);
     const bad = await run(verifyVaultCopy, { libraryPaths: [video] });
     expect(bad).toMatchObject({ match: false });
@@ -131,7 +132,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     execFileSync('rclone', [
       'copyto',
       other,
-      new Rclone({ binary: 'rclone', remote: remote.spec, trashFolder: '.trash' }).remotePath(video),
+      new Rclone(testRcloneSettings({ remote: remote.spec })).remotePath(video),
     ]);
     const stale = path.join(remote.dir, video);
     execFileSync('touch', ['-r', stale, path.join(localRoot, video)]);
@@ -247,7 +248,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
       // Through the remote itself: `rclone serve webdav` would not see a file deleted behind its back.
       execFileSync('rclone', [
         'deletefile',
-        new Rclone({ binary: 'rclone', remote: remote.spec, trashFolder: '.trash' }).remotePath(subtitle),
+        new Rclone(testRcloneSettings({ remote: remote.spec })).remotePath(subtitle),
       ]);
       const result = await run(activities().evictLocalCopy, input);
       expect(result).toEqual({ evicted: false, reason: `${subtitle} is missing on the vault` });
@@ -292,11 +293,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
           const faulty = heartbeating(
             createVaultActivities({
               localRoot,
-              rclone: new Rclone({
-                binary: 'rclone',
-                remote: `:webdav,url='http://127.0.0.1:${port}':`,
-                trashFolder: '.trash',
-              }),
+              rclone: new Rclone(testRcloneSettings({ remote: `:webdav,url='http://127.0.0.1:${port}':` })),
             }),
           );
           await expect(run(faulty.evictLocalCopy, input)).rejects.toThrow();

@@ -22,6 +22,7 @@ import type { Express } from 'express';
 import { createApp, type ApiDeps, type ApiSettings } from '../../api/app.js';
 import { createToken, TOKEN_SCOPES } from '../../lib/tokens.js';
 import { freshDatabase, makeLibrary, temporalAddress, tempDir, uniqueName } from './env.js';
+import { testRcloneSettings } from './vault-settings.js';
 
 /** Everything a workflow test needs. */
 export interface WorkflowTestEnv {
@@ -105,13 +106,12 @@ export async function createWorkflowTestEnv(options: WorkflowTestOptions = {}): 
   const databaseUrl = await freshDatabase();
   const pool = createPool(databaseUrl);
   const defaults = loadConfig({ env: {}, cwd: root });
-  const rclone = {
-    binary: options.rcloneBinary ?? 'rclone',
+  const rclone = testRcloneSettings({
     remote: vaultDir,
-    daemon: options.rcloneDaemon,
-    trashFolder: defaults.vault.trash.folder,
+    rcloneBinary: options.rcloneBinary,
+    rcloneDaemon: options.rcloneDaemon,
     bwLimit: options.bwLimit,
-  };
+  });
   // The config's defaults, with timeouts short enough for tests.
   const policy: ItemSettings['policy'] = {
     ...mediaItemPolicy(defaults),
