@@ -6,8 +6,21 @@
  * support (a Raspberry Pi with a USB disk, ~30 MB/s, a 60 GiB remux), and
  * `scheduleToCloseTimeout` (`hostWaitMs`) how long the work waits for an offline host.
  */
-import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
-import type { ItemActivities, SortActivities, VaultActivities } from '../activities/index.js';
+import {
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type {
+  CatalogActivities,
+  ItemActivities,
+  PeerDeliveryActivities,
+  RemoteActivities,
+  SettingsActivities,
+  SortActivities,
+  VaultActivities,
+} from '../activities/index.js';
 import { FailureType } from '../domain/failures.js';
 import type { MediaItemPolicy } from '../domain/messages.js';
 import { hostTaskQueue } from '../domain/task-queues.js';
@@ -81,4 +94,37 @@ export function hostActivity<K extends keyof HostActivities>(
     ...(cancellationType !== undefined ? { cancellationType } : {}),
   };
   return proxyActivities<HostActivities>(options)[name];
+}
+
+// Local activities of the item workflow: run by the worker that runs the workflow task, no
+// task-queue round trip.
+
+/** `itemSettings`: the policy, media servers and peers as the worker's config says now. */
+export const settingsActivities = proxyLocalActivities<SettingsActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+});
+/** `startPeerDeliveries`: one delivery workflow per peer (no child workflow events in the item's history). */
+export const deliveries = proxyLocalActivities<PeerDeliveryActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+});
+/** The catalog's stage rows and lookups (one Postgres statement each). */
+export const catalog = proxyLocalActivities<CatalogActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+});
+
+/**
+ * The vault's server-side activities (moves and trash), on the shared task queue.
+ *
+ * @param policy - `hostWaitMs` bounds the wait for a worker (schedule-to-close)
+ */
+export function remoteActivities(policy: Pick<MediaItemPolicy, 'hostWaitMs'>) {
+  return proxyActivities<RemoteActivities>({
+    // Server-side moves are quick; a short timeout bounds the wait when a completion is lost.
+    startToCloseTimeout: '10 minutes',
+    scheduleToCloseTimeout: policy.hostWaitMs,
+    retry: ITEM_RETRY,
+  });
 }

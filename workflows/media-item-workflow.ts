@@ -71,7 +71,9 @@ import {
 import type { Stage } from '../domain/stages.js';
 import type { PeerEvent } from '../domain/peers.js';
 import { hostActivity, ITEM_RETRY } from './activity-options.js';
-import { failureMessage, failureType, followRename, peerNotification } from './item-helpers.js';
+import { peerNotification } from './media-item/announce.js';
+import { failureMessage, failureType } from './media-item/failures.js';
+import { followRename } from './media-item/library.js';
 import { folderOf, scanTargets, type FolderChange } from './scan-targets.js';
 
 const DEFAULT_SCAN_GIVE_UP_MS = 6 * 3600_000;
