@@ -12,7 +12,7 @@ import { createApp } from '../../api/app.js';
 import { WebhookForwarder } from '../../api/webhooks/forwarder.js';
 import { statusQuery } from '../../domain/messages.js';
 import { waitFor } from '../../lib/infra/wait.js';
-import { ItemService } from '../../lib/items.js';
+import { ItemService } from '../../lib/items/index.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import * as arr from '../helpers/arr-payloads.js';
 import { makeVideo } from '../helpers/env.js';

@@ -40,8 +40,14 @@ export async function begin(item: MediaItem): Promise<void> {
 
 /** Takes the item to its library path: sorts an `Incoming/` release, or starts from the library file. */
 export async function start(item: MediaItem): Promise<void> {
-  const { origin } = item.input;
-  if (item.input.carried) return; // a continued run: the state is carried
+  const { origin, carried } = item.input;
+  if (carried) {
+    // A continued run: the state is carried. An item moved from the retired type while it awaited
+    // approval (`vaultarr items migrate`, see `CarriedItemState.awaitingApproval`) waits again first.
+    const waiting = carried.awaitingApproval;
+    if (waiting) place(item, await awaitApproval(item, waiting.reason, waiting.unsortedPath));
+    return;
+  }
   if (origin.kind === 'library') {
     item.status.libraryPath = origin.libraryPath;
     item.status.subtitlePaths = origin.subtitlePaths ?? [];
@@ -49,7 +55,11 @@ export async function start(item: MediaItem): Promise<void> {
     // The copy records its round when it starts (see copyRound).
     return;
   }
-  const placed = await sort(item, origin.releasePath);
+  place(item, await sort(item, origin.releasePath));
+}
+
+/** The item carries on with this media file (sorted, or placed on approval). */
+function place(item: MediaItem, placed: PlannedMediaFile): void {
   item.status.libraryPath = placed.video.to;
   item.status.subtitlePaths = placed.subtitles.map((s) => s.to);
   item.identify(placed.identity);

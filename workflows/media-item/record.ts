@@ -5,27 +5,14 @@
  */
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RecordStageInput } from '../../activities/catalog/activities.js';
-import {
-  HOST_ATTRIBUTE,
-  KIND_ATTRIBUTE,
-  LIBRARY_PATH_ATTRIBUTE,
-  STAGE_ATTRIBUTE,
-  TITLE_ATTRIBUTE,
-} from '../../domain/search-attributes.js';
+import { itemSearchAttributes } from '../../domain/search-attributes.js';
 import type { Stage } from '../../domain/stages.js';
 import { catalog } from '../activity-options.js';
 import type { MediaItem } from './item.js';
 
 /** The item's search attributes as its status says (kind only once known). */
 export function attributes(item: MediaItem) {
-  const s = item.status;
-  return [
-    { key: STAGE_ATTRIBUTE, value: s.stage },
-    ...(s.kind !== 'unknown' ? [{ key: KIND_ATTRIBUTE, value: s.kind }] : []),
-    { key: HOST_ATTRIBUTE, value: item.hostId },
-    ...(s.title ? [{ key: TITLE_ATTRIBUTE, value: s.title }] : []),
-    ...(s.libraryPath ? [{ key: LIBRARY_PATH_ATTRIBUTE, value: s.libraryPath }] : []),
-  ];
+  return itemSearchAttributes(item.status, item.hostId);
 }
 
 /** Sets the stage and upserts the search attributes, only if they changed (one event). */

@@ -54,10 +54,11 @@ import { evict, vault } from './vault.js';
 
 /**
  * Carries one media file through its lifecycle. Started by the watcher (an `Incoming/` release),
- * by webhooks (a library file, with signal-with-start), by a season pack's own workflow and by a
- * legacy item continuing as new, always so that duplicate triggers share one run.
+ * by webhooks (a library file, with signal-with-start), by a season pack's own workflow, by
+ * reconcile and by the migration of a retired item type, always so that duplicate triggers share
+ * one run.
  *
- * @param input - host and origin (a `policy` in it is ignored); see {@link MediaItemInput}
+ * @param input - host and origin; see {@link MediaItemInput}
  * @returns the final {@link MediaItemStatus} once the item is cancelled, skipped or deleted (the
  *   workflow stays open while the file lives)
  */
