@@ -1,16 +1,18 @@
 /**
  * Items still running a retired item workflow type, moved to the current one
  * (`mediaItemWorkflowV2`): by every worker that runs workflows when it starts, and by
- * `vaultarr items migrate`.
+ * `vaultarr items migrate` (see docs/development.md, "Changing workflow code").
  *
  * A run continues as new only from its own code, which is gone for a retired type; so each such
  * run is terminated and its item started again under the same workflow ID (and task queue) as the
- * current type, from what the catalog records — the catalog is the record between events
- * (docs/DESIGN: an item's workflow can be rebuilt from it). A placed item resumes at its stage with
- * its state carried (pin, verification, identity): its local copy is copied again without `force`,
- * so a vault copy that still matches is re-verified, not uploaded again; an evicted one waits as it
- * was; one that awaited approval waits again. An item that had not taken a library path yet starts
- * again from its start input. Signals the retired run had received but not handled are sent on.
+ * current type, from what the catalog records (the catalog is the record between events). A
+ * placed item resumes at its stage with its state carried (pin, verification, identity): its
+ * local copy is copied again without `force`, so a vault copy that still matches is re-verified,
+ * not uploaded again; an evicted one waits as it was; one that awaited approval waits again. An
+ * item that had not taken a library path yet starts again from its start input. Signals the
+ * retired run had received but not handled are sent on. The run is terminated before the new one
+ * starts: a process that dies in between leaves the item without a run until an event for it
+ * (a webhook, reconcile) starts one.
  */
 import {
   WorkflowIdConflictPolicy,

@@ -275,6 +275,7 @@ export class MediaItem {
 
   // ---- state and settings -------------------------------------------------------------------------
 
+  /** Takes the identity (and the kind and title it gives), when there is one. */
   identify(identity: MediaIdentity | undefined): void {
     if (!identity) return;
     this.status.identity = identity;
