@@ -25,6 +25,7 @@ import { checkApprise, ensureNotificationSchedules } from '../lib/notifications.
 import { unionRcFile } from '../lib/infra/union.js';
 import { StreamThrottle } from '../workers/stream-throttle.js';
 import { createWorkers } from '../workers/worker.js';
+import { migrateRetiredItems } from '../lib/items/migrate.js';
 import { ensureLayout } from './stack.js';
 
 /**
@@ -148,6 +149,16 @@ export async function runWorker(config: Config): Promise<void> {
         everyHours: config.reconcileEveryHours,
       }),
     ],
+    ...(hostOnly
+      ? []
+      : [
+          [
+            'move items of retired workflow types to the current one',
+            migrateRetiredItems({ client, pool }).then((moved) => {
+              if (moved.length) log.info({ moved }, 'items moved from retired workflow types');
+            }),
+          ] as [string, Promise<void>],
+        ]),
     ...(notify
       ? [
           [

@@ -26,7 +26,7 @@ import {
 import type { Stage } from '../../domain/stages.js';
 import { listHosts } from '../../lib/hosts.js';
 import type { NotificationMessage, NotificationSettings, Notifier } from '../../lib/notifications.js';
-import { describeUnsortedVault } from '../../lib/items.js';
+import { describeUnsortedVault } from '../../lib/items/index.js';
 import { redactText } from '../../lib/secrets.js';
 
 /** Apprise type of each event's message. */

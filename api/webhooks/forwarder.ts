@@ -20,7 +20,7 @@ import {
   TRASH_VAULT_FILE_WORKFLOW,
   TRASH_VAULT_FOLDER_WORKFLOW,
 } from '../../domain/messages.js';
-import type { ItemService } from '../../lib/items.js';
+import type { ItemService } from '../../lib/items/index.js';
 import type { Logger } from '../../lib/logger.js';
 import type { WebhookIntent } from './apps/common.js';
 

@@ -13,7 +13,7 @@ import type pg from 'pg';
 import { SHARED_TASK_QUEUE } from '../../domain/task-queues.js';
 import { DEFAULT_DEDUPE_WINDOW_MINUTES } from '../../lib/config.js';
 import { mapArrPath, type PathRewrite } from '../../lib/path-rewrites.js';
-import { workflowIdForPath } from '../../lib/items.js';
+import { workflowIdForPath } from '../../lib/items/index.js';
 import { liveItemsAt, type PathHolder } from '../../activities/catalog/activities.js';
 import { deliveryKeys, type DeliveryPlan, type Mapped, type WebhookForwarder } from './forwarder.js';
 import type { WebhookIntent } from './apps/common.js';

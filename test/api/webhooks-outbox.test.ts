@@ -7,7 +7,7 @@ import request from 'supertest';
 import { Client, Connection } from '@temporalio/client';
 import { WebhookForwarder } from '../../api/webhooks/forwarder.js';
 import { waitFor } from '../../lib/infra/wait.js';
-import { ItemService } from '../../lib/items.js';
+import { ItemService } from '../../lib/items/index.js';
 import * as arr from '../helpers/arr-payloads.js';
 import { createTestApi } from '../helpers/workflow-env.js';
 import { env, imported, post, useWebhookApi, waitVerified } from '../helpers/webhook-api.js';

@@ -46,6 +46,16 @@ export interface WorkflowTestEnv {
   /** Polls the `status` query until the stage is reached (60 s by default). */
   waitForStage(workflowId: string, stage: Stage, timeoutMs?: number): Promise<MediaItemStatus>;
   /**
+   * Polls the `status` query until `ok` holds (60 s by default); a timeout's error names `what`
+   * and the last status.
+   */
+  waitForStatus(
+    workflowId: string,
+    what: string,
+    ok: (status: MediaItemStatus) => boolean,
+    timeoutMs?: number,
+  ): Promise<MediaItemStatus>;
+  /**
    * Runs the `vaultarr` CLI (from source) against this env's Temporal and database, as its own
    * process and asynchronously, so this process's workers keep answering meanwhile.
    *
@@ -155,6 +165,24 @@ export async function createWorkflowTestEnv(options: WorkflowTestOptions = {}): 
     DATABASE_URL: databaseUrl,
   };
 
+  const waitForStatus: WorkflowTestEnv['waitForStatus'] = async (
+    workflowId,
+    what,
+    ok,
+    timeoutMs = 60_000,
+  ) => {
+    let last: MediaItemStatus | undefined;
+    await waitFor(
+      `${workflowId} ${what}`,
+      async () => ok((last = await client.workflow.getHandle(workflowId).query(statusQuery))),
+      timeoutMs,
+      200,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last status: ${JSON.stringify(last)}`);
+    });
+    return last!;
+  };
+
   return {
     client,
     pool,
@@ -194,21 +222,9 @@ export async function createWorkflowTestEnv(options: WorkflowTestOptions = {}): 
         ),
       ),
     cliEnv,
-    async waitForStage(workflowId, stage, timeoutMs = 60_000) {
-      let last: MediaItemStatus | undefined;
-      await waitFor(
-        `${workflowId} to reach ${stage}`,
-        async () => {
-          last = await client.workflow.getHandle(workflowId).query(statusQuery);
-          return last.stage === stage;
-        },
-        timeoutMs,
-        200,
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}; last status: ${JSON.stringify(last)}`);
-      });
-      return last!;
-    },
+    waitForStage: (workflowId, stage, timeoutMs) =>
+      waitForStatus(workflowId, `to reach ${stage}`, (s) => s.stage === stage, timeoutMs),
+    waitForStatus,
     async close() {
       for (const w of workers) w.shutdown();
       await running;
