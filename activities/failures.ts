@@ -19,6 +19,11 @@ export function permanentFailure(type: string, message: string, details?: unknow
   });
 }
 
+/** A retried failure with a type from the shared list (the attempt failed; nothing was lost). */
+export function retryableFailure(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: false });
+}
+
 /**
  * Resolves a library-relative path against a root for an activity.
  *

@@ -24,7 +24,7 @@ import { createSortActivities, sortSettings } from './sort/activities.js';
 import { titleSettings, titleSourcesFromConfig } from './sort/known-titles.js';
 import { createSpaceActivities, spaceSettings } from './space/activities.js';
 import type { HostQuotaPause } from './vault/quota-pause.js';
-import { Rclone, type RcloneOptions } from './vault/rclone.js';
+import { Rclone, rcloneSettings } from './vault/rclone/client.js';
 import { createVaultActivities, vaultSettings } from './vault/activities.js';
 import { createRemoteActivities, remoteSettings } from './vault/remote-activities.js';
 
@@ -43,28 +43,12 @@ export type { VaultActivities } from './vault/activities.js';
 export type { RemoteActivities } from './vault/remote-activities.js';
 
 /**
- * How the rclone client reaches the vault (config `vault`). The rclone module's own settings
- * function replaces this one when that module is split (issue 27, item 3).
- */
-export function rcloneOptions(config: Config): RcloneOptions {
-  return {
-    binary: config.vault.rcloneBinary,
-    remote: config.vault.remote,
-    configFile: config.vault.rcloneConfig,
-    daemon: config.vault.rcloneDaemon,
-    bwLimit: config.vault.bwLimit,
-    extraFlags: config.vault.extraFlags,
-    trashFolder: config.vault.trash.folder,
-  };
-}
-
-/**
  * The host activities' settings: each group's own, from its settings function beside it (a new
  * key is read there, not here).
  */
 export function hostActivitySettings(config: Config) {
   return {
-    rclone: rcloneOptions(config),
+    rclone: rcloneSettings(config),
     sort: sortSettings(config),
     titles: titleSettings(config),
     vault: vaultSettings(config),
@@ -119,7 +103,7 @@ export function createHostActivities(deps: HostActivityDeps) {
  */
 export function sharedActivitySettings(config: Config) {
   return {
-    rclone: rcloneOptions(config),
+    rclone: rcloneSettings(config),
     catalog: catalogSettings(config),
     notifications: notificationSettings(config),
     reconcile: reconcileSettings(config),

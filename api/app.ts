@@ -10,7 +10,7 @@ import { ZodError } from 'zod';
 import { SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import type { Config } from '../lib/config.js';
 import { anchorProblem, unionView } from '../lib/infra/union.js';
-import { ItemError, ItemService } from '../lib/items.js';
+import { ItemError, ItemService } from '../lib/items/index.js';
 import type { ApiMetrics } from '../lib/metrics.js';
 import { redactText } from '../lib/secrets.js';
 import { isUtf8 } from 'node:buffer';

@@ -8,7 +8,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { z } from 'zod';
 import { parseApprovalRequest } from '../domain/approval.js';
 import { STAGES } from '../domain/stages.js';
-import type { ItemAction, ItemService } from '../lib/items.js';
+import type { ItemAction, ItemService } from '../lib/items/index.js';
 
 const ListQuerySchema = z.strictObject({
   stage: z.enum(STAGES).optional(),

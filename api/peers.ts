@@ -13,7 +13,7 @@ import {
   peerNotificationSignal,
   type PeerImportInput,
   type PeerImportPolicy,
-} from '../domain/messages.js';
+} from '../domain/peer-messages.js';
 import type { PeerNotification } from '../domain/peers.js';
 import { LIBRARY_PATH_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
 import type { Config } from '../lib/config.js';

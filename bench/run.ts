@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { usePinnedTools } from '../lib/infra/rclone-binary.js';
 import { projectRoot } from '../lib/project.js';
 import { loadAverage, machine } from './lib/proc.js';
 import { markdownTable, type Scenario, type TableRow } from './lib/report.js';
@@ -25,6 +26,9 @@ import { slowHostScenario } from './scenarios/slow-host.js';
 import { sortScenario } from './scenarios/sort-accuracy.js';
 import { watcherScenario } from './scenarios/watcher.js';
 import { webhookScenario } from './scenarios/webhook.js';
+
+// The pinned rclone first on PATH: the bench's servers, baselines and stacks all run it.
+usePinnedTools();
 
 const SCENARIOS: Scenario[] = [
   pipelineScenario,

@@ -15,7 +15,16 @@ import { loadConfig } from '../lib/config.js';
 import { withPool } from '../lib/db.js';
 import { endpoints } from '../lib/endpoints.js';
 import { UserError } from '../lib/errors.js';
-import { ItemError, ItemService, type ItemAction, type ItemProgress, type ItemRow } from '../lib/items.js';
+import {
+  ItemError,
+  ItemService,
+  RETIRED_ITEM_WORKFLOWS,
+  type ItemAction,
+  type ItemProgress,
+  type ItemRow,
+  type MigratedItem,
+} from '../lib/items/index.js';
+import { MEDIA_ITEM_WORKFLOW } from '../domain/messages.js';
 import { connectClient } from '../lib/temporal.js';
 import { finalLine, isBusy, phaseText, WATCH_INTERVAL_MS, WatchPrinter } from './watch.js';
 import { redactText } from '../lib/secrets.js';
@@ -142,6 +151,21 @@ function leftoverLines(id: string, leftover: MediaItemStatus['leftover']): strin
   ];
 }
 
+/** What `items migrate` did, one line per item. */
+function migrationLines(moved: MigratedItem[]): string {
+  if (moved.length === 0) return 'no item runs a retired workflow type';
+  return moved
+    .map((m) => {
+      const how =
+        m.outcome === 'ended'
+          ? 'its catalog says it ended: the stale run was terminated'
+          : `${m.outcome} as ${MEDIA_ITEM_WORKFLOW} at ${m.stage}`;
+      const signals = m.signalsForwarded ? ` (${m.signalsForwarded} unhandled signal(s) sent on)` : '';
+      return `${m.workflowId}: ${m.from} → ${how}${signals}`;
+    })
+    .join('\n');
+}
+
 /** Registers `items` and `token` on the program. */
 export function registerManageCommands(program: Command): void {
   const items = program.command('items').description('list, inspect and steer media items');
@@ -194,6 +218,17 @@ export function registerManageCommands(program: Command): void {
           ...leftoverLines(row?.id ?? id, live?.leftover),
         ].join('\n'),
       );
+    });
+
+  items
+    .command('migrate')
+    .description(
+      `move the items still running a retired workflow type (${RETIRED_ITEM_WORKFLOWS.join(', ')}) to ${MEDIA_ITEM_WORKFLOW}, at the stage the catalog records (every worker that runs workflows does this when it starts)`,
+    )
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const moved = await withItems((s) => s.migrateRetired());
+      show(opts.json ? JSON.stringify(moved, null, 2) : migrationLines(moved));
     });
 
   items

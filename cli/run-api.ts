@@ -9,7 +9,7 @@ import { WebhookForwarder } from '../api/webhooks/forwarder.js';
 import type { Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
 import { endpoints } from '../lib/endpoints.js';
-import { ItemService } from '../lib/items.js';
+import { ItemService } from '../lib/items/index.js';
 import { createLogger } from '../lib/logger.js';
 import { createApiMetrics } from '../lib/metrics.js';
 import { connectClient } from '../lib/temporal.js';

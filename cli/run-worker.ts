@@ -18,13 +18,14 @@ import {
   ensureTrashPurgeSchedule,
   janitorSettings,
 } from '../lib/temporal.js';
-import { createMediaServer } from '../activities/scan/media-servers.js';
+import { createMediaServer } from '../activities/scan/servers/index.js';
 import { HostQuotaPause } from '../activities/vault/quota-pause.js';
-import { Rclone } from '../activities/vault/rclone.js';
+import { Rclone } from '../activities/vault/rclone/client.js';
 import { createWorkerMetrics, serveMetrics } from '../lib/metrics.js';
 import { checkApprise, ensureNotificationSchedules } from '../lib/notifications.js';
 import { StreamThrottle, throttleSettings } from '../workers/stream-throttle.js';
 import { createWorkers, workerSettings } from '../workers/worker.js';
+import { migrateRetiredItems } from '../lib/items/migrate.js';
 import { ensureLayout } from './stack.js';
 
 /**
@@ -127,6 +128,16 @@ export async function runWorker(config: Config): Promise<void> {
         everyHours: config.reconcileEveryHours,
       }),
     ],
+    ...(hostOnly
+      ? []
+      : [
+          [
+            'move items of retired workflow types to the current one',
+            migrateRetiredItems({ client, pool }).then((moved) => {
+              if (moved.length) log.info({ moved }, 'items moved from retired workflow types');
+            }),
+          ] as [string, Promise<void>],
+        ]),
     ...(notify
       ? [
           [

@@ -9,7 +9,7 @@ import { componentEnv, componentNodeFlags } from '../lib/component-flags.js';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { joinRemote } from '../activities/vault/rclone.js';
+import { joinRemote } from '../activities/vault/rclone/remote-spec.js';
 import type { Config } from '../lib/config.js';
 import { migrate } from '../lib/db.js';
 import { endpoints } from '../lib/endpoints.js';

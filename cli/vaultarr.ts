@@ -9,6 +9,7 @@ import { loadConfig, redactConfig } from '../lib/config.js';
 import { migrate } from '../lib/db.js';
 import { endpoints } from '../lib/endpoints.js';
 import { runMain } from '../lib/errors.js';
+import { checkRcloneVersion, usePinnedTools } from '../lib/infra/rclone-binary.js';
 import { startUnion, unionRcFile } from '../lib/infra/union.js';
 import { createLogger } from '../lib/logger.js';
 import { connectClient, runReconcile } from '../lib/temporal.js';
@@ -16,6 +17,9 @@ import { registerLogsCommand } from './logs.js';
 import { registerManageCommands } from './manage.js';
 import { registerPeerCommands } from './peers.js';
 import { runStack } from './stack.js';
+
+// The pinned rclone (and the Temporal CLI) first on PATH, for this process and every child.
+usePinnedTools();
 
 const program = new Command('vaultarr')
   .description(
@@ -26,7 +30,11 @@ const program = new Command('vaultarr')
 program
   .command('start')
   .description('run the whole stack on this host (embedded Temporal and Postgres unless configured)')
-  .action(() => runStack(loadConfig()));
+  .action(async () => {
+    const config = loadConfig();
+    await checkRcloneVersion(config.vault.rcloneBinary);
+    await runStack(config);
+  });
 program
   .command('worker')
   .description("run this host's Temporal workers")
@@ -37,6 +45,7 @@ program
   .action(async (opts: { hostOnly?: boolean }) => {
     const config = loadConfig();
     if (opts.hostOnly) config.worker.hostOnly = true;
+    await checkRcloneVersion(config.vault.rcloneBinary);
     await (await import('./run-worker.js')).runWorker(config);
   });
 program
@@ -67,6 +76,7 @@ program
   .action(async () => {
     const config = loadConfig();
     const log = createLogger('union', config.logLevel);
+    await checkRcloneVersion(config.vault.rcloneBinary);
     const union = await startUnion({
       rcloneBinary: config.vault.rcloneBinary,
       remote: config.vault.remote,

@@ -1,6 +1,5 @@
 /**
- * What a person may do to an item, and when: one rule for the item workflow's update validators
- * and for the CLI/API's check on items of the legacy workflow type (which take signals).
+ * What a person may do to an item, and when: the rule of the item workflow's update validators.
  */
 import type { MediaItemStatus } from './messages.js';
 

@@ -1,24 +1,19 @@
 /**
- * Signals, queries, updates and inputs of vaultarr's workflows: the one module that workflows, API,
+ * Signals, queries, updates and inputs of vaultarr's workflows — the item workflow, the janitor,
+ * reconcile, the vault trash (the peer workflows' are in `peer-messages.ts`): what workflows, API,
  * watcher and CLI all import (they start workflows by type name and never import workflow code).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Approval } from './approval.js';
-import type { PeerNotification } from './peers.js';
 import type { MediaIdentity, MediaKind, SortSuggestion } from './media.js';
 import type { Stage } from './stages.js';
 
-/** Workflow type name of the per-file lifecycle. Never rename: it is the type on the wire. */
 /**
- * The item workflow type new items start as (`mediaItemWorkflowV2`, `workflows/media-item-workflow-v2.ts`).
- * Items started before it run on as {@link LEGACY_MEDIA_ITEM_WORKFLOW} until they next continue
- * as new, which moves them to this type.
+ * Workflow type of the per-file lifecycle (`workflows/media-item/workflow.ts`). Never rename: it is
+ * the type on the wire. Items of the retired first type (`mediaItemWorkflow`) are moved to it by
+ * `vaultarr items migrate` (see docs/development.md, "Changing workflow code").
  */
 export const MEDIA_ITEM_WORKFLOW = 'mediaItemWorkflowV2';
-/** The first item workflow type (`workflows/media-item-workflow.ts`), kept for running items and their histories. */
-export const LEGACY_MEDIA_ITEM_WORKFLOW = 'mediaItemWorkflow';
-/** Both item workflow types, for visibility queries (`WorkflowType IN (...)`). */
-export const MEDIA_ITEM_WORKFLOW_TYPES = [LEGACY_MEDIA_ITEM_WORKFLOW, MEDIA_ITEM_WORKFLOW] as const;
 /** Workflow type that moves a deleted library folder's vault copy to the trash. */
 export const TRASH_VAULT_FOLDER_WORKFLOW = 'trashVaultFolderWorkflow';
 /** Workflow type that moves one library file's vault copy to the trash when no item carries it. */
@@ -48,7 +43,10 @@ export interface ReplacedFile {
   workflowId: string;
 }
 
-/** Tunables the workflow takes from config at start (workflow code never reads config itself). */
+/**
+ * The item policy: what every item workflow reads from the worker that runs it (`itemSettings`),
+ * as the worker's config says now. Its defaults are the config schema's (`lib/config.ts`).
+ */
 export interface MediaItemPolicy {
   /** Copy-and-verify rounds before the item parks in `failed-needs-attention` (>= 1). */
   verifyAttempts: number;
@@ -59,19 +57,14 @@ export interface MediaItemPolicy {
    * attempt is retried after this. Live activities heartbeat every third of it.
    */
   copyHeartbeatTimeoutMs: number;
-  /** Continue-as-new once the history passes this many events (default 2000), or when Temporal suggests it. */
-  continueAsNewAfterEvents?: number;
-  /**
-   * The host runs a cache janitor (`eviction.enabled`); when `false` no verified copy signals it
-   * (absent in items started before this was recorded: they signal, as they did).
-   */
-  evictionEnabled?: boolean;
+  /** Continue-as-new once the history passes this many events, or when Temporal suggests it. */
+  continueAsNewAfterEvents: number;
   /** Daily window (host local time, `HH:MM`) outside which copies wait; always open when absent. */
   uploadWindow?: { start: string; end: string };
-  /** How long a failing media server is retried before the item parks, in ms (default 6 h). */
-  scanGiveUpMs?: number;
+  /** How long a failing media server is retried before the item parks, in ms. */
+  scanGiveUpMs: number;
   /** How peers are notified: see {@link PeerDeliveryRetry}. */
-  peerDelivery?: PeerDeliveryRetry;
+  peerDelivery: PeerDeliveryRetry;
 }
 
 /** Retry of one peer notification (config `peers`). */
@@ -82,17 +75,16 @@ export interface PeerDeliveryRetry {
   maxIntervalMs: number;
 }
 
-/** Input of `mediaItemWorkflow`: one object, as every workflow takes. */
+/**
+ * Input of `mediaItemWorkflowV2`: one object, as every workflow takes. It holds no settings: the
+ * item reads those from the worker that runs it (the `itemSettings` local activity), so a changed
+ * setting reaches items already in the library (inputs of runs that continued from the retired
+ * type still hold a `policy`, which is ignored).
+ */
 export interface MediaItemInput {
   /** Host whose local disk holds the file; its activities run on `vaultarr-host-<hostId>`. */
   hostId: string;
   origin: MediaItemOrigin;
-  /**
-   * Only read by the legacy type, which froze it at start. `mediaItemWorkflowV2` ignores it and
-   * reads the settings of the worker that runs it (the `itemSettings` local activity), so a
-   * changed setting reaches items already in the library.
-   */
-  policy?: MediaItemPolicy;
   /** State carried into a run that continued as new (absent in a first run). */
   carried?: CarriedItemState;
   /**
@@ -109,13 +101,19 @@ export interface MediaItemInput {
 /** The revision of `mediaItemWorkflowV2` new items start with (see {@link MediaItemInput.revision}). */
 export const MEDIA_ITEM_REVISION = 2;
 
-/** What a `mediaItemWorkflow` run hands the next one when it continues as new. */
+/** What an item's run hands the next one when it continues as new. */
 export interface CarriedItemState {
   status: MediaItemStatus;
   /** Media servers and peers were told about the file already. */
   announced: boolean;
   /** The next copy must not skip files whose size and modtime match. */
   forceNextCopy?: boolean;
+  /**
+   * The item waits for a person's approval of this `Unsorted/` entry (for `reason`) before anything
+   * else. Only `vaultarr items migrate` hands it over, moving an item of the retired type that
+   * awaited approval: a run of the current type continues as new only once its item is placed.
+   */
+  awaitingApproval?: { reason: string; unsortedPath: string };
   /** Commands received and not yet carried out when the run continued as new. */
   pending?: {
     needsCopy?: boolean;
@@ -232,8 +230,8 @@ export interface ItemActionResult {
 /**
  * Interventions as updates (`mediaItemWorkflowV2`): the validator refuses what the item cannot do
  * now (retry of an item that is not parked, evict of a pinned one), so the caller gets the refusal
- * as the answer and nothing reaches the history. The signals above stay for the legacy type and
- * for the janitor (`evict`), which needs no answer.
+ * as the answer and nothing reaches the history. The signals above stay for callers that need no
+ * answer: the janitor (`evict`), `cancel`, and histories recorded before the updates.
  */
 export const retryUpdate = defineUpdate<ItemActionResult>('retryItem');
 export const skipUpdate = defineUpdate<ItemActionResult>('skipItem');
@@ -247,8 +245,8 @@ export const evictUpdate = defineUpdate<ItemActionResult>('evictItem');
  * about a new or changed file.
  */
 export interface ItemSettings {
-  /** Every field present: the defaults come from the config schema (`lib/config.ts`), nowhere else. */
-  policy: Required<Omit<MediaItemPolicy, 'uploadWindow'>> & Pick<MediaItemPolicy, 'uploadWindow'>;
+  /** The defaults come from the config schema (`lib/config.ts`), nowhere else. */
+  policy: MediaItemPolicy;
   /** Names of the configured media servers (`mediaServers[].name`). */
   scanTargets: string[];
   /** Names of the registered peers (`vaultarr peer add`). */
@@ -367,8 +365,6 @@ export const RECONCILE_WORKFLOW = 'reconcileWorkflow';
 export interface ReconcileInput {
   /** The host whose `.Local` is walked. */
   hostId: string;
-  /** Only read by runs from before `reconcile-starts-v2` (the items they started took it); ignored now. */
-  policy?: MediaItemPolicy;
   /** Only report, start nothing. */
   dryRun?: boolean;
   /** Local files changed more recently than this are in flight, not missed (default 15 min). */
@@ -396,77 +392,3 @@ export interface ReconcileReport {
   /** True when nothing needed doing. */
   clean: boolean;
 }
-
-/** Workflow type that delivers one notification to one peer. */
-export const PEER_DELIVERY_WORKFLOW = 'peerDeliveryWorkflow';
-/** Workflow type that applies a peer's notifications about one of its items here. */
-export const PEER_IMPORT_WORKFLOW = 'peerImportWorkflow';
-
-/** ID of the delivery of an item's `seq`-th notification to a peer. */
-export function peerDeliveryWorkflowId(peer: string, itemId: string, seq: number): string {
-  return `peer-delivery:${peer}:${itemId}#${seq}`;
-}
-
-/** ID of the workflow applying a sender's notifications about one of its items (one per sender and item). */
-export function peerImportWorkflowId(sender: string, itemId: string): string {
-  return `peer-import:${sender}:${itemId}`;
-}
-
-/** Input of `peerDeliveryWorkflow`. */
-export interface PeerDeliveryInput {
-  /** Peer name, as in `vaultarr peer list` (its URL and token are read from Postgres, never put in history). */
-  peer: string;
-  notification: PeerNotification;
-  retry: PeerDeliveryRetry;
-}
-
-/** Answer of a delivery's `status` query. */
-export interface PeerDeliveryStatus {
-  peer: string;
-  notificationId: string;
-  libraryPath: string;
-  /** `delivering` (retrying while the peer is offline), `delivered`, parked in `failed-needs-attention`, `skipped`, or `peer-removed`. */
-  state: 'delivering' | 'delivered' | 'failed-needs-attention' | 'skipped' | 'peer-removed';
-  reason?: string;
-  /** What the peer answered (`accepted` or `duplicate`). */
-  peerAnswer?: string;
-}
-
-/** Tunables of `peerImportWorkflow`, from config at start. */
-export interface PeerImportPolicy {
-  /** How long to wait for the item to show up on our view of the vault, in ms. */
-  vaultWaitMs: number;
-  /** How long a failing media server is retried before the import parks, in ms. */
-  scanGiveUpMs: number;
-}
-
-/** Input of `peerImportWorkflow` (signal-with-start with {@link peerNotificationSignal}). */
-export interface PeerImportInput {
-  /** Name of the token the peer authenticated with. */
-  sender: string;
-  /** The sender's item ID. */
-  itemId: string;
-  /** Highest sequence already applied (from `peer_receipts`); lower ones are ignored. */
-  lastAppliedSeq: number;
-  policy: PeerImportPolicy;
-}
-
-/** Answer of a peer import's `status` query. */
-export interface PeerImportStatus {
-  sender: string;
-  itemId: string;
-  /** `waiting-for-vault`, `scanning`, `adding-to-arr`, `applied`, `failed-needs-attention`. */
-  state: 'waiting-for-vault' | 'scanning' | 'adding-to-arr' | 'applied' | 'failed-needs-attention';
-  libraryPath?: string;
-  lastAppliedSeq: number;
-  reason?: string;
-  /** What the *arr did with the last notification (added, present, unmonitored, skipped, absent). */
-  arrAction?: string;
-}
-
-/** Signal: one notification from a peer for `peerImportWorkflow`. */
-export const peerNotificationSignal = defineSignal<[PeerNotification]>('peerNotification');
-/** Query: a delivery's {@link PeerDeliveryStatus}. */
-export const peerDeliveryStatusQuery = defineQuery<PeerDeliveryStatus>('status');
-/** Query: a peer import's {@link PeerImportStatus}. */
-export const peerImportStatusQuery = defineQuery<PeerImportStatus>('status');

@@ -1,4 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { MediaItemStatus } from './messages.js';
 
 /** Lifecycle stage (see `Stage`). Keyword: filter with `VaultarrStage = "resident"`. */
 export const STAGE_ATTRIBUTE = defineSearchAttributeKey('VaultarrStage', SearchAttributeType.KEYWORD);
@@ -25,3 +26,21 @@ export const SEARCH_ATTRIBUTE_DEFINITIONS: Array<{ name: string; type: 'Keyword'
   { name: LIBRARY_PATH_ATTRIBUTE.name, type: 'Keyword' },
   { name: HOST_ATTRIBUTE.name, type: 'Keyword' },
 ];
+
+/**
+ * An item's search attributes as its status says: stage and host, the kind once known, the title
+ * and library path once set. What the item workflow upserts, and what a starter that hands it a
+ * carried state sets (the run takes them as shown).
+ */
+export function itemSearchAttributes(
+  status: Pick<MediaItemStatus, 'stage' | 'kind' | 'title' | 'libraryPath'>,
+  hostId: string,
+) {
+  return [
+    { key: STAGE_ATTRIBUTE, value: status.stage },
+    ...(status.kind !== 'unknown' ? [{ key: KIND_ATTRIBUTE, value: status.kind }] : []),
+    { key: HOST_ATTRIBUTE, value: hostId },
+    ...(status.title ? [{ key: TITLE_ATTRIBUTE, value: status.title }] : []),
+    ...(status.libraryPath ? [{ key: LIBRARY_PATH_ATTRIBUTE, value: status.libraryPath }] : []),
+  ];
+}

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { LIBRARY_FOLDERS } from '../domain/media.js';
 import { HOST_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
 import {
-  LEGACY_MEDIA_ITEM_WORKFLOW,
   MEDIA_ITEM_REVISION,
   MEDIA_ITEM_WORKFLOW,
   statusQuery,
@@ -78,8 +77,10 @@ const MAX_ARRIVAL_IDS = 20;
  * (it took it). One that has moved on while a release sits at that path again is an earlier
  * file's item whose key this one happens to share: it is never reused, the next ID of the
  * sequence (`<key>#2`, ...) is tried, so the same arrival always lands on the same item and a new
- * one on a new item. A workflow under the key of earlier versions (`legacyIncomingKey`), or under
- * the hash-only ID versions before readable IDs gave this key, that is still sorting is found as well.
+ * one on a new item. A workflow that is still sorting under an ID of earlier versions — the
+ * hash-only ID of the key before arrivals carried a birth time (`legacyIncomingKey`, items of the
+ * retired type moved to the current one by `vaultarr items migrate`), or the hash-only ID versions
+ * before readable IDs gave this key — is found as well.
  *
  * @returns the workflow ID of the item carrying this arrival
  * @throws Temporal client errors (connection lost; the caller retries); `Error` when
@@ -88,12 +89,10 @@ const MAX_ARRIVAL_IDS = 20;
 export async function startIncomingItem(client: Client, options: StartIncomingOptions): Promise<string> {
   const { releasePath, arrival } = options;
   const stillThere = () => existsSync(path.join(options.localRoot, releasePath));
-  if (await legacyItemsMayRun(client)) {
-    const legacy = hashOnlyMediaItemWorkflowId(legacyIncomingKey(releasePath, arrival));
-    if ((await runningStage(client, legacy)) === 'sorting') return legacy;
-  }
   const key = incomingKey(releasePath, arrival);
   if (await hashOnlyItemsMaySort(client)) {
+    const legacy = hashOnlyMediaItemWorkflowId(legacyIncomingKey(releasePath, arrival));
+    if ((await runningStage(client, legacy)) === 'sorting') return legacy;
     const earlier = await sortingUnderHashOnlyId(client, key);
     if (earlier) return earlier;
   }
@@ -124,13 +123,12 @@ export async function startIncomingItem(client: Client, options: StartIncomingOp
 }
 
 /** How long a look that found earlier versions' items running is trusted before the next, in ms. */
-const LEGACY_RECOUNT_MS = 60_000;
+const RECOUNT_MS = 60_000;
 /** A look at whether earlier versions' items may run, and when it was made. */
 interface Look {
   at: number;
   running: Promise<boolean>;
 }
-const legacyCounts = new WeakMap<Client, Look>();
 const hashOnlyLooks = new WeakMap<Client, Look>();
 
 /**
@@ -141,20 +139,10 @@ const hashOnlyLooks = new WeakMap<Client, Look>();
  */
 async function stillMayRun(looks: WeakMap<Client, Look>, client: Client, look: () => Promise<boolean>) {
   const last = looks.get(client);
-  if (last && (Date.now() - last.at < LEGACY_RECOUNT_MS || !(await last.running))) return last.running;
+  if (last && (Date.now() - last.at < RECOUNT_MS || !(await last.running))) return last.running;
   const running = look().catch(() => true);
   looks.set(client, { at: Date.now(), running });
   return running;
-}
-
-/** Whether items under the keys of earlier versions may still run: only the legacy workflow type carries them. */
-function legacyItemsMayRun(client: Client): Promise<boolean> {
-  return stillMayRun(legacyCounts, client, async () => {
-    const { count } = await client.workflow.count(
-      `WorkflowType = "${LEGACY_MEDIA_ITEM_WORKFLOW}" AND ExecutionStatus = "Running"`,
-    );
-    return count > 0;
-  });
 }
 
 /** An ID versions before readable IDs gave (`media:<40 hex>`, see `hashOnlyMediaItemWorkflowId`). */

@@ -5,10 +5,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { ARR_APPS } from '../api/webhooks/apps/registry.js';
 import { UserError } from './errors.js';
 
-/** The *arr apps whose webhook routes a token may open (`webhook:<app>`). */
-export const WEBHOOK_APPS = ['radarr', 'sonarr', 'lidarr', 'readarr'] as const;
+/** The *arr apps whose webhook routes a token may open (`webhook:<app>`): those of the webhook registry. */
+export const WEBHOOK_APPS = ARR_APPS;
 
 /**
  * What a token may do: `webhook:<app>` (`POST /api/v1/webhooks/<app>` only), `items` (the items

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what vaultarr needs and is missing, reusing whatever is cached; idempotent.
-#  - Debian packages: rclone, postgresql, ffmpeg (ffprobe checks videos at intake; tests), fuse3 + mergerfs (union view), docker-compose (config check),
+#  - Debian packages: postgresql, ffmpeg (ffprobe checks videos at intake; tests), fuse3 + mergerfs (union view), docker-compose (config check),
 #    prometheus (promtool checks the metrics), apprise (notifications); with --test also chromium
 #  - npm packages (npm ci when package-lock.json changed since the last install)
-#  - the Temporal CLI v1.5.1, built with `go install` into ~/.cache/vaultarr/bin (outside the clone)
+#  - the Temporal CLI v1.5.1 and rclone v1.76.0, built with `go install` into ~/.cache/vaultarr/bin
+#    (outside the clone; every vaultarr entry point puts that folder first on PATH)
 #  - the TypeScript build (dist/), incremental, and the workflow bundle (dist/workflow-bundle.js)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,6 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 # --- Debian packages ---------------------------------------------------------------------------
 need=()
-command -v rclone >/dev/null || need+=(rclone)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v ffmpeg >/dev/null || need+=(ffmpeg)
 command -v mergerfs >/dev/null || need+=(mergerfs)
@@ -22,6 +22,14 @@ command -v fusermount3 >/dev/null || need+=(fuse3)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v apprise >/dev/null || need+=(apprise)
+# OpenSSH's server: the tests' SFTP vault is a real sshd on a loopback port (a seedbox's or a NAS's).
+# Debian's own (older) rclone: the test that an rclone older than the minimum is refused runs it.
+# A static busybox: the shell and md5sum/sha1sum inside the SFTP user's jail (a seedbox's shell).
+if [ "${1:-}" = "--test" ]; then
+  [ -x /usr/sbin/sshd ] || need+=(openssh-server)
+  [ -x /usr/bin/rclone ] || need+=(rclone)
+  dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+fi
 # Test-only (npm test passes --test): Debian's Chromium for the Web UI check (playwright-core drives it).
 if [ "${1:-}" = "--test" ]; then command -v chromium >/dev/null || need+=(chromium); fi
 if [ ${#need[@]} -gt 0 ]; then
@@ -58,6 +66,21 @@ else
   mkdir -p "$cache_bin"
   GOBIN="$cache_bin" go install github.com/temporalio/cli/cmd/temporal@v1.5.1
 fi
+
+# --- rclone (pinned: lib/infra/rclone-binary.ts says which and why) ----------------------------
+rclone_version=1.76.0
+case "$("$cache_bin/rclone" version 2>/dev/null | head -1)" in
+"rclone v$rclone_version" | "rclone v$rclone_version-"*) ;;
+*)
+  command -v go >/dev/null || { log "Go is needed to build rclone (apt-get install golang-go)"; exit 1; }
+  log "building rclone v$rclone_version into $cache_bin (a few minutes, once per machine)"
+  mkdir -p "$cache_bin"
+  tmp_bin=$(mktemp -d)
+  GOBIN="$tmp_bin" go install "github.com/rclone/rclone@v$rclone_version"
+  mv "$tmp_bin/rclone" "$cache_bin/rclone"
+  rmdir "$tmp_bin"
+  ;;
+esac
 
 # --- TypeScript build --------------------------------------------------------------------------
 npx --no-install tsc -b tsconfig.build.json

@@ -7,7 +7,7 @@
  * Worker-process logic, not workflow code: nothing here is recorded in a history, and a worker
  * restart simply starts polling again.
  */
-import type { MediaServer } from '../activities/scan/media-servers.js';
+import type { MediaServer } from '../activities/scan/servers/index.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 

@@ -22,7 +22,7 @@ import {
   sharedActivitySettings,
 } from '../activities/index.js';
 import type { HostQuotaPause } from '../activities/vault/quota-pause.js';
-import type { Rclone } from '../activities/vault/rclone.js';
+import type { Rclone } from '../activities/vault/rclone/client.js';
 import { hostTaskQueue, SHARED_TASK_QUEUE } from '../domain/task-queues.js';
 import type { Config } from '../lib/config.js';
 import type { WorkerMetrics } from '../lib/metrics.js';

@@ -6,35 +6,50 @@
  * support (a Raspberry Pi with a USB disk, ~30 MB/s, a 60 GiB remux), and
  * `scheduleToCloseTimeout` (`hostWaitMs`) how long the work waits for an offline host.
  */
-import { proxyActivities, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
-import type { ItemActivities, SortActivities, VaultActivities } from '../activities/index.js';
+import {
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type {
+  CatalogActivities,
+  ItemActivities,
+  PeerDeliveryActivities,
+  RemoteActivities,
+  SettingsActivities,
+  SortActivities,
+  VaultActivities,
+} from '../activities/index.js';
 import { FailureType } from '../domain/failures.js';
 import type { MediaItemPolicy } from '../domain/messages.js';
 import { hostTaskQueue } from '../domain/task-queues.js';
 
-/** The activities the item workflows run on their host's task queue. */
-export type HostActivities = SortActivities & VaultActivities & ItemActivities;
+/** The activities the item workflow runs on its host's task queue. */
+export type HostActivities = Pick<
+  SortActivities & VaultActivities & ItemActivities,
+  | 'sortRelease'
+  | 'placeApproved'
+  | 'attachSubtitle'
+  | 'copyAndVerify'
+  | 'evictLocalCopy'
+  | 'msUntilUploadWindow'
+>;
 
 /** Start-to-close timeout of one attempt of each host activity. */
 export const HOST_ACTIVITY_START_TO_CLOSE: Record<keyof HostActivities, string> = {
-  // Lists a release and waits for nothing: quick.
-  planSort: '10 minutes',
-  // Moves within a filesystem are renames; across filesystems a 60 GiB copy at 30 MB/s is ~35 min.
-  placeRelease: '12 hours',
+  // Plan (quick) and place: moves within a filesystem are renames; across filesystems a 60 GiB
+  // copy at 30 MB/s is ~35 min.
+  sortRelease: '12 hours',
   placeApproved: '12 hours',
-  moveToUnsorted: '12 hours',
   // One subtitle: a rename, or a small copy across filesystems.
   attachSubtitle: '10 minutes',
-  // A 60 GiB upload on a slow uplink (10 Mbit/s is ~14 h).
-  copyToVault: '48 hours',
+  // A 60 GiB upload on a slow uplink (10 Mbit/s is ~14 h), then at most a read-back of the same
+  // size over the same slow line (a remote without hashes).
+  copyAndVerify: '96 hours',
   // A read-back of 60 GiB on a remote without hashes, over the same slow line.
-  verifyVaultCopy: '48 hours',
   evictLocalCopy: '48 hours',
   msUntilUploadWindow: '1 minute',
-  // Plan (quick) and place: as placeRelease.
-  sortRelease: '12 hours',
-  // The upload, then at most a read-back of the same size, over the same slow line.
-  copyAndVerify: '96 hours',
 };
 
 /** Failure types the item workflow never retries (they park the item or go back to the caller). */
@@ -81,4 +96,37 @@ export function hostActivity<K extends keyof HostActivities>(
     ...(cancellationType !== undefined ? { cancellationType } : {}),
   };
   return proxyActivities<HostActivities>(options)[name];
+}
+
+// Local activities of the item workflow: run by the worker that runs the workflow task, no
+// task-queue round trip.
+
+/** `itemSettings`: the policy, media servers and peers as the worker's config says now. */
+export const settingsActivities = proxyLocalActivities<SettingsActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+});
+/** `startPeerDeliveries`: one delivery workflow per peer (no child workflow events in the item's history). */
+export const deliveries = proxyLocalActivities<PeerDeliveryActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+});
+/** The catalog's stage rows and lookups (one Postgres statement each). */
+export const catalog = proxyLocalActivities<CatalogActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+});
+
+/**
+ * The vault's server-side activities (moves and trash), on the shared task queue.
+ *
+ * @param policy - `hostWaitMs` bounds the wait for a worker (schedule-to-close)
+ */
+export function remoteActivities(policy: Pick<MediaItemPolicy, 'hostWaitMs'>) {
+  return proxyActivities<RemoteActivities>({
+    // Server-side moves are quick; a short timeout bounds the wait when a completion is lost.
+    startToCloseTimeout: '10 minutes',
+    scheduleToCloseTimeout: policy.hostWaitMs,
+    retry: ITEM_RETRY,
+  });
 }

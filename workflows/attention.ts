@@ -1,5 +1,5 @@
 /**
- * Parking for workflows other than `mediaItemWorkflow` (peer deliveries and imports): wait in
+ * Parking for workflows other than the item workflow (peer deliveries and imports): wait in
  * `failed-needs-attention` until a human sends `retry` or `skip`.
  */
 import { condition, setHandler } from '@temporalio/workflow';

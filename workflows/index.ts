@@ -1,7 +1,6 @@
 /** Every workflow, for the worker's bundle. One workflow per file. */
 export { cacheJanitorWorkflow } from './cache-janitor-workflow.js';
-export { mediaItemWorkflow } from './media-item-workflow.js';
-export { mediaItemWorkflowV2 } from './media-item-workflow-v2.js';
+export { mediaItemWorkflowV2 } from './media-item/workflow.js';
 export { reconcileWorkflow } from './reconcile-workflow.js';
 export {
   purgeVaultTrashWorkflow,

@@ -17,7 +17,7 @@ import {
   peerDeliveryStatusQuery,
   type PeerDeliveryInput,
   type PeerDeliveryStatus,
-} from '../domain/messages.js';
+} from '../domain/peer-messages.js';
 import { STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
 import { attention } from './attention.js';
 

@@ -22,7 +22,7 @@ import {
   peerNotificationSignal,
   type PeerImportInput,
   type PeerImportStatus,
-} from '../domain/messages.js';
+} from '../domain/peer-messages.js';
 import type { PeerNotification } from '../domain/peers.js';
 import { LIBRARY_PATH_ATTRIBUTE, STAGE_ATTRIBUTE } from '../domain/search-attributes.js';
 import { attention } from './attention.js';

@@ -5,6 +5,7 @@
  * its verification copied again, and reports what else does not line up.
  */
 import {
+  deprecatePatch,
   getExternalWorkflowHandle,
   ParentClosePolicy,
   patched,
@@ -14,7 +15,6 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ReconcileActivities } from '../activities/index.js';
 import {
-  LEGACY_MEDIA_ITEM_WORKFLOW,
   libraryFileImportedSignal,
   MEDIA_ITEM_WORKFLOW,
   type ReconcileInput,
@@ -28,7 +28,7 @@ const SETTLED = new Set(['resident', 'evicting', 'evicted', 'awaiting-approval',
 /**
  * Reconciles one host.
  *
- * @param input - host, policy for the workflows it starts, dry run
+ * @param input - host, dry run, how long a local file must be unchanged to count as missed
  * @returns the {@link ReconcileReport}
  */
 export async function reconcileWorkflow(input: ReconcileInput): Promise<ReconcileReport> {
@@ -86,17 +86,12 @@ export async function reconcileWorkflow(input: ReconcileInput): Promise<Reconcil
     );
     for (const [i, t] of targets.entries()) {
       try {
-        // Runs from before the current item type started the legacy one, with the policy frozen in.
-        const current = patched('reconcile-starts-v2');
-        await startChild(current ? MEDIA_ITEM_WORKFLOW : LEGACY_MEDIA_ITEM_WORKFLOW, {
+        // Runs from before this patch started the retired item type; a reconcile run lasts
+        // minutes, and none of those runs is left (see docs/development.md, "Changing workflow code").
+        deprecatePatch('reconcile-starts-v2');
+        await startChild(MEDIA_ITEM_WORKFLOW, {
           workflowId: ids[i]!,
-          args: [
-            {
-              hostId: input.hostId,
-              ...(current ? {} : { policy: input.policy }),
-              origin: { kind: 'library', libraryPath: t.libraryPath },
-            },
-          ],
+          args: [{ hostId: input.hostId, origin: { kind: 'library', libraryPath: t.libraryPath } }],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           typedSearchAttributes: [
             { key: STAGE_ATTRIBUTE, value: 'copying' },

@@ -1,5 +1,5 @@
 /**
- * The scan stage shared by `mediaItemWorkflow` and `peerImportWorkflow`: every configured media
+ * The scan stage shared by the item workflow (`media-item/announce.ts`) and `peerImportWorkflow`: every configured media
  * server is asked to scan the changed folders, in parallel; a server that is down is retried with
  * backoff and never holds up the others; one still failing after `giveUpMs` is handed to `park`
  * (the item waits in `failed-needs-attention`), and `retry` scans only the servers that failed.

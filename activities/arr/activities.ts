@@ -1,32 +1,26 @@
 /**
  * *arr activities (shared task queue: they only speak HTTP): put a peer's item into this instance's
- * own Radarr, Sonarr, Lidarr or Readarr as unmonitored, so it shows as present without ever being
- * searched or grabbed, and have the app rescan it after a rename or delete on the peer. The
+ * own *arr app for its kind (the apps of `registry.ts`) as unmonitored, so it shows as present
+ * without ever being searched or grabbed, and have the app rescan it after a rename or delete on the peer. The
  * requests are those of docs/contracts/ARR.md ("APIs") and the Radarr/Sonarr v3 OpenAPI specs;
- * see `clients.ts`.
+ * see `base.ts` and one file per app, listed in `registry.ts`.
  */
 import { FailureType } from '../../domain/failures.js';
-import type { MediaKind } from '../../domain/media.js';
 import type { PeerNotification } from '../../domain/peers.js';
 import type { ArrConfig } from '../../lib/config.js';
 import { permanentFailure } from '../failures.js';
-import {
-  LidarrClient,
-  RadarrClient,
-  ReadarrClient,
-  SonarrClient,
-  type ArrAppName,
-  type ArrEnsureResult,
-  type ArrRescanResult,
-} from './clients.js';
+import type { ArrEnsureResult, ArrRescanResult, ConnectedArrApp } from './base.js';
+import type { ArrAppName } from './http.js';
+import { ARR_APP_NAMES, ARR_REGISTRY } from './registry.js';
 
-export type { ArrAppName, ArrEnsureResult, ArrRescanResult } from './clients.js';
+export type { ArrEnsureResult, ArrRescanResult } from './base.js';
+export type { ArrAppName } from './http.js';
 
 /** Dependencies of the *arr activities. */
 export interface ArrDeps {
   /** The `arr` config section; an app left out is skipped, not an error. */
   arr: ArrConfig;
-  /** Timeout of each HTTP request to an app, in ms; default 30 000. */
+  /** Timeout of each HTTP request to an app, in ms; default `DEFAULT_ARR_TIMEOUT_MS` (`http.ts`). */
   fetchTimeoutMs?: number;
 }
 
@@ -51,34 +45,6 @@ export interface ArrSkipped {
  */
 export type ArrOutcome = ArrEnsureResult | ArrRescanResult | ArrSkipped;
 
-/** Which app keeps which kind of item. */
-const APP_OF_KIND: Record<MediaKind, ArrAppName | undefined> = {
-  movie: 'radarr',
-  episode: 'sonarr',
-  music: 'lidarr',
-  book: 'readarr',
-  unknown: undefined,
-};
-
-/** One configured app with its settings bound in. */
-interface BoundApp {
-  ensurePresentUnmonitored(n: PeerNotification): Promise<ArrEnsureResult>;
-  rescan(n: PeerNotification): Promise<ArrRescanResult>;
-}
-
-function bind<S>(
-  client: {
-    ensurePresentUnmonitored(n: PeerNotification, settings: S): Promise<ArrEnsureResult>;
-    rescan(n: PeerNotification): Promise<ArrRescanResult>;
-  },
-  settings: S,
-): BoundApp {
-  return {
-    ensurePresentUnmonitored: (n) => client.ensurePresentUnmonitored(n, settings),
-    rescan: (n) => client.rescan(n),
-  };
-}
-
 /** Rejects input that can never succeed (the workflow passes what the API validated, so rarely). */
 function checkInput(input: ArrItemInput | undefined): PeerNotification {
   const n = input?.notification;
@@ -98,24 +64,23 @@ function checkInput(input: ArrItemInput | undefined): PeerNotification {
  */
 export function createArrActivities(deps: ArrDeps) {
   const options = { timeoutMs: deps.fetchTimeoutMs };
-  const { radarr, sonarr, lidarr, readarr } = deps.arr;
-  const apps: Partial<Record<ArrAppName, BoundApp>> = {
-    ...(radarr && { radarr: bind(new RadarrClient(radarr, options), radarr) }),
-    ...(sonarr && { sonarr: bind(new SonarrClient(sonarr, options), sonarr) }),
-    ...(lidarr && { lidarr: bind(new LidarrClient(lidarr, options), lidarr) }),
-    ...(readarr && { readarr: bind(new ReadarrClient(readarr, options), readarr) }),
+  const apps: Partial<Record<ArrAppName, ConnectedArrApp>> = {};
+  const connect = <A extends ArrAppName>(name: A): void => {
+    const settings = deps.arr[name];
+    if (settings) apps[name] = ARR_REGISTRY[name].connect(settings, options);
   };
+  for (const name of ARR_APP_NAMES) connect(name);
 
   /** The app for the notification's kind, or why there is none. */
-  function route(n: PeerNotification): BoundApp | ArrSkipped {
-    const name = APP_OF_KIND[n.kind];
+  function route(n: PeerNotification): ConnectedArrApp | ArrSkipped {
+    const name = ARR_APP_NAMES.find((app) => ARR_REGISTRY[app].kind === n.kind);
     if (!name) return { action: 'skipped', reason: `kind ${n.kind} has no *arr app` };
     return apps[name] ?? { action: 'skipped', reason: `no ${name} configured` };
   }
 
   /**
-   * Makes sure this instance's *arr app for the item's kind (movie → Radarr, episode → Sonarr,
-   * music → Lidarr, book → Readarr) has the peer's item, unmonitored and never searched: added
+   * Makes sure this instance's *arr app for the item's kind (the app whose registry entry keeps
+   * that kind: a movie goes to Radarr) has the peer's item, unmonitored and never searched: added
    * unmonitored when absent; when present, its monitoring is left alone unless
    * `arr.<app>.unmonitorExisting`. Then the app is asked to rescan it so the file shows as present.
    * Safe to retry: a second run finds the item present.

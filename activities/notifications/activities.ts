@@ -27,7 +27,7 @@ import type { Stage } from '../../domain/stages.js';
 import { listHosts } from '../../lib/hosts.js';
 import type { Config } from '../../lib/config.js';
 import type { NotificationMessage, Notifier } from '../../lib/notifications.js';
-import { describeUnsortedVault } from '../../lib/items.js';
+import { describeUnsortedVault } from '../../lib/items/index.js';
 import { redactText } from '../../lib/secrets.js';
 
 /** Apprise type of each event's message. */

@@ -9,7 +9,7 @@ import type { PeerNotification } from '../../domain/peers.js';
 import { getPeer, listPeers } from '../../lib/peers.js';
 import { redactText } from '../../lib/secrets.js';
 import { permanentFailure } from '../failures.js';
-import type { Rclone } from '../vault/rclone.js';
+import type { Rclone } from '../vault/rclone/client.js';
 
 /** Dependencies of {@link createPeerActivities}. */
 export interface PeerActivityDeps {

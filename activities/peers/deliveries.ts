@@ -5,11 +5,8 @@
  */
 import { Context } from '@temporalio/activity';
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
-import {
-  PEER_DELIVERY_WORKFLOW,
-  peerDeliveryWorkflowId,
-  type PeerDeliveryRetry,
-} from '../../domain/messages.js';
+import type { PeerDeliveryRetry } from '../../domain/messages.js';
+import { PEER_DELIVERY_WORKFLOW, peerDeliveryWorkflowId } from '../../domain/peer-messages.js';
 import type { PeerNotification } from '../../domain/peers.js';
 import {
   KIND_ATTRIBUTE,

@@ -12,7 +12,7 @@ import type { Config } from '../../lib/config.js';
 import { listFiles } from '../../lib/files.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { SUBTITLE_EXTENSIONS } from '../sort/release-planner.js';
-import type { Rclone } from '../vault/rclone.js';
+import type { Rclone } from '../vault/rclone/client.js';
 import { ENDED_STAGES_SQL } from '../../domain/stages.js';
 
 /** What a catalog row says about a library path. */

@@ -8,14 +8,9 @@ import { Context } from '@temporalio/activity';
 import { FailureType } from '../../domain/failures.js';
 import type { Config, MediaServerConfig } from '../../lib/config.js';
 import { permanentFailure } from '../failures.js';
-import {
-  createMediaServer,
-  serverPath,
-  UPDATE_TYPES,
-  type MediaServer,
-  type UpdateType,
-} from './media-servers.js';
 import { ScanCoalescer } from './scan-coalescer.js';
+import { serverPath } from './server-path.js';
+import { createMediaServer, UPDATE_TYPES, type MediaServer, type UpdateType } from './servers/index.js';
 
 /**
  * The scan activities' settings: `servers`, the config's `mediaServers` in the order scans are

@@ -2,7 +2,7 @@
  * Merges scan requests per media server, as autoscan does: many items finishing at once (a season
  * pack, a reconcile pass) must not send one request per file.
  */
-import type { FolderChange, MediaServer } from './media-servers.js';
+import type { FolderChange, MediaServer } from './servers/index.js';
 
 /** Requests of one server collected during one merge window. */
 interface Batch {

@@ -20,7 +20,6 @@ export function mediaItemPolicy(config: Config): ItemSettings['policy'] {
     hostWaitMs: Math.round(config.hostWaitHours * 3600_000),
     copyHeartbeatTimeoutMs: Math.round(config.vault.copyHeartbeatTimeoutSeconds * 1000),
     continueAsNewAfterEvents: config.workflows.continueAsNewAfterEvents,
-    evictionEnabled: config.eviction.enabled,
     uploadWindow: config.vault.uploadWindow,
     scanGiveUpMs: Math.round(config.scan.giveUpAfterHours * 3600_000),
     peerDelivery: {

@@ -12,7 +12,9 @@ import { LRUCache } from 'lru-cache';
 import { LIBRARY_FOLDERS } from '../../domain/media.js';
 import type { Config } from '../../lib/config.js';
 import { unionView } from '../../lib/infra/union.js';
-import { RadarrClient, SonarrClient, type ArrTitle } from '../arr/clients.js';
+import type { ArrTitle } from '../arr/base.js';
+import { RadarrClient } from '../arr/radarr.js';
+import { SonarrClient } from '../arr/sonarr.js';
 import { cleanTitle, type ArrIdentity, type KnownTitle } from './identity.js';
 
 /** Known titles and *arr answers for the sort planner, with what went wrong getting them. */

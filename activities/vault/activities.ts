@@ -2,28 +2,27 @@
  * Vault activities (host task queue: they read this host's local files): copy library files to
  * the vault remote, verify the copy, and evict a local copy whose vault copy is verified.
  *
- * Bytes are read as few times as possible: the local file is hashed once (sha256 for the record
- * plus the remote's own hash type, in one pass) while rclone copies it, so the page cache serves
- * both reads; a remote with hashes is compared against its hash, one with modtimes against its
- * modtime; only a remote with neither is read back, once, streamed. Every function here runs under
- * the heartbeat pump of `activities/progress.ts` and reports its phase and bytes.
+ * The local file is hashed while rclone copies it, and the copy is checked the cheapest way the
+ * remote allows (`checks.ts`); eviction is in `eviction.ts`. Every function here runs under the
+ * heartbeat pump of `activities/progress.ts` and reports its phase and bytes.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { stat, unlink } from 'node:fs/promises';
-import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
 import type { VaultVerification } from '../../domain/messages.js';
 import type { Config } from '../../lib/config.js';
-import { anchorProblem, refreshVaultMount, unionView } from '../../lib/infra/union.js';
+import { unionView } from '../../lib/infra/union.js';
 import { redactText } from '../../lib/secrets.js';
 import { msUntilWindow } from '../../lib/upload-window.js';
-import { permanentFailure, resolveInRoot } from '../failures.js';
+import { permanentFailure, retryableFailure } from '../failures.js';
 import { activitySignal, reportProgress } from '../progress.js';
+import { createVaultChecks, methodFor, type LocalFileRecord } from './checks.js';
+import { createEvictLocalCopy } from './eviction.js';
 import { HostQuotaPause, isQuotaExhausted } from './quota-pause.js';
-import { Rclone, RcloneError } from './rclone.js';
-import { createVaultChecks, methodFor, type LocalFileRecord, type Method } from './vault-checks.js';
+import type { Rclone } from './rclone/client.js';
+import { RcloneError } from './rclone/errors.js';
 
-export type { LocalFileRecord } from './vault-checks.js';
+export type { EvictLocalCopyInput, EvictLocalCopyResult } from './eviction.js';
+export type { LocalFileRecord } from './checks.js';
 
 /**
  * The vault activities' settings, from config `library`, `union` and `vault`:
@@ -81,17 +80,6 @@ export interface CopyToVaultResult {
   local: LocalFileRecord[];
 }
 
-/** Input of `evictLocalCopy`. */
-export interface EvictLocalCopyInput {
-  /** The video first, then its subtitles. */
-  libraryPaths: string[];
-  /** What the video's vault copy was verified with at copy time. */
-  expected: VaultVerification;
-}
-
-/** Outcome of `evictLocalCopy`: an expected branch, so a value. */
-export type EvictLocalCopyResult = { evicted: true; freedBytes: number } | { evicted: false; reason: string };
-
 /** Input of `verifyVaultCopy`. */
 export interface VerifyVaultCopyInput {
   libraryPaths: string[];
@@ -130,11 +118,6 @@ function refusedWrites(err: RcloneError, copyAttempts: number): ApplicationFailu
   });
 }
 
-/** A retried failure (the attempt failed; nothing was deleted). */
-function retryable(type: string, message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: false });
-}
-
 /**
  * Creates the vault activities.
  *
@@ -143,9 +126,11 @@ function retryable(type: string, message: string): ApplicationFailure {
  */
 export function createVaultActivities(deps: VaultDeps) {
   const { rclone } = deps;
-  const { localRoot, copyAttempts, unionVaultMount, unionRcFile } = deps.settings;
+  const { localRoot, copyAttempts } = deps.settings;
   const quotaPause = deps.quotaPause ?? new HostQuotaPause(deps.settings.quotaPauseMs);
-  const { localStat, hashLocal, localChange, checkRemote } = createVaultChecks(localRoot, rclone);
+  const checks = createVaultChecks({ localRoot, rclone });
+  const { localStat, hashLocal, localChange, checkRemote } = checks;
+  const evictLocalCopy = createEvictLocalCopy(deps, checks);
 
   /**
    * Copies library files to the same library-relative paths on the vault with rclone, and hashes
@@ -222,7 +207,7 @@ export function createVaultActivities(deps: VaultDeps) {
         record.mtimeMs !== before.mtimeMs ||
         (await localChange(record))
       )
-        throw retryable(
+        throw retryableFailure(
           FailureType.LOCAL_FILE_CHANGED,
           `${record.libraryPath} changed while it was copied; copying it again`,
         );
@@ -258,120 +243,6 @@ export function createVaultActivities(deps: VaultDeps) {
       first ??= result.verification;
     }
     return { match: true, verification: { ...first!, bytesReadLocally, bytesDownloaded } };
-  }
-
-  /**
-   * Waits until the union view's vault mount shows each file at its path with its size: the
-   * mount's directory cache is refreshed through its remote control, then the file is stat'ed
-   * through the mount (with a timeout: a dead FUSE mount can hang).
-   *
-   * @throws ApplicationFailure `VAULT_NOT_VISIBLE` (retried) when the mount is dead or does not
-   *   show a file within `unionVisibleWaitMs`
-   */
-  const awaitVisibleThroughMount = async (files: Array<{ libraryPath: string; sizeBytes: number }>) => {
-    const mount = unionVaultMount;
-    if (!mount) return;
-    reportProgress({ phase: 'waiting-for-vault-mount', bytesDone: 0, bytesTotal: 0 });
-    const problem = await anchorProblem(mount);
-    if (problem) throw retryable(FailureType.VAULT_NOT_VISIBLE, problem);
-    const deadline = Date.now() + (deps.unionVisibleWaitMs ?? 60_000);
-    for (let refreshed = false; ;) {
-      if (!refreshed && unionRcFile)
-        refreshed = await refreshVaultMount(
-          unionRcFile,
-          files.map((f) => path.posix.dirname(f.libraryPath)),
-        );
-      const missing: string[] = [];
-      for (const f of files) {
-        const seen = await stat(path.join(mount, f.libraryPath)).catch(() => undefined);
-        if (seen?.size !== f.sizeBytes) missing.push(f.libraryPath);
-      }
-      if (missing.length === 0) return;
-      if (Date.now() > deadline)
-        throw retryable(
-          FailureType.VAULT_NOT_VISIBLE,
-          `the vault mount at ${mount} does not show ${missing.join(', ')} yet; the local copy stays`,
-        );
-      activitySignal()?.throwIfAborted();
-      refreshed = false;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  };
-
-  /**
-   * Deletes the local copies of a media file, but only once every one of its files (video and
-   * subtitles) is verified on the vault again — the video against what was recorded at copy time
-   * (same size and modtime locally, same hash or modtime on the vault, or the same sha256 read
-   * back), each subtitle afresh — and, with the union view, once the vault mount shows them at
-   * the same paths, so that reads through `Media/` never miss a file.
-   *
-   * @returns `{ evicted: true, freedBytes }`, or `{ evicted: false, reason }` when a vault copy no
-   *   longer matches or a local file changed (nothing is deleted; the caller recopies)
-   * @throws ApplicationFailure `SOURCE_MISSING` (not retried) when a local file is already gone;
-   *   `VAULT_NOT_VISIBLE` (retried) while the vault mount does not show the copy; any error
-   *   reading the vault is retried — and nothing is deleted in every one of these cases
-   */
-  async function evictLocalCopy(input: EvictLocalCopyInput): Promise<EvictLocalCopyResult> {
-    const [video, ...subtitles] = input.libraryPaths;
-    if (!video) throw permanentFailure(FailureType.INVALID_INPUT, 'evictLocalCopy needs at least one path');
-    const expected = input.expected;
-    const method = methodFor(await rclone.features());
-    const signal = activitySignal();
-
-    // The video: the local file is still the one verified, and so is its vault copy.
-    const now = await localStat(video);
-    let videoRecord: LocalFileRecord;
-    if (expected.mtimeMs !== undefined) {
-      if (now.size !== expected.sizeBytes || now.mtimeMs !== expected.mtimeMs)
-        return { evicted: false, reason: `${video} changed locally since it was vaulted` };
-      videoRecord = {
-        libraryPath: video,
-        sizeBytes: now.size,
-        mtimeMs: now.mtimeMs,
-        hashes: { sha256: expected.sha256 },
-      };
-    } else {
-      // Verified by an older version that did not record the modtime: hash it again.
-      [videoRecord] = (await hashLocal([video], { kind: 'read-back' }, { signal })) as [LocalFileRecord];
-      if (videoRecord.hashes.sha256 !== expected.sha256 || videoRecord.sizeBytes !== expected.sizeBytes)
-        return { evicted: false, reason: `${video} changed locally since it was vaulted` };
-    }
-    const videoMethod: Method =
-      expected.method === 'modtime' && method.kind === 'modtime'
-        ? method
-        : expected.method === 'sha256-download'
-          ? { kind: 'read-back' }
-          : { kind: 'hash', hashType: expected.method };
-    if (videoMethod.kind === 'hash') videoRecord.hashes[videoMethod.hashType] = expected.remoteValue;
-    const videoCheck = await checkRemote(
-      videoRecord,
-      videoMethod,
-      videoMethod.kind === 'read-back' ? undefined : expected.remoteValue,
-    );
-    if (!videoCheck.match) return { evicted: false, reason: videoCheck.reason };
-
-    // Each subtitle, afresh (small files): any error aborts the eviction with nothing deleted.
-    const subtitleRecords = await hashLocal(subtitles, method, { signal });
-    for (const record of subtitleRecords) {
-      const check = await checkRemote(record, method);
-      if (!check.match) return { evicted: false, reason: check.reason };
-    }
-
-    await awaitVisibleThroughMount([videoRecord, ...subtitleRecords]);
-
-    reportProgress({ phase: 'deleting', bytesDone: 0, bytesTotal: 0 });
-    let freedBytes = 0;
-    for (const p of input.libraryPaths) {
-      const abs = resolveInRoot(localRoot, p);
-      const size = await stat(abs)
-        .then((s) => s.size)
-        .catch(() => 0);
-      await unlink(abs).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-      freedBytes += size;
-    }
-    return { evicted: true, freedBytes };
   }
 
   /** ms until the host's daily upload window opens (0 inside it); the host's clock and time zone decide. */

@@ -3,7 +3,7 @@
  * queue (any host): server-side moves for renames, the vault trash, and its purge.
  */
 import type { Config } from '../../lib/config.js';
-import { Rclone } from './rclone.js';
+import { Rclone } from './rclone/client.js';
 
 /**
  * The remote activities' settings: the vault trash (config `vault.trash`), its `folder` at the

@@ -20,9 +20,9 @@ import {
   TRASH_VAULT_FILE_WORKFLOW,
   TRASH_VAULT_FOLDER_WORKFLOW,
 } from '../../domain/messages.js';
-import type { ItemService } from '../../lib/items.js';
+import type { ItemService } from '../../lib/items/index.js';
 import type { Logger } from '../../lib/logger.js';
-import type { WebhookIntent } from './interpret.js';
+import type { WebhookIntent } from './apps/common.js';
 
 /** One intent of a delivery with its paths mapped to library paths (and checked). */
 export type Mapped =

@@ -1,5 +1,5 @@
 /**
- * `POST|PUT /api/v1/webhooks/{radarr|sonarr|lidarr|readarr}`: *arr Connect > Webhook. Checks the
+ * `POST|PUT /api/v1/webhooks/<app>` (an app of `apps/registry.ts`): *arr Connect > Webhook. Checks the
  * delivery, records it and answers at once; the forwarder starts the workflows, which do the work.
  * Answers: 200 (`Test`, nothing to do, a duplicate), 202 (recorded), 400 (malformed or out of
  * scope: every problem), 409 (would put a file where another item's file lives). See
@@ -11,11 +11,12 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { mapArrPath } from '../../lib/path-rewrites.js';
-import { workflowIdForPath } from '../../lib/items.js';
+import { workflowIdForPath } from '../../lib/items/index.js';
 import { liveItemsAt, type PathHolder } from '../../activities/catalog/activities.js';
 import type { ApiSettings } from '../app.js';
 import { deliveryKeys, type DeliveryPlan, type Mapped, type WebhookForwarder } from './forwarder.js';
-import { ARR_APPS, interpretWebhook, type ArrApp, type WebhookIntent } from './interpret.js';
+import type { WebhookIntent } from './apps/common.js';
+import { ARR_APPS, interpretWebhook, type ArrApp } from './apps/registry.js';
 
 /** What the webhook routes need. */
 export interface WebhookDeps {

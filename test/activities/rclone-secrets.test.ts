@@ -5,9 +5,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Rclone } from '../../activities/vault/rclone.js';
+import { Rclone } from '../../activities/vault/rclone/client.js';
 import { freePort, portOpen, waitFor } from '../../lib/infra/wait.js';
 import { splitRcloneFlags } from '../../lib/secrets.js';
+import { testRcloneSettings } from '../helpers/vault-settings.js';
 import { tempDir } from '../helpers/env.js';
 
 /** Every process's command line on this machine, as `ps` shows them. */
@@ -58,13 +59,13 @@ describe('secret rclone flags', () => {
       );
       mkdirSync(path.join(dir, 'vault'));
       const obscured = execFileSync('rclone', ['obscure', password], { encoding: 'utf8' }).trim();
-      const rclone = new Rclone({
-        binary: 'rclone',
-        remote: `:webdav,url='http://127.0.0.1:${port}':`,
-        extraFlags: ['--webdav-user', 'media', '--webdav-pass', obscured],
-        trashFolder: '.trash',
-        daemon,
-      });
+      const rclone = new Rclone(
+        testRcloneSettings({
+          remote: `:webdav,url='http://127.0.0.1:${port}':`,
+          extraFlags: ['--webdav-user', 'media', '--webdav-pass', obscured],
+          rcloneDaemon: daemon,
+        }),
+      );
       try {
         await waitFor('rclone serve webdav', () => portOpen('127.0.0.1', port), 20_000);
         const file = 'Movies/Sintel (2010)/Sintel (2010).mkv';

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { existsSync, mkdirSync, utimesSync } from 'node:fs';
 import path from 'node:path';
-import { SonarrClient } from '../../activities/arr/clients.js';
+import { SonarrClient } from '../../activities/arr/sonarr.js';
 import { createSortActivities, sortSettings } from '../../activities/sort/activities.js';
 import { decideIdentity } from '../../activities/sort/identity.js';
 import {

@@ -1,9 +1,10 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Rclone } from '../../activities/vault/rclone.js';
+import { Rclone } from '../../activities/vault/rclone/client.js';
 import { createRemoteActivities, remoteSettings } from '../../activities/vault/remote-activities.js';
 import { testConfig } from '../helpers/config.js';
+import { testRcloneSettings } from '../helpers/vault-settings.js';
 import { tempDir } from '../helpers/env.js';
 
 describe('the vault trash with real rclone', () => {
@@ -18,7 +19,7 @@ describe('the vault trash with real rclone', () => {
       put('.trash/2026-10-01/Movies/Old (1990)/Old (1990).mkv');
       put('.trash/2026-11-15/Movies/Recent (2020)/Recent (2020).mkv');
       const remote = createRemoteActivities({
-        rclone: new Rclone({ binary: 'rclone', remote: dir, trashFolder: '.trash' }),
+        rclone: new Rclone(testRcloneSettings({ remote: dir })),
         settings: remoteSettings(testConfig()),
         now: () => new Date('2026-11-21T12:00:00Z'),
       });
@@ -72,12 +73,7 @@ describe('the vault trash with real rclone', () => {
       const bunny = 'Movies/Big Buck Bunny (2008)/Big Buck Bunny (2008).mkv';
       beforeEach(() => {
         ({ dir, cleanup } = tempDir());
-        rclone = new Rclone({
-          binary: 'rclone',
-          remote: path.join(dir, 'vault'),
-          trashFolder: '.trash',
-          daemon,
-        });
+        rclone = new Rclone(testRcloneSettings({ remote: path.join(dir, 'vault'), rcloneDaemon: daemon }));
       });
       afterEach(async () => {
         await rclone.close();

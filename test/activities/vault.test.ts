@@ -10,9 +10,10 @@ import {
   vaultSettings,
   type CopyToVaultResult,
 } from '../../activities/vault/activities.js';
-import { Rclone } from '../../activities/vault/rclone.js';
+import { Rclone } from '../../activities/vault/rclone/client.js';
 import { testConfig } from '../helpers/config.js';
 import { makeVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
+import { testRcloneSettings } from '../helpers/vault-settings.js';
 
 /** Runs an activity in a mock activity context, keeping its types. */
 const run = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P): Promise<R> =>
@@ -57,7 +58,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
   const activities = (extraFlags: string[] = []) =>
     heartbeating(
       createVaultActivities({
-        rclone: new Rclone({ binary: 'rclone', remote: remote.spec, extraFlags, trashFolder: '.trash' }),
+        rclone: new Rclone(testRcloneSettings({ remote: remote.spec, extraFlags })),
         settings: vaultSettings(testConfig({ library: { localRoot } })),
       }),
     );
@@ -115,7 +116,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     execFileSync('rclone', [
       'copyto',
       truncated,
-      new Rclone({ binary: 'rclone', remote: remote.spec, trashFolder: '.trash' }).remotePath(video),
+      new Rclone(testRcloneSettings({ remote: remote.spec })).remotePath(video),
     ]);
     const bad = await run(verifyVaultCopy, { libraryPaths: [video] });
     expect(bad).toMatchObject({ match: false });
@@ -136,7 +137,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
     execFileSync('rclone', [
       'copyto',
       other,
-      new Rclone({ binary: 'rclone', remote: remote.spec, trashFolder: '.trash' }).remotePath(video),
+      new Rclone(testRcloneSettings({ remote: remote.spec })).remotePath(video),
     ]);
     const stale = path.join(remote.dir, video);
     execFileSync('touch', ['-r', stale, path.join(localRoot, video)]);
@@ -252,7 +253,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
       // Through the remote itself: `rclone serve webdav` would not see a file deleted behind its back.
       execFileSync('rclone', [
         'deletefile',
-        new Rclone({ binary: 'rclone', remote: remote.spec, trashFolder: '.trash' }).remotePath(subtitle),
+        new Rclone(testRcloneSettings({ remote: remote.spec })).remotePath(subtitle),
       ]);
       const result = await run(activities().evictLocalCopy, input);
       expect(result).toEqual({ evicted: false, reason: `${subtitle} is missing on the vault` });
@@ -297,11 +298,7 @@ describe.each(['local', 'webdav'] as const)('vault activities with real rclone t
           const faulty = heartbeating(
             createVaultActivities({
               settings: vaultSettings(testConfig({ library: { localRoot } })),
-              rclone: new Rclone({
-                binary: 'rclone',
-                remote: `:webdav,url='http://127.0.0.1:${port}':`,
-                trashFolder: '.trash',
-              }),
+              rclone: new Rclone(testRcloneSettings({ remote: `:webdav,url='http://127.0.0.1:${port}':` })),
             }),
           );
           await expect(run(faulty.evictLocalCopy, input)).rejects.toThrow();

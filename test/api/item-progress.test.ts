@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { Rclone } from '../../activities/vault/rclone.js';
+import { Rclone } from '../../activities/vault/rclone/client.js';
 import { waitFor } from '../../lib/infra/wait.js';
 import { makeRandomVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';

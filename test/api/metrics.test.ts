@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
-import { Rclone } from '../../activities/vault/rclone.js';
+import { Rclone } from '../../activities/vault/rclone/client.js';
 import { evictSignal } from '../../domain/messages.js';
 import { apiSettings, createApp } from '../../api/app.js';
 import {

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import type { Express } from 'express';
-import { peerImportStatusQuery } from '../../domain/messages.js';
+import { peerImportStatusQuery } from '../../domain/peer-messages.js';
 import type { PeerNotification } from '../../domain/peers.js';
 import { waitFor } from '../../lib/infra/wait.js';
 import { createTestApi, createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';

@@ -6,6 +6,7 @@
  * copy's progress.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { MEDIA_ITEM_WORKFLOW } from '../../domain/messages.js';
 import { waitFor } from '../../lib/infra/wait.js';
 import { makeRandomVideo, makeVideo } from '../helpers/env.js';
 import { TestStack } from '../helpers/stack.js';
@@ -63,7 +64,7 @@ describe('the Temporal Web UI in a real browser', () => {
   /** The workflow list filtered by a visibility query, as its rows' text. */
   const listed = async (query: string): Promise<string> => {
     await page.goto(`${ui()}/workflows?query=${encodeURIComponent(query)}`);
-    await page.getByText('mediaItemWorkflow').first().waitFor({ timeout: 30_000 });
+    await page.getByText(MEDIA_ITEM_WORKFLOW).first().waitFor({ timeout: 30_000 });
     return page.locator('table').innerText();
   };
   /** An item's page, on one of its tabs. */
@@ -115,7 +116,7 @@ describe('the Temporal Web UI in a real browser', () => {
         'the three items listed',
         async () => {
           await fresh.goto(`${ui()}/workflows`);
-          await fresh.getByText('mediaItemWorkflow').first().waitFor({ timeout: 30_000 });
+          await fresh.getByText(MEDIA_ITEM_WORKFLOW).first().waitFor({ timeout: 30_000 });
           rows = await fresh.locator('table tbody tr').allInnerTexts();
           return Object.values(names).every((name) => rows.some((r) => r.includes(name)));
         },

@@ -11,14 +11,13 @@
  */
 import {
   arrCleanTitle,
-  contractValidator,
   nextId,
   V3ArrFake,
   validationErrors,
-  type ExtraProperties,
   type FakeLibraryItem,
   type V3FakeOptions,
 } from './arr-fake-base.js';
+import { contractValidator, type ExtraProperties } from './openapi-validator.js';
 import { empty, json, type FakeRequest, type FakeResponse } from './http-fake.js';
 
 export type { FakeCommand } from './arr-fake-base.js';

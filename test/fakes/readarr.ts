@@ -7,13 +7,9 @@
  * {@link READARR_CONTRACT}, a small OpenAPI document written from ARR.md and Readarr's
  * `AuthorResource`/`AddAuthorOptions`.
  */
-import {
-  NamedArrFake,
-  OpenApiValidator,
-  type FakeNamedItem,
-  type LibraryFakeOptions,
-  type OpenApiDocument,
-} from './arr-fake-base.js';
+import type { LibraryFakeOptions } from './arr-fake-base.js';
+import { NamedArrFake, type FakeNamedItem } from './arr-fake-v1.js';
+import { OpenApiValidator, type OpenApiDocument } from './openapi-validator.js';
 
 const int = { type: 'integer', format: 'int32' };
 const body = (ref: string) => ({

@@ -6,10 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { migrate } from '../../dist/lib/db.js';
 import { startEmbeddedPostgres } from '../../dist/lib/infra/postgres-server.js';
+import { usePinnedTools } from '../../dist/lib/infra/rclone-binary.js';
 import { findTemporalBinary, startTemporalDevServer } from '../../dist/lib/infra/temporal-server.js';
 import { freePort } from '../../dist/lib/infra/wait.js';
 
 export default async function globalSetup() {
+  // The pinned rclone first on PATH (tests run in this process: --runInBand), as vaultarr does.
+  usePinnedTools();
   const root = mkdtempSync(path.join(tmpdir(), 'vaultarr-test-'));
   const temporal = await startTemporalDevServer({
     binary: findTemporalBinary(),

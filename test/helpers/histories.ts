@@ -17,8 +17,8 @@ export const HISTORY_DIR = path.resolve('test/fixtures/histories');
 export async function recordHistory(name: string, handle: WorkflowHandle): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   mkdirSync(HISTORY_DIR, { recursive: true });
-  // Both item types' histories are kept side by side: the legacy type's under their plain names,
-  // the current type's with the type in the name.
+  // The item workflow's histories carry its type in the name (`<name>.mediaItemWorkflowV2.json`),
+  // other workflows' go under the plain name.
   const { type } = await handle.describe();
   const file = type === MEDIA_ITEM_WORKFLOW ? `${name}.${type}` : name;
   writeFileSync(path.join(HISTORY_DIR, `${file}.json`), historyToJSON(await handle.fetchHistory()));

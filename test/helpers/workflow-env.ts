@@ -17,7 +17,7 @@ import { waitFor } from '../../lib/infra/wait.js';
 import { startIncomingItem } from '../../lib/start-item.js';
 import { arrivalIdentity } from '../../lib/workflow-ids.js';
 import { createWorkers, workerSettings, type WorkerDeps } from '../../workers/worker.js';
-import type { RcloneOptions } from '../../activities/vault/rclone.js';
+import type { RcloneSettings } from '../../activities/vault/rclone/client.js';
 import type { Express } from 'express';
 import { apiSettings, createApp, type ApiDeps, type ApiSettings } from '../../api/app.js';
 import { createToken, TOKEN_SCOPES } from '../../lib/tokens.js';
@@ -45,6 +45,16 @@ export interface WorkflowTestEnv {
   restartWorkers(changes: ConfigInput): Promise<void>;
   /** Polls the `status` query until the stage is reached (60 s by default). */
   waitForStage(workflowId: string, stage: Stage, timeoutMs?: number): Promise<MediaItemStatus>;
+  /**
+   * Polls the `status` query until `ok` holds (60 s by default); a timeout's error names `what`
+   * and the last status.
+   */
+  waitForStatus(
+    workflowId: string,
+    what: string,
+    ok: (status: MediaItemStatus) => boolean,
+    timeoutMs?: number,
+  ): Promise<MediaItemStatus>;
   /**
    * Runs the `vaultarr` CLI (from source) against this env's Temporal and database, as its own
    * process and asynchronously, so this process's workers keep answering meanwhile.
@@ -78,7 +88,7 @@ export interface WorkflowTestOptions {
   /** Worker metrics to observe the activities with (see `WorkerDeps.metrics`). */
   metrics?: WorkerDeps['metrics'];
   /** Makes the host activities' rclone client from the env's options (see `WorkerDeps.rcloneClient`). */
-  rcloneClient?: (rclone: RcloneOptions) => NonNullable<WorkerDeps['rcloneClient']>;
+  rcloneClient?: (rclone: RcloneSettings) => NonNullable<WorkerDeps['rcloneClient']>;
   /** The host's quota pause (see `WorkerDeps.quotaPause`). */
   quotaPause?: WorkerDeps['quotaPause'];
 }
@@ -133,6 +143,24 @@ export async function createWorkflowTestEnv(options: WorkflowTestOptions = {}): 
     DATABASE_URL: databaseUrl,
   };
 
+  const waitForStatus: WorkflowTestEnv['waitForStatus'] = async (
+    workflowId,
+    what,
+    ok,
+    timeoutMs = 60_000,
+  ) => {
+    let last: MediaItemStatus | undefined;
+    await waitFor(
+      `${workflowId} ${what}`,
+      async () => ok((last = await client.workflow.getHandle(workflowId).query(statusQuery))),
+      timeoutMs,
+      200,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; last status: ${JSON.stringify(last)}`);
+    });
+    return last!;
+  };
+
   return {
     client,
     pool,
@@ -172,21 +200,9 @@ export async function createWorkflowTestEnv(options: WorkflowTestOptions = {}): 
         ),
       ),
     cliEnv,
-    async waitForStage(workflowId, stage, timeoutMs = 60_000) {
-      let last: MediaItemStatus | undefined;
-      await waitFor(
-        `${workflowId} to reach ${stage}`,
-        async () => {
-          last = await client.workflow.getHandle(workflowId).query(statusQuery);
-          return last.stage === stage;
-        },
-        timeoutMs,
-        200,
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}; last status: ${JSON.stringify(last)}`);
-      });
-      return last!;
-    },
+    waitForStage: (workflowId, stage, timeoutMs) =>
+      waitForStatus(workflowId, `to reach ${stage}`, (s) => s.stage === stage, timeoutMs),
+    waitForStatus,
     async close() {
       for (const w of workers) w.shutdown();
       await running;

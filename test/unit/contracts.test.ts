@@ -4,7 +4,7 @@
  * validate every request against, each with its source in SOURCES.md.
  */
 import { readFileSync } from 'node:fs';
-import { contractPath } from '../fakes/arr-fake-base.js';
+import { contractPath } from '../fakes/openapi-validator.js';
 
 describe('the contracts the code and the fakes follow', () => {
   test.each(['radarr-v3-openapi.json', 'sonarr-v3-openapi.json'])(

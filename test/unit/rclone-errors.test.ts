@@ -2,7 +2,7 @@
  * How rclone's error messages (recorded from rclone 1.60 against `rclone serve webdav`, a
  * read-only bind mount, and from the backends' documented answers) are classified.
  */
-import { rcloneErrorKind } from '../../activities/vault/rclone.js';
+import { rcloneErrorKind, rcloneFailure } from '../../activities/vault/rclone/errors.js';
 
 describe('rclone errors on a write', () => {
   test.each([
@@ -49,5 +49,32 @@ describe('rclone errors on a read', () => {
     ['cat', 'open /srv/vault/x.mkv: permission denied', 'other'],
   ])('%s "%s" is %s', (command, message, kind) => {
     expect(rcloneErrorKind(command, message, message)).toBe(kind);
+  });
+});
+
+describe('one classification whichever way rclone ran', () => {
+  const said = 'Forbidden: 403 Forbidden';
+  const stderr = [
+    JSON.stringify({ level: 'notice', msg: 'Transferred: 0 B' }),
+    JSON.stringify({ level: 'error', msg: said }),
+  ].join('\n');
+
+  test('a refused write reads the same from a process (its last error line) and from the daemon', () => {
+    const fromProcess = rcloneFailure('copy', { exitCode: 1, stderr });
+    const fromDaemon = rcloneFailure('copy', { daemonMessage: said, status: 500 });
+    expect([fromProcess.kind, fromProcess.message]).toEqual([
+      'refused',
+      `rclone copy failed (exit 1): ${said}`,
+    ]);
+    expect([fromDaemon.kind, fromDaemon.message]).toEqual(['refused', `rclone copy failed: ${said}`]);
+  });
+
+  test('"not found" is exit code 3 or 4 from a process and HTTP 404 from the daemon', () => {
+    const missing = 'directory not present';
+    for (const exitCode of [3, 4])
+      expect(rcloneFailure('lsjson', { exitCode, stderr: `ERROR : ${missing}` }).kind).toBe('not-found');
+    expect(rcloneFailure('lsjson', { exitCode: 1, stderr: `ERROR : ${missing}` }).kind).toBe('other');
+    expect(rcloneFailure('lsjson', { daemonMessage: missing, status: 404 }).kind).toBe('not-found');
+    expect(rcloneFailure('lsjson', { daemonMessage: missing, status: 500 }).kind).toBe('other');
   });
 });

@@ -19,8 +19,12 @@ const NOT_SETTINGS: Record<string, string> = {
   'fallback api/webhooks/forwarder.ts pollMs = 2000':
     "the outbox forwarder's own polling, not vault.throttle's",
   "fallback cli/peers.ts h.localRoot ?? ''": "a host row's recorded library, printed",
-  'fallback activities/vault/rclone.ts trash = trashPlacement(this.options.trashFolder)':
+  'fallback activities/vault/rclone/remote-spec.ts trash = trashPlacement(this.folder)':
     "a copy's trash placement (a runtime value), not the trash section",
+  'fallback lib/items/migrate.ts row?.hostId ?? started.hostId':
+    "a retired item's host: its catalog row's, else the one its run started with",
+  'fallback lib/items/migrate.ts (await retired.fetchHistory()).events ?? []':
+    "a retired run's history events, not the notification events",
   'redeclared lib/infra/supervisor.ts SupervisorOptions.name': 'the supervised process, not a media server',
   'redeclared lib/start-item.ts StartIncomingOptions.hostId':
     "the item's workflow input (recorded in its history), passed per start",
@@ -30,17 +34,8 @@ const NOT_SETTINGS: Record<string, string> = {
 
 /** Findings not on the path yet, each with why it is left (owned by another part of issue 27, or later). */
 const PENDING: Record<string, string> = {
-  ...Object.fromEntries(
-    [
-      'redeclared activities/vault/rclone.ts RcloneOptions.binary',
-      'redeclared activities/vault/rclone.ts RcloneOptions.remote',
-      'redeclared activities/vault/rclone.ts RcloneOptions.extraFlags',
-      'redeclared activities/vault/rclone.ts RcloneOptions.bwLimit',
-      'fallback activities/vault/rclone.ts options.extraFlags ?? []',
-    ].map((k) => [k, 'the rclone split (issue 27, item 3) brings rcloneSettings(config) beside the client']),
-  ),
-  'fallback activities/scan/media-servers.ts config.libraryRoot ?? defaultLibraryRoot':
-    "a default that is another key's value (union.mediaMount), in the media-server split (item 3)",
+  'fallback activities/scan/server-path.ts config.libraryRoot ?? defaultLibraryRoot':
+    "a default that is another key's value (union.mediaMount), resolved per server where its paths are mapped",
   'fallback cli/stack.ts config.temporal.embedded.uiIp ?? config.temporal.embedded.ip':
     "a default that is another key's value (temporal.embedded.ip), resolved where the dev server starts",
   ...Object.fromEntries(
@@ -66,8 +61,10 @@ const PENDING: Record<string, string> = {
       'infrastructure launchers (`vaultarr start`, `vaultarr union`), also started by tests and bench',
     ]),
   ),
-  'redeclared lib/metrics.ts WorkerMetricsDeps.hostId': 'lib/metrics.ts (489 lines) is to be split first',
-  'redeclared lib/metrics.ts WorkerMetricsDeps.localRoot': 'lib/metrics.ts (489 lines) is to be split first',
+  'redeclared lib/metrics/worker.ts WorkerMetricsDeps.hostId':
+    'lib/metrics/worker.ts: the metrics take their host and local root through their own settings next',
+  'redeclared lib/metrics/worker.ts WorkerMetricsDeps.localRoot':
+    'lib/metrics/worker.ts: the metrics take their host and local root through their own settings next',
 };
 
 const keyOf = (f: Finding): string => `${f.kind} ${f.file} ${f.text}`;

@@ -1,5 +1,5 @@
-import { createMediaServer, isLanAddress } from '../../activities/scan/media-servers.js';
-import { Rclone } from '../../activities/vault/rclone.js';
+import { createMediaServer, isLanAddress } from '../../activities/scan/servers/index.js';
+import { Rclone } from '../../activities/vault/rclone/client.js';
 import type { MediaServerConfig } from '../../lib/config.js';
 import { waitFor } from '../../lib/infra/wait.js';
 import { bwLimitAt, StreamThrottle, throttleSettings } from '../../workers/stream-throttle.js';
@@ -9,6 +9,7 @@ import { FakeJellyfin } from '../fakes/jellyfin.js';
 import { FakePlex } from '../fakes/plex.js';
 import type { FakeStream } from '../fakes/sessions.js';
 import { tempDir } from '../helpers/env.js';
+import { testRcloneSettings } from '../helpers/vault-settings.js';
 
 const plex = new FakePlex({ token: 'plex-token-0123456789', sections: [] });
 const jellyfin = new FakeJellyfin({ apiKey: 'jellyfin-key-0123456789' });
@@ -79,7 +80,7 @@ describe('media servers report their remote streams', () => {
 
 describe('stream-aware throttling of the rclone daemon', () => {
   test('a remote Plex stream throttles the daemon to vault.throttle.bwLimit; its end restores vault.bwLimit', async () => {
-    rclone = new Rclone({ binary: 'rclone', remote: vault.dir, bwLimit: '8M', trashFolder: '.trash' });
+    rclone = new Rclone(testRcloneSettings({ remote: vault.dir, bwLimit: '8M' }));
     const throttle = new StreamThrottle({
       servers: servers(),
       control: rclone,
@@ -99,7 +100,7 @@ describe('stream-aware throttling of the rclone daemon', () => {
   });
 
   test('minStreams counts the streams of Jellyfin and Emby together, and paused streams do not count', async () => {
-    rclone = new Rclone({ binary: 'rclone', remote: vault.dir, trashFolder: '.trash' });
+    rclone = new Rclone(testRcloneSettings({ remote: vault.dir }));
     const throttle = new StreamThrottle({
       servers: servers(),
       control: rclone,
@@ -121,7 +122,7 @@ describe('stream-aware throttling of the rclone daemon', () => {
   });
 
   test('the started poller throttles on its own, counts a server that is down as 0, and stop() restores the limit', async () => {
-    rclone = new Rclone({ binary: 'rclone', remote: vault.dir, trashFolder: '.trash' });
+    rclone = new Rclone(testRcloneSettings({ remote: vault.dir }));
     const throttle = new StreamThrottle({
       servers: servers(),
       control: rclone,

@@ -2,16 +2,7 @@
  * An item's workflow lives as long as its file: it continues as new once its history is long,
  * carrying its state. Forced here with a low threshold and many pin/unpin cycles.
  */
-import {
-  evictSignal,
-  evictUpdate,
-  LEGACY_MEDIA_ITEM_WORKFLOW,
-  MEDIA_ITEM_WORKFLOW,
-  pinSignal,
-  statusQuery,
-  unpinSignal,
-  unpinUpdate,
-} from '../../domain/messages.js';
+import { evictSignal, pinSignal, statusQuery, unpinSignal } from '../../domain/messages.js';
 import {
   KIND_ATTRIBUTE,
   LIBRARY_PATH_ATTRIBUTE,
@@ -25,7 +16,7 @@ import { makeVideo } from '../helpers/env.js';
 import { recordHistory } from '../helpers/histories.js';
 import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
 
-describe('mediaItemWorkflow continue-as-new', () => {
+describe('the item workflow continues as new', () => {
   let env: WorkflowTestEnv;
   const threshold = 60;
   beforeAll(async () => {
@@ -96,49 +87,5 @@ describe('mediaItemWorkflow continue-as-new', () => {
     expect(existsSync(path.join(env.localRoot, libraryPath))).toBe(false);
     // The first run, which ended by continuing as new, for the replay test.
     await recordHistory('continued-as-new-first-run', env.client.workflow.getHandle(workflowId, firstRun));
-  });
-
-  test('an item of the legacy type continues as the current type, its state carried, and takes updates from then on', async () => {
-    const libraryPath = 'Movies/Brazil (1985)/Brazil (1985).mkv';
-    makeVideo(path.join(env.localRoot, libraryPath), 1, 12);
-    const workflowId = `media:legacy-${Date.now()}`;
-    // As a version before mediaItemWorkflowV2 started it: the policy frozen into its input.
-    const handle = await env.client.workflow.start(LEGACY_MEDIA_ITEM_WORKFLOW, {
-      workflowId,
-      taskQueue: env.taskQueue,
-      args: [{ hostId: env.hostId, origin: { kind: 'library', libraryPath }, policy: env.policy }],
-      typedSearchAttributes: [{ key: STAGE_ATTRIBUTE, value: 'copying' }],
-    });
-    const before = await env.waitForStage(workflowId, 'resident');
-    const legacyRun = await handle.describe();
-    expect(legacyRun.type).toBe(LEGACY_MEDIA_ITEM_WORKFLOW);
-    for (let i = 0; i < 30 && (await handle.describe()).type === LEGACY_MEDIA_ITEM_WORKFLOW; i++) {
-      await handle.signal(i % 2 ? unpinSignal : pinSignal);
-      await waitFor(
-        'the pin to change',
-        async () => (await handle.query(statusQuery)).pinned === !(i % 2),
-        30_000,
-        50,
-      );
-    }
-    const current = env.client.workflow.getHandle(workflowId);
-    expect((await current.describe()).type).toBe(MEDIA_ITEM_WORKFLOW);
-    const status = await current.query(statusQuery);
-    expect(status).toMatchObject({ stage: 'resident', libraryPath, verification: before.verification });
-    // The current type's updates: refused while pinned (the validator says why), accepted once unpinned.
-    if (status.pinned) {
-      await expect(current.executeUpdate(evictUpdate)).rejects.toMatchObject({
-        cause: { message: 'the item is pinned; unpin it first' },
-      });
-      await current.executeUpdate(unpinUpdate);
-    }
-    expect(await current.executeUpdate(evictUpdate)).toEqual({ stage: 'resident' });
-    await env.waitForStage(workflowId, 'evicted');
-    expect(existsSync(path.join(env.localRoot, libraryPath))).toBe(false);
-    // The legacy run that continued as the current type, for the replay test.
-    await recordHistory(
-      'legacy-continued-as-current-type',
-      env.client.workflow.getHandle(workflowId, legacyRun.runId),
-    );
   });
 });

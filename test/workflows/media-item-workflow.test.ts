@@ -1,7 +1,13 @@
-import { cancelSignal, retrySignal, statusQuery } from '../../domain/messages.js';
+import {
+  cancelSignal,
+  deletedSignal,
+  renamedSignal,
+  retrySignal,
+  statusQuery,
+} from '../../domain/messages.js';
 import { KIND_ATTRIBUTE, STAGE_ATTRIBUTE, TITLE_ATTRIBUTE } from '../../domain/search-attributes.js';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeVideo } from '../helpers/env.js';
 import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
@@ -10,7 +16,7 @@ import { recordHistory } from '../helpers/histories.js';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-describe('mediaItemWorkflow on the real dev server', () => {
+describe('the item workflow on the real dev server', () => {
   let env: WorkflowTestEnv;
   beforeAll(async () => {
     env = await createWorkflowTestEnv();
@@ -137,9 +143,39 @@ describe('mediaItemWorkflow on the real dev server', () => {
     await recordHistory('movie-resident-then-cancelled', handle);
     expect(existsSync(path.join(env.localRoot, 'Movies/Her (2013)/Her (2013).mkv'))).toBe(true);
   });
+
+  test('a library file its *arr renames takes its vault copy along; deleted, its vault copy goes to the vault trash and the item ends', async () => {
+    const release = 'Incoming/Gattaca.1997.1080p.BluRay.x264-GROUP.mkv';
+    makeVideo(path.join(env.localRoot, release), 1, 9);
+    const workflowId = await env.startIncoming(release);
+    await env.waitForStage(workflowId, 'resident');
+    const from = 'Movies/Gattaca (1997)/Gattaca (1997).mkv';
+    const to = 'Movies/Gattaca (1997)/Gattaca (1997) Bluray-1080p.mkv';
+    const video = sha256(path.join(env.localRoot, from));
+    // As Radarr renames the file, then tells vaultarr.
+    renameSync(path.join(env.localRoot, from), path.join(env.localRoot, to));
+    const handle = env.client.workflow.getHandle(workflowId);
+    await handle.signal(renamedSignal, { libraryPath: to });
+    await env.waitForStatus(workflowId, `renamed to ${to}`, (s) => s.libraryPath === to);
+    expect(sha256(path.join(env.vaultDir, to))).toBe(video);
+    expect(existsSync(path.join(env.vaultDir, from))).toBe(false);
+
+    rmSync(path.join(env.localRoot, to));
+    await handle.signal(deletedSignal, { reason: 'radarr MovieFileDelete (manual)' });
+    expect(await handle.result()).toMatchObject({
+      stage: 'deleted',
+      reason: 'radarr MovieFileDelete (manual)',
+    });
+    expect(existsSync(path.join(env.vaultDir, to))).toBe(false);
+    const trashed = readdirSync(env.vaultDir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith(path.basename(to)),
+    );
+    expect(trashed.map((f) => sha256(path.join(env.vaultDir, f)))).toEqual([video]);
+    await recordHistory('library-renamed-then-deleted', handle);
+  });
 });
 
-describe('mediaItemWorkflow outside the upload window', () => {
+describe('the item workflow outside the upload window', () => {
   let env: WorkflowTestEnv;
   const now = new Date();
   const hhmm = (d: Date) =>
@@ -168,7 +204,7 @@ describe('mediaItemWorkflow outside the upload window', () => {
   });
 });
 
-describe('mediaItemWorkflow when the vault copy keeps failing verification', () => {
+describe('the item workflow when the vault copy keeps failing verification', () => {
   let env: WorkflowTestEnv;
   const marker = `/tmp/vaultarr-corrupt-${process.pid}`;
   beforeAll(async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HostQuotaPause, isQuotaExhausted } from '../../activities/vault/quota-pause.js';
-import { Rclone } from '../../activities/vault/rclone.js';
+import { Rclone } from '../../activities/vault/rclone/client.js';
 import { cancelSignal } from '../../domain/messages.js';
 import { createWorkerMetrics } from '../../lib/metrics.js';
 import { makeLibrary, makeVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';

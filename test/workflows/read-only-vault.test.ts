@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Rclone } from '../../activities/vault/rclone.js';
+import { Rclone } from '../../activities/vault/rclone/client.js';
 import { isMounted } from '../../lib/infra/union.js';
 import { makeVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';

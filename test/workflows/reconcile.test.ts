@@ -19,19 +19,11 @@ describe('reconcileWorkflow', () => {
   });
 
   const reconcile = (dryRun = false): Promise<ReconcileReport> =>
-    runReconcile(
-      env.client,
-      { hostId: env.hostId, policy: env.policy, dryRun, settledForMs: 0 },
-      env.taskQueue,
-    );
+    runReconcile(env.client, { hostId: env.hostId, dryRun, settledForMs: 0 }, env.taskQueue);
 
   test('a file that just arrived is in flight, not missed', async () => {
     makeVideo(path.join(env.localRoot, 'Movies/Fresh (2024)/Fresh (2024).mkv'), 1, 9);
-    const report = await runReconcile(
-      env.client,
-      { hostId: env.hostId, policy: env.policy, dryRun: true },
-      env.taskQueue,
-    );
+    const report = await runReconcile(env.client, { hostId: env.hostId, dryRun: true }, env.taskQueue);
     expect(report.untracked).toEqual([]);
     rmSync(path.join(env.localRoot, 'Movies/Fresh (2024)'), { recursive: true });
   });
@@ -68,11 +60,7 @@ describe('reconcileWorkflow', () => {
     rmSync(path.join(env.vaultDir, 'Movies/Alien (1979)'), { recursive: true });
     expect(await reconcile()).toMatchObject({ clean: true, started: [] });
     // Files that just arrived still count as present: nothing resident is reported missing.
-    const inFlight = await runReconcile(
-      env.client,
-      { hostId: env.hostId, policy: env.policy, dryRun: true },
-      env.taskQueue,
-    );
+    const inFlight = await runReconcile(env.client, { hostId: env.hostId, dryRun: true }, env.taskQueue);
     expect(inFlight).toMatchObject({ clean: true, missingLocally: [], untracked: [] });
   });
 

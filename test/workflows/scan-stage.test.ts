@@ -1,7 +1,7 @@
 /**
- * The scan stage of `mediaItemWorkflow` on the real dev server, against fake Plex and Jellyfin
- * servers: the right folder on each, merged requests, a server that is down neither blocks the
- * others nor is forgotten.
+ * The scan stage of the item workflow (`mediaItemWorkflowV2`) on the real dev server, against fake
+ * Plex and Jellyfin servers: the right folder on each, merged requests, a server that is down
+ * neither blocks the others nor is forgotten.
  */
 import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';

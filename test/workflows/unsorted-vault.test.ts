@@ -7,8 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { approveSortUpdate, cancelSignal, statusQuery, type MediaItemStatus } from '../../domain/messages.js';
-import { waitFor } from '../../lib/infra/wait.js';
+import { approveSortUpdate, cancelSignal } from '../../domain/messages.js';
 import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import { makeVideo } from '../helpers/env.js';
 import { recordHistory } from '../helpers/histories.js';
@@ -25,25 +24,11 @@ describe('vault first for Unsorted', () => {
     await env.close();
   });
 
-  /** Polls the item's status until `ok` holds (60 s). */
-  const statusUntil = async (workflowId: string, what: string, ok: (s: MediaItemStatus) => boolean) => {
-    let last: MediaItemStatus | undefined;
-    await waitFor(
-      `${workflowId}: ${what}`,
-      async () => ok((last = await env.client.workflow.getHandle(workflowId).query(statusQuery))),
-      60_000,
-      200,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; last status: ${JSON.stringify(last)}`);
-    });
-    return last!;
-  };
-
   /** Drops a phone video into Incoming/ and waits until its Unsorted/ copy is verified on the vault. */
   const awaitingSafely = async (name: string, seed: number) => {
     makeVideo(path.join(env.localRoot, 'Incoming', name), 1, seed);
     const workflowId = await env.startIncoming(`Incoming/${name}`);
-    const status = await statusUntil(
+    const status = await env.waitForStatus(
       workflowId,
       'awaiting approval with its vault copy verified',
       (s) => s.stage === 'awaiting-approval' && s.unsortedVault?.state === 'verified',
@@ -165,7 +150,7 @@ describe('vault first for Unsorted', () => {
     const subtitlePath = 'Shows/Lost/Season 02/Lost - S02E02.en.srt';
     expect(attached.stdout).toContain(`moved to ${subtitlePath}`);
 
-    const vaulted = await statusUntil(
+    const vaulted = await env.waitForStatus(
       episode,
       'resident with the subtitle vaulted',
       (s) =>
@@ -191,7 +176,7 @@ describe('vault first for Unsorted', () => {
       .slice(attachedAt)
       .find((r) => r.stage === 'verifying' && r.outcome === 'entered');
     expect(copied?.details.bytesCopied).toBe(Buffer.byteLength(subtitle));
-    await statusUntil(first, 'the English subtitle no longer listed', (s) =>
+    await env.waitForStatus(first, 'the English subtitle no longer listed', (s) =>
       Boolean(s.leftover && !s.leftover.files.includes('Subs/2_English.srt')),
     );
 
@@ -214,7 +199,7 @@ describe('vault first for Unsorted', () => {
       to: first,
       subtitlePath: 'Shows/Lost/Season 02/Lost - S02E01.fr.srt',
     });
-    const firstVaulted = await statusUntil(
+    const firstVaulted = await env.waitForStatus(
       first,
       'resident with the French subtitle vaulted and no leftover',
       (s) =>
