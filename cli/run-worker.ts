@@ -21,7 +21,7 @@ import {
 import { createMediaServer } from '../activities/scan/servers/index.js';
 import { HostQuotaPause } from '../activities/vault/quota-pause.js';
 import { Rclone } from '../activities/vault/rclone/client.js';
-import { createWorkerMetrics, serveMetrics } from '../lib/metrics.js';
+import { createWorkerMetrics, serveMetrics, workerMetricsSettings } from '../lib/metrics.js';
 import { checkApprise, ensureNotificationSchedules } from '../lib/notifications.js';
 import { StreamThrottle, throttleSettings } from '../workers/stream-throttle.js';
 import { createWorkers, workerSettings } from '../workers/worker.js';
@@ -79,9 +79,7 @@ export async function runWorker(config: Config): Promise<void> {
     log.warn('vault.throttle needs vault.rcloneDaemon: copies run as processes here and are not throttled');
   const metrics = config.metrics.enabled
     ? createWorkerMetrics({
-        hostId: config.hostId,
-        localRoot: config.library.localRoot,
-        copyMethod: config.vault.rcloneDaemon ? 'rclone-daemon' : 'rclone-process',
+        settings: workerMetricsSettings(config),
         rcloneDaemonUp: config.vault.rcloneDaemon ? () => rclone.daemonUp() : undefined,
         quotaPause,
         throttle: throttle && (() => throttle.state),

@@ -18,4 +18,10 @@
  */
 export { createApiMetrics, type ApiMetrics } from './metrics/api.js';
 export { serveMetrics } from './metrics/registry.js';
-export { createWorkerMetrics, type WorkerMetrics, type WorkerMetricsDeps } from './metrics/worker.js';
+export {
+  createWorkerMetrics,
+  workerMetricsSettings,
+  type WorkerMetrics,
+  type WorkerMetricsDeps,
+  type WorkerMetricsSettings,
+} from './metrics/worker.js';

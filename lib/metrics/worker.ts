@@ -8,19 +8,32 @@ import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import { statfs } from 'node:fs/promises';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { HostQuotaPause } from '../../activities/vault/quota-pause.js';
+import type { Config } from '../config.js';
 import type { ThrottleState } from '../../workers/stream-throttle.js';
 import { defaultMetrics } from './registry.js';
 
 /** Duration buckets of copies and verifications, in seconds (a subtitle to a 50 GB remux on a slow line). */
 const TRANSFER_SECONDS_BUCKETS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 12 * 3600];
 
+/**
+ * A worker's metrics settings, from config: `hostId` (every metric's `host` label), `localRoot`
+ * (`.Local`, whose free share is measured at each scrape) and `copyMethod`, how rclone copies run
+ * here: `rclone-daemon` (the long-lived `rclone rcd`, `vault.rcloneDaemon`) or `rclone-process`.
+ */
+export function workerMetricsSettings(config: Pick<Config, 'hostId' | 'library' | 'vault'>) {
+  return {
+    hostId: config.hostId,
+    localRoot: config.library.localRoot,
+    copyMethod: config.vault.rcloneDaemon ? ('rclone-daemon' as const) : ('rclone-process' as const),
+  };
+}
+
+/** What {@link workerMetricsSettings} returns. */
+export type WorkerMetricsSettings = ReturnType<typeof workerMetricsSettings>;
+
 /** What a worker's metrics look at besides its activities. */
 export interface WorkerMetricsDeps {
-  hostId: string;
-  /** `.Local`, whose free share is measured at each scrape. */
-  localRoot: string;
-  /** How rclone copies run here: `rclone-daemon` (the long-lived `rclone rcd`) or `rclone-process`. */
-  copyMethod: 'rclone-daemon' | 'rclone-process';
+  settings: WorkerMetricsSettings;
   /**
    * Whether the rclone daemon answers (checked at each scrape); absent when copies run one process
    * each, and `vaultarr_rclone_daemon_up` is then not exported.
@@ -75,9 +88,10 @@ function failureTypeOf(err: unknown): string {
  * local disk's free ratio and bytes; the rclone daemon's state.
  */
 export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
+  const { hostId, localRoot, copyMethod } = deps.settings;
   const registry = new Registry();
   defaultMetrics(registry);
-  registry.setDefaultLabels({ host: deps.hostId });
+  registry.setDefaultLabels({ host: hostId });
   const reg = { registers: [registry] };
   const copies = new Counter({
     name: 'vaultarr_vault_copies_total',
@@ -157,7 +171,7 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
     help: 'Free share of the local disk (.Local), 0-1, as unprivileged users see it.',
     ...reg,
     async collect() {
-      const s = await statfs(deps.localRoot).catch(() => undefined);
+      const s = await statfs(localRoot).catch(() => undefined);
       if (s) this.set(s.blocks > 0 ? s.bavail / s.blocks : 1);
     },
   });
@@ -166,7 +180,7 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
     help: 'Free bytes of the local disk (.Local).',
     ...reg,
     async collect() {
-      const s = await statfs(deps.localRoot).catch(() => undefined);
+      const s = await statfs(localRoot).catch(() => undefined);
       if (s) this.set(s.bavail * s.bsize);
     },
   });
@@ -234,9 +248,9 @@ export function createWorkerMetrics(deps: WorkerMetricsDeps): WorkerMetrics {
   }
 
   const observeCopy = (bytes: number, seconds: number): void => {
-    copies.inc({ method: deps.copyMethod });
-    copiedBytes.inc({ method: deps.copyMethod }, bytes);
-    copySeconds.observe({ method: deps.copyMethod }, seconds);
+    copies.inc({ method: copyMethod });
+    copiedBytes.inc({ method: copyMethod }, bytes);
+    copySeconds.observe({ method: copyMethod }, seconds);
   };
   const observeVerification = (result: Observed, seconds: number): void => {
     const method = result.verification?.method ?? 'none';

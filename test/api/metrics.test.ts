@@ -15,6 +15,7 @@ import {
   createApiMetrics,
   createWorkerMetrics,
   serveMetrics,
+  workerMetricsSettings,
   type WorkerMetrics,
 } from '../../lib/metrics.js';
 import { registerHost } from '../../lib/hosts.js';
@@ -73,9 +74,7 @@ describe('/metrics on the API and a worker', () => {
   beforeAll(async () => {
     await plex.start();
     workerMetrics = createWorkerMetrics({
-      hostId,
-      localRoot,
-      copyMethod: 'rclone-daemon',
+      settings: workerMetricsSettings(testConfig({ hostId, library: { localRoot } })),
       rcloneDaemonUp: () => rclone.daemonUp(),
     });
     env = await createWorkflowTestEnv({

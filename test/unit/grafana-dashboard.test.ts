@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type pg from 'pg';
-import { createApiMetrics, createWorkerMetrics } from '../../lib/metrics.js';
+import { createApiMetrics, createWorkerMetrics, workerMetricsSettings } from '../../lib/metrics.js';
+import { testConfig } from '../helpers/config.js';
 
 interface Panel {
   title: string;
@@ -20,9 +21,7 @@ function exportedNames(): Set<string> {
   const metrics = [
     ...createApiMetrics({ pool: {} as pg.Pool }).registry.getMetricsAsArray(),
     ...createWorkerMetrics({
-      hostId: 'h',
-      localRoot: tmpdir(),
-      copyMethod: 'rclone-daemon',
+      settings: workerMetricsSettings(testConfig({ hostId: 'h', library: { localRoot: tmpdir() } })),
       rcloneDaemonUp: async () => true,
       quotaPause: { current: () => undefined, pausesStarted: 0 },
       throttle: () => ({ throttled: false, streams: {}, totalStreams: 0 }),

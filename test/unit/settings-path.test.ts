@@ -61,10 +61,6 @@ const PENDING: Record<string, string> = {
       'infrastructure launchers (`vaultarr start`, `vaultarr union`), also started by tests and bench',
     ]),
   ),
-  'redeclared lib/metrics/worker.ts WorkerMetricsDeps.hostId':
-    'lib/metrics/worker.ts: the metrics take their host and local root through their own settings next',
-  'redeclared lib/metrics/worker.ts WorkerMetricsDeps.localRoot':
-    'lib/metrics/worker.ts: the metrics take their host and local root through their own settings next',
 };
 
 const keyOf = (f: Finding): string => `${f.kind} ${f.file} ${f.text}`;

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { HostQuotaPause, isQuotaExhausted } from '../../activities/vault/quota-pause.js';
 import { Rclone } from '../../activities/vault/rclone/client.js';
 import { cancelSignal } from '../../domain/messages.js';
-import { createWorkerMetrics } from '../../lib/metrics.js';
+import { createWorkerMetrics, workerMetricsSettings } from '../../lib/metrics.js';
+import { testConfig } from '../helpers/config.js';
 import { makeLibrary, makeVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 import { recordHistory } from '../helpers/histories.js';
 import { createWorkflowTestEnv, type WorkflowTestEnv } from '../helpers/workflow-env.js';
@@ -105,9 +106,7 @@ describe('an exhausted upload quota pauses the host copies, then they resume', (
     const localRoot = path.join(dirs.dir, '.Local');
     makeLibrary(localRoot);
     const metrics = createWorkerMetrics({
-      hostId: 'quota-host',
-      localRoot,
-      copyMethod: 'rclone-daemon',
+      settings: workerMetricsSettings(testConfig({ hostId: 'quota-host', library: { localRoot } })),
       quotaPause,
     });
     env = await createWorkflowTestEnv({
