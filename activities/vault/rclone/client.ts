@@ -34,7 +34,9 @@ import { VaultTrash } from './remote-spec.js';
  *   SFTP vault at all); `extraFlags` (`vault.extraFlags`, for every call, the daemon's global
  *   flags; secret ones reach rclone through its environment, never its command line);
  *   `trashFolder` (`vault.trash.folder`: every copy and move that would replace an object moves
- *   the old one there first, with rclone's own `--backup-dir`)
+ *   the old one there first, with rclone's own `--backup-dir`); `webdavPacerMinSleep`
+ *   (`vault.webdavPacerMinSleep`, rclone's `--webdav-pacer-min-sleep`, for every call and the
+ *   daemon: a backend flag rclone takes with any remote, so a WebDAV remote under crypt gets it too)
  */
 export function rcloneSettings(config: Pick<Config, 'vault'>) {
   const vault = config.vault;
@@ -46,6 +48,7 @@ export function rcloneSettings(config: Pick<Config, 'vault'>) {
     bwLimit: vault.bwLimit,
     extraFlags: vault.extraFlags,
     trashFolder: vault.trash.folder,
+    webdavPacerMinSleep: vault.webdavPacerMinSleep,
   };
 }
 
