@@ -188,6 +188,16 @@ export const ConfigSchema = z.strictObject({
         .describe(
           'Extra flags for every rclone call, e.g. `["--transfers", "8", "--webdav-pass", "<obscured>"]`. Secret ones (passwords, tokens, keys: `--webdav-pass`, `--sftp-pass=…`, `--webdav-bearer-token`, `--s3-secret-access-key`, …) reach rclone through its environment (`RCLONE_WEBDAV_PASS`), never its command line, and are shown as `***`.',
         ),
+      webdavPacerMinSleep: z
+        .string()
+        .regex(
+          /^(0|(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+)$/,
+          'must be a duration in rclone\'s syntax, e.g. "1ms", "10ms" or "0.5s"',
+        )
+        .default('1ms')
+        .describe(
+          "Least time between two calls to a WebDAV vault (rclone's `--webdav-pacer-min-sleep`, for every rclone call, so a WebDAV remote under crypt gets it too). rclone's 10 ms caps a vault at 100 calls/s; 1 ms lifts that for a LAN server, and the pacer still doubles the wait on each error (up to 2 s).",
+        ),
       verifyAttempts: z
         .number()
         .int()

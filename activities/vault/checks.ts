@@ -3,8 +3,8 @@
  *
  * Bytes are read as few times as possible: the local file is hashed once (sha256 for the record
  * plus the remote's own hash type, in one pass) while rclone copies it, so the page cache serves
- * both reads; a remote with hashes is compared against its hash, one with modtimes against its
- * modtime; only a remote with neither is read back, once, streamed.
+ * both reads; a remote with hashes is compared against its hash; only a remote (or an object)
+ * without one is read back, once, streamed.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { stat } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import { permanentFailure, resolveInRoot } from '../failures.js';
 import { fileIo, reportProgress } from '../progress.js';
 import type { Rclone } from './rclone/client.js';
 import { RcloneError } from './rclone/errors.js';
-import { MODTIME_UNSUPPORTED_NS, type RemoteFeatures } from './rclone/operations.js';
+import type { RemoteFeatures } from './rclone/operations.js';
 
 /** A local file as it was hashed for verification, in the pass made while it was copied. */
 export interface LocalFileRecord {
@@ -45,11 +45,13 @@ const HASH_PREFERENCE = [
 export type Method =
   { kind: 'hash'; hashType: string } | { kind: 'modtime'; toleranceMs: number } | { kind: 'read-back' };
 
+/**
+ * How a new copy is verified: by the remote's hash, else read back. Never by modification time
+ * alone (no byte of content compared); `modtime` is only how older versions recorded some copies.
+ */
 export function methodFor(features: RemoteFeatures): Method {
   const hashType = HASH_PREFERENCE.find((h) => features.hashes.includes(h));
   if (hashType) return { kind: 'hash', hashType };
-  if (features.precisionNs < MODTIME_UNSUPPORTED_NS)
-    return { kind: 'modtime', toleranceMs: Math.max(1000, features.precisionNs / 1e6) };
   return { kind: 'read-back' };
 }
 
@@ -150,8 +152,9 @@ export function createVaultChecks(deps: { localRoot: string; rclone: Rclone }) {
     const base = verifiedFields(record);
     if (method.kind === 'hash') {
       const remoteValue = remote.hashes[method.hashType]?.toLowerCase();
-      if (!remoteValue)
-        throw new RcloneError(`the vault returned no ${method.hashType} for ${p}`, 'other', undefined);
+      // An object the remote has no hash for (an S3 multipart upload by a client that stored no
+      // MD5: its ETag is not one): never taken as verified, read back instead.
+      if (!remoteValue) return readBack(record);
       const want = expectedRemoteValue ?? record.hashes[method.hashType]!.toLowerCase();
       if (remoteValue !== want)
         return {

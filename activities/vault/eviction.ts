@@ -111,12 +111,11 @@ export function createEvictLocalCopy(deps: VaultDeps, checks: VaultChecks) {
       if (videoRecord.hashes.sha256 !== expected.sha256 || videoRecord.sizeBytes !== expected.sizeBytes)
         return { evicted: false, reason: `${video} changed locally since it was vaulted` };
     }
+    // A copy an older version verified by modtime alone is compared by content now: read back.
     const videoMethod: Method =
-      expected.method === 'modtime' && method.kind === 'modtime'
-        ? method
-        : expected.method === 'sha256-download'
-          ? { kind: 'read-back' }
-          : { kind: 'hash', hashType: expected.method };
+      expected.method === 'sha256-download' || expected.method === 'modtime'
+        ? { kind: 'read-back' }
+        : { kind: 'hash', hashType: expected.method };
     if (videoMethod.kind === 'hash') videoRecord.hashes[videoMethod.hashType] = expected.remoteValue;
     const videoCheck = await checkRemote(
       videoRecord,

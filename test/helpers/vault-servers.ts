@@ -93,6 +93,8 @@ export async function startOpenSshSftp(root: string, options: { shell: boolean }
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
       'UsePAM no',
+      // VERBOSE: each connection's "Transferred: sent N" (the bytes read from the vault) and sessions.
+      'LogLevel VERBOSE',
       `AllowUsers ${SFTP_USER}`,
       'Subsystem sftp internal-sftp',
       `Match User ${SFTP_USER}`,
@@ -122,11 +124,34 @@ export async function startOpenSshSftp(root: string, options: { shell: boolean }
 }
 
 /**
+ * What sshd's log (LogLevel VERBOSE, as {@link startOpenSshSftp} runs it) says of the connections
+ * so far: how many were accepted, how many closed, and the bytes sshd sent over the closed ones
+ * (each one's `Transferred: sent N`): everything read from the vault, plus a few KiB of protocol.
+ */
+export function sshdTraffic(log: string): { accepted: number; closed: number; sentBytes: number } {
+  const sent = [...log.matchAll(/^Transferred: sent (\d+), received \d+ bytes$/gm)].map((m) => Number(m[1]));
+  return {
+    accepted: (log.match(/^Accepted publickey for /gm) ?? []).length,
+    closed: sent.length,
+    sentBytes: sent.reduce((a, b) => a + b, 0),
+  };
+}
+
+/**
  * Starts `rclone serve s3 <root>/s3` (the pinned rclone's S3 server) on a free loopback port with a
  * bucket `vault`, and a remote whose upload cutoff and chunk size are `multipartCutoffMiB` (so
  * files above it go up in parts, each part's ETag is not the object's MD5).
+ *
+ * @param options.etagHash - the hash the server answers as an object's ETag (`--etag-hash`):
+ *   `MD5` (rclone's default: the MD5 of the file as it is on the server's disk, multipart or not);
+ *   `SHA1` for an ETag that is never an MD5, as AWS's of a multipart upload (`<hash>-<parts>`) or of
+ *   an SSE-KMS object: rclone then has only the MD5 its uploads store in the object's metadata
  */
-export async function startS3(root: string, multipartCutoffMiB = 5): Promise<VaultServer> {
+export async function startS3(
+  root: string,
+  multipartCutoffMiB = 5,
+  options: { etagHash?: 'MD5' | 'SHA1' } = {},
+): Promise<VaultServer> {
   const data = path.join(root, 's3');
   const dir = path.join(data, 'vault');
   mkdirSync(dir, { recursive: true });
@@ -135,7 +160,10 @@ export async function startS3(root: string, multipartCutoffMiB = 5): Promise<Vau
   const logFile = path.join(root, 's3.log');
   const child = spawn(
     'rclone',
-    ['serve', 's3', data, '--addr', `127.0.0.1:${port}`, '--log-file', logFile, '-v'],
+    [
+      ...['serve', 's3', data, '--addr', `127.0.0.1:${port}`, '--log-file', logFile, '-v'],
+      ...['--etag-hash', options.etagHash ?? 'MD5'],
+    ],
     // The key pair through the environment: no secret on a command line.
     // (a list flag's variable is CSV: the pair is one quoted field).
     { stdio: 'ignore', env: { ...process.env, RCLONE_AUTH_KEY: `"${accessKey},${secretKey}"` } },

@@ -1,8 +1,8 @@
 /**
- * A typed client of the rclone binary (Debian's rclone, v1.60 or later) for one vault remote:
- * copies with parsed progress, object stats with hashes, moves that keep what they replace in the
- * vault trash, backend features, read-backs. Output is parsed into types here so that activities
- * never read rclone's text.
+ * A typed client of the rclone binary (the pinned one, or one no older than `RCLONE_MIN_VERSION` of
+ * `lib/infra/rclone-binary.ts`) for one vault remote: copies with parsed progress, object stats
+ * with hashes, moves that keep what they replace in the vault trash, backend features, read-backs.
+ * Output is parsed into types here so that activities never read rclone's text.
  *
  * Each operation goes to the long-lived `rclone rcd` of `daemon.ts` (one per client, started on
  * first use); when it is off or cannot start, to an rclone process of `process.ts`, as before.
@@ -34,7 +34,9 @@ import { VaultTrash } from './remote-spec.js';
  *   SFTP vault at all); `extraFlags` (`vault.extraFlags`, for every call, the daemon's global
  *   flags; secret ones reach rclone through its environment, never its command line);
  *   `trashFolder` (`vault.trash.folder`: every copy and move that would replace an object moves
- *   the old one there first, with rclone's own `--backup-dir`)
+ *   the old one there first, with rclone's own `--backup-dir`); `webdavPacerMinSleep`
+ *   (`vault.webdavPacerMinSleep`, rclone's `--webdav-pacer-min-sleep`, for every call and the
+ *   daemon: a backend flag rclone takes with any remote, so a WebDAV remote under crypt gets it too)
  */
 export function rcloneSettings(config: Pick<Config, 'vault'>) {
   const vault = config.vault;
@@ -46,6 +48,7 @@ export function rcloneSettings(config: Pick<Config, 'vault'>) {
     bwLimit: vault.bwLimit,
     extraFlags: vault.extraFlags,
     trashFolder: vault.trash.folder,
+    webdavPacerMinSleep: vault.webdavPacerMinSleep,
   };
 }
 

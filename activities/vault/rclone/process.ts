@@ -19,14 +19,21 @@ import { joinRemote, type VaultTrash } from './remote-spec.js';
 
 /** rclone as a process per call, bound to one vault remote. */
 export class RcloneProcess implements RcloneOperations {
-  /** `extraFlags` split into command-line flags and secret ones for the environment. */
+  /**
+   * The flags after every call's own (the daemon's global ones too): the WebDAV pacer, then
+   * `extraFlags` split into command-line flags and secret ones for the environment.
+   */
   readonly flags: ReturnType<typeof splitRcloneFlags>;
 
   constructor(
     private readonly settings: RcloneSettings,
     private readonly trash: VaultTrash,
   ) {
-    this.flags = splitRcloneFlags(settings.extraFlags);
+    const extra = splitRcloneFlags(settings.extraFlags);
+    // A backend flag rclone takes with any remote and applies to each WebDAV one, however deep
+    // under crypt or an alias; first, so that one among the extra flags wins.
+    const pacer = ['--webdav-pacer-min-sleep', settings.webdavPacerMinSleep];
+    this.flags = { ...extra, args: [...pacer, ...extra.args] };
   }
 
   /** `--config <file>` when the settings name an rclone config file. */
