@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { heartbeating } from '../../activities/progress.js';
-import { createVaultActivities } from '../../activities/vault/activities.js';
+import { createVaultActivities, vaultSettings } from '../../activities/vault/activities.js';
+import { testConfig } from '../helpers/config.js';
 import { Rclone } from '../../activities/vault/rclone/client.js';
 import type { VaultVerification } from '../../domain/messages.js';
 import { waitFor } from '../../lib/infra/wait.js';
@@ -75,7 +76,10 @@ describe.each([
     dirs?.cleanup();
   });
 
-  const activities = () => heartbeating(createVaultActivities({ localRoot, rclone }));
+  const activities = () =>
+    heartbeating(
+      createVaultActivities({ rclone, settings: vaultSettings(testConfig({ library: { localRoot } })) }),
+    );
 
   /** Bytes sshd sent while `work` ran, once every connection it opened has closed. */
   async function bytesServed(work: () => Promise<void>): Promise<number> {

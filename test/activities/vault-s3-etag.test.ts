@@ -11,7 +11,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { heartbeating } from '../../activities/progress.js';
-import { createVaultActivities } from '../../activities/vault/activities.js';
+import { createVaultActivities, vaultSettings } from '../../activities/vault/activities.js';
+import { testConfig } from '../helpers/config.js';
 import { Rclone } from '../../activities/vault/rclone/client.js';
 import type { VaultVerification } from '../../domain/messages.js';
 import { tempDir } from '../helpers/env.js';
@@ -50,7 +51,10 @@ describe('an S3 vault whose ETags are not MD5s, multipart above 5 MiB', () => {
     dirs?.cleanup();
   });
 
-  const activities = () => heartbeating(createVaultActivities({ localRoot, rclone }));
+  const activities = () =>
+    heartbeating(
+      createVaultActivities({ rclone, settings: vaultSettings(testConfig({ library: { localRoot } })) }),
+    );
   /** Uploads a file straight to the bucket as a client that stores no MD5 in the metadata would. */
   const uploadWithoutMd5 = (file: string, libraryPath: string) =>
     execFileSync('rclone', [

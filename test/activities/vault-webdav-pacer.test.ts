@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { heartbeating } from '../../activities/progress.js';
-import { createVaultActivities } from '../../activities/vault/activities.js';
+import { createVaultActivities, vaultSettings } from '../../activities/vault/activities.js';
+import { testConfig } from '../helpers/config.js';
 import { Rclone, rcloneSettings } from '../../activities/vault/rclone/client.js';
 import { loadConfig } from '../../lib/config.js';
 import { startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
@@ -83,7 +84,9 @@ describe.each([true, false])('vault.webdavPacerMinSleep with the rclone daemon %
     const seen: string[][] = [];
     const watching = setInterval(() => seen.push(...rcloneCommandLines(rcloneConfig)), 10);
     try {
-      const { copyToVault, verifyVaultCopy } = heartbeating(createVaultActivities({ localRoot, rclone }));
+      const { copyToVault, verifyVaultCopy } = heartbeating(
+        createVaultActivities({ rclone, settings: vaultSettings(testConfig({ library: { localRoot } })) }),
+      );
       const copied = await run(copyToVault, { libraryPaths: [video] });
       const verified = await run(verifyVaultCopy, { libraryPaths: [video], local: copied.local });
       expect(verified.match).toBe(true);
