@@ -104,7 +104,8 @@ export interface ArrApi<Candidate> {
 
 /**
  * The base of the *arr clients: the procedure shared by every app, on the HTTP layer of
- * {@link ArrHttpClient}; subclasses say which endpoints, ids, lookups and bodies their app uses.
+ * {@link ArrHttpClient}; subclasses give their app's names ({@link ArrApi}), exact match, lookup by
+ * outside id and add body.
  *
  * Failures, for every method: `ARR_AUTH_FAILED` (401, not retried); `ARR_REJECTED` (a 400
  * validation array, listing each `propertyName: errorMessage`; another 4xx; a redirect; an answer
