@@ -65,8 +65,47 @@ export const sameTitle = (title: string, n: PeerNotification): boolean =>
   !!n.title && norm(title) === norm(n.title);
 
 /**
+ * What one app's API calls things: its names, ids, schemas and commands, one object per app (in the
+ * app's file) that {@link ArrClient} reads.
+ *
+ * @typeParam Candidate - what the app's lookup answers for one item
+ */
+export interface ArrApi<Candidate> {
+  /** `Radarr`, the prefix of every message (`[Radarr] failed to add movie: ...`). */
+  displayName: string;
+  /**
+   * `movie`, `series`, `artist`, `author`: what one library item is, in messages, and the
+   * resource below {@link ArrApi.apiRoot} (`/api/v3/movie`, its `/lookup` and `/editor`).
+   */
+  noun: string;
+  /** The outside id, e.g. `tmdbId`: its name in messages and its field in lookup results and library items. */
+  keyName: keyof Candidate & string;
+  /** The field of a lookup result that holds its title or name (`title`, `artistName`). */
+  titleField: keyof Candidate & string;
+  /** The notification id that is the outside id (`tmdbId`, `musicBrainzArtistId`). */
+  idsKey: keyof MediaIds;
+  /** The query parameter that filters the item list by outside id, or `undefined` when the app has none. */
+  listFilter: string | undefined;
+  /** Parses one library item (with its outside id under {@link ArrApi.keyName}). */
+  itemSchema: z.ZodType<ArrLibraryItem>;
+  /** The API root, `/api/v3` or `/api/v1`. */
+  apiRoot: string;
+  /** `errorCode`s of a 400 that mean "this item is already there" (a duplicate add). */
+  existsCodes: readonly string[];
+  /** Parses one lookup result. */
+  candidateSchema: z.ZodType<Candidate>;
+  /** The field of the editor body with the ids to unmonitor: `{ movieIds: [id], monitored: false }`. */
+  editorIdsField: string;
+  /** The command that makes the app look at the item's files again (`RescanMovie`)... */
+  rescanCommandName: string;
+  /** ...and its field with the item's id: `{ name: 'RescanMovie', movieId: id }`. */
+  rescanIdField: string;
+}
+
+/**
  * The base of the *arr clients: the procedure shared by every app, on the HTTP layer of
- * {@link ArrHttpClient}; subclasses say which endpoints, ids, lookups and bodies their app uses.
+ * {@link ArrHttpClient}; subclasses give their app's names ({@link ArrApi}), exact match, lookup by
+ * outside id and add body.
  *
  * Failures, for every method: `ARR_AUTH_FAILED` (401, not retried); `ARR_REJECTED` (a 400
  * validation array, listing each `propertyName: errorMessage`; another 4xx; a redirect; an answer
@@ -77,31 +116,16 @@ export const sameTitle = (title: string, n: PeerNotification): boolean =>
  * @typeParam Candidate - what the app's lookup answers for one item
  */
 export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> extends ArrHttpClient {
-  /**
-   * `movie`, `series`, `artist`, `author`: what one library item is, in messages, and the
-   * resource below {@link ArrClient.apiRoot} (`/api/v3/movie`, its `/lookup` and `/editor`).
-   */
-  protected abstract readonly noun: string;
-  /** The outside id, e.g. `tmdbId`: its name in messages and its field in lookup results and library items. */
-  protected abstract readonly keyName: Extract<keyof Candidate, string>;
-  /** The field of a lookup result that holds its title or name (`title`, `artistName`). */
-  protected abstract readonly titleField: Extract<keyof Candidate, string>;
-  /** The notification id that is the outside id (`tmdbId`, `musicBrainzArtistId`). */
-  protected abstract readonly idsKey: keyof MediaIds;
-  /** The query parameter that filters the item list by outside id, or `undefined` when the app has none. */
-  protected abstract readonly listFilter: string | undefined;
-  /** Parses one library item (with its outside id under {@link ArrClient.keyName}). */
-  protected abstract readonly itemSchema: z.ZodType<ArrLibraryItem>;
-  /** The API root, `/api/v3` or `/api/v1`. */
-  protected abstract readonly apiRoot: string;
-  /** Parses one lookup result. */
-  protected abstract readonly candidateSchema: z.ZodType<Candidate>;
-  /** The field of the editor body with the ids to unmonitor: `{ movieIds: [id], monitored: false }`. */
-  protected abstract readonly editorIdsField: string;
-  /** The command that makes the app look at the item's files again (`RescanMovie`)... */
-  protected abstract readonly rescanCommandName: string;
-  /** ...and its field with the item's id: `{ name: 'RescanMovie', movieId: id }`. */
-  protected abstract readonly rescanIdField: string;
+  /** What the app's API calls things. */
+  protected abstract readonly api: ArrApi<Candidate>;
+
+  protected get displayName(): string {
+    return this.api.displayName;
+  }
+
+  protected get existsCodes(): readonly string[] {
+    return this.api.existsCodes;
+  }
 
   /** True when a lookup result is exactly the notified item (case-insensitive title, year when given). */
   protected abstract isExactMatch(candidate: Candidate, n: PeerNotification): boolean;
@@ -112,7 +136,7 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
 
   /** The path items are listed and added at, e.g. `/api/v3/movie`. */
   protected get itemsPath(): string {
-    return `${this.apiRoot}/${this.noun}`;
+    return `${this.api.apiRoot}/${this.api.noun}`;
   }
 
   /** The lookup by term: `GET <path>?term=`. */
@@ -127,7 +151,7 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
 
   /** The item's outside id from the notification's `ids`, when it has one (an empty string is none). */
   protected keyOf(n: PeerNotification): ForeignKey | undefined {
-    const key = n.ids[this.idsKey];
+    const key = n.ids[this.api.idsKey];
     return key === '' ? undefined : key;
   }
 
@@ -138,13 +162,13 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
 
   /** The outside id of a lookup result, or `undefined` when the result has none. */
   protected candidateKey(candidate: Candidate): ForeignKey | undefined {
-    return candidate[this.keyName] as ForeignKey | undefined;
+    return candidate[this.api.keyName] as ForeignKey | undefined;
   }
 
   /** `"The Matrix" (1999, tmdbId 603)`, for messages. */
   protected describeCandidate(candidate: Candidate): string {
     const year = (candidate as { year?: number }).year;
-    return `"${String(candidate[this.titleField])}" (${year ? `${year}, ` : ''}${this.keyName} ${this.candidateKey(candidate)})`;
+    return `"${String(candidate[this.api.titleField])}" (${year ? `${year}, ` : ''}${this.api.keyName} ${this.candidateKey(candidate)})`;
   }
 
   /**
@@ -165,7 +189,7 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
     if (!target.ok)
       throw permanentFailure(
         FailureType.NO_MEDIA_MATCH,
-        `${this.label} failed to add ${this.noun}: ${target.reason}`,
+        `${this.label} failed to add ${this.api.noun}: ${target.reason}`,
         {
           app: this.app,
         },
@@ -177,10 +201,10 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
     if (!candidate)
       throw permanentFailure(
         FailureType.NO_MEDIA_MATCH,
-        `${this.label} failed to add ${this.noun}: no ${this.noun} with ${this.keyName} ${target.key} is known to its lookup`,
-        { app: this.app, [this.keyName]: target.key },
+        `${this.label} failed to add ${this.api.noun}: no ${this.api.noun} with ${this.api.keyName} ${target.key} is known to its lookup`,
+        { app: this.app, [this.api.keyName]: target.key },
       );
-    const what = `add ${this.noun} ${this.describeCandidate(candidate)}`;
+    const what = `add ${this.api.noun} ${this.describeCandidate(candidate)}`;
     const answer = await this.send('POST', this.itemsPath, {
       what,
       body: this.addBody(candidate, settings),
@@ -191,8 +215,8 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
       if (!raced)
         throw permanentFailure(
           FailureType.ARR_REJECTED,
-          `${this.label} failed to ${what}: ${describeFailures(answer.failures)}, yet no ${this.noun} ` +
-            `with ${this.keyName} ${target.key} is listed`,
+          `${this.label} failed to ${what}: ${describeFailures(answer.failures)}, yet no ${this.api.noun} ` +
+            `with ${this.api.keyName} ${target.key} is listed`,
           { app: this.app, failures: answer.failures },
         );
       return this.keepPresent(raced, settings);
@@ -218,7 +242,7 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
       return {
         app: this.app,
         action: 'absent',
-        reason: `no ${this.noun} with ${this.keyName} ${target.key} in ${this.displayName}`,
+        reason: `no ${this.api.noun} with ${this.api.keyName} ${target.key} in ${this.displayName}`,
       };
     await this.requestRescan(item.id);
     return { app: this.app, action: 'rescanned', id: item.id, rescanned: true };
@@ -231,11 +255,11 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
     const key = this.keyOf(n);
     if (key !== undefined) return { ok: true, key };
     const term = this.searchTerm(n);
-    if (!term) return { ok: false, reason: `the notification has neither a ${this.keyName} nor a title` };
-    const results = await this.lookup(term, `look up ${this.noun} "${term}"`);
+    if (!term) return { ok: false, reason: `the notification has neither a ${this.api.keyName} nor a title` };
+    const results = await this.lookup(term, `look up ${this.api.noun} "${term}"`);
     const matches = new Map<ForeignKey, Candidate>();
     for (const raw of results) {
-      const parsed = this.candidateSchema.safeParse(raw);
+      const parsed = this.api.candidateSchema.safeParse(raw);
       if (!parsed.success) continue;
       const candidateKey = this.candidateKey(parsed.data);
       if (candidateKey !== undefined && this.isExactMatch(parsed.data, n) && !matches.has(candidateKey))
@@ -244,12 +268,12 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
     if (matches.size === 0)
       return {
         ok: false,
-        reason: `lookup of "${term}" found no ${this.noun} titled exactly "${n.title}"${n.year ? ` (${n.year})` : ''} among ${results.length} result(s)`,
+        reason: `lookup of "${term}" found no ${this.api.noun} titled exactly "${n.title}"${n.year ? ` (${n.year})` : ''} among ${results.length} result(s)`,
       };
     if (matches.size > 1)
       return {
         ok: false,
-        reason: `lookup of "${term}" is ambiguous: ${[...matches.values()].map((c) => this.describeCandidate(c)).join(', ')}; the notification needs a ${this.keyName}`,
+        reason: `lookup of "${term}" is ambiguous: ${[...matches.values()].map((c) => this.describeCandidate(c)).join(', ')}; the notification needs a ${this.api.keyName}`,
       };
     const [[matchKey, candidate]] = [...matches.entries()] as [[ForeignKey, Candidate]];
     return { ok: true, key: matchKey, candidate };
@@ -259,8 +283,8 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
     let action: ArrEnsureResult['action'] = 'present';
     if (settings.unmonitorExisting && item.monitored) {
       await this.send('PUT', this.editorPath, {
-        what: `unmonitor ${this.noun} ${item.id}`,
-        body: { [this.editorIdsField]: [item.id], monitored: false },
+        what: `unmonitor ${this.api.noun} ${item.id}`,
+        body: { [this.api.editorIdsField]: [item.id], monitored: false },
       });
       action = 'unmonitored';
     }
@@ -269,23 +293,36 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
   }
 
   private async requestRescan(id: number): Promise<void> {
-    await this.send('POST', `${this.apiRoot}/command`, {
-      what: `rescan ${this.noun} ${id}`,
-      body: { name: this.rescanCommandName, [this.rescanIdField]: id },
+    await this.send('POST', `${this.api.apiRoot}/command`, {
+      what: `rescan ${this.api.noun} ${id}`,
+      body: { name: this.api.rescanCommandName, [this.api.rescanIdField]: id },
     });
   }
 
   /**
    * The library item with this outside id, or `undefined`: lists the items at `itemsPath` (with the
-   * {@link ArrClient.listFilter} query when the app has one) and keeps the one whose outside id is
+   * {@link ArrApi.listFilter} query when the app has one) and keeps the one whose outside id is
    * `key`: a filter the app ignores must not make another item look like ours.
    */
   protected async findByKey(key: ForeignKey): Promise<ArrLibraryItem | undefined> {
-    const what = `find ${this.noun} with ${this.keyName} ${key}`;
-    const query: [string, string][] = this.listFilter ? [[this.listFilter, String(key)]] : [];
+    const what = `find ${this.api.noun} with ${this.api.keyName} ${key}`;
+    const query: [string, string][] = this.api.listFilter ? [[this.api.listFilter, String(key)]] : [];
     const answer = await this.send('GET', this.itemsPath, { what, query });
-    const items = this.parse(z.array(this.itemSchema), answer.kind === 'ok' ? answer.json : [], what);
-    return items.find((item) => (item as Record<string, unknown>)[this.keyName] === key);
+    const items = this.parse(z.array(this.api.itemSchema), answer.kind === 'ok' ? answer.json : [], what);
+    return items.find((item) => (item as Record<string, unknown>)[this.api.keyName] === key);
+  }
+
+  /** Every item the app lists (`GET <itemsPath>`, e.g. `/api/v3/movie`), parsed by `schema`. */
+  protected async listAll<T>(schema: z.ZodType<T>, what: string): Promise<T[]> {
+    const answer = await this.send('GET', this.itemsPath, { what });
+    return this.parse(z.array(schema), answer.kind === 'ok' ? answer.json : [], what);
+  }
+
+  /** What the app makes of a release name (`GET <apiRoot>/parse?title=`), parsed by `schema`. */
+  protected async parseName<T>(schema: z.ZodType<T>, title: string): Promise<T> {
+    const what = `parse "${title}"`;
+    const answer = await this.send('GET', `${this.api.apiRoot}/parse`, { what, query: [['title', title]] });
+    return this.parse(schema, answer.kind === 'ok' ? (answer.json ?? {}) : {}, what);
   }
 
   /** The raw results of a lookup by `term` (`GET <lookupPath>?term=`). */
@@ -296,9 +333,9 @@ export abstract class ArrClient<Settings extends ArrAppSettings, Candidate> exte
 
   /** The first result of a lookup by `term` (e.g. `tvdb:81189`) whose outside id is `key`. */
   protected async lookupByKey(key: ForeignKey, term: string): Promise<Candidate | undefined> {
-    const results = await this.lookup(term, `look up ${this.noun} with ${this.keyName} ${key}`);
+    const results = await this.lookup(term, `look up ${this.api.noun} with ${this.api.keyName} ${key}`);
     for (const raw of results) {
-      const parsed = this.candidateSchema.safeParse(raw);
+      const parsed = this.api.candidateSchema.safeParse(raw);
       if (parsed.success && this.candidateKey(parsed.data) === key) return parsed.data;
     }
     return undefined;

@@ -12,6 +12,7 @@ import {
   arrListedSchema,
   libraryItemSchema,
   sameTitle,
+  type ArrApi,
   type ArrTitle,
   type ForeignKey,
 } from './base.js';
@@ -37,19 +38,21 @@ type RadarrCandidate = z.infer<typeof radarrCandidateSchema>;
  */
 export class RadarrClient extends ArrClient<RadarrSettings, RadarrCandidate> {
   readonly app = 'radarr' as const;
-  protected readonly displayName = 'Radarr';
-  protected readonly noun = 'movie';
-  protected readonly keyName = 'tmdbId';
-  protected readonly titleField = 'title';
-  protected readonly idsKey = 'tmdbId';
-  protected readonly listFilter = 'tmdbId';
-  protected readonly itemSchema = radarrMovieSchema;
-  protected readonly apiRoot = '/api/v3';
-  protected readonly existsCodes = ['MovieExistsValidator'];
-  protected readonly candidateSchema = radarrCandidateSchema;
-  protected readonly editorIdsField = 'movieIds';
-  protected readonly rescanCommandName = 'RescanMovie';
-  protected readonly rescanIdField = 'movieId';
+  protected readonly api: ArrApi<RadarrCandidate> = {
+    displayName: 'Radarr',
+    noun: 'movie',
+    keyName: 'tmdbId',
+    titleField: 'title',
+    idsKey: 'tmdbId',
+    listFilter: 'tmdbId',
+    itemSchema: radarrMovieSchema,
+    apiRoot: '/api/v3',
+    existsCodes: ['MovieExistsValidator'],
+    candidateSchema: radarrCandidateSchema,
+    editorIdsField: 'movieIds',
+    rescanCommandName: 'RescanMovie',
+    rescanIdField: 'movieId',
+  };
 
   /** `<title> <year>`: Radarr's lookup ranks by both. */
   protected override searchTerm(n: PeerNotification): string | undefined {
@@ -77,9 +80,7 @@ export class RadarrClient extends ArrClient<RadarrSettings, RadarrCandidate> {
    * @throws see {@link ArrClient}
    */
   async listMovies(): Promise<ArrTitle[]> {
-    const what = 'list movies';
-    const answer = await this.send('GET', this.itemsPath, { what });
-    const movies = this.parse(z.array(radarrListedSchema), answer.kind === 'ok' ? answer.json : [], what);
+    const movies = await this.listAll(radarrListedSchema, 'list movies');
     return movies.map((m) => ({ title: m.title, year: m.year ?? undefined, path: m.path ?? undefined }));
   }
 
@@ -91,9 +92,7 @@ export class RadarrClient extends ArrClient<RadarrSettings, RadarrCandidate> {
    * @throws see {@link ArrClient}
    */
   async parseRelease(title: string): Promise<ArrTitle | undefined> {
-    const what = `parse "${title}"`;
-    const answer = await this.send('GET', `${this.apiRoot}/parse`, { what, query: [['title', title]] });
-    const parsed = this.parse(radarrParseSchema, answer.kind === 'ok' ? (answer.json ?? {}) : {}, what);
+    const parsed = await this.parseName(radarrParseSchema, title);
     const movie = parsed.movie;
     if (!movie?.id || !movie.title || !movie.year) return undefined;
     return { title: movie.title, year: movie.year, path: movie.path ?? undefined };

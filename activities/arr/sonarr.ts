@@ -12,6 +12,7 @@ import {
   arrListedSchema,
   libraryItemSchema,
   sameTitle,
+  type ArrApi,
   type ArrTitle,
   type ForeignKey,
 } from './base.js';
@@ -85,19 +86,21 @@ type SonarrCandidate = z.infer<typeof sonarrCandidateSchema>;
  */
 export class SonarrClient extends ArrClient<SonarrSettings, SonarrCandidate> {
   readonly app = 'sonarr' as const;
-  protected readonly displayName = 'Sonarr';
-  protected readonly noun = 'series';
-  protected readonly keyName = 'tvdbId';
-  protected readonly titleField = 'title';
-  protected readonly idsKey = 'tvdbId';
-  protected readonly listFilter = 'tvdbId';
-  protected readonly itemSchema = sonarrSeriesSchema;
-  protected readonly apiRoot = '/api/v3';
-  protected readonly existsCodes = ['SeriesExistsValidator'];
-  protected readonly candidateSchema = sonarrCandidateSchema;
-  protected readonly editorIdsField = 'seriesIds';
-  protected readonly rescanCommandName = 'RescanSeries';
-  protected readonly rescanIdField = 'seriesId';
+  protected readonly api: ArrApi<SonarrCandidate> = {
+    displayName: 'Sonarr',
+    noun: 'series',
+    keyName: 'tvdbId',
+    titleField: 'title',
+    idsKey: 'tvdbId',
+    listFilter: 'tvdbId',
+    itemSchema: sonarrSeriesSchema,
+    apiRoot: '/api/v3',
+    existsCodes: ['SeriesExistsValidator'],
+    candidateSchema: sonarrCandidateSchema,
+    editorIdsField: 'seriesIds',
+    rescanCommandName: 'RescanSeries',
+    rescanIdField: 'seriesId',
+  };
 
   /** The library writes a series with its year as `Title (2005)`: both forms match. */
   protected isExactMatch(c: SonarrCandidate, n: PeerNotification): boolean {
@@ -116,9 +119,7 @@ export class SonarrClient extends ArrClient<SonarrSettings, SonarrCandidate> {
    * @throws see {@link ArrClient}
    */
   async listSeries(): Promise<ArrTitle[]> {
-    const what = 'list series';
-    const answer = await this.send('GET', this.itemsPath, { what });
-    const series = this.parse(z.array(sonarrListedSchema), answer.kind === 'ok' ? answer.json : [], what);
+    const series = await this.listAll(sonarrListedSchema, 'list series');
     return series.flatMap((x) => {
       if (!x.title) return [];
       const seasons = (x.seasons ?? [])
@@ -150,9 +151,7 @@ export class SonarrClient extends ArrClient<SonarrSettings, SonarrCandidate> {
    * @throws see {@link ArrClient}
    */
   async parseRelease(title: string): Promise<SonarrParsedEpisode | undefined> {
-    const what = `parse "${title}"`;
-    const answer = await this.send('GET', `${this.apiRoot}/parse`, { what, query: [['title', title]] });
-    const parsed = this.parse(sonarrParseSchema, answer.kind === 'ok' ? (answer.json ?? {}) : {}, what);
+    const parsed = await this.parseName(sonarrParseSchema, title);
     const series = parsed.series;
     if (!series?.id || !series.title) return undefined;
     const mapped = parsed.episodes ?? [];

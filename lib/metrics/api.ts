@@ -3,13 +3,16 @@
  * `media_items`): items by stage and host, and the webhook deliveries not yet forwarded.
  */
 import type pg from 'pg';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { ARR_APPS } from '../../api/webhooks/apps/registry.js';
 import { STAGES } from '../../domain/stages.js';
-import { defaultMetrics } from './registry.js';
+import { defaultMetrics, defineMetrics } from './registry.js';
 
 /** Duration buckets of webhook requests, in seconds. */
 const REQUEST_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The labels of the catalog's gauges, set together for every stage of every known host. */
+const BY_STAGE_AND_HOST = ['stage', 'host'] as const;
 
 /** Metrics of the API process. */
 export interface ApiMetrics {
@@ -38,46 +41,49 @@ const WEBHOOK_APPS = new Set<string>(ARR_APPS);
 export function createApiMetrics(deps: { pool: pg.Pool }): ApiMetrics {
   const registry = new Registry();
   defaultMetrics(registry);
-  const requests = new Counter({
-    name: 'vaultarr_webhook_requests_total',
-    help: 'Webhook requests from the *arr apps, by app, event type and HTTP status answered.',
-    labelNames: ['app', 'event', 'status'] as const,
-    registers: [registry],
+  const metrics = defineMetrics(registry, {
+    requests: {
+      type: 'counter',
+      name: 'vaultarr_webhook_requests_total',
+      help: 'Webhook requests from the *arr apps, by app, event type and HTTP status answered.',
+      labelNames: ['app', 'event', 'status'],
+    },
+    duration: {
+      type: 'histogram',
+      name: 'vaultarr_webhook_request_duration_seconds',
+      help: 'Time to answer a webhook request, by app and event type.',
+      labelNames: ['app', 'event'],
+      buckets: REQUEST_SECONDS_BUCKETS,
+    },
+    catalogUp: {
+      type: 'gauge',
+      name: 'vaultarr_catalog_up',
+      help: '1 when the catalog (Postgres) answered the last scrape, else 0.',
+    },
+    items: {
+      type: 'gauge',
+      name: 'vaultarr_items',
+      help: 'Media items in the catalog, by stage and by the host whose disk holds them.',
+      labelNames: BY_STAGE_AND_HOST,
+    },
+    itemBytes: {
+      type: 'gauge',
+      name: 'vaultarr_item_size_bytes',
+      help: 'Total size of the media items in the catalog, by stage and host.',
+      labelNames: BY_STAGE_AND_HOST,
+    },
+    pendingDeliveries: {
+      type: 'gauge',
+      name: 'vaultarr_webhook_deliveries_pending',
+      help: 'Webhook deliveries answered but not yet forwarded to Temporal (waiting for their turn, or for Temporal).',
+    },
+    oldestPending: {
+      type: 'gauge',
+      name: 'vaultarr_webhook_delivery_oldest_pending_seconds',
+      help: 'Age of the oldest webhook delivery not yet forwarded to Temporal, in seconds (0 when none).',
+    },
   });
-  const duration = new Histogram({
-    name: 'vaultarr_webhook_request_duration_seconds',
-    help: 'Time to answer a webhook request, by app and event type.',
-    labelNames: ['app', 'event'] as const,
-    buckets: REQUEST_SECONDS_BUCKETS,
-    registers: [registry],
-  });
-  const catalogUp = new Gauge({
-    name: 'vaultarr_catalog_up',
-    help: '1 when the catalog (Postgres) answered the last scrape, else 0.',
-    registers: [registry],
-  });
-  const items = new Gauge({
-    name: 'vaultarr_items',
-    help: 'Media items in the catalog, by stage and by the host whose disk holds them.',
-    labelNames: ['stage', 'host'] as const,
-    registers: [registry],
-  });
-  const itemBytes = new Gauge({
-    name: 'vaultarr_item_size_bytes',
-    help: 'Total size of the media items in the catalog, by stage and host.',
-    labelNames: ['stage', 'host'] as const,
-    registers: [registry],
-  });
-  const pendingDeliveries = new Gauge({
-    name: 'vaultarr_webhook_deliveries_pending',
-    help: 'Webhook deliveries answered but not yet forwarded to Temporal (waiting for their turn, or for Temporal).',
-    registers: [registry],
-  });
-  const oldestPending = new Gauge({
-    name: 'vaultarr_webhook_delivery_oldest_pending_seconds',
-    help: 'Age of the oldest webhook delivery not yet forwarded to Temporal, in seconds (0 when none).',
-    registers: [registry],
-  });
+  const { catalogUp, items, itemBytes, pendingDeliveries, oldestPending } = metrics;
   const refreshCatalog = async (): Promise<void> => {
     try {
       const { rows: pending } = await deps.pool.query<{ n: number; age: number }>(
@@ -114,18 +120,18 @@ export function createApiMetrics(deps: { pool: pg.Pool }): ApiMetrics {
     }
   };
   // One round of queries per scrape, shared by every Postgres-backed gauge.
-  const metrics = registry.metrics.bind(registry);
+  const scrape = registry.metrics.bind(registry);
   registry.metrics = async () => {
     await refreshCatalog();
-    return metrics();
+    return scrape();
   };
   return {
     registry,
     observeWebhook(app, event, status, durationSeconds) {
       const a = WEBHOOK_APPS.has(app) ? app : 'unknown';
       const e = /^[A-Za-z]{1,40}$/.test(event) ? event : 'unknown';
-      requests.inc({ app: a, event: e, status: String(status) });
-      duration.observe({ app: a, event: e }, durationSeconds);
+      metrics.requests.inc({ app: a, event: e, status: String(status) });
+      metrics.duration.observe({ app: a, event: e }, durationSeconds);
     },
   };
 }

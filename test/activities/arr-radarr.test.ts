@@ -1,11 +1,11 @@
 /** The *arr activities with Radarr: adds, monitoring, failures. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { createArrActivities } from '../../activities/arr/activities.js';
 import { FailureType } from '../../domain/failures.js';
 import { FakeRadarr } from '../fakes/radarr.js';
 import type { FakeRequest, FakeResponse } from '../fakes/http-fake.js';
 import {
-  arrConfig,
+  appSettings,
+  arrActivities,
   calls,
   libraryFile,
   MATRIX,
@@ -23,7 +23,7 @@ useArrFakes();
 describe('adding a peer item to Radarr', () => {
   test('an absent movie is added unmonitored with exactly the ARR.md body, then rescanned so its file shows', async () => {
     libraryFile('Movies/The Matrix (1999)/The Matrix (1999).mkv');
-    const { addToArrUnmonitored } = createArrActivities({ arr: arrConfig() });
+    const { addToArrUnmonitored } = arrActivities();
 
     const outcome = await addToArrUnmonitored({ notification: matrixNotification() });
 
@@ -55,7 +55,7 @@ describe('adding a peer item to Radarr', () => {
 
   test('a movie Radarr already has keeps its monitoring: no add, no editor call, only a rescan', async () => {
     const existing = radarr.seedMovie({ ...MATRIX, monitored: true });
-    const { addToArrUnmonitored } = createArrActivities({ arr: arrConfig() });
+    const { addToArrUnmonitored } = arrActivities();
 
     const outcome = await addToArrUnmonitored({ notification: matrixNotification() });
 
@@ -70,10 +70,7 @@ describe('adding a peer item to Radarr', () => {
 
   test('with unmonitorExisting, a monitored movie Radarr already has is set unmonitored through the editor', async () => {
     const existing = radarr.seedMovie({ ...MATRIX, monitored: true });
-    const config = arrConfig();
-    const { addToArrUnmonitored } = createArrActivities({
-      arr: { ...config, radarr: { ...config.radarr!, unmonitorExisting: true } },
-    });
+    const { addToArrUnmonitored } = arrActivities(appSettings('radarr', { unmonitorExisting: true }));
 
     const outcome = await addToArrUnmonitored({ notification: matrixNotification() });
 
@@ -91,7 +88,7 @@ describe('adding a peer item to Radarr', () => {
   });
 
   test('without a tmdbId the movie is looked up by "title year" and the exact title and year match is added', async () => {
-    const { addToArrUnmonitored } = createArrActivities({ arr: arrConfig() });
+    const { addToArrUnmonitored } = arrActivities();
 
     const outcome = await addToArrUnmonitored({ notification: notification({ ids: {} }) });
 
@@ -110,7 +107,7 @@ describe('adding a peer item to Radarr', () => {
   });
 
   test('without a tmdbId and no exact title match the add fails as NO_MEDIA_MATCH, not retried', async () => {
-    const { addToArrUnmonitored } = createArrActivities({ arr: arrConfig() });
+    const { addToArrUnmonitored } = arrActivities();
 
     const err = await failureOf(
       addToArrUnmonitored({ notification: notification({ title: 'The Matrix Revisited', ids: {} }) }),
@@ -123,10 +120,7 @@ describe('adding a peer item to Radarr', () => {
   });
 
   test('a wrong API key is a non-retryable ARR_AUTH_FAILED whose message never shows the key', async () => {
-    const config = arrConfig();
-    const { addToArrUnmonitored } = createArrActivities({
-      arr: { ...config, radarr: { ...config.radarr!, apiKey: 'wrong-key-0123456789' } },
-    });
+    const { addToArrUnmonitored } = arrActivities(appSettings('radarr', { apiKey: 'wrong-key-0123456789' }));
 
     const err = await failureOf(addToArrUnmonitored({ notification: matrixNotification() }));
 
@@ -140,10 +134,9 @@ describe('adding a peer item to Radarr', () => {
   });
 
   test('a 400 validation array is a non-retryable ARR_REJECTED listing each property and message', async () => {
-    const config = arrConfig();
-    const { addToArrUnmonitored } = createArrActivities({
-      arr: { ...config, radarr: { ...config.radarr!, qualityProfileId: 7, rootFolderPath: '/nowhere' } },
-    });
+    const { addToArrUnmonitored } = arrActivities(
+      appSettings('radarr', { qualityProfileId: 7, rootFolderPath: '/nowhere' }),
+    );
 
     const err = await failureOf(addToArrUnmonitored({ notification: matrixNotification() }));
 
@@ -161,9 +154,7 @@ describe('adding a peer item to Radarr', () => {
     const raced = new RacingRadarr({ apiKey: RADARR_KEY, catalog: MOVIE_CATALOG });
     await raced.start();
     try {
-      const { addToArrUnmonitored } = createArrActivities({
-        arr: arrConfig({ radarr: { ...arrConfig().radarr!, url: raced.url } }),
-      });
+      const { addToArrUnmonitored } = arrActivities(appSettings('radarr', { url: raced.url }));
 
       const outcome = await addToArrUnmonitored({ notification: matrixNotification() });
 
@@ -189,7 +180,7 @@ describe('adding a peer item to Radarr', () => {
 
   test('Radarr answering 503 is a plain, retryable error', async () => {
     await radarr.setDown(true, '503');
-    const { addToArrUnmonitored } = createArrActivities({ arr: arrConfig() });
+    const { addToArrUnmonitored } = arrActivities();
 
     const err = await failureOf(addToArrUnmonitored({ notification: matrixNotification() }));
 
@@ -199,7 +190,7 @@ describe('adding a peer item to Radarr', () => {
 
   test('Radarr not answering in time is a plain, retryable error', async () => {
     radarr.setLatency(500);
-    const { addToArrUnmonitored } = createArrActivities({ arr: arrConfig(), fetchTimeoutMs: 100 });
+    const { addToArrUnmonitored } = arrActivities({}, 100);
 
     const err = await failureOf(addToArrUnmonitored({ notification: matrixNotification() }));
 

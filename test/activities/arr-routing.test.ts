@@ -1,7 +1,6 @@
 /** The *arr activities' routing by kind and rescans, and the fakes' own spec checks. */
-import { createArrActivities } from '../../activities/arr/activities.js';
 import {
-  arrConfig,
+  arrActivities,
   calls,
   lidarr,
   MATRIX,
@@ -18,7 +17,7 @@ useArrFakes();
 
 describe('routing and rescans', () => {
   test('an item whose app is not configured is skipped without a request', async () => {
-    const { addToArrUnmonitored } = createArrActivities({ arr: arrConfig({ radarr: undefined }) });
+    const { addToArrUnmonitored } = arrActivities({ radarr: undefined });
 
     const outcome = await addToArrUnmonitored({ notification: matrixNotification() });
 
@@ -27,7 +26,7 @@ describe('routing and rescans', () => {
   });
 
   test('an item of unknown kind is skipped without a request', async () => {
-    const { addToArrUnmonitored } = createArrActivities({ arr: arrConfig() });
+    const { addToArrUnmonitored } = arrActivities();
 
     const outcome = await addToArrUnmonitored({ notification: notification({ kind: 'unknown' }) });
 
@@ -36,7 +35,7 @@ describe('routing and rescans', () => {
   });
 
   test('a rescan of a movie Radarr does not have answers absent and sends no command', async () => {
-    const { rescanArrItem } = createArrActivities({ arr: arrConfig() });
+    const { rescanArrItem } = arrActivities();
 
     const outcome = await rescanArrItem({ notification: notification({ event: 'deleted' }) });
 
@@ -50,7 +49,7 @@ describe('routing and rescans', () => {
 
   test('a rescan of a deleted movie Radarr has makes it see the file gone', async () => {
     const existing = radarr.seedMovie({ ...MATRIX, hasFile: true });
-    const { rescanArrItem } = createArrActivities({ arr: arrConfig() });
+    const { rescanArrItem } = arrActivities();
 
     const outcome = await rescanArrItem({ notification: notification({ event: 'deleted' }) });
 

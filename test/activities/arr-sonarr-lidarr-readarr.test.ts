@@ -2,9 +2,9 @@
  * The *arr activities with Sonarr (a series added with every season unmonitored, monitoring),
  * Lidarr and Readarr (artists and authors added unmonitored).
  */
-import { createArrActivities } from '../../activities/arr/activities.js';
 import {
-  arrConfig,
+  appSettings,
+  arrActivities,
   calls,
   LE_GUIN,
   libraryFile,
@@ -23,7 +23,7 @@ useArrFakes();
 describe('adding a peer item to Sonarr', () => {
   test('an absent series is added with the series and every season unmonitored, then rescanned', async () => {
     libraryFile('Shows/Severance/Season 01/Severance - S01E01.mkv');
-    const { addToArrUnmonitored } = createArrActivities({ arr: arrConfig() });
+    const { addToArrUnmonitored } = arrActivities();
 
     const outcome = await addToArrUnmonitored({ notification: severanceNotification() });
 
@@ -62,10 +62,7 @@ describe('adding a peer item to Sonarr', () => {
 
   test('with unmonitorExisting, a monitored series Sonarr already has is set unmonitored through the editor', async () => {
     const existing = sonarr.seedSeries({ ...SEVERANCE, seasons: undefined });
-    const config = arrConfig();
-    const { addToArrUnmonitored } = createArrActivities({
-      arr: { ...config, sonarr: { ...config.sonarr!, unmonitorExisting: true } },
-    });
+    const { addToArrUnmonitored } = arrActivities(appSettings('sonarr', { unmonitorExisting: true }));
 
     const outcome = await addToArrUnmonitored({ notification: severanceNotification() });
 
@@ -80,79 +77,77 @@ describe('adding a peer item to Sonarr', () => {
 });
 
 describe('adding peer items to Lidarr and Readarr', () => {
-  test('an absent artist is added to Lidarr unmonitored with its MusicBrainz id, then refreshed', async () => {
-    libraryFile('Music/Radiohead/OK Computer/01 Airbag.flac');
-    const { addToArrUnmonitored } = createArrActivities({ arr: arrConfig() });
-
-    const outcome = await addToArrUnmonitored({
-      notification: notification({
+  test.each([
+    {
+      name: 'an absent artist is added to Lidarr unmonitored with its MusicBrainz id, then refreshed',
+      app: 'lidarr',
+      key: RADIOHEAD.foreignArtistId,
+      notification: {
         kind: 'music',
         libraryPath: 'Music/Radiohead/OK Computer/01 Airbag.flac',
         title: 'Radiohead',
         album: 'OK Computer',
         year: 1997,
         ids: { musicBrainzArtistId: RADIOHEAD.foreignArtistId },
-      }),
-    });
-
-    const artist = lidarr.artist(RADIOHEAD.foreignArtistId)!;
-    expect(outcome).toEqual({ app: 'lidarr', action: 'added', id: artist.id, rescanned: true });
-    expect(lidarr.received[0]).toMatchObject({
-      path: '/api/v1/artist',
-      query: { mbId: [RADIOHEAD.foreignArtistId] },
-    });
-    expect(lidarr.requestsTo('POST', '/api/v1/artist')[0]).toMatchObject({
-      status: 201,
+      },
+      // Lidarr finds the artist by its MusicBrainz id; Readarr has no filter and searches its list.
+      firstRequest: { path: '/api/v1/artist', query: { mbId: [RADIOHEAD.foreignArtistId] } },
+      addPath: '/api/v1/artist',
       body: {
         artistName: 'Radiohead',
         foreignArtistId: RADIOHEAD.foreignArtistId,
-        qualityProfileId: 1,
         metadataProfileId: 2,
         rootFolderPath: '/media/Music',
-        monitored: false,
-        addOptions: { monitor: 'none', searchForMissingAlbums: false },
       },
-    });
-    expect(lidarr.requestsTo('POST', '/api/v1/command')[0]!.body).toEqual({
-      name: 'RefreshArtist',
-      artistId: artist.id,
-    });
-    expect(artist).toMatchObject({ monitored: false, hasFile: true });
-  });
-
-  test('an absent author is added to Readarr unmonitored with its foreign id, then refreshed', async () => {
-    libraryFile('Books/Ursula K. Le Guin/A Wizard of Earthsea/A Wizard of Earthsea.epub');
-    const { addToArrUnmonitored } = createArrActivities({ arr: arrConfig() });
-
-    const outcome = await addToArrUnmonitored({
-      notification: notification({
+      searchOption: 'searchForMissingAlbums',
+      command: { name: 'RefreshArtist', idField: 'artistId' },
+    },
+    {
+      name: 'an absent author is added to Readarr unmonitored with its foreign id, then refreshed',
+      app: 'readarr',
+      key: LE_GUIN.foreignAuthorId,
+      notification: {
         kind: 'book',
         libraryPath: 'Books/Ursula K. Le Guin/A Wizard of Earthsea/A Wizard of Earthsea.epub',
         title: 'Ursula K. Le Guin',
         book: 'A Wizard of Earthsea',
         year: 1968,
         ids: { foreignAuthorId: LE_GUIN.foreignAuthorId },
-      }),
-    });
-
-    const author = readarr.author(LE_GUIN.foreignAuthorId)!;
-    expect(outcome).toEqual({ app: 'readarr', action: 'added', id: author.id, rescanned: true });
-    expect(readarr.requestsTo('POST', '/api/v1/author')[0]).toMatchObject({
-      status: 201,
+      },
+      firstRequest: { path: '/api/v1/author' },
+      addPath: '/api/v1/author',
       body: {
         authorName: 'Ursula K. Le Guin',
         foreignAuthorId: LE_GUIN.foreignAuthorId,
-        qualityProfileId: 1,
         metadataProfileId: 3,
         rootFolderPath: '/media/Books',
+      },
+      searchOption: 'searchForMissingBooks',
+      command: { name: 'RefreshAuthor', idField: 'authorId' },
+    },
+  ] as const)('$name', async (row) => {
+    libraryFile(row.notification.libraryPath);
+    const { addToArrUnmonitored } = arrActivities();
+
+    const outcome = await addToArrUnmonitored({ notification: notification(row.notification) });
+
+    const fake = { lidarr, readarr }[row.app];
+    const item = fake.item(row.key)!;
+    expect(outcome).toEqual({ app: row.app, action: 'added', id: item.id, rescanned: true });
+    expect(fake.received[0]).toMatchObject(row.firstRequest);
+    expect(fake.requestsTo('POST', row.addPath)[0]).toMatchObject({
+      status: 201,
+      body: {
+        ...row.body,
+        qualityProfileId: 1,
         monitored: false,
-        addOptions: { monitor: 'none', searchForMissingBooks: false },
+        addOptions: { monitor: 'none', [row.searchOption]: false },
       },
     });
-    expect(readarr.requestsTo('POST', '/api/v1/command')[0]!.body).toEqual({
-      name: 'RefreshAuthor',
-      authorId: author.id,
+    expect(fake.requestsTo('POST', '/api/v1/command')[0]!.body).toEqual({
+      name: row.command.name,
+      [row.command.idField]: item.id,
     });
-    expect(author).toMatchObject({ monitored: false, hasFile: true });
+    expect(item).toMatchObject({ monitored: false, hasFile: true });
   });
 });

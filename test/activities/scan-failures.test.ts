@@ -11,6 +11,7 @@ import {
   fakeOf,
   jellyfin,
   plex,
+  scannerOf,
   serverConfig,
   wrongCredentials,
   useScanFakes,
@@ -40,10 +41,10 @@ describe('failures', () => {
 
   test('a server answering 503 fails every scan merged into the request with the same retryable error', async () => {
     await emby.setDown(true, '503');
-    const { scanMediaServer } = activities([serverConfig('emby')]);
+    const scan = scannerOf('emby');
     const results = await Promise.allSettled(
       ['Movies/Alien (1979)', 'Movies/Aliens (1986)', 'Movies/Alien 3 (1992)'].map((folder) =>
-        scanMediaServer({ target: 'emby', folders: [folder], updateType: 'Created' }),
+        scan([folder]),
       ),
     );
     const reasons = results.map((r) => (r as PromiseRejectedResult).reason as Error);
@@ -141,25 +142,13 @@ describe('failures', () => {
   });
 
   test('an unknown target fails with INVALID_INPUT, not retried', async () => {
-    const err = await failureOf(
-      activities([serverConfig('plex')]).scanMediaServer({
-        target: 'kodi',
-        folders: ['Movies/Alien (1979)'],
-        updateType: 'Created',
-      }),
-    );
+    const err = await failureOf(scannerOf('plex')(['Movies/Alien (1979)'], 'Created', 'kodi'));
     expect(err).toMatchObject({ type: FailureType.INVALID_INPUT, nonRetryable: true });
     expect(err.message).toBe('unknown media server "kodi" (configured: "plex")');
   });
 
   test('a folder climbing out of the library fails with INVALID_INPUT and sends nothing', async () => {
-    const err = await failureOf(
-      activities([serverConfig('autoscan')]).scanMediaServer({
-        target: 'autoscan',
-        folders: ['Movies/../../etc'],
-        updateType: 'Created',
-      }),
-    );
+    const err = await failureOf(scannerOf('autoscan')(['Movies/../../etc']));
     expect(err).toMatchObject({ type: FailureType.INVALID_INPUT, nonRetryable: true });
     expect(autoscan.requests).toHaveLength(0);
   });

@@ -111,16 +111,7 @@ describe('what a webhook may touch', () => {
   });
 
   describe('imports', () => {
-    const download = (filePath: string) =>
-      post(
-        'radarr',
-        arr.radarrDownload({
-          title: 'Odd',
-          year: 2001,
-          folderPath: '/data/media/movies/Odd (2001)',
-          filePath,
-        }),
-      );
+    const download = (filePath: string) => post('radarr', arr.radarrDownloadOf(filePath, 'Odd', 2001));
 
     test('a Download pointing at <library>/Movies is refused with 400 and starts nothing', async () => {
       const res = await download(`${env.localRoot}/Movies`);

@@ -9,12 +9,15 @@ import * as arr from '../helpers/arr-payloads.js';
 import {
   env,
   imported,
+  inTrash,
   post,
+  postAccepted,
   sha256,
   stageOf,
-  today,
   useWebhookApi,
   vault,
+  waitDeleted,
+  waitGone,
   waitVerified,
 } from '../helpers/webhook-api.js';
 
@@ -34,11 +37,10 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
 
     test('Download starts the item at the vault copy and the file ends up verified on the vault', async () => {
       imported(movie, 1);
-      const res = await post(
+      const res = await postAccepted(
         'radarr',
         arr.radarrDownload({ title: 'The Matrix', year: 1999, folderPath: folder, filePath: arrPath }),
       );
-      expect(res.status).toBe(202);
       // Recorded and answered at once; the forwarder starts the workflow right after.
       expect(res.body).toEqual({
         ok: true,
@@ -72,7 +74,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
     test('an upgrade copies the new file, then trashes the replaced vault copy and ends its workflow', async () => {
       const upgraded = 'Movies/The Matrix (1999)/The Matrix (1999) Remux-2160p.mkv';
       imported(upgraded, 2);
-      const res = await post(
+      await postAccepted(
         'radarr',
         arr.radarrDownload({
           title: 'The Matrix',
@@ -82,22 +84,17 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           deleted: [arrPath],
         }),
       );
-      expect(res.status).toBe(202);
       await waitVerified(upgraded);
-      await waitFor(
-        'the replaced copy in the trash',
-        async () => existsSync(vault(`.trash/${today()}/${movie}`)),
-        30_000,
-      );
+      await waitFor('the replaced copy in the trash', async () => inTrash(movie), 30_000);
       expect(existsSync(vault(movie))).toBe(false);
-      expect((await env.waitForStage(mediaItemWorkflowId(movie), 'deleted')).reason).toContain('replaced by');
+      expect((await waitDeleted(movie)).reason).toContain('replaced by');
     });
 
     test('Rename moves the vault copy server-side and the catalog follows', async () => {
       const from = 'Movies/The Matrix (1999)/The Matrix (1999) Remux-2160p.mkv';
       const to = 'Movies/The Matrix (1999)/The Matrix (1999) {tmdb-603} Remux-2160p.mkv';
       const before = sha256(vault(from));
-      const res = await post(
+      await postAccepted(
         'radarr',
         arr.radarrRename({
           title: 'The Matrix',
@@ -107,7 +104,6 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
           to: `/data/media/movies/${to.slice(7)}`,
         }),
       );
-      expect(res.status).toBe(202);
       await waitFor('the renamed vault copy', async () => existsSync(vault(to)), 30_000);
       expect(sha256(vault(to))).toBe(before);
       expect(existsSync(vault(from))).toBe(false);
@@ -122,28 +118,13 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
     test('MovieFileDelete moves the vault copy to the trash and the item ends deleted', async () => {
       const file = 'Movies/Heat (1995)/Heat (1995).mkv';
       imported(file, 3);
-      await post(
-        'radarr',
-        arr.radarrDownload({
-          title: 'Heat',
-          year: 1995,
-          folderPath: '/data/media/movies/Heat (1995)',
-          filePath: `/data/media/${file.replace('Movies', 'movies')}`,
-        }),
-      );
+      const heat = { title: 'Heat', year: 1995, folderPath: '/data/media/movies/Heat (1995)' };
+      const filePath = `/data/media/${file.replace('Movies', 'movies')}`;
+      await post('radarr', arr.radarrDownload({ ...heat, filePath }));
       await waitVerified(file);
-      const res = await post(
-        'radarr',
-        arr.radarrMovieFileDelete({
-          title: 'Heat',
-          year: 1995,
-          folderPath: '/data/media/movies/Heat (1995)',
-          filePath: `/data/media/${file.replace('Movies', 'movies')}`,
-        }),
-      );
-      expect(res.status).toBe(202);
-      await env.waitForStage(mediaItemWorkflowId(file), 'deleted');
-      expect(existsSync(vault(`.trash/${today()}/${file}`))).toBe(true);
+      await postAccepted('radarr', arr.radarrMovieFileDelete({ ...heat, filePath }));
+      await waitDeleted(file);
+      expect(inTrash(file)).toBe(true);
       expect(existsSync(vault(file))).toBe(false);
     });
 
@@ -156,18 +137,13 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         arr.radarrDownload({ title: 'Up', year: 2009, folderPath, filePath: `${folderPath}/Up (2009).mkv` }),
       );
       await waitVerified(file);
-      const res = await post(
+      await postAccepted(
         'radarr',
         arr.radarrMovieDelete({ title: 'Up', year: 2009, folderPath, deletedFiles: true }),
       );
-      expect(res.status).toBe(202);
-      await waitFor(
-        'the movie folder gone from the vault',
-        async () => !existsSync(vault('Movies/Up (2009)')),
-        30_000,
-      );
-      expect(existsSync(vault(`.trash/${today()}/${file}`))).toBe(true);
-      await env.waitForStage(mediaItemWorkflowId(file), 'deleted');
+      await waitGone('the movie folder gone from the vault', 'Movies/Up (2009)');
+      expect(inTrash(file)).toBe(true);
+      await waitDeleted(file);
     });
 
     test('MovieDelete without deleted files, Grab and Health are recorded and change nothing', async () => {

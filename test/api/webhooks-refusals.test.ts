@@ -50,16 +50,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
   });
 
   describe('hostile paths', () => {
-    const attempt = (filePath: string) =>
-      post(
-        'radarr',
-        arr.radarrDownload({
-          title: 'Evil',
-          year: 2000,
-          folderPath: '/data/media/movies/Evil (2000)',
-          filePath,
-        }),
-      );
+    const attempt = (filePath: string) => post('radarr', arr.radarrDownloadOf(filePath, 'Evil', 2000));
 
     test.each([
       ['a ../ climb', '/data/media/movies/../../../etc/passwd'],

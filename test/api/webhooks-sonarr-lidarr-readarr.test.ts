@@ -3,20 +3,20 @@
  * against the real API, the real dev server and a worker copying to a real rclone remote (a local
  * directory remote).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { waitFor } from '../../lib/infra/wait.js';
-import { mediaItemWorkflowId } from '../../lib/workflow-ids.js';
 import * as arr from '../helpers/arr-payloads.js';
 import {
-  env,
   imported,
-  local,
+  importedText,
+  inTrash,
   post,
+  postAccepted,
   stageOf,
-  today,
   useWebhookApi,
-  vault,
+  waitDeleted,
+  waitGone,
+  waitRenamed,
   waitVerified,
 } from '../helpers/webhook-api.js';
 
@@ -25,20 +25,16 @@ useWebhookApi({ authFailureLimit: 5 });
 describe('*arr webhooks against the real API, dev server and vault', () => {
   describe('sonarr', () => {
     const seriesPath = '/data/media/tv/Breaking Bad';
+    /** Sonarr's path of a file of the series (`Season 01/...`). */
+    const inSeries = (file: string) => `${seriesPath}/${file}`;
     test('Download, per-file shape (episodeFile)', async () => {
       const file = 'Shows/Breaking Bad/Season 01/Breaking Bad - S01E01.mkv';
       imported(file, 10);
-      const res = await post(
+      const filePath = inSeries('Season 01/Breaking Bad - S01E01.mkv');
+      await postAccepted(
         'sonarr',
-        arr.sonarrDownload({
-          title: 'Breaking Bad',
-          seriesPath,
-          season: 1,
-          episodes: [1],
-          filePath: `${seriesPath}/Season 01/Breaking Bad - S01E01.mkv`,
-        }),
+        arr.sonarrDownload({ title: 'Breaking Bad', seriesPath, season: 1, episodes: [1], filePath }),
       );
-      expect(res.status).toBe(202);
       await waitVerified(file);
       expect(await stageOf(file)).toMatchObject({
         kind: 'episode',
@@ -52,71 +48,59 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         'Shows/Breaking Bad/Season 01/Breaking Bad - S01E03.mkv',
       ];
       files.forEach((f, i) => imported(f, 11 + i));
-      const res = await post(
+      const filePaths = files.map((f) => inSeries(f.split('/').slice(2).join('/')));
+      await postAccepted(
         'sonarr',
         arr.sonarrDownloadComplete({
           title: 'Breaking Bad',
           seriesPath,
           season: 1,
           episodes: [2, 3],
-          filePaths: files.map((f) => `${seriesPath}/${f.split('/').slice(2).join('/')}`),
+          filePaths,
         }),
       );
-      expect(res.status).toBe(202);
       for (const f of files) await waitVerified(f);
     });
 
     test('Rename moves the vault copy', async () => {
       const from = 'Shows/Breaking Bad/Season 01/Breaking Bad - S01E01.mkv';
       const to = 'Shows/Breaking Bad/Season 01/Breaking Bad - S01E01 - Pilot.mkv';
-      const res = await post(
+      await postAccepted(
         'sonarr',
         arr.sonarrRename({
           title: 'Breaking Bad',
           seriesPath,
-          from: `${seriesPath}/Season 01/Breaking Bad - S01E01.mkv`,
-          to: `${seriesPath}/Season 01/Breaking Bad - S01E01 - Pilot.mkv`,
+          from: inSeries('Season 01/Breaking Bad - S01E01.mkv'),
+          to: inSeries('Season 01/Breaking Bad - S01E01 - Pilot.mkv'),
         }),
       );
-      expect(res.status).toBe(202);
-      await waitFor(
-        'the renamed vault copy',
-        async () => existsSync(vault(to)) && !existsSync(vault(from)),
-        30_000,
-      );
+      await waitRenamed(from, to);
     });
 
     test('EpisodeFileDelete trashes the vault copy', async () => {
       const file = 'Shows/Breaking Bad/Season 01/Breaking Bad - S01E02.mkv';
-      const res = await post(
+      const filePath = inSeries('Season 01/Breaking Bad - S01E02.mkv');
+      await postAccepted(
         'sonarr',
         arr.sonarrEpisodeFileDelete({
           title: 'Breaking Bad',
           seriesPath,
           season: 1,
           episodes: [2],
-          filePath: `${seriesPath}/Season 01/Breaking Bad - S01E02.mkv`,
+          filePath,
         }),
       );
-      expect(res.status).toBe(202);
-      await env.waitForStage(mediaItemWorkflowId(file), 'deleted');
-      expect(existsSync(vault(`.trash/${today()}/${file}`))).toBe(true);
+      await waitDeleted(file);
+      expect(inTrash(file)).toBe(true);
     });
 
     test('SeriesDelete with deleted files trashes the series folder', async () => {
-      const res = await post(
+      await postAccepted(
         'sonarr',
         arr.sonarrSeriesDelete({ title: 'Breaking Bad', seriesPath, deletedFiles: true }),
       );
-      expect(res.status).toBe(202);
-      await waitFor(
-        'the series folder gone from the vault',
-        async () => !existsSync(vault('Shows/Breaking Bad')),
-        30_000,
-      );
-      expect(
-        existsSync(vault(`.trash/${today()}/Shows/Breaking Bad/Season 01/Breaking Bad - S01E03.mkv`)),
-      ).toBe(true);
+      await waitGone('the series folder gone from the vault', 'Shows/Breaking Bad');
+      expect(inTrash('Shows/Breaking Bad/Season 01/Breaking Bad - S01E03.mkv')).toBe(true);
     });
   });
 
@@ -124,88 +108,53 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
     const artistPath = '/data/media/music/Radiohead';
     const track = 'Music/Radiohead/OK Computer (1997)/01 - Airbag.flac';
     test('Download copies every track file', async () => {
-      mkdirSync(path.dirname(local(track)), { recursive: true });
-      writeFileSync(local(track), 'fLaC track bytes');
-      const res = await post(
-        'lidarr',
-        arr.lidarrDownload({
-          name: 'Radiohead',
-          artistPath,
-          filePaths: [`${artistPath}/OK Computer (1997)/01 - Airbag.flac`],
-        }),
-      );
-      expect(res.status).toBe(202);
+      importedText(track, 'fLaC track bytes');
+      const filePaths = [`${artistPath}/OK Computer (1997)/01 - Airbag.flac`];
+      await postAccepted('lidarr', arr.lidarrDownload({ name: 'Radiohead', artistPath, filePaths }));
       await waitVerified(track);
     });
     test('ArtistDelete with deleted files trashes the artist folder', async () => {
-      const res = await post(
+      await postAccepted(
         'lidarr',
         arr.lidarrArtistDelete({ name: 'Radiohead', artistPath, deletedFiles: true }),
       );
-      expect(res.status).toBe(202);
-      await waitFor(
-        'the artist in the trash',
-        async () => existsSync(vault(`.trash/${today()}/${track}`)),
-        30_000,
-      );
-      await env.waitForStage(mediaItemWorkflowId(track), 'deleted');
+      await waitFor('the artist in the trash', async () => inTrash(track), 30_000);
+      await waitDeleted(track);
     });
   });
 
   describe('readarr', () => {
     const authorPath = '/data/media/books/Frank Herbert';
     const book = 'Books/Frank Herbert/Dune (1965)/Dune - Frank Herbert.epub';
+    const filePath = `${authorPath}/Dune (1965)/Dune - Frank Herbert.epub`;
     test('Download copies the book file', async () => {
-      mkdirSync(path.dirname(local(book)), { recursive: true });
-      writeFileSync(local(book), 'epub bytes');
-      const res = await post(
+      importedText(book, 'epub bytes');
+      await postAccepted(
         'readarr',
-        arr.readarrDownload({
-          name: 'Frank Herbert',
-          authorPath,
-          filePaths: [`${authorPath}/Dune (1965)/Dune - Frank Herbert.epub`],
-        }),
+        arr.readarrDownload({ name: 'Frank Herbert', authorPath, filePaths: [filePath] }),
       );
-      expect(res.status).toBe(202);
       await waitVerified(book);
     });
     test('BookFileDelete trashes the vault copy', async () => {
-      const res = await post(
+      await postAccepted(
         'readarr',
-        arr.readarrBookFileDelete({
-          name: 'Frank Herbert',
-          authorPath,
-          filePath: `${authorPath}/Dune (1965)/Dune - Frank Herbert.epub`,
-        }),
+        arr.readarrBookFileDelete({ name: 'Frank Herbert', authorPath, filePath }),
       );
-      expect(res.status).toBe(202);
-      await env.waitForStage(mediaItemWorkflowId(book), 'deleted');
-      expect(existsSync(vault(`.trash/${today()}/${book}`))).toBe(true);
+      await waitDeleted(book);
+      expect(inTrash(book)).toBe(true);
     });
     test('AuthorDelete with deleted files trashes the author folder', async () => {
       const other = 'Books/Frank Herbert/Children of Dune (1976)/Children of Dune.epub';
-      mkdirSync(path.dirname(local(other)), { recursive: true });
-      writeFileSync(local(other), 'epub 2');
-      await post(
-        'readarr',
-        arr.readarrDownload({
-          name: 'Frank Herbert',
-          authorPath,
-          filePaths: [`${authorPath}/Children of Dune (1976)/Children of Dune.epub`],
-        }),
-      );
+      importedText(other, 'epub 2');
+      const filePaths = [`${authorPath}/Children of Dune (1976)/Children of Dune.epub`];
+      await post('readarr', arr.readarrDownload({ name: 'Frank Herbert', authorPath, filePaths }));
       await waitVerified(other);
-      const res = await post(
+      await postAccepted(
         'readarr',
         arr.readarrAuthorDelete({ name: 'Frank Herbert', authorPath, deletedFiles: true }),
       );
-      expect(res.status).toBe(202);
-      await waitFor(
-        'the author folder gone from the vault',
-        async () => !existsSync(vault('Books/Frank Herbert')),
-        30_000,
-      );
-      expect(existsSync(vault(`.trash/${today()}/${other}`))).toBe(true);
+      await waitGone('the author folder gone from the vault', 'Books/Frank Herbert');
+      expect(inTrash(other)).toBe(true);
     });
   });
 
@@ -224,8 +173,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         '/data/media/books',
       ],
     ])('%s Rename moves the vault copy', async (appName, from, to, root) => {
-      mkdirSync(path.dirname(local(from)), { recursive: true });
-      writeFileSync(local(from), `${appName} bytes`);
+      importedText(from, `${appName} bytes`);
       const arrFrom = `${root}/${from.split('/').slice(1).join('/')}`;
       const arrTo = `${root}/${to.split('/').slice(1).join('/')}`;
       const owner =
@@ -245,11 +193,7 @@ describe('*arr webhooks against the real API, dev server and vault', () => {
         ...owner,
         [renamed]: [{ id: 1, path: arrTo, previousPath: arrFrom }],
       }).expect(202);
-      await waitFor(
-        'the renamed vault copy',
-        async () => existsSync(vault(to)) && !existsSync(vault(from)),
-        30_000,
-      );
+      await waitRenamed(from, to);
     });
   });
 });

@@ -2,9 +2,9 @@
  * The built `vaultarr config` command on a bad configuration (it compiles `dist/` first): the
  * problems a person sees, one per wrong key, and the exit status.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { buildCli, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/env.js';
 
 describe('configuration', () => {
@@ -14,14 +14,9 @@ describe('configuration', () => {
   afterEach(() => cleanup());
 
   test('a bad config makes the CLI name every wrong key and exit 1', () => {
-    execFileSync('npx', ['--no-install', 'tsc', '-b', 'tsconfig.build.json']);
+    buildCli();
     writeFileSync(path.join(dir, 'vaultarr.yml'), 'vault:\n  verifyAttempts: "three"\nnope: true\n');
-    const cli = path.resolve('dist/cli/vaultarr.js');
-    const result = spawnSync(process.execPath, [cli, 'config'], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH },
-    });
+    const result = runCli(dir, 'config');
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('invalid configuration');
     expect(result.stderr).toContain('vault.verifyAttempts:');

@@ -3,7 +3,6 @@
  * (`vaultarr config`, `vaultarr api` started briefly, a component failing), the logger, the REST
  * API's answers and the redaction rule itself are checked for every planted value.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -16,6 +15,7 @@ import { loadConfig } from '../../lib/config.js';
 import { freePort } from '../../lib/infra/wait.js';
 import { createLogger } from '../../lib/logger.js';
 import { redactText } from '../../lib/secrets.js';
+import { buildCli, runCli } from '../helpers/cli.js';
 import { Component } from '../helpers/component.js';
 import { testConfig } from '../helpers/config.js';
 import { databaseUrl, freshDatabase, temporalAddress, tempDir } from '../helpers/env.js';
@@ -93,20 +93,13 @@ function logFiles(dir: string): string {
 describe('secrets', () => {
   let dir: string;
   let cleanup: () => void;
-  const cli = path.resolve('dist/cli/vaultarr.js');
-  beforeAll(() => {
-    execFileSync('npx', ['--no-install', 'tsc', '-b', 'tsconfig.build.json']);
-  });
+  beforeAll(() => buildCli());
   beforeEach(() => ({ dir, cleanup } = tempDir()));
   afterEach(() => cleanup());
 
   test('vaultarr config prints the configuration with every planted secret redacted', async () => {
     plantedConfig(dir, await freePort());
-    const result = spawnSync(process.execPath, [cli, 'config'], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH },
-    });
+    const result = runCli(dir, 'config');
     expect(result.status).toBe(0);
     expect(leaked(result.stdout + result.stderr)).toEqual([]);
     const shown = JSON.parse(result.stdout);
@@ -145,12 +138,7 @@ describe('secrets', () => {
   test('peer add refuses a URL with user:password@ without printing it; peer list hides one stored before', async () => {
     const dbUrl = await freshDatabase();
     plantedConfig(dir, await freePort(), dbUrl);
-    const run = (...args: string[]) =>
-      spawnSync(process.execPath, [cli, ...args], {
-        cwd: dir,
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH },
-      });
+    const run = (...args: string[]) => runCli(dir, ...args);
     const added = run(
       'peer',
       'add',
@@ -184,11 +172,7 @@ describe('secrets', () => {
   test('a component that fails on the planted config prints its error without a secret', async () => {
     // Nothing listens on port 1: migrate fails, and the entry point prints the error.
     plantedConfig(dir, await freePort(), 'postgres://vaultarr@127.0.0.1:1/vaultarr');
-    const result = spawnSync(process.execPath, [cli, 'migrate'], {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH },
-    });
+    const result = runCli(dir, 'migrate');
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('vaultarr:');
     expect(leaked(result.stdout + result.stderr)).toEqual([]);

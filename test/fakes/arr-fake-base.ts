@@ -197,6 +197,11 @@ export abstract class LibraryArrFake<Item extends FakeLibraryItem, Entry extends
     return this.library.find((item) => field(item, this.keyField) === key);
   }
 
+  /** The library item with this outside id (`tmdbId` 603, `foreignArtistId` "a74b..."), if there is one. */
+  item(key: string | number): Item | undefined {
+    return this.inLibrary(key);
+  }
+
   /** The library, or its items whose outside id is `filter` (a query value) when one is given. */
   protected listed(filter: string | undefined): Item[] {
     return this.library.filter(

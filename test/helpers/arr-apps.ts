@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createArrActivities } from '../../activities/arr/activities.js';
 import type { PeerNotification } from '../../domain/peers.js';
 import { ConfigSchema, type ArrConfig } from '../../lib/config.js';
 import type { ArrFake } from '../fakes/arr-fake-base.js';
@@ -88,6 +89,25 @@ export function arrConfig(overrides: Partial<ArrConfig> = {}): ArrConfig {
     }),
     ...overrides,
   };
+}
+
+/**
+ * The *arr activities against the fakes: the {@link arrConfig} of `overrides`, and the per-request
+ * timeout `fetchTimeoutMs` when given.
+ */
+export function arrActivities(overrides: Partial<ArrConfig> = {}, fetchTimeoutMs?: number) {
+  return createArrActivities({
+    arr: arrConfig(overrides),
+    ...(fetchTimeoutMs === undefined ? {} : { fetchTimeoutMs }),
+  });
+}
+
+/** `arr` overrides that change some of one app's settings, e.g. `appSettings('radarr', { unmonitorExisting: true })`. */
+export function appSettings<A extends keyof ArrConfig>(
+  app: A,
+  settings: Partial<NonNullable<ArrConfig[A]>>,
+): Partial<ArrConfig> {
+  return { [app]: { ...arrConfig()[app]!, ...settings } };
 }
 
 /** A peer's notification of The Matrix (movie, tmdbId 603), with `extra` over it. */

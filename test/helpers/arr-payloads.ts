@@ -92,6 +92,10 @@ export function radarrDownload(o: {
   };
 }
 
+/** A Radarr Download of `filePath` (any path, hostile ones too) for `title (year)` in `/data/media/movies`. */
+export const radarrDownloadOf = (filePath: string, title: string, year: number) =>
+  radarrDownload({ title, year, folderPath: `/data/media/movies/${title} (${year})`, filePath });
+
 export const radarrRename = (o: {
   title: string;
   year: number;

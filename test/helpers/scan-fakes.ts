@@ -2,7 +2,11 @@
  * The fake Plex, Jellyfin, Emby and autoscan of the scan tests, with a config entry for each and
  * the scan activities built on them. A test file calls {@link useScanFakes} once at its top.
  */
-import { createScanActivities, type ScanDeps } from '../../activities/scan/activities.js';
+import {
+  createScanActivities,
+  type ScanDeps,
+  type ScanMediaServerInput,
+} from '../../activities/scan/activities.js';
 import type { MediaServerConfig } from '../../lib/config.js';
 import { FakeAutoscan } from '../fakes/autoscan.js';
 import { FakeEmby } from '../fakes/emby.js';
@@ -73,6 +77,20 @@ export const fakeOf = { plex, jellyfin, emby, autoscan } as const;
 /** The scan activities for `servers`, merging within 50 ms unless `extra` says otherwise. */
 export function activities(servers: MediaServerConfig[], extra: Partial<ScanDeps> = {}) {
   return createScanActivities({ servers, defaultLibraryRoot: '/union', mergeWindowMs: 50, ...extra });
+}
+
+/**
+ * Scans on the fake of `type` alone (its {@link serverConfig} entry): `scan(folders, updateType,
+ * target)`, `Created` on the server named after the type unless said otherwise; every call goes
+ * through the same activities, so their merge window and caches carry over.
+ */
+export function scannerOf(type: ServerType) {
+  const { scanMediaServer } = activities([serverConfig(type)]);
+  return (
+    folders: string[],
+    updateType: ScanMediaServerInput['updateType'] = 'Created',
+    target: string = type,
+  ) => scanMediaServer({ target, folders, updateType });
 }
 
 /** The `Authorization` header of basic auth. */
