@@ -204,7 +204,16 @@ export function createVaultChecks(deps: { localRoot: string; rclone: Rclone }) {
   const cryptCheck = async (record: LocalFileRecord): Promise<RemoteCheck> => {
     const p = record.libraryPath;
     const outcome = await rclone.cryptCheck(localRoot, p, activitySignal());
-    if (outcome.kind === 'missing') return missing(p);
+    if (outcome.kind === 'missing') {
+      // cryptcheck looks the object up without listing (`--no-traverse`) and takes a refused
+      // look-up for a missing object: a stat tells which, and fails as a refused read fails.
+      if (!(await rclone.stat(p))) return missing(p);
+      throw new RcloneError(
+        `rclone cryptcheck could not read ${p}, which the vault lists`,
+        'other',
+        undefined,
+      );
+    }
     if (outcome.kind === 'differ')
       return { match: false, reason: `${p}: ${outcome.detail} (rclone cryptcheck)` };
     if (outcome.kind === 'unchecked') return readBack(record);

@@ -97,7 +97,7 @@ describe('a crypt vault over a local folder', () => {
   test('a copy corrupted on the underlying folder (one byte, same size and modification time) fails verification and is not evicted', async () => {
     const { video, libraryPaths, verified } = await vaulted(vault);
     if (!verified.match) throw new Error(verified.reason);
-    flipByte(underlyingFile(vault, video), { keepMtime: true });
+    flipByte(await underlyingFile(vault, video), { keepMtime: true });
     const { verifyVaultCopy, evictLocalCopy, copyToVault } = activities(vault.remote, vault.configFile);
     const again = await run(verifyVaultCopy, { libraryPaths });
     expect(again).toMatchObject({ match: false, reason: expect.stringContaining('hashes differ') });
@@ -122,7 +122,7 @@ describe('a crypt vault over a local folder', () => {
       remoteValue: stat.mtime.toISOString(),
       mtimeMs: stat.mtimeMs,
     };
-    flipByte(underlyingFile(vault, video), { keepMtime: true });
+    flipByte(await underlyingFile(vault, video), { keepMtime: true });
     const { evictLocalCopy } = activities(vault.remote, vault.configFile);
     expect(await run(evictLocalCopy, { libraryPaths, expected: byModtime })).toMatchObject({
       evicted: false,

@@ -5,10 +5,20 @@
  * pass-through proxy that logs every request and the bytes of each answer, so a test can tell
  * what verification downloaded.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
-import http from 'node:http';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { freePort, portOpen, stopChild, waitFor } from '../../lib/infra/wait.js';
 import { writeVaultConfig } from './vault-servers.js';
 
@@ -34,6 +44,31 @@ export interface WebdavRequest {
   /** Bytes of the answer's body. */
   bytesSent: number;
 }
+
+/**
+ * A pass-through HTTP proxy (`node -e PROXY <listen port> <upstream port> <log file>`): each answer
+ * is logged, once its body has gone out, as a JSON line of {@link WebdavRequest}.
+ */
+const PROXY = `
+const http = require('node:http');
+const fs = require('node:fs');
+const [listen, upstreamPort, log] = process.argv.slice(1);
+http.createServer((req, res) => {
+  const upstream = http.request(
+    { host: '127.0.0.1', port: Number(upstreamPort), path: req.url, method: req.method, headers: req.headers },
+    (up) => {
+      const entry = { method: req.method, path: decodeURIComponent(req.url), status: up.statusCode, bytesSent: 0 };
+      if (req.headers.range) entry.range = req.headers.range;
+      up.on('data', (chunk) => (entry.bytesSent += chunk.length));
+      up.on('end', () => fs.appendFileSync(log, JSON.stringify(entry) + '\\n'));
+      res.writeHead(up.statusCode, up.headers);
+      up.pipe(res);
+    },
+  );
+  upstream.on('error', () => res.destroy());
+  req.pipe(upstream);
+}).listen(Number(listen), '127.0.0.1');
+`;
 
 /** Crypt over a local folder `<root>/under` (the vault's objects in `<root>/under/vault`). */
 export function cryptOverLocal(root: string): CryptVault {
@@ -79,29 +114,14 @@ export async function cryptOverWebdav(root: string, options: { hashes: boolean }
     { stdio: 'ignore' },
   );
   await waitFor(`rclone serve webdav on ${port}`, () => portOpen('127.0.0.1', port), 20_000);
-  const requests: WebdavRequest[] = [];
-  const proxy = http.createServer((req, res) => {
-    const upstream = http.request(
-      { host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers },
-      (up) => {
-        const entry: WebdavRequest = {
-          method: req.method ?? '',
-          path: decodeURIComponent(req.url ?? ''),
-          ...(req.headers.range ? { range: req.headers.range } : {}),
-          status: up.statusCode ?? 0,
-          bytesSent: 0,
-        };
-        requests.push(entry);
-        up.on('data', (chunk: Buffer) => (entry.bytesSent += chunk.length));
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', () => res.destroy());
-    req.pipe(upstream);
+  // The proxy runs as its own process: the test's own event loop stalls on every synchronous
+  // call (a CLI run, a hash), and would stall the vault with it.
+  const logFile = path.join(root, 'webdav-requests.jsonl');
+  const proxyPort = await freePort();
+  const proxy = spawn(process.execPath, ['-e', PROXY, String(proxyPort), String(port), logFile], {
+    stdio: 'ignore',
   });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const proxyPort = (proxy.address() as { port: number }).port;
+  await waitFor(`the WebDAV proxy on ${proxyPort}`, () => portOpen('127.0.0.1', proxyPort), 20_000);
   const configFile = writeVaultConfig(
     path.join(root, 'rclone.conf'),
     {
@@ -115,23 +135,34 @@ export async function cryptOverWebdav(root: string, options: { hashes: boolean }
     remote: 'vault:',
     configFile,
     underDir: path.join(served, 'vault'),
-    requests: () => [...requests],
+    requests: () =>
+      existsSync(logFile)
+        ? readFileSync(logFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as WebdavRequest)
+        : [],
     stop: async () => {
-      proxy.closeAllConnections();
-      await new Promise((resolve) => proxy.close(resolve));
+      await stopChild(proxy, 5000);
       await stopChild(server, 5000);
     },
   };
 }
 
-/** Where a library file's encrypted object lies on this machine (rclone's `backend encode` of its path). */
-export function underlyingFile(vault: CryptVault, libraryPath: string): string {
-  const encoded = execFileSync(
-    'rclone',
-    ['--config', vault.configFile, 'backend', 'encode', vault.remote, libraryPath],
-    { encoding: 'utf8' },
-  ).trim();
-  return path.join(vault.underDir, encoded);
+/**
+ * Where a library file's encrypted object lies on this machine (rclone's `backend encode` of its
+ * path). Asynchronous: over WebDAV, rclone reaches the server through this process's proxy.
+ */
+export async function underlyingFile(vault: CryptVault, libraryPath: string): Promise<string> {
+  const { stdout } = await promisify(execFile)('rclone', [
+    '--config',
+    vault.configFile,
+    'backend',
+    'encode',
+    vault.remote,
+    libraryPath,
+  ]);
+  return path.join(vault.underDir, stdout.trim());
 }
 
 /**
