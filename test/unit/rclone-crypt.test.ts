@@ -65,6 +65,11 @@ describe('a cryptcheck of one file', () => {
     });
   });
 
+  test('that rclone lists as matching without saying which hash it compared (its INFO lines silenced) is no verdict', () => {
+    const run = { exitCode: 0, stdout: `= ${file}\n`, stderr: '' };
+    expect(() => parseCryptCheck(run, file)).toThrow(/did not say which hash it compared/);
+  });
+
   test('that rclone could not check at all is an error to retry, never a verdict', () => {
     const stderr = log(
       `ERROR : ${file}: error computing hash: failed to open object to read nonce: connection refused`,

@@ -88,6 +88,7 @@ export function parseCryptHashProbe(run: RcloneRun): string | undefined {
   if (NO_HASHES.test(run.stderr)) return 'none';
   const used = HASH_USED.exec(run.stderr)?.[1];
   if (run.exitCode === 0 && used) return used.toLowerCase();
+  if (run.exitCode === 0) throw unsaid();
   throw rcloneFailure('cryptcheck', { exitCode: run.exitCode, stderr: run.stderr });
 }
 
@@ -119,6 +120,9 @@ export function parseCryptCheck(run: RcloneRun, relativePath: string): CryptChec
   if (sigil === '+') return { kind: 'missing' };
   if (sigil === '*') return { kind: 'differ', detail: lastLine(run.stderr, /(hashes|sizes) differ/) };
   const hashType = HASH_USED.exec(run.stderr)?.[1]?.toLowerCase();
+  // Without rclone's INFO lines (`-q` in the extra flags) nothing tells a match from a file it
+  // could not hash: no verdict then.
+  if (sigil === '=' && run.exitCode === 0 && !hashType) throw unsaid();
   if (sigil === '=' && run.exitCode === 0 && hashType) {
     // rclone reports an object it could not hash as matching, and says so only in its summary.
     const unchecked = /(\d+) hashes could not be checked/.exec(run.stderr);
@@ -130,6 +134,15 @@ export function parseCryptCheck(run: RcloneRun, relativePath: string): CryptChec
   // "Not found" is never the answer here: a missing object shows as `+` above.
   if (failure.kind === 'not-found') throw new RcloneError(failure.message, 'other', run.exitCode);
   throw failure;
+}
+
+/** rclone ran without saying which hash it compared (its INFO lines were silenced). */
+function unsaid(): RcloneError {
+  return new RcloneError(
+    'rclone cryptcheck did not say which hash it compared: is `-q` or `--log-level` in vault.extraFlags?',
+    'other',
+    0,
+  );
 }
 
 /** The last line of rclone's stderr that matches, without its timestamp and level. */
