@@ -1,8 +1,8 @@
 /**
- * A typed client of the rclone binary (Debian's rclone, v1.60 or later) for one vault remote:
- * copies with parsed progress, object stats with hashes, moves that keep what they replace in the
- * vault trash, backend features, read-backs. Output is parsed into types here so that activities
- * never read rclone's text.
+ * A typed client of the rclone binary (the pinned one, see `lib/infra/rclone-binary.ts`) for one
+ * vault remote: copies with parsed progress, object stats with hashes, moves that keep what they
+ * replace in the vault trash, backend features, cryptchecks of a crypt vault's copies (`crypt.ts`),
+ * read-backs. Output is parsed into types here so that activities never read rclone's text.
  *
  * Each operation goes to the long-lived `rclone rcd` of `daemon.ts` (one per client, started on
  * first use); when it is off or cannot start, to an rclone process of `process.ts`, as before.
