@@ -76,8 +76,8 @@ export function createEvictLocalCopy(deps: VaultDeps, checks: VaultChecks) {
    * subtitles) is verified on the vault again, by content — the video against what was recorded
    * at copy time (same size and modtime locally; the same hash on the vault, a cryptcheck that
    * matches, or the same sha256 read back; one recorded as verified by modtime alone is checked
-   * by content now), each subtitle afresh — and, with the union view, once the vault mount shows them at
-   * the same paths, so that reads through `Media/` never miss a file.
+   * by content now), each subtitle afresh — and, with the union view, once the vault mount shows
+   * them at the same paths, so that reads through `Media/` never miss a file.
    *
    * @returns `{ evicted: true, freedBytes }`, or `{ evicted: false, reason }` when a vault copy no
    *   longer matches or a local file changed (nothing is deleted; the caller recopies)
