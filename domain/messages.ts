@@ -129,19 +129,25 @@ export interface CarriedItemState {
 
 /** What the vault copy was verified with, and the figures it matched. */
 export interface VaultVerification {
-  /** `sha256`, `md5`, ... when both sides have that hash; `modtime` when only times compare; `sha256-download` when the remote keeps neither and the copy was read back. */
+  /**
+   * `sha256`, `md5`, ... when both sides have that hash; `md5-crypt`, `sha1-crypt`, ... for an
+   * rclone crypt vault checked as `rclone cryptcheck` does (the underlying object's hash against
+   * the local file encrypted with its nonce); `sha256-download` when nothing had a hash and the
+   * copy was read back. `modtime` only in verifications recorded before content was always
+   * compared (size and modification time alone).
+   */
   method: string;
   sizeBytes: number;
   /** sha256 of the local file, hex. */
   sha256: string;
-  /** The remote's value for `method` (hash hex or ISO time). */
+  /** The remote's value for `method` (hash hex; ISO time for `modtime`; for `*-crypt`, what rclone cryptcheck found). */
   remoteValue: string;
   verifiedAt: string;
   /** The local file's modification time when it was hashed, in ms since the epoch (absent in items verified before it was recorded). */
   mtimeMs?: number;
-  /** Bytes of local files read to verify the copy (each file once, all hashes in one pass). */
+  /** Bytes of local files read to verify the copy (each file once, all hashes in one pass; twice for a cryptcheck, whose rclone reads it again). */
   bytesReadLocally?: number;
-  /** Bytes of the vault copy downloaded to verify it (only when the remote keeps neither hashes nor modtimes). */
+  /** Bytes of the vault copy downloaded to verify it: 0 against a hash, each copy's 32-byte header for a cryptcheck, all of it for a read-back. */
   bytesDownloaded?: number;
 }
 

@@ -217,12 +217,15 @@ export function createVaultActivities(deps: VaultDeps) {
 
   /**
    * Verifies the vault copies of library files against the local files as `copyToVault` hashed
-   * them: size, then the remote's hash, else its modtime, else a sha256 of the copy read back
-   * once. A local file that changed since it was hashed is reported (`changed`), not verified.
+   * them: size, then the remote's hash; on a crypt remote, `rclone cryptcheck` (the underlying
+   * object's hash against the local file encrypted with the copy's nonce); else a sha256 of the
+   * copy read back once — never size and modification time alone. A local file that changed
+   * since it was hashed is reported (`changed`), not verified.
    *
    * @returns `{ match: true, verification }` for the first path (the video) when every path
-   *   matches, the method and bytes read recorded; else `{ match: false, reason, changed? }`
-   *   naming the first mismatch
+   *   matches, the method and bytes read recorded (`bytesReadLocally` counts rclone's own read of
+   *   a cryptcheck, `bytesDownloaded` the copies' 32-byte crypt headers or a read-back); else
+   *   `{ match: false, reason, changed? }` naming the first mismatch
    * @throws ApplicationFailure `SOURCE_MISSING` (not retried); rclone failures are retried
    */
   async function verifyVaultCopy(input: VerifyVaultCopyInput): Promise<VerifyVaultCopyResult> {
@@ -231,7 +234,8 @@ export function createVaultActivities(deps: VaultDeps) {
     const method = methodFor(await rclone.features());
     const records =
       input.local ?? (await hashLocal(input.libraryPaths, method, { signal: activitySignal() }));
-    const bytesReadLocally = records.reduce((n, r) => n + r.sizeBytes, 0);
+    // The pass that hashed each file, plus any read of rclone's own (a cryptcheck's).
+    let bytesReadLocally = records.reduce((n, r) => n + r.sizeBytes, 0);
     let first: VaultVerification | undefined;
     let bytesDownloaded = 0;
     for (const record of records) {
@@ -239,6 +243,7 @@ export function createVaultActivities(deps: VaultDeps) {
       if (changed) return { match: false, reason: changed, changed: true };
       const result = await checkRemote(record, method);
       if (!result.match) return result;
+      bytesReadLocally += result.verification.bytesReadLocally ?? 0;
       bytesDownloaded += result.verification.bytesDownloaded ?? 0;
       first ??= result.verification;
     }

@@ -10,7 +10,7 @@ import { anchorProblem, refreshVaultMount } from '../../lib/infra/union.js';
 import { permanentFailure, resolveInRoot, retryableFailure } from '../failures.js';
 import { activitySignal, reportProgress } from '../progress.js';
 import type { VaultDeps } from './activities.js';
-import { methodFor, type LocalFileRecord, type Method, type VaultChecks } from './checks.js';
+import { methodFor, recordedMethod, type LocalFileRecord, type Method, type VaultChecks } from './checks.js';
 
 /** Input of `evictLocalCopy`. */
 export interface EvictLocalCopyInput {
@@ -75,10 +75,11 @@ export function createEvictLocalCopy(deps: VaultDeps, checks: VaultChecks) {
 
   /**
    * Deletes the local copies of a media file, but only once every one of its files (video and
-   * subtitles) is verified on the vault again — the video against what was recorded at copy time
-   * (same size and modtime locally, same hash or modtime on the vault, or the same sha256 read
-   * back), each subtitle afresh — and, with the union view, once the vault mount shows them at
-   * the same paths, so that reads through `Media/` never miss a file.
+   * subtitles) is verified on the vault again, by content — the video against what was recorded
+   * at copy time (same size and modtime locally; the same hash on the vault, a cryptcheck that
+   * matches, or the same sha256 read back; one recorded as verified by modtime alone is checked
+   * by content now), each subtitle afresh — and, with the union view, once the vault mount shows
+   * them at the same paths, so that reads through `Media/` never miss a file.
    *
    * @returns `{ evicted: true, freedBytes }`, or `{ evicted: false, reason }` when a vault copy no
    *   longer matches or a local file changed (nothing is deleted; the caller recopies)
@@ -93,10 +94,15 @@ export function createEvictLocalCopy(deps: VaultDeps, checks: VaultChecks) {
     const method = methodFor(await rclone.features());
     const signal = activitySignal();
 
-    // The video: the local file is still the one verified, and so is its vault copy.
+    // The video: the local file is still the one verified, and so is its vault copy — checked
+    // as it was then, or, when it was verified by its modification time alone (older versions),
+    // by its content as the remote allows today.
+    const recorded = recordedMethod(expected.method);
+    const videoMethod: Method = recorded ?? method;
     const now = await localStat(video);
     let videoRecord: LocalFileRecord;
-    if (expected.mtimeMs !== undefined) {
+    const haveHash = videoMethod.kind !== 'hash' || videoMethod.hashType === 'sha256';
+    if (expected.mtimeMs !== undefined && (recorded || haveHash)) {
       if (now.size !== expected.sizeBytes || now.mtimeMs !== expected.mtimeMs)
         return { evicted: false, reason: `${video} changed locally since it was vaulted` };
       videoRecord = {
@@ -106,22 +112,16 @@ export function createEvictLocalCopy(deps: VaultDeps, checks: VaultChecks) {
         hashes: { sha256: expected.sha256 },
       };
     } else {
-      // Verified by an older version that did not record the modtime: hash it again.
-      [videoRecord] = (await hashLocal([video], { kind: 'read-back' }, { signal })) as [LocalFileRecord];
+      // Verified by an older version that did not record the modtime, or whose record holds no
+      // hash of the remote's type: hash it again.
+      [videoRecord] = (await hashLocal([video], videoMethod, { signal })) as [LocalFileRecord];
       if (videoRecord.hashes.sha256 !== expected.sha256 || videoRecord.sizeBytes !== expected.sizeBytes)
         return { evicted: false, reason: `${video} changed locally since it was vaulted` };
     }
-    // A copy an older version verified by modtime alone is compared by content now: read back.
-    const videoMethod: Method =
-      expected.method === 'sha256-download' || expected.method === 'modtime'
-        ? { kind: 'read-back' }
-        : { kind: 'hash', hashType: expected.method };
-    if (videoMethod.kind === 'hash') videoRecord.hashes[videoMethod.hashType] = expected.remoteValue;
-    const videoCheck = await checkRemote(
-      videoRecord,
-      videoMethod,
-      videoMethod.kind === 'read-back' ? undefined : expected.remoteValue,
-    );
+    // A hash recorded at copy time is what the vault's must still be.
+    const expectedRemoteValue = recorded?.kind === 'hash' ? expected.remoteValue : undefined;
+    if (recorded?.kind === 'hash') videoRecord.hashes[recorded.hashType] = expected.remoteValue;
+    const videoCheck = await checkRemote(videoRecord, videoMethod, expectedRemoteValue);
     if (!videoCheck.match) return { evicted: false, reason: videoCheck.reason };
 
     // Each subtitle, afresh (small files): any error aborts the eviction with nothing deleted.

@@ -17,8 +17,9 @@ export const RCLONE_PINNED_VERSION = '1.76.0';
 
 /**
  * The oldest rclone vaultarr works with, and what it needs from it: `--webdav-pacer-min-sleep`
- * (the WebDAV vault's pacer), `operations/hashsumfile` over rc (one file's hash, crypt's through
- * its nonce) and `serve s3` (the tests' S3 vault) — rclone 1.73.
+ * (the WebDAV vault's pacer), `cryptcheck` of one file (`--files-from-raw`, `--combined`, a
+ * `:memory:` source: a crypt vault's copy checked through its nonce) and `serve s3` (the tests'
+ * S3 vault) — rclone 1.73.
  */
 export const RCLONE_MIN_VERSION = '1.73.0';
 

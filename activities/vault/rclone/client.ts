@@ -1,19 +1,19 @@
 /**
- * A typed client of the rclone binary (the pinned one, or one no older than `RCLONE_MIN_VERSION` of
- * `lib/infra/rclone-binary.ts`) for one vault remote: copies with parsed progress, object stats
- * with hashes, moves that keep what they replace in the vault trash, backend features, read-backs.
- * Output is parsed into types here so that activities never read rclone's text.
+ * A typed client of the rclone binary (the pinned one, see `lib/infra/rclone-binary.ts`) for one
+ * vault remote: copies with parsed progress, object stats with hashes, moves that keep what they
+ * replace in the vault trash, backend features, cryptchecks of a crypt vault's copies (`crypt.ts`),
+ * read-backs. Output is parsed into types here so that activities never read rclone's text.
  *
  * Each operation goes to the long-lived `rclone rcd` of `daemon.ts` (one per client, started on
  * first use); when it is off or cannot start, to an rclone process of `process.ts`, as before.
  * Both implement {@link RcloneOperations}; their failures are classified in `errors.ts`.
  */
 import type { Config } from '../../../lib/config.js';
+import { isCryptFsString, type CryptCheckOutcome } from './crypt.js';
 import { RcloneDaemon } from './daemon.js';
 import { rcloneStopped, unlessNotFound } from './errors.js';
 import {
   countingSha256,
-  MODTIME_UNSUPPORTED_NS,
   type CopyOptions,
   type CopyProgress,
   type RcloneOperations,
@@ -292,15 +292,40 @@ export class Rclone {
     return out.trim().split(/\s+/)[0] ?? '';
   }
 
-  /** Hashes and modtime precision of the remote (`rclone backend features`), cached per client. */
+  /**
+   * The hashes the remote stores (`rclone backend features`) and, for a crypt remote, the hash
+   * `rclone cryptcheck` compares on its underlying remote (one `cryptcheck` of no file); cached
+   * per client.
+   *
+   * @throws RcloneError when rclone cannot reach the remote (not cached: the next call asks again)
+   */
   features(): Promise<RemoteFeatures> {
     this.featuresCache ??= this.operations()
       .then((operations) => operations.features())
-      .then((j) => ({
-        hashes: j.Hashes ?? [],
-        precisionNs: j.Precision ?? MODTIME_UNSUPPORTED_NS,
-      }));
+      .then(async (j) => {
+        const cryptHash = isCryptFsString(j.String) ? await this.process.cryptHash() : undefined;
+        return { hashes: j.Hashes ?? [], ...(cryptHash ? { cryptHash } : {}) };
+      });
     this.featuresCache.catch(() => (this.featuresCache = undefined));
     return this.featuresCache;
+  }
+
+  /**
+   * `rclone cryptcheck` of one local file against its copy on the crypt vault remote, as a
+   * process (rc `core/command` would start the same process): the underlying object's hash
+   * against the local file encrypted with the object's nonce. Reads the local file once and the
+   * copy's {@link CRYPT_HEADER_BYTES}-byte header, nothing else of it.
+   *
+   * @param localRoot - absolute directory `relativePath` is relative to, locally and on the vault
+   * @returns `match` (with the hash compared), `differ`, `missing`, or `unchecked` when the
+   *   underlying remote or object has no hash (rclone would call that a match; vaultarr does not)
+   * @throws RcloneError (retried) when rclone could not check the file, or was cancelled
+   */
+  async cryptCheck(
+    localRoot: string,
+    relativePath: string,
+    signal?: AbortSignal,
+  ): Promise<CryptCheckOutcome> {
+    return this.process.cryptCheck(localRoot, relativePath, signal);
   }
 }

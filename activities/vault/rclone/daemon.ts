@@ -15,6 +15,7 @@ import { freePort } from '../../../lib/infra/wait.js';
 import { rcloneFailure, rcloneStopped, unlessNotFound, RcloneDaemonError, RcloneError } from './errors.js';
 import {
   remoteObject,
+  type BackendFeatures,
   type CopyOptions,
   type CopyProgress,
   type ListedObject,
@@ -282,7 +283,7 @@ export class RcloneDaemon implements RcloneOperations {
   }
 
   /** rc `operations/fsinfo`. */
-  features(): Promise<{ Hashes?: string[]; Precision?: number }> {
+  features(): Promise<BackendFeatures> {
     return this.run('backend features', 'operations/fsinfo', { fs: this.remote });
   }
 

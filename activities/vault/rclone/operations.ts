@@ -33,12 +33,23 @@ export interface RemoteObject {
 export interface RemoteFeatures {
   /** rclone hash names the remote stores. */
   hashes: string[];
-  /** Modification-time precision in ns; rclone reports a huge value when modtimes are not kept. */
-  precisionNs: number;
+  /**
+   * For an rclone crypt remote (which stores no hash of its own): the hash `rclone cryptcheck`
+   * compares on its underlying remote (`md5`, `sha1`, ...), or `none` when that keeps none either.
+   * Absent for any other remote.
+   */
+  cryptHash?: string;
 }
 
-/** Precision rclone reports for a backend that keeps no modification times (100 years). */
-export const MODTIME_UNSUPPORTED_NS = 3153600000000000000;
+/** What rclone reports of a remote's backend (`backend features`, rc `operations/fsinfo`), in part. */
+export interface BackendFeatures {
+  /** rclone hash names the remote stores. */
+  Hashes?: string[];
+  /** Modification-time precision in ns. */
+  Precision?: number;
+  /** A description of the remote (`Encrypted drive 'gcrypt:'` for a crypt remote). */
+  String?: string;
+}
 
 /** An object as rclone lists it (`lsjson --stat`, rc `operations/stat`). */
 export interface ListedObject {
@@ -83,7 +94,7 @@ export interface RcloneOperations {
    *
    * @throws RcloneError
    */
-  features(): Promise<{ Hashes?: string[]; Precision?: number }>;
+  features(): Promise<BackendFeatures>;
 }
 
 /** A sha256 that reports the bytes fed to it so far. */

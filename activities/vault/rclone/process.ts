@@ -7,8 +7,17 @@ import { execa, type ResultPromise } from 'execa';
 import { splitRcloneFlags } from '../../../lib/secrets.js';
 import type { RcloneSettings } from './client.js';
 import { rcloneFailure, rcloneStopped, unlessNotFound } from './errors.js';
+import {
+  cryptCheckArgs,
+  cryptHashProbeArgs,
+  parseCryptCheck,
+  parseCryptHashProbe,
+  type CryptCheckOutcome,
+  type RcloneRun,
+} from './crypt.js';
 import { countingSha256, remoteObject } from './operations.js';
 import type {
+  BackendFeatures,
   CopyOptions,
   CopyProgress,
   ListedObject,
@@ -58,6 +67,18 @@ export class RcloneProcess implements RcloneOperations {
    * @throws RcloneError when it fails (see `rcloneFailure`) or is cancelled
    */
   async run(args: string[], input?: string, signal?: AbortSignal): Promise<string> {
+    const result = await this.exec(args, input, signal);
+    if (result.exitCode !== 0) throw rcloneFailure(args[0]!, result);
+    return result.stdout;
+  }
+
+  /**
+   * Runs one rclone command to its end, whatever its exit code.
+   *
+   * @returns its exit code and outputs
+   * @throws RcloneError when it is cancelled
+   */
+  async exec(args: string[], input?: string, signal?: AbortSignal): Promise<RcloneRun> {
     // The extra flags go with every call: backend options (`--webdav-user`) are needed for a stat
     // as much as for a copy.
     const result = await execa(this.settings.binary, [...this.globalFlags(), ...args, ...this.flags.args], {
@@ -67,9 +88,32 @@ export class RcloneProcess implements RcloneOperations {
       cancelSignal: signal,
     });
     if (result.isCanceled) throw rcloneStopped('rclone was cancelled');
-    if (result.exitCode !== 0)
-      throw rcloneFailure(args[0]!, { exitCode: result.exitCode, stderr: String(result.stderr) });
-    return String(result.stdout);
+    return { exitCode: result.exitCode, stdout: String(result.stdout), stderr: String(result.stderr) };
+  }
+
+  /**
+   * `rclone cryptcheck` of one local file against its copy on the (crypt) vault remote.
+   *
+   * @param localRoot - absolute directory `relativePath` is relative to, locally and on the vault
+   * @throws RcloneError when rclone could not check it (see `parseCryptCheck`) or is cancelled
+   */
+  async cryptCheck(
+    localRoot: string,
+    relativePath: string,
+    signal?: AbortSignal,
+  ): Promise<CryptCheckOutcome> {
+    const run = await this.exec(cryptCheckArgs(localRoot, this.settings.remote), `${relativePath}\n`, signal);
+    return parseCryptCheck(run, relativePath);
+  }
+
+  /**
+   * The hash `rclone cryptcheck` compares on the vault remote's underlying remote (see
+   * `parseCryptHashProbe`): `none` when it keeps none, `undefined` when the vault is no crypt remote.
+   *
+   * @throws RcloneError when rclone cannot reach the remote
+   */
+  async cryptHash(): Promise<string | undefined> {
+    return parseCryptHashProbe(await this.exec(cryptHashProbeArgs(this.settings.remote)));
   }
 
   /** `rclone copy --files-from-raw -`, its progress read from the JSON stats on stderr. */
@@ -158,7 +202,7 @@ export class RcloneProcess implements RcloneOperations {
   }
 
   /** `rclone backend features`. */
-  async features(): Promise<{ Hashes?: string[]; Precision?: number }> {
+  async features(): Promise<BackendFeatures> {
     return JSON.parse(await this.run(['backend', 'features', this.settings.remote]));
   }
 
