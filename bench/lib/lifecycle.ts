@@ -185,7 +185,7 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
       idle = sampler.stop();
     }
 
-    ctx.log(`plain rclone ${o.baseline}${vault.check ? ` + ${vault.check.command}` : ''}`);
+    ctx.log(`plain rclone ${o.baseline}${vault.check ? ` + ${vault.check.name}` : ''}`);
     const plain = await plainRclone(vault, remoteAt(vault.twin, 'plain'), staging, names, o.baseline);
     const variants: LifecycleFigures['variants'] = {};
     for (const [i, variant] of (o.baselineVariants ? vault.variants : []).entries()) {
@@ -239,7 +239,7 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
     const settleSeconds = Number(o.env?.VAULTARR_WATCHER__SETTLE_SECONDS ?? 2);
     ctx.log(
       `vaultarr ${vaultarrSeconds.toFixed(1)} s (from first start ${fromFirst.toFixed(1)} s), ` +
-        `rclone ${rcloneSeconds.toFixed(1)} s${checkSeconds === undefined ? '' : ` + ${vault.check!.command} ${checkSeconds.toFixed(1)} s`}; ` +
+        `rclone ${rcloneSeconds.toFixed(1)} s${checkSeconds === undefined ? '' : ` + ${vault.check!.name} ${checkSeconds.toFixed(1)} s`}; ` +
         `${events.most} history events per item, verified by ${events.verifiedBy}, ` +
         `${Math.round(verification.bytesDownloadedPerItem.mean)} B downloaded per item to verify`,
     );
@@ -259,7 +259,7 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
         checkSeconds === undefined
           ? undefined
           : {
-              command: vault.check!.command,
+              command: vault.check!.name,
               checkSeconds,
               rcloneSeconds: rcloneSeconds + checkSeconds,
               ratio: vaultarrSeconds / (rcloneSeconds + checkSeconds),

@@ -105,9 +105,7 @@ export function vaultRows(
       : info(
           s,
           `${label} (no hash): bytes downloaded to verify, per item`,
-          v.bytesDownloadedPerItem.mean,
-          'B',
-          0,
+          bytesText(v.bytesDownloadedPerItem.mean),
         ),
   );
   return rows;

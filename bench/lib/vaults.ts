@@ -64,9 +64,10 @@ export interface BenchVault {
   /**
    * What a careful user runs after `rclone copy` to know the copy is good, where `copy`'s own
    * check is not that (`check --download` where the remote has no hash, `cryptcheck` for crypt);
-   * the arguments between the subcommand's name and its two paths. None: `copy` compares hashes.
+   * `name` as the tables show it, the subcommand and its flags (given before the two paths).
+   * None: `copy` compares hashes itself.
    */
-  check?: { command: string; flags: string[] };
+  check?: { name: string; command: string; flags: string[] };
   /**
    * The same baseline with other flags, timed too (scenario 1): on WebDAV, rclone's pacer off
    * (`--webdav-pacer-min-sleep 0`), to show how much of the baseline its 10 ms pacer is.
@@ -159,9 +160,9 @@ export async function startBenchVault(type: VaultType, root: string): Promise<Be
     twin: configOf('rclone'),
     check:
       type === 'crypt'
-        ? { command: 'cryptcheck', flags: ['--one-way'] }
+        ? { name: 'cryptcheck', command: 'cryptcheck', flags: ['--one-way'] }
         : underlyingHashes.length === 0
-          ? { command: 'check', flags: ['--download', '--one-way'] }
+          ? { name: 'check --download', command: 'check', flags: ['--download', '--one-way'] }
           : undefined,
     variants: type === 'webdav' ? [{ name: 'pacer off', flags: ['--webdav-pacer-min-sleep', '0'] }] : [],
     underlyingHashes,
@@ -179,6 +180,8 @@ function localServer(dir: string): VaultServer {
 export function remoteSize(ref: RemoteRef): { count: number; bytes: number } {
   const out = execFileSync('rclone', [...configArgs(ref), 'size', '--json', ref.remote], {
     encoding: 'utf8',
+    // rclone's notices (no config file for a local path) stay out of the bench's output.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return JSON.parse(out) as { count: number; bytes: number };
 }
