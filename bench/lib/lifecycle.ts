@@ -105,6 +105,8 @@ export interface LifecycleFigures {
   variants: Record<string, { rcloneSeconds: number; checkSeconds?: number }>;
   /** How vaultarr verified the copies, from its records: methods, bytes downloaded per item. */
   verification: VerificationSummary;
+  /** S3: vaultarr's uploads that went up in parts (the server's log). */
+  multipartUploads?: number;
   itemsPerSecond: number;
   cpuSeconds: { worker: number; temporal: number; api: number; watcher: number };
   /** The CPUs the worker process may run on (`0` under `--pi`). */
@@ -267,6 +269,7 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
             },
       variants,
       verification,
+      multipartUploads: vault.multipartUploads?.(),
       itemsPerSecond: o.count / vaultarrSeconds,
       cpuSeconds: cpu,
       workerCpus: cpusAllowed(pids.worker),

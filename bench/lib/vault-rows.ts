@@ -77,6 +77,8 @@ export function vaultRows(
     rows.push(
       info(s, `${label}: ${c.what}, ${name}`, variant.rcloneSeconds + (variant.checkSeconds ?? 0), 's', 1),
     );
+  if (f.multipartUploads !== undefined)
+    rows.push(info(s, `${label}: vaultarr's uploads in parts (the server's log)`, f.multipartUploads, '', 0));
   rows.push(
     info(s, `${label}: copies verified by`, methodsText(v)),
     checked(

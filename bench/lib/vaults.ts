@@ -75,6 +75,11 @@ export interface BenchVault {
   variants: Array<{ name: string; flags: string[] }>;
   /** Hashes of the remote under the vault (under crypt: the one that holds its objects); none on WebDAV. */
   underlyingHashes: string[];
+  /**
+   * S3 only: uploads to vaultarr's folder that went up in parts, from the S3 server's log (`rclone
+   * serve s3` assembles a multipart upload in a `.rclone_temp_multipart_…` object, then moves it).
+   */
+  multipartUploads?(): number;
   stop(): Promise<void>;
 }
 
@@ -153,6 +158,8 @@ export async function startBenchVault(type: VaultType, root: string): Promise<Be
     }),
   });
   const vaultarr = configOf('vaultarr');
+  // `<bucket>/vaultarr/<dir>/.rclone_temp_multipart_<id>: Moved (server-side) to: <bucket>/vaultarr/<dir>/<name>`
+  const movedIntoVault = `: Moved (server-side) to: ${folder}/vaultarr/`;
   const underlyingHashes = remoteHashes({ remote: 'under:', config: vaultarr.config });
   return {
     ...base,
@@ -166,6 +173,15 @@ export async function startBenchVault(type: VaultType, root: string): Promise<Be
           : undefined,
     variants: type === 'webdav' ? [{ name: 'pacer off', flags: ['--webdav-pacer-min-sleep', '0'] }] : [],
     underlyingHashes,
+    ...(type === 's3'
+      ? {
+          multipartUploads: () =>
+            server
+              .log()
+              .split('\n')
+              .filter((l) => l.includes('.rclone_temp_multipart_') && l.includes(movedIntoVault)).length,
+        }
+      : {}),
     stop: () => server.stop(),
   };
 }
