@@ -121,7 +121,8 @@ function remoteHashes(ref: RemoteRef): string[] {
  * Starts a vault of `type` under `root` (an empty folder of the scenario's): its server, if it has
  * one, and the `rclone.conf` files of vaultarr's remote and of plain rclone's.
  *
- * @throws when a server does not listen within 20 s
+ * @throws when a server does not listen within 20 s, or rclone cannot read the remote's features
+ *   (the server is stopped first)
  */
 export async function startBenchVault(type: VaultType, root: string): Promise<BenchVault> {
   mkdirSync(root, { recursive: true });
@@ -147,6 +148,23 @@ export async function startBenchVault(type: VaultType, root: string): Promise<Be
         : type === 's3'
           ? await startS3(root, S3_MULTIPART_CUTOFF_MIB)
           : localServer(path.join(root, 'local'));
+  try {
+    return { ...base, ...namedRemoteVault(type, root, server) };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/**
+ * The `rclone.conf` files of a vault served by `server` (`vault:` over `under:`, crypt for
+ * `crypt`), its careful check and what its server tells.
+ */
+function namedRemoteVault(
+  type: Exclude<VaultType, 'local'>,
+  root: string,
+  server: VaultServer,
+): Omit<BenchVault, 'type' | 'label'> {
   // The folder of the vault on the underlying remote: the jail's `vault/`, the S3 bucket, ...
   const folder = type === 'sftp' || type === 's3' ? 'vault' : type === 'crypt' ? server.dir : '';
   const crypt = type === 'crypt';
@@ -162,7 +180,6 @@ export async function startBenchVault(type: VaultType, root: string): Promise<Be
   const movedIntoVault = `: Moved (server-side) to: ${folder}/vaultarr/`;
   const underlyingHashes = remoteHashes({ remote: 'under:', config: vaultarr.config });
   return {
-    ...base,
     vaultarr,
     twin: configOf('rclone'),
     check:
