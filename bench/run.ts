@@ -1,8 +1,12 @@
 /**
- * `npm run bench [-- --quick] [-- --only webhook,memory] [-- --pi]`: runs the bench scenarios, each
- * on a fresh temp data dir against the real stack, prints a table of every figure, then the
- * targets table (each figure against its baseline measured in the same run), and writes
+ * `npm run bench [-- --quick] [-- --only webhook,memory] [-- --vaults s3,crypt] [-- --pi]`: runs the
+ * bench scenarios, each on a fresh temp data dir against the real stack, prints a table of every
+ * figure, the scenarios' own tables (scenarios 1 and 2: one row per vault type), then the targets
+ * table (each figure against its baseline measured in the same run), and writes
  * `bench/results/<date>.json` (with the machine's cores, memory and load average).
+ *
+ * `--vaults` names the vault types scenarios 1 and 2 run on (default all: `local,sftp,webdav,s3,crypt`;
+ * under `--pi`, `sftp`).
  *
  * `--pi` is the Raspberry Pi profile: the worker pinned to one core with a 1 GiB host's heap
  * limit (`PI_WORKER_PROFILE`), scenarios 1 (with 5, memory) and 3 unless `--only` names others.
@@ -16,8 +20,15 @@ import { parseArgs } from 'node:util';
 import { usePinnedTools } from '../lib/infra/rclone-binary.js';
 import { projectRoot } from '../lib/project.js';
 import { loadAverage, machine } from './lib/proc.js';
-import { markdownTable, type Scenario, type TableRow } from './lib/report.js';
+import {
+  markdownGrid,
+  markdownTable,
+  type Scenario,
+  type SummaryTable,
+  type TableRow,
+} from './lib/report.js';
 import { PI_WORKER_PROFILE } from './lib/stack.js';
+import { VAULT_TYPES, type VaultType } from './lib/vaults.js';
 import { evictionScenario } from './scenarios/eviction.js';
 import { largeFileScenario } from './scenarios/large-file.js';
 import { overheadScenario } from './scenarios/overhead.js';
@@ -46,6 +57,8 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     pi: { type: 'boolean', default: false },
     only: { type: 'string' },
+    /** Vault types of scenarios 1 and 2, comma-separated (default all). */
+    vaults: { type: 'string' },
     out: { type: 'string' },
     /** Recorded in the results, e.g. that other work shared the machine. */
     note: { type: 'string' },
@@ -70,9 +83,22 @@ if (unknown?.length) {
   process.exit(1);
 }
 
+// `--pi` keeps to the SFTP vault unless told otherwise: it measures the worker, not the vaults.
+const vaults = (values.vaults?.split(',') ?? (values.pi ? ['sftp'] : [...VAULT_TYPES]))
+  .map((v) => v.trim().toLowerCase())
+  .filter(Boolean);
+const unknownVaults = vaults.filter((v) => !(VAULT_TYPES as readonly string[]).includes(v));
+if (unknownVaults.length || !vaults.length) {
+  process.stderr.write(
+    `bench: unknown vault type ${unknownVaults.join(', ') || '(none given)'}; use ${VAULT_TYPES.join(', ')}\n`,
+  );
+  process.exit(1);
+}
+
 const startedAt = new Date();
 const loadAtStart = loadAverage();
 const rows: TableRow[] = [];
+const tables: SummaryTable[] = [];
 const scenarios: Record<string, unknown> = {};
 for (const scenario of selected) {
   const began = performance.now();
@@ -82,7 +108,13 @@ for (const scenario of selected) {
     );
   log(`${scenario.title}${values.quick ? ' (quick)' : ''}${workerProfile ? ` (${workerProfile.name})` : ''}`);
   try {
-    const outcome = await scenario.run({ quick: values.quick, log, workerProfile });
+    const outcome = await scenario.run({
+      quick: values.quick,
+      log,
+      workerProfile,
+      vaults: vaults as VaultType[],
+    });
+    tables.push(...(outcome.tables ?? []));
     // Under a profile every row says so: its figures are not comparable with a plain run's.
     rows.push(
       ...outcome.rows.map((r) =>
@@ -119,6 +151,7 @@ const result = {
   quick: values.quick,
   workerProfile: workerProfile ?? null,
   only: wanted ?? null,
+  vaults,
   machine: { ...machine(), loadAverage: undefined },
   loadAverage: { start: loadAtStart, end: loadAverage() },
   note: values.note ?? null,
@@ -127,6 +160,7 @@ const result = {
 };
 const headlines = rows.filter((r) => r.headline);
 process.stdout.write(`\n${markdownTable(rows)}\n\n`);
+for (const t of tables) process.stdout.write(`${t.title}:\n\n${markdownGrid(t.header, t.rows)}\n\n`);
 if (headlines.length)
   process.stdout.write(`Targets, each against its baseline in this run:\n\n${markdownTable(headlines)}\n\n`);
 const date = `${startedAt.toISOString().slice(0, 19).replace(/:/g, '-')}${workerProfile ? `-${workerProfile.name}` : ''}`;

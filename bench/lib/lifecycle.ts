@@ -1,11 +1,13 @@
 /**
  * The shared body of the lifecycle scenarios (1, 2, 3, 5): files with release names dropped into
- * `Incoming/` of a fresh stack whose vault is a served remote (WebDAV without hashes, or SFTP with
- * md5/sha1), timed until every item is `resident`, side by side with plain rclone copying the
- * same files to a second, identical remote in the same run; then the history events of a few items.
+ * `Incoming/` of a fresh stack whose vault is one of `vaults.ts` (a local folder, OpenSSH SFTP,
+ * WebDAV, S3, crypt over local), timed until every item is `resident`, side by side with plain
+ * rclone copying the same files to an identical remote of the same server in the same run (and
+ * checking them as a careful user would where `copy` compares no hash); then how vaultarr verified
+ * each copy (its records) and the history events of a few items.
  */
 import proto from '@temporalio/proto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { statusQuery } from '../../domain/messages.js';
 import {
@@ -18,9 +20,19 @@ import {
   sampleRss,
   treeCpuSeconds,
 } from './proc.js';
-import { startServedRemote, timeCommand, writeRandomFile, writeSparseFile, type VaultKind } from './media.js';
+import { timeCommand, writeRandomFile, writeSparseFile } from './media.js';
 import type { ScenarioContext } from './report.js';
 import { BenchStack } from './stack.js';
+import { verificationSummary, type VerificationSummary } from './verification.js';
+import {
+  configArgs,
+  remoteAt,
+  remoteSize,
+  startBenchVault,
+  type BenchVault,
+  type RemoteRef,
+  type VaultType,
+} from './vaults.js';
 
 const { EventType } = proto.temporal.api.enums.v1;
 
@@ -32,8 +44,10 @@ export interface LifecycleOptions {
   releaseName(i: number): string;
   /** The plain-rclone run to compare with: one `rclone copy` of the folder, or `rclone copyto` of each file. */
   baseline: 'copy' | 'copyto';
-  /** The vault (and its twin for plain rclone): `rclone serve webdav` or `rclone serve sftp`. */
-  vault: VaultKind;
+  /** The vault type (plain rclone copies to an identical remote of the same server). */
+  vault: VaultType;
+  /** Also time plain rclone with each of the vault's `variants` (WebDAV: its pacer off). */
+  baselineVariants?: boolean;
   /** Random bytes throughout (default), or sparse files (large sizes in seconds; see `writeSparseFile`). */
   content?: 'random' | 'sparse';
   /**
@@ -57,6 +71,9 @@ export interface LifecycleOptions {
 
 /** What {@link runLifecycle} measured. */
 export interface LifecycleFigures {
+  vault: VaultType;
+  /** Hashes of the remote that holds the vault's objects (under crypt: the one below it). */
+  underlyingHashes: string[];
   count: number;
   sizeBytes: number;
   /** Drop into `Incoming/` (the first rename) until the last item is resident. */
@@ -65,14 +82,31 @@ export interface LifecycleFigures {
   settleSeconds: number;
   /** First workflow start until the last item is resident. */
   vaultarrFromFirstStartSeconds: number;
+  /** The plain-rclone run compared with (`copy` of the folder, `copyto` of each file). */
+  baselineCommand: LifecycleOptions['baseline'];
+  /** Plain `rclone copy` (or `copyto` of each file). */
   rcloneSeconds: number;
+  /** `vaultarrSeconds` ÷ plain rclone. */
   ratio: number;
+  /** `vaultarrFromFirstStartSeconds` ÷ plain rclone. */
   ratioWithoutSettle: number;
   /**
-   * On a vault without hashes (WebDAV) only: plain rclone plus `rclone check --download`, the
-   * check vaultarr does there (read every copy back and hash it), and vaultarr's time against it.
+   * Where `copy` compares no hash (a remote without hashes: `check --download`; crypt:
+   * `cryptcheck`): plain rclone plus that check, as a careful user verifies, and vaultarr against it.
    */
-  withReadBackCheck?: { rcloneSeconds: number; ratio: number };
+  withCheck?: {
+    command: string;
+    checkSeconds: number;
+    rcloneSeconds: number;
+    ratio: number;
+    ratioWithoutSettle: number;
+  };
+  /** Plain rclone (with its check) with other flags, by variant name (WebDAV: `pacer off`). */
+  variants: Record<string, { rcloneSeconds: number; checkSeconds?: number }>;
+  /** How vaultarr verified the copies, from its records: methods, bytes downloaded per item. */
+  verification: VerificationSummary;
+  /** S3: vaultarr's uploads that went up in parts (the server's log). */
+  multipartUploads?: number;
   itemsPerSecond: number;
   cpuSeconds: { worker: number; temporal: number; api: number; watcher: number };
   /** The CPUs the worker process may run on (`0` under `--pi`). */
@@ -108,9 +142,10 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
     },
   );
   // The stack above only brings Temporal and Postgres: the vault remote must exist before the worker.
-  const vault = await startServedRemote(o.vault, path.join(stack.dir, 'vault'));
-  const twin = await startServedRemote(o.vault, path.join(stack.dir, 'rclone-twin'));
+  let vault: BenchVault | undefined;
   try {
+    vault = await startBenchVault(o.vault, path.join(stack.dir, 'vault'));
+    ctx.log(`${vault.label} vault; underlying hashes: ${vault.underlyingHashes.join(', ') || 'none'}`);
     const staging = path.join(stack.dir, 'staging');
     mkdirSync(staging, { recursive: true });
     ctx.log(`writing ${o.count} ${o.content ?? 'random'} files of ${mib(o.sizeBytes)} MiB`);
@@ -123,7 +158,11 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
 
     await stack.launchComponents(
       o.hostOnlyWorker ? ['worker', 'host-worker', 'api', 'watcher'] : ['worker', 'api', 'watcher'],
-      { VAULTARR_VAULT__REMOTE: vault.remote, ...o.env },
+      {
+        VAULTARR_VAULT__REMOTE: vault.vaultarr.remote,
+        ...(vault.vaultarr.config ? { VAULTARR_VAULT__RCLONE_CONFIG: vault.vaultarr.config } : {}),
+        ...o.env,
+      },
       o.hostOnlyWorker ? { worker: { VAULTARR_HOST_ID: 'bench-workflows' } } : {},
     );
     const pids = {
@@ -148,20 +187,15 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
       idle = sampler.stop();
     }
 
-    ctx.log(`plain rclone ${o.baseline}`);
-    const rcloneSeconds =
-      o.baseline === 'copy'
-        ? await timeCommand('rclone', ['copy', staging, twin.remote])
-        : await names.reduce(
-            async (sum, name) =>
-              (await sum) +
-              (await timeCommand('rclone', ['copyto', path.join(staging, name), `${twin.remote}${name}`])),
-            Promise.resolve(0),
-          );
-    const checkSeconds =
-      o.vault === 'webdav'
-        ? await timeCommand('rclone', ['check', staging, twin.remote, '--download', '--one-way'])
-        : undefined;
+    ctx.log(`plain rclone ${o.baseline}${vault.check ? ` + ${vault.check.name}` : ''}`);
+    const plain = await plainRclone(vault, remoteAt(vault.twin, 'plain'), staging, names, o.baseline);
+    const variants: LifecycleFigures['variants'] = {};
+    for (const [i, variant] of (o.baselineVariants ? vault.variants : []).entries()) {
+      ctx.log(`plain rclone, ${variant.name}`);
+      const to = remoteAt(vault.twin, `variant-${i}`);
+      variants[variant.name] = await plainRclone(vault, to, staging, names, o.baseline, variant.flags);
+    }
+    const { rcloneSeconds, checkSeconds } = plain;
 
     const cpuBefore = {
       worker: treeCpuSeconds(pids.worker),
@@ -187,13 +221,13 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
       Object.entries(pids).map(([k, pid]) => [k, mib(peakRssBytes(pid))]),
     );
 
-    // Sanity: every file is on the vault, all the bytes that were staged.
-    const onVault = listFiles(vault.dir);
-    const vaultBytes = onVault.reduce((n, f) => n + f.sizeBytes, 0);
-    if (onVault.length !== o.count || vaultBytes !== stagedBytes)
+    // Sanity: every file is on the vault, all the bytes that were staged (decrypted, through crypt).
+    const onVault = remoteSize(vault.vaultarr);
+    if (onVault.count !== o.count || onVault.bytes !== stagedBytes)
       throw new Error(
-        `the vault holds ${onVault.length} files of ${vaultBytes} B, expected ${o.count} of ${stagedBytes} B`,
+        `the vault holds ${onVault.count} files of ${onVault.bytes} B, expected ${o.count} of ${stagedBytes} B`,
       );
+    const verification = await verificationSummary(stack.pool);
 
     const events = await itemEvents(stack);
     const timeline = await stageTimeline(stack, dropMs);
@@ -207,24 +241,35 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
     const settleSeconds = Number(o.env?.VAULTARR_WATCHER__SETTLE_SECONDS ?? 2);
     ctx.log(
       `vaultarr ${vaultarrSeconds.toFixed(1)} s (from first start ${fromFirst.toFixed(1)} s), ` +
-        `rclone ${rcloneSeconds.toFixed(1)} s; ${events.most} history events per item, verified by ${events.verifiedBy}`,
+        `rclone ${rcloneSeconds.toFixed(1)} s${checkSeconds === undefined ? '' : ` + ${vault.check!.name} ${checkSeconds.toFixed(1)} s`}; ` +
+        `${events.most} history events per item, verified by ${events.verifiedBy}, ` +
+        `${Math.round(verification.bytesDownloadedPerItem.mean)} B downloaded per item to verify`,
     );
     return {
+      vault: o.vault,
+      underlyingHashes: vault.underlyingHashes,
       count: o.count,
       sizeBytes: o.sizeBytes,
       vaultarrSeconds,
       settleSeconds,
       vaultarrFromFirstStartSeconds: fromFirst,
+      baselineCommand: o.baseline,
       rcloneSeconds,
       ratio: vaultarrSeconds / rcloneSeconds,
       ratioWithoutSettle: fromFirst / rcloneSeconds,
-      withReadBackCheck:
+      withCheck:
         checkSeconds === undefined
           ? undefined
           : {
+              command: vault.check!.name,
+              checkSeconds,
               rcloneSeconds: rcloneSeconds + checkSeconds,
               ratio: vaultarrSeconds / (rcloneSeconds + checkSeconds),
+              ratioWithoutSettle: fromFirst / (rcloneSeconds + checkSeconds),
             },
+      variants,
+      verification,
+      multipartUploads: vault.multipartUploads?.(),
       itemsPerSecond: o.count / vaultarrSeconds,
       cpuSeconds: cpu,
       workerCpus: cpusAllowed(pids.worker),
@@ -233,10 +278,33 @@ export async function runLifecycle(ctx: ScenarioContext, o: LifecycleOptions): P
       memory: o.idleSeconds > 0 ? { idle, run, lifetimePeakMiB } : undefined,
     };
   } finally {
-    await vault.stop();
-    await twin.stop();
+    await vault?.stop();
     await stack.stop();
   }
+}
+
+/**
+ * Times plain rclone copying the staged files to `to` (one `copy` of the folder, or `copyto` of
+ * each file), then the vault's careful check of them, if it has one (`check --download`, `cryptcheck`).
+ */
+async function plainRclone(
+  vault: BenchVault,
+  to: RemoteRef,
+  staging: string,
+  names: string[],
+  baseline: LifecycleOptions['baseline'],
+  flags: string[] = [],
+): Promise<{ rcloneSeconds: number; checkSeconds?: number }> {
+  const rclone = (...args: string[]) => timeCommand('rclone', [...configArgs(to), ...flags, ...args]);
+  let rcloneSeconds = 0;
+  if (baseline === 'copy') rcloneSeconds = await rclone('copy', staging, to.remote);
+  else
+    for (const name of names)
+      rcloneSeconds += await rclone('copyto', path.join(staging, name), remoteAt(to, name).remote);
+  const checkSeconds = vault.check
+    ? await rclone(vault.check.command, ...vault.check.flags, staging, to.remote)
+    : undefined;
+  return { rcloneSeconds, checkSeconds };
 }
 
 /** Per stage and outcome (`sorting/entered`), in order of first entry: seconds after the drop when the first, median and last item entered it. */
@@ -316,15 +384,4 @@ async function itemEvents(stack: BenchStack): Promise<ItemEvents> {
     verifiedBy: [...new Set(items.map((i) => i.verifiedBy ?? 'unknown'))].join(', '),
     byItem,
   };
-}
-
-function listFiles(dir: string): Array<{ path: string; sizeBytes: number }> {
-  const out: Array<{ path: string; sizeBytes: number }> = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) {
-      const abs = path.join(entry.parentPath, entry.name);
-      out.push({ path: abs, sizeBytes: statSync(abs).size });
-    }
-  }
-  return out;
 }

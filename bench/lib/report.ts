@@ -2,6 +2,7 @@
  * What a bench scenario hands back, and the tables printed from it.
  */
 import type { WorkerProfile } from './stack.js';
+import type { VaultType } from './vaults.js';
 
 /** Options every scenario gets. */
 export interface ScenarioContext {
@@ -11,6 +12,8 @@ export interface ScenarioContext {
   log(message: string): void;
   /** How the worker process runs (`--pi`: one core, a 1 GiB host's heap); default as `vaultarr start` runs it. */
   workerProfile?: WorkerProfile;
+  /** The vault types the lifecycle scenarios 1 and 2 run on (`--vaults`; default all). */
+  vaults: VaultType[];
 }
 
 /** One line of the results table. */
@@ -27,11 +30,20 @@ export interface TableRow {
   headline?: boolean;
 }
 
+/** A table of its own a scenario prints after the results (e.g. one row per vault type). */
+export interface SummaryTable {
+  title: string;
+  header: string[];
+  rows: string[][];
+}
+
 /** A scenario's outcome: its table rows, every raw figure for the JSON, and notes. */
 export interface ScenarioOutcome {
   rows: TableRow[];
   figures: Record<string, unknown>;
   notes?: string[];
+  /** Printed after the results table, each under its title. */
+  tables?: SummaryTable[];
 }
 
 /** A bench scenario. `ids` are the names `--only` accepts (and its number). */
@@ -87,6 +99,11 @@ export function markdownTable(rows: TableRow[]): string {
     r.target,
     r.met === undefined ? '' : r.met ? 'yes' : '**no**',
   ]);
+  return markdownGrid(header, lines);
+}
+
+/** Cells under a header as a Markdown table, each column as wide as its widest cell. */
+export function markdownGrid(header: string[], lines: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [fmt(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...lines.map(fmt)].join('\n');
