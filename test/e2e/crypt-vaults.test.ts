@@ -111,18 +111,7 @@ describe.each([
         60_000,
       );
       stack.drop('Stalker.1979.1080p.BluRay.x264-GROUP.mkv', (at) => makeRandomVideo(at, 300 * MiB));
-      await waitFor(
-        'the item to be resident',
-        async () => {
-          const listed = JSON.parse(stack.cli('items', 'list', '--stage', 'resident', '--json').stdout) as {
-            items: Array<{ id: string; libraryPath: string }>;
-          };
-          id = listed.items.find((i) => i.libraryPath === libraryPath)?.id ?? '';
-          return Boolean(id);
-        },
-        5 * 60_000,
-        1000,
-      );
+      id = await stack.residentId(libraryPath, 5 * 60_000);
       original = await sha256(local());
       const sizeBytes = Number(execFileSync('stat', ['-c', '%s', local()], { encoding: 'utf8' }));
       expect(shown().live.verification).toMatchObject({

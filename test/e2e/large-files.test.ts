@@ -12,7 +12,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FailureType } from '../../domain/failures.js';
-import { waitFor } from '../../lib/infra/wait.js';
 import { makeRandomVideo, startWebdav, tempDir, type WebdavServer } from '../helpers/env.js';
 import { TestStack } from '../helpers/stack.js';
 
@@ -47,19 +46,7 @@ async function residentHistory(
   stack: TestStack,
   libraryPath: string,
 ): Promise<{ activities: ActivityRun[]; timedOut: number; verification: Record<string, unknown> }> {
-  let id = '';
-  await waitFor(
-    `${libraryPath} to be resident`,
-    async () => {
-      const listed = JSON.parse(stack.cli('items', 'list', '--stage', 'resident', '--json').stdout) as {
-        items: Array<{ id: string; libraryPath: string }>;
-      };
-      id = listed.items.find((i) => i.libraryPath === libraryPath)?.id ?? '';
-      return Boolean(id);
-    },
-    9 * 60_000,
-    1000,
-  );
+  const id = await stack.residentId(libraryPath, 9 * 60_000);
   const shown = JSON.parse(stack.cli('items', 'show', id, '--json').stdout) as {
     live: { verification: Record<string, unknown> };
   };

@@ -31,21 +31,7 @@ describe('the union view', () => {
   };
 
   /** The item's ID once it is resident. */
-  const residentId = async (libraryPath: string): Promise<string> => {
-    let id = '';
-    await waitFor(
-      'the item to be resident',
-      async () => {
-        const listed = JSON.parse(stack.cli('items', 'list', '--stage', 'resident', '--json').stdout) as {
-          items: Array<{ id: string; libraryPath: string }>;
-        };
-        id = listed.items.find((i) => i.libraryPath === libraryPath)?.id ?? '';
-        return Boolean(id);
-      },
-      60_000,
-    );
-    return id;
-  };
+  const residentId = (libraryPath: string): Promise<string> => stack.residentId(libraryPath, 60_000);
 
   test('an evicted file still reads back byte-identical through Media/', async () => {
     await waitFor('the union view', async () => (await readyz()).body.checks.union === 'ok', 30_000);

@@ -154,6 +154,29 @@ export class TestStack {
     this.cleanupDir();
   }
 
+  /**
+   * Waits until `items list --stage resident` lists the item at `libraryPath` (polled every second).
+   *
+   * @returns its ID
+   * @throws when it is not resident within `timeoutMs`
+   */
+  async residentId(libraryPath: string, timeoutMs: number): Promise<string> {
+    let id = '';
+    await waitFor(
+      `${libraryPath} to be resident`,
+      async () => {
+        const listed = JSON.parse(this.cli('items', 'list', '--stage', 'resident', '--json').stdout) as {
+          items: Array<{ id: string; libraryPath: string }>;
+        };
+        id = listed.items.find((i) => i.libraryPath === libraryPath)?.id ?? '';
+        return Boolean(id);
+      },
+      timeoutMs,
+      1000,
+    );
+    return id;
+  }
+
   /** Runs the `vaultarr` CLI against the stack. */
   cli(...args: string[]): SpawnSyncReturns<string> {
     return spawnSync(process.execPath, [path.resolve('dist/cli/vaultarr.js'), ...args], {
