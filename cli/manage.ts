@@ -207,7 +207,8 @@ export function registerManageCommands(program: Command): void {
           `kind:       ${live?.kind ?? row?.kind ?? 'unknown'}${(live?.title ?? row?.title) ? ` — ${live?.title ?? row?.title}` : ''}`,
           `path:       ${live?.libraryPath ?? row?.libraryPath ?? '-'}`,
           `release:    ${live?.releaseName ?? row?.releaseName ?? '-'}`,
-          `verified:   ${row?.verifiedBy ? `${row.verifiedBy} (sha256 ${row.sha256})` : 'no'}`,
+          `verified:   ${describeVerification(row?.verifiedBy, live?.verification?.bytesDownloaded)}`,
+          ...(row?.sha256 ? [`sha256:     ${row.sha256}`] : []),
           ...(shown.unsortedVault ? [`vault:      ${shown.unsortedVault.says}`] : []),
           `pinned:     ${(live?.pinned ?? row?.pinned) ? 'yes' : 'no'}`,
           `workflow:   ${shown.workflowStatus}`,
@@ -420,4 +421,21 @@ export function registerManageCommands(program: Command): void {
       await withDb((pool) => revokeToken(pool, name));
       out(`revoked ${name}`);
     });
+}
+
+/**
+ * How the vault copy was verified, for `items show`: the method (`sha1`, `md5-crypt` = rclone
+ * cryptcheck, `sha256-download` = read back) and, when the live status knows it, the bytes
+ * downloaded to verify it.
+ */
+function describeVerification(method: string | null | undefined, bytesDownloaded?: number): string {
+  if (!method) return 'no';
+  const how = method.endsWith('-crypt')
+    ? `${method} (rclone cryptcheck: the underlying ${method.slice(0, -'-crypt'.length)} against the local file encrypted)`
+    : method === 'sha256-download'
+      ? `${method} (the copy read back)`
+      : method === 'modtime'
+        ? `${method} (size and time, by an older version; checked by content before eviction)`
+        : `${method} (the vault's own hash)`;
+  return bytesDownloaded === undefined ? how : `${how}, ${bytesDownloaded} bytes downloaded`;
 }

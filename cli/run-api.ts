@@ -9,6 +9,7 @@ import { WebhookForwarder } from '../api/webhooks/forwarder.js';
 import type { Config } from '../lib/config.js';
 import { createPool, migrate } from '../lib/db.js';
 import { endpoints } from '../lib/endpoints.js';
+import { UserError } from '../lib/errors.js';
 import { ItemService } from '../lib/items/index.js';
 import { createLogger } from '../lib/logger.js';
 import { createApiMetrics } from '../lib/metrics.js';
@@ -31,7 +32,16 @@ export async function runApi(config: Config): Promise<void> {
     createApp({ client, pool, settings: apiSettings(config), metrics, logger: log, forwarder }),
   );
   server.listen(config.api.port, config.api.host);
-  await once(server, 'listening');
+  await once(server, 'listening').catch((err: NodeJS.ErrnoException) => {
+    const where = `${config.api.host}:${config.api.port}`;
+    if (err.code === 'EADDRINUSE')
+      throw new UserError(
+        `the API cannot listen on ${where}: the port is in use (another vaultarr api? set api.port)`,
+      );
+    if (err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL')
+      throw new UserError(`the API cannot listen on ${where} (${err.code}): check api.host and api.port`);
+    throw err;
+  });
   log.info({ host: config.api.host, port: config.api.port }, 'API listening');
   await new Promise<void>((resolve) => {
     const stop = () => server.close(() => resolve());

@@ -66,8 +66,10 @@ program
 program
   .command('config')
   .description('validate the configuration and print it (secrets redacted)')
-  .action(() => {
-    process.stdout.write(`${JSON.stringify(redactConfig(loadConfig()), null, 2)}\n`);
+  .action(async () => {
+    const config = loadConfig();
+    await checkRcloneVersion(config.vault.rcloneBinary);
+    process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
   });
 
 program

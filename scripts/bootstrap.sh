@@ -59,7 +59,7 @@ cache_bin="${XDG_CACHE_HOME:-$HOME/.cache}/vaultarr/bin"
 if [ -n "${TEMPORAL_CLI:-}" ] && [ -x "${TEMPORAL_CLI}" ]; then
   :
 elif command -v temporal >/dev/null || [ -x "$cache_bin/temporal" ]; then
-  :
+  log "reusing the Temporal CLI $(command -v temporal || echo "$cache_bin/temporal")"
 else
   command -v go >/dev/null || { log "Go is needed to build the Temporal CLI (apt-get install golang-go)"; exit 1; }
   log "building the Temporal CLI v1.5.1 into $cache_bin (a few minutes, once per machine)"
@@ -70,7 +70,7 @@ fi
 # --- rclone (pinned: lib/infra/rclone-binary.ts says which and why) ----------------------------
 rclone_version=1.76.0
 case "$("$cache_bin/rclone" version 2>/dev/null | head -1)" in
-"rclone v$rclone_version" | "rclone v$rclone_version-"*) ;;
+"rclone v$rclone_version" | "rclone v$rclone_version-"*) log "reusing rclone v$rclone_version in $cache_bin" ;;
 *)
   command -v go >/dev/null || { log "Go is needed to build rclone (apt-get install golang-go)"; exit 1; }
   log "building rclone v$rclone_version into $cache_bin (a few minutes, once per machine)"

@@ -42,7 +42,7 @@ describe('the rclone vaultarr runs', () => {
     expect(/^rclone_version=(\S+)$/m.exec(script)?.[1]).toBe(RCLONE_PINNED_VERSION);
   });
 
-  test.each(['worker', 'start', 'union'])(
+  test.each(['worker', 'start', 'union', 'config'])(
     '`vaultarr %s` with an older rclone in vault.rcloneBinary exits 1 naming the version found and the one needed',
     (command) => {
       const run = vaultarr([command], { VAULTARR_VAULT__RCLONE_BINARY: DEBIAN_RCLONE });
